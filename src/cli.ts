@@ -1,0 +1,234 @@
+#!/usr/bin/env node
+// Argument parsing only: every command lives in src/commands/ and is loaded on demand, so that
+// `--help` and `--version` never load the AWS SDK.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import type { BackupInput } from './commands/backup.js';
+import { type CommandContext, type GlobalOptions, processContext } from './commands/context.js';
+import type { DaemonInput } from './commands/daemon.js';
+import type { DemoInput } from './commands/demo.js';
+import type { DoctorInput } from './commands/doctor.js';
+import type { EmulatorInput } from './commands/emulator.js';
+import type { EmulatorSeedInput } from './commands/emulator-seed.js';
+import type { RotateNowInput } from './commands/rotate-now.js';
+import type { ServiceInput } from './commands/service.js';
+import type { StatusInput } from './commands/status.js';
+import type { TrayInput } from './commands/tray.js';
+import { ExitCode, type ExitCodeValue, isKeyrotError } from './errors/keyrot-error.js';
+import { redactText } from './errors/redact.js';
+
+const version = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Builds the commander program; `run` receives each command's exit code. */
+export function buildProgram(
+  run: (task: (ctx: CommandContext) => Promise<ExitCodeValue>) => Promise<void>,
+): Command {
+  const program = new Command('keyrot')
+    .description('Keeps your own AWS IAM access keys young without ever locking you out.')
+    .version(version, '-V, --version')
+    .option(
+      '--credentials-file <file>',
+      'AWS credentials file (default: AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)',
+    )
+    .option('--aws-config-file <file>', 'AWS config file (default: AWS_CONFIG_FILE or ~/.aws/config)')
+    .option(
+      '--config <file>',
+      "keyrot's settings file (default: KEYROT_CONFIG or ~/.config/keyrot/config.ini)",
+    )
+    .option('--endpoint-url <url>', 'IAM and STS endpoint (default: from AWS_ENDPOINT_URL* or AWS)')
+    .option('--region <region>', 'AWS region (default: from the profile, else us-east-1)')
+    .option('--verbose', 'show debug output on stderr', false)
+    .exitOverride()
+    .showHelpAfterError('(run `keyrot --help` for usage)')
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  const action =
+    <T>(load: (input: T, ctx: CommandContext) => Promise<ExitCodeValue>) =>
+    (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const globals = command.optsWithGlobals() as GlobalOptions & T;
+      const positional = args.slice(0, -2) as string[];
+      const input = { ...command.opts(), args: positional } as T;
+      return run((ctx) => load(input, { ...ctx, globals: { ...ctx.globals, ...pickGlobals(globals) } }));
+    };
+
+  program
+    .command('status')
+    .description('show the age and health of the key behind each profile')
+    .option('--profile <name>', 'a profile to show (repeatable)', collect)
+    .option('--json', 'print one JSON document on stdout')
+    .option('--offline', "read ages from keyrot's state file instead of IAM")
+    .action(
+      action<StatusInput>(async (input, ctx) =>
+        (await import('./commands/status.js')).statusCommand(input, ctx),
+      ),
+    );
+
+  program
+    .command('rotate-now')
+    .description('rotate the keys that are due (or the named ones with --force)')
+    .option('--profile <name>', 'a profile to rotate (repeatable)', collect)
+    .option('--all', 'every watched profile')
+    .option('--force', 'rotate even if not due')
+    .option('--delete-other', "delete the user's other active key to make room")
+    .option('--dry-run', 'say what would happen and change nothing')
+    .option('--json', 'print one JSON document on stdout')
+    .action(
+      action<RotateNowInput>(async (input, ctx) =>
+        (await import('./commands/rotate-now.js')).rotateNowCommand(input, ctx),
+      ),
+    );
+
+  program
+    .command('daemon')
+    .description('run the background checker in the foreground (for the service manager)')
+    .option('--once', 'check once and exit')
+    .action(
+      action<DaemonInput>(async (input, ctx) =>
+        (await import('./commands/daemon.js')).daemonCommand(input, ctx),
+      ),
+    );
+
+  const platforms = new Option('--platform <os>', 'render for this OS').choices(['linux', 'darwin', 'win32']);
+  program
+    .command('service')
+    .description('install, uninstall or inspect the user service (systemd, launchd, Task Scheduler)')
+    .argument('<action>', 'install | uninstall | status')
+    .option('--dry-run', 'print what would be written and run')
+    .option('--with-tray', 'also start the tray icon at login')
+    .addOption(platforms)
+    .action(
+      action<ServiceInput>(async (input, ctx) =>
+        (await import('./commands/service.js')).serviceCommand(input, ctx),
+      ),
+    );
+
+  program
+    .command('backup')
+    .description('list, show or restore backups of the credentials file kept in the keychain')
+    .argument('<action>', 'list | show | restore')
+    .argument('[id]', 'backup id (show, restore)')
+    .option('--json', 'print one JSON document on stdout (list)')
+    .option('--yes', 'restore without asking')
+    .action(
+      action<BackupInput>(async (input, ctx) =>
+        (await import('./commands/backup.js')).backupCommand(input, ctx),
+      ),
+    );
+
+  const emulator = program
+    .command('emulator')
+    .description('run the local IAM/STS emulator (see `keyrot emulator --help` for faults)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', '0')
+    .option('--state <file>', 'persist users and keys to this file (0600)')
+    .option('--propagation-delay-ms <n>', 'eventual consistency window for key changes', '0')
+    .option('--latency-ms <n>', 'added to every response', '0')
+    .option('--fault <spec>', 'inject a fault, ACTION:KIND[:COUNT] (repeatable)', collect)
+    .action(
+      action<EmulatorInput>(async (input, ctx) =>
+        (await import('./commands/emulator.js')).emulatorCommand(input, ctx),
+      ),
+    );
+  emulator
+    .command('seed')
+    .description('create a user and keys in a running emulator, optionally writing the key to a profile')
+    .requiredOption('--endpoint <url>', 'the running emulator')
+    .requiredOption('--user <name>', 'IAM user name')
+    .option('--key-age-days <n>', 'backdate the key by N days', '0')
+    .addOption(
+      new Option('--second-key <kind>', 'a second key')
+        .choices(['none', 'active', 'inactive'])
+        .default('none'),
+    )
+    .option('--mfa', 'give the user a virtual MFA device and the MFA-only key policy')
+    .option('--admin', 'let the user manage every user')
+    .option('--profile <name>', 'profile to write the key into (with --credentials-file)')
+    .option('--json', 'print one JSON document on stdout')
+    .action(
+      action<EmulatorSeedInput>(async (input, ctx) =>
+        (await import('./commands/emulator-seed.js')).emulatorSeedCommand(input, ctx),
+      ),
+    );
+
+  program
+    .command('demo')
+    .description('rotate a key end to end against the built-in emulator in a throwaway HOME')
+    .action(
+      action<DemoInput>(async (input, ctx) => (await import('./commands/demo.js')).demoCommand(input, ctx)),
+    );
+
+  program
+    .command('doctor')
+    .description('check that everything keyrot needs is in place')
+    .action(
+      action<DoctorInput>(async (input, ctx) =>
+        (await import('./commands/doctor.js')).doctorCommand(input, ctx),
+      ),
+    );
+
+  program
+    .command('tray')
+    .description('show a tray icon with the health of your keys')
+    .action(
+      action<TrayInput>(async (input, ctx) => (await import('./commands/tray.js')).trayCommand(input, ctx)),
+    );
+
+  return program;
+}
+
+function pickGlobals(all: GlobalOptions): GlobalOptions {
+  const { credentialsFile, awsConfigFile, config, endpointUrl, region, verbose } = all;
+  return { credentialsFile, awsConfigFile, config, endpointUrl, region, verbose: Boolean(verbose) };
+}
+
+/** Turns an error into a line for the person and an exit code; never prints a secret. */
+export function reportError(error: unknown, stderr: NodeJS.WritableStream, verbose: boolean): ExitCodeValue {
+  if (isKeyrotError(error)) {
+    const where = error.file ? ` (${error.file}${error.line ? `:${error.line}` : ''})` : '';
+    stderr.write(`keyrot: ${redactText(error.message)}${where}\n`);
+    if (error.hint) stderr.write(`  ${redactText(error.hint)}\n`);
+    if (verbose && error.cause instanceof Error)
+      stderr.write(`  cause: ${redactText(error.cause.stack ?? '')}\n`);
+    return error.exitCode;
+  }
+  const text =
+    error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
+  stderr.write(`keyrot: unexpected error: ${redactText(text)}\n`);
+  return ExitCode.failed;
+}
+
+/** The entry point: parse, run one command, exit with its code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const verbose = argv.includes('--verbose');
+  const program = buildProgram(async (task) => {
+    try {
+      exitCode = await task(processContext({ verbose }));
+    } catch (error) {
+      exitCode = reportError(error, process.stderr, verbose);
+    }
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    return reportError(error, process.stderr, verbose);
+  }
+  return exitCode;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = reportError(error, process.stderr, false);
+  },
+);

@@ -1,0 +1,47 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** Options every command accepts (DESIGN.md section 5). */
+export interface GlobalOptions {
+  /** `--credentials-file`: overrides AWS_SHARED_CREDENTIALS_FILE. */
+  credentialsFile?: string;
+  /** `--aws-config-file`: overrides AWS_CONFIG_FILE. */
+  awsConfigFile?: string;
+  /** `--config`: keyrot's own settings file; overrides KEYROT_CONFIG. */
+  config?: string;
+  /** `--endpoint-url`: IAM and STS endpoint. */
+  endpointUrl?: string;
+  /** `--region`. */
+  region?: string;
+  /** `--verbose`: debug output on stderr. */
+  verbose: boolean;
+}
+
+/** The process surroundings a command runs in, injected so tests can run commands in-process. */
+export interface CommandIO {
+  stdout: Writable;
+  stderr: Writable;
+  stdin: Readable;
+  /** Whether stdin and stdout are a terminal (prompts and tables). */
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+/** What every command function receives besides its own input. */
+export interface CommandContext {
+  globals: GlobalOptions;
+  io: CommandIO;
+}
+
+/** The context of the running process. */
+export function processContext(globals: GlobalOptions): CommandContext {
+  return {
+    globals,
+    io: {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+      isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+      env: process.env,
+    },
+  };
+}
