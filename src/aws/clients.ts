@@ -1,0 +1,198 @@
+// IAM and STS over the AWS SDK v3, loaded on first use (dynamic import) so that commands which never
+// call AWS — and `keyrot --help/--version` — never pay the SDK's ~200 ms load. Every client is built
+// with EXPLICIT credentials: the ambient default chain (env, SSO, IMDS…) is never consulted.
+import { mapAwsError } from './errors.js';
+import type {
+  AccessKeyInfo,
+  AccessKeyLastUsed,
+  AwsClientOptions,
+  AwsCredentials,
+  CallerIdentity,
+  CreatedAccessKey,
+} from './types.js';
+
+type IamModule = typeof import('@aws-sdk/client-iam');
+type StsModule = typeof import('@aws-sdk/client-sts');
+
+let sdkPromise: Promise<[IamModule, StsModule]> | undefined;
+
+/** Starts loading the SDK in the background (idempotent); call early to overlap it with other work. */
+export function preloadAwsSdk(): Promise<[IamModule, StsModule]> {
+  sdkPromise ??= Promise.all([import('@aws-sdk/client-iam'), import('@aws-sdk/client-sts')]);
+  return sdkPromise;
+}
+
+const key = (c: AwsCredentials) => `${c.accessKeyId}:${c.sessionToken ?? ''}`;
+
+/** Common client settings: region, explicit endpoint, SDK retries, socket timeout. */
+function clientConfig(
+  options: AwsClientOptions,
+  credentials: AwsCredentials,
+  endpoint?: string,
+  attempts?: number,
+) {
+  return {
+    region: options.region,
+    credentials: { ...credentials },
+    ...(endpoint ? { endpoint } : {}),
+    maxAttempts: attempts ?? options.maxAttempts ?? 3,
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      connectionTimeout: Math.min(options.requestTimeoutMs ?? 10_000, 10_000),
+    },
+  };
+}
+
+/** STS calls, each signed with the credentials passed in. */
+export class StsApi {
+  private readonly clients = new Map<string, InstanceType<StsModule['STSClient']>>();
+  constructor(private readonly options: AwsClientOptions) {}
+
+  private async client(credentials: AwsCredentials) {
+    const [, sts] = await preloadAwsSdk();
+    let client = this.clients.get(key(credentials));
+    if (!client) {
+      client = new sts.STSClient(clientConfig(this.options, credentials, this.options.stsEndpoint));
+      this.clients.set(key(credentials), client);
+    }
+    return { client, sts };
+  }
+
+  /** GetCallerIdentity: who this key belongs to. */
+  async getCallerIdentity(credentials: AwsCredentials): Promise<CallerIdentity> {
+    const { client, sts } = await this.client(credentials);
+    try {
+      const out = await client.send(new sts.GetCallerIdentityCommand({}));
+      return { arn: out.Arn ?? '', account: out.Account ?? '', userId: out.UserId ?? '' };
+    } catch (error) {
+      throw mapAwsError(error, 'STS', 'GetCallerIdentity');
+    }
+  }
+
+  /** GetSessionToken with an MFA code: a session that satisfies MFA-only policies. */
+  async getSessionToken(
+    credentials: AwsCredentials,
+    mfa: { serialNumber: string; tokenCode: string },
+  ): Promise<AwsCredentials> {
+    const { client, sts } = await this.client(credentials);
+    try {
+      const out = await client.send(
+        new sts.GetSessionTokenCommand({
+          SerialNumber: mfa.serialNumber,
+          TokenCode: mfa.tokenCode,
+          DurationSeconds: 900,
+        }),
+      );
+      const c = out.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('GetSessionToken returned no credentials');
+      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+    } catch (error) {
+      throw mapAwsError(error, 'STS', 'GetSessionToken');
+    }
+  }
+
+  /** Releases the clients' sockets. */
+  destroy(): void {
+    for (const client of this.clients.values()) client.destroy();
+    this.clients.clear();
+  }
+}
+
+/** The IAM calls of a rotation, each signed with the credentials passed in. */
+export class IamApi {
+  private readonly clients = new Map<string, InstanceType<IamModule['IAMClient']>>();
+  constructor(private readonly options: AwsClientOptions) {}
+
+  private async client(credentials: AwsCredentials, once = false) {
+    const [iam] = await preloadAwsSdk();
+    const id = `${once ? '1' : 'n'}:${key(credentials)}`;
+    let client = this.clients.get(id);
+    if (!client) {
+      // CreateAccessKey is not idempotent: a retried request whose first answer was lost would make a
+      // second key. It gets one attempt; the rotation recovers from a lost answer itself.
+      client = new iam.IAMClient(
+        clientConfig(this.options, credentials, this.options.iamEndpoint, once ? 1 : undefined),
+      );
+      this.clients.set(id, client);
+    }
+    return { client, iam };
+  }
+
+  /** ListAccessKeys of `userName`. */
+  async listAccessKeys(credentials: AwsCredentials, userName: string): Promise<AccessKeyInfo[]> {
+    const { client, iam } = await this.client(credentials);
+    try {
+      const out = await client.send(new iam.ListAccessKeysCommand({ UserName: userName }));
+      return (out.AccessKeyMetadata ?? []).map((k) => ({
+        accessKeyId: k.AccessKeyId ?? '',
+        status: k.Status === 'Inactive' ? 'Inactive' : 'Active',
+        createDate: k.CreateDate ?? new Date(0),
+      }));
+    } catch (error) {
+      throw mapAwsError(error, 'IAM', 'ListAccessKeys');
+    }
+  }
+
+  /** CreateAccessKey for `userName` (single attempt, see above). */
+  async createAccessKey(credentials: AwsCredentials, userName: string): Promise<CreatedAccessKey> {
+    const { client, iam } = await this.client(credentials, true);
+    try {
+      const out = await client.send(new iam.CreateAccessKeyCommand({ UserName: userName }));
+      const k = out.AccessKey;
+      if (!k?.AccessKeyId || !k.SecretAccessKey) throw new Error('CreateAccessKey returned no key');
+      return {
+        accessKeyId: k.AccessKeyId,
+        secretAccessKey: k.SecretAccessKey,
+        createDate: k.CreateDate ?? new Date(),
+      };
+    } catch (error) {
+      throw mapAwsError(error, 'IAM', 'CreateAccessKey');
+    }
+  }
+
+  /** UpdateAccessKey: set a key Active or Inactive. */
+  async updateAccessKey(
+    credentials: AwsCredentials,
+    userName: string,
+    accessKeyId: string,
+    status: 'Active' | 'Inactive',
+  ): Promise<void> {
+    const { client, iam } = await this.client(credentials);
+    try {
+      await client.send(
+        new iam.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
+      );
+    } catch (error) {
+      throw mapAwsError(error, 'IAM', 'UpdateAccessKey');
+    }
+  }
+
+  /** DeleteAccessKey. */
+  async deleteAccessKey(credentials: AwsCredentials, userName: string, accessKeyId: string): Promise<void> {
+    const { client, iam } = await this.client(credentials);
+    try {
+      await client.send(new iam.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }));
+    } catch (error) {
+      throw mapAwsError(error, 'IAM', 'DeleteAccessKey');
+    }
+  }
+
+  /** GetAccessKeyLastUsed: when and where a key was last used. */
+  async getAccessKeyLastUsed(credentials: AwsCredentials, accessKeyId: string): Promise<AccessKeyLastUsed> {
+    const { client, iam } = await this.client(credentials);
+    try {
+      const out = await client.send(new iam.GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
+      const u = out.AccessKeyLastUsed;
+      const known = (v?: string) => (v && v !== 'N/A' ? v : undefined);
+      return { lastUsedDate: u?.LastUsedDate, serviceName: known(u?.ServiceName), region: known(u?.Region) };
+    } catch (error) {
+      throw mapAwsError(error, 'IAM', 'GetAccessKeyLastUsed');
+    }
+  }
+
+  /** Releases the clients' sockets. */
+  destroy(): void {
+    for (const client of this.clients.values()) client.destroy();
+    this.clients.clear();
+  }
+}
