@@ -1,0 +1,53 @@
+// Where keyrot keeps its own files (DESIGN.md section 6). Pure: every input comes from `env`,
+// and Windows paths are built with path.win32 so they render correctly on any OS.
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+/** keyrot's own files: its settings, its state directory (lock, state file) and its log directory. */
+export interface KeyrotPaths {
+  /** The settings file (config.ini). */
+  configFile: string;
+  /** The state directory (mode 0700): state file, daemon lock, optional file keychain. */
+  stateDir: string;
+  /** Where keyrot.log lives. */
+  logDir: string;
+}
+
+/** The user's home directory as the AWS SDK finds it: HOME, USERPROFILE, HOMEDRIVE+HOMEPATH, then the OS. */
+export function homeDir(env: NodeJS.ProcessEnv): string {
+  if (env.HOME) return env.HOME;
+  if (env.USERPROFILE) return env.USERPROFILE;
+  if (env.HOMEPATH) return `${env.HOMEDRIVE ?? 'C:'}${env.HOMEPATH}`;
+  return homedir();
+}
+
+/**
+ * keyrot's paths for `platform`. KEYROT_CONFIG overrides the settings file; KEYROT_STATE_DIR moves the
+ * state *and* the logs (so a test or a second install is fully isolated).
+ */
+export function keyrotPaths(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): KeyrotPaths {
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  const home = homeDir(env);
+  let configDir: string;
+  let stateDir: string;
+  let logDir: string;
+  if (platform === 'win32') {
+    const appData = env.APPDATA || p.join(home, 'AppData', 'Roaming');
+    configDir = p.join(appData, 'keyrot');
+    stateDir = configDir;
+    logDir = p.join(configDir, 'logs');
+  } else {
+    configDir = p.join(env.XDG_CONFIG_HOME || p.join(home, '.config'), 'keyrot');
+    stateDir = p.join(env.XDG_STATE_HOME || p.join(home, '.local', 'state'), 'keyrot');
+    logDir = platform === 'darwin' ? p.join(home, 'Library', 'Logs', 'keyrot') : stateDir;
+  }
+  if (env.KEYROT_STATE_DIR) {
+    stateDir = p.resolve(env.KEYROT_STATE_DIR);
+    logDir = stateDir;
+  }
+  const configFile = env.KEYROT_CONFIG ? p.resolve(env.KEYROT_CONFIG) : p.join(configDir, 'config.ini');
+  return { configFile, stateDir, logDir };
+}

@@ -1,0 +1,120 @@
+// The shape of keyrot's settings and the rule for each key: how to decode it from INI text, what a
+// person should write instead when it is wrong, and its default.
+import { z } from 'zod';
+
+/** Per-profile rotation policy. */
+export interface ProfileSettings {
+  /** Rotate when the key is this many days old (max_age_days, default 90). */
+  maxAgeDays: number;
+  /** Warn this many days before the due date (warn_days, default 7). */
+  warnDays: number;
+  /** What happens to the old key once the new one works (old_key, default deactivate). */
+  oldKey: 'deactivate' | 'delete';
+  /** What to do when the user already has a second, active key (other_active_key, default refuse). */
+  otherActiveKey: 'refuse' | 'delete';
+  /** Days an old, deactivated key is kept as a rollback path before it is deleted (grace_days, default 14). */
+  graceDays: number;
+  /** A command run after a successful rotation, given the new key in its environment (after_rotate). */
+  afterRotate?: string;
+}
+
+/** Log verbosity written to keyrot.log. */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/** keyrot's settings, from config.ini or the defaults. */
+export interface Settings {
+  /** The file the settings came from, or null when none exists and the defaults apply. */
+  file: string | null;
+  /** A cron expression for the daemon's checks (schedule); absent means the daemon's default. */
+  schedule?: string;
+  /** Desktop notifications on or off (notify, default true). */
+  notify: boolean;
+  /** Where backups and the rotation journal live (keychain, default os). */
+  keychain: 'os' | 'file';
+  /** How many credential-file backups to keep (backups_keep, default 10). */
+  backupsKeep: number;
+  /** Level of the log file (log_level, default info). */
+  logLevel: LogLevel;
+  /** Profiles the daemon watches: those with a section, else AWS_PROFILE or `default`. */
+  watch: string[];
+  /** The policy for one profile: its section over the top-level defaults over the built-in defaults. */
+  profile(name: string): ProfileSettings;
+}
+
+/** The built-in per-profile policy. */
+export const DEFAULT_PROFILE_SETTINGS: Readonly<ProfileSettings> = Object.freeze({
+  maxAgeDays: 90,
+  warnDays: 7,
+  oldKey: 'deactivate',
+  otherActiveKey: 'refuse',
+  graceDays: 14,
+});
+
+/** How one INI key is checked and where its value goes. */
+export interface KeyRule {
+  /** The settings field this key sets. */
+  field: string;
+  schema: z.ZodType;
+  /** What a valid value looks like, for the error message. */
+  expected: string;
+}
+
+const TRUE = ['true', 'yes', 'on', '1'];
+const FALSE = ['false', 'no', 'off', '0'];
+
+const wholeNumber = (min: number, max: number) =>
+  z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
+
+const boolean = z
+  .union([z.boolean(), z.string().trim().toLowerCase()])
+  .refine((value) => typeof value === 'boolean' || TRUE.includes(value) || FALSE.includes(value))
+  .transform((value) => (typeof value === 'boolean' ? value : TRUE.includes(value)));
+
+const oneOf = <T extends string>(...values: [T, ...T[]]) => z.string().trim().pipe(z.enum(values));
+
+/** Keys allowed only at the top of the file, before any section. */
+export const GLOBAL_KEYS: Readonly<Record<string, KeyRule>> = {
+  schedule: {
+    field: 'schedule',
+    schema: z.string().trim().min(1),
+    expected: 'a cron expression such as "17 * * * *" (minute hour day month weekday)',
+  },
+  notify: { field: 'notify', schema: boolean, expected: 'true or false' },
+  keychain: { field: 'keychain', schema: oneOf('os', 'file'), expected: '"os" or "file"' },
+  backups_keep: {
+    field: 'backupsKeep',
+    schema: wholeNumber(1, 1000),
+    expected: 'a whole number from 1 to 1000',
+  },
+  log_level: {
+    field: 'logLevel',
+    schema: oneOf('error', 'warn', 'info', 'debug'),
+    expected: 'error, warn, info or debug',
+  },
+};
+
+/** Keys allowed in a `[profile NAME]` section, or at the top of the file as the default for every profile. */
+export const PROFILE_KEYS: Readonly<Record<string, KeyRule>> = {
+  max_age_days: {
+    field: 'maxAgeDays',
+    schema: wholeNumber(1, 3650),
+    expected: 'a whole number of days from 1 to 3650',
+  },
+  warn_days: {
+    field: 'warnDays',
+    schema: wholeNumber(0, 3650),
+    expected: 'a whole number of days from 0 to 3650',
+  },
+  old_key: { field: 'oldKey', schema: oneOf('deactivate', 'delete'), expected: '"deactivate" or "delete"' },
+  other_active_key: {
+    field: 'otherActiveKey',
+    schema: oneOf('refuse', 'delete'),
+    expected: '"refuse" or "delete"',
+  },
+  grace_days: {
+    field: 'graceDays',
+    schema: wholeNumber(0, 3650),
+    expected: 'a whole number of days from 0 to 3650',
+  },
+  after_rotate: { field: 'afterRotate', schema: z.string().trim().min(1), expected: 'a command line' },
+};

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { keyrotPaths } from '../../src/config/paths.js';
+
+describe('keyrotPaths', () => {
+  it('follows XDG on Linux, with logs in the state directory', () => {
+    expect(keyrotPaths({ HOME: '/home/ann' }, 'linux')).toEqual({
+      configFile: '/home/ann/.config/keyrot/config.ini',
+      stateDir: '/home/ann/.local/state/keyrot',
+      logDir: '/home/ann/.local/state/keyrot',
+    });
+    expect(keyrotPaths({ HOME: '/h', XDG_CONFIG_HOME: '/x/c', XDG_STATE_HOME: '/x/s' }, 'linux')).toEqual({
+      configFile: '/x/c/keyrot/config.ini',
+      stateDir: '/x/s/keyrot',
+      logDir: '/x/s/keyrot',
+    });
+  });
+
+  it('puts logs under ~/Library/Logs on macOS', () => {
+    const paths = keyrotPaths({ HOME: '/Users/ann' }, 'darwin');
+    expect(paths.logDir).toBe('/Users/ann/Library/Logs/keyrot');
+    expect(paths.configFile).toBe('/Users/ann/.config/keyrot/config.ini');
+  });
+
+  it('uses %APPDATA% on Windows, whatever OS renders it', () => {
+    const paths = keyrotPaths(
+      { USERPROFILE: 'C:\\Users\\ann', APPDATA: 'C:\\Users\\ann\\AppData\\Roaming' },
+      'win32',
+    );
+    expect(paths).toEqual({
+      configFile: 'C:\\Users\\ann\\AppData\\Roaming\\keyrot\\config.ini',
+      stateDir: 'C:\\Users\\ann\\AppData\\Roaming\\keyrot',
+      logDir: 'C:\\Users\\ann\\AppData\\Roaming\\keyrot\\logs',
+    });
+  });
+
+  it('lets KEYROT_CONFIG and KEYROT_STATE_DIR override (state dir moves the logs too)', () => {
+    const paths = keyrotPaths(
+      { HOME: '/Users/ann', KEYROT_CONFIG: '/etc/k.ini', KEYROT_STATE_DIR: '/tmp/s' },
+      'darwin',
+    );
+    expect(paths).toEqual({ configFile: '/etc/k.ini', stateDir: '/tmp/s', logDir: '/tmp/s' });
+  });
+});
