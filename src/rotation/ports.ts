@@ -1,0 +1,199 @@
+// The narrow ports the rotation protocol runs over. Each is the smallest surface a step needs, so a
+// step can be driven by the real module (wired in deps.ts) or, for fault injection, by a fake.
+import type {
+  AccessKeyInfo,
+  AccessKeyLastUsed,
+  AwsCredentials,
+  CallerIdentity,
+  CreatedAccessKey,
+} from '../aws/types.js';
+import type { ProfileSettings } from '../config/settings.js';
+import type { Clock } from '../time/clock.js';
+
+/** STS, every call signed with the credentials given. */
+export interface StsPort {
+  /** Who a key belongs to. */
+  getCallerIdentity(credentials: AwsCredentials): Promise<CallerIdentity>;
+  /** An MFA session from a key and a code. */
+  getSessionToken(
+    credentials: AwsCredentials,
+    mfa: { serialNumber: string; tokenCode: string },
+  ): Promise<AwsCredentials>;
+}
+
+/** IAM key management, every call signed with the credentials given. */
+export interface IamPort {
+  /** The user's keys. */
+  listAccessKeys(credentials: AwsCredentials, userName: string): Promise<AccessKeyInfo[]>;
+  /** A new key; a single attempt (not idempotent). */
+  createAccessKey(credentials: AwsCredentials, userName: string): Promise<CreatedAccessKey>;
+  /** Activates or deactivates a key. */
+  updateAccessKey(
+    credentials: AwsCredentials,
+    userName: string,
+    accessKeyId: string,
+    status: 'Active' | 'Inactive',
+  ): Promise<void>;
+  /** Deletes a key. */
+  deleteAccessKey(credentials: AwsCredentials, userName: string, accessKeyId: string): Promise<void>;
+  /** When and where a key was last used. */
+  getAccessKeyLastUsed(credentials: AwsCredentials, accessKeyId: string): Promise<AccessKeyLastUsed>;
+}
+
+/** The AWS shared files as the SDK reads them (profile name → settings). */
+export interface SharedProfiles {
+  credentials: Map<string, Record<string, string>>;
+  config: Map<string, Record<string, string>>;
+}
+
+/** The credentials and config files of the person. */
+export interface CredentialFilesPort {
+  /** The two files' paths. */
+  readonly paths: { credentialsFile: string; configFile: string };
+  /** Both files parsed with the SDK's grammar (missing files read as empty). */
+  read(): Promise<SharedProfiles>;
+  /** A file's exact text, or null when it does not exist. */
+  readText(file: string): Promise<string | null>;
+  /** Puts the new key into every profile (both files) holding `oldKeyId`: one atomic write per file. */
+  replaceKeyId(
+    oldKeyId: string,
+    next: { accessKeyId: string; secretAccessKey: string },
+  ): Promise<{ file: string; profiles: string[] }[]>;
+}
+
+/** A journal phase, in protocol order. */
+export type JournalPhase = 'intent' | 'created' | 'proven' | 'backed-up' | 'written' | 'retired';
+
+/** What the journal remembers of an unfinished rotation (it holds the new secret: keychain only). */
+export interface JournalEntryLike {
+  profile: string;
+  oldKeyId: string;
+  userArn?: string;
+  phase: JournalPhase;
+  newKeyId?: string;
+  newSecret?: string;
+  startedAt: string;
+  updatedAt: string;
+}
+
+/** The rotation journal in the keychain. */
+export interface JournalPort {
+  /** The unfinished rotation of `profile`, if any. */
+  get(profile: string): Promise<JournalEntryLike | null>;
+  /** Records the intent to create a key (before CreateAccessKey). */
+  begin(profile: string, oldKeyId: string, extra?: { userArn?: string }): Promise<unknown>;
+  /** Records the new key and its secret (right after CreateAccessKey). */
+  recordNewKey(profile: string, keyId: string, secret: string): Promise<unknown>;
+  /** Moves the entry to a later phase. */
+  advance(profile: string, phase: JournalPhase): Promise<unknown>;
+  /** Removes the entry, and with it the secret. */
+  finish(profile: string): Promise<unknown>;
+}
+
+/** Backups of the credentials/config files in the keychain. */
+export interface BackupPort {
+  /** Stores `content` and returns the backup id. */
+  backup(content: string, meta: { file: string; reason: string }): Promise<{ id: string }>;
+}
+
+/** Structured log lines (the real one writes keyrot.log with redaction). */
+export interface LoggerPort {
+  debug(message: string, meta?: Record<string, unknown>): void;
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** Progress for the person watching (stderr); never a secret. */
+export interface ProgressPort {
+  /** A protocol step started or reached a milestone. */
+  step(name: string, detail: string): void;
+}
+
+/** Runs the after_rotate hook with the new key in its environment only. */
+export interface HookPort {
+  /** Runs `command`; resolves with its exit code and (redacted) output. */
+  run(command: string, env: Record<string, string>): Promise<{ exitCode: number; output: string }>;
+}
+
+/** Desktop notifications (never throws). */
+export interface NotifierPort {
+  /** Shows a notification. */
+  notify(message: { title: string; body: string; urgency?: 'low' | 'normal' | 'critical' }): Promise<void>;
+}
+
+/** Records a finished rotation's result (the daemon's state file); never throws. */
+export interface ResultRecorderPort {
+  /** Records the outcome of one profile. */
+  record(result: RotationResult): Promise<void>;
+}
+
+/** Everything a rotation needs from the outside world. */
+export interface RotationDeps {
+  sts: StsPort;
+  iam: IamPort;
+  files: CredentialFilesPort;
+  journal: JournalPort;
+  backups: BackupPort;
+  clock: Clock;
+  logger: LoggerPort;
+  progress: ProgressPort;
+  /** Per-profile policy from keyrot's settings. */
+  policy(profile: string): ProfileSettings;
+  /** Takes the per-profile inter-process lock (KeyrotError LOCKED when held); returns its release. */
+  lock(profile: string): Promise<() => Promise<void>>;
+  /** Asks the person for an MFA code; absent when there is no terminal. */
+  promptMfaCode?: (profile: string, serial: string) => Promise<string>;
+  hook?: HookPort;
+  notifier?: NotifierPort;
+  recorder?: ResultRecorderPort;
+  /** How long to wait for AWS to accept a new key (default 60 s). */
+  propagationTimeoutMs?: number;
+  /** Allow rotating the root user's key (default false). */
+  allowRoot?: boolean;
+}
+
+/** What to rotate and how. */
+export interface RotationRequest {
+  profile: string;
+  /** Rotate even when not due. */
+  force: boolean;
+  /** Delete the user's other active key to make room. */
+  deleteOther: boolean;
+  /** Say what would happen and change nothing. */
+  dryRun: boolean;
+}
+
+/** What happened to a key other than the current one. */
+export type OtherKeyAction =
+  | 'none'
+  | 'deleted-inactive'
+  | 'deleted-active'
+  | 'deleted-orphan'
+  | 'would-delete-inactive'
+  | 'would-delete-active';
+
+/** The outcome of rotating one profile (key ids unmasked; mask when printing). */
+export interface RotationResult {
+  profile: string;
+  outcome: 'rotated' | 'not-due' | 'dry-run';
+  userArn: string;
+  oldKeyId: string;
+  newKeyId?: string;
+  oldKeyAction: 'none' | 'deactivated' | 'deleted' | 'would-deactivate' | 'would-delete';
+  otherKeyAction: OtherKeyAction;
+  backupId?: string;
+  /** The files and profiles that now hold the new key. */
+  updated?: { file: string; profiles: string[] }[];
+  durationMs: number;
+  /** True when this run continued an interrupted rotation from the journal. */
+  resumed: boolean;
+  /** Age in days of the key that was current when the run started. */
+  ageDays: number;
+  /** When that key is (or was) due. */
+  dueAt: string;
+  /** The after_rotate hook, when configured. */
+  hook?: { exitCode: number; ok: boolean };
+  /** What a dry run would do, in order. */
+  plan?: string[];
+}

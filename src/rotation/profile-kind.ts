@@ -1,0 +1,55 @@
+import type { SharedProfiles } from './ports.js';
+
+/** What kind of credentials a profile resolves to. */
+export type ProfileKind = 'static' | 'session' | 'sso' | 'role' | 'process' | 'web-identity' | 'none';
+
+/** A profile's merged settings and what keyrot can do with it. */
+export interface ClassifiedProfile {
+  name: string;
+  kind: ProfileKind;
+  /** Config file values overlaid by credentials file values, as the SDK merges them. */
+  settings: Record<string, string>;
+  /** Why keyrot will not rotate it (absent for static keys). */
+  refusal?: string;
+}
+
+/** The profile's settings merged as the SDK does: credentials file values win over config file values. */
+export function mergedProfile(files: SharedProfiles, name: string): Record<string, string> | undefined {
+  const config = files.config.get(name);
+  const credentials = files.credentials.get(name);
+  if (!config && !credentials) return undefined;
+  return { ...(config ?? {}), ...(credentials ?? {}) };
+}
+
+/** Classifies a profile in the order the SDK's credential chain would pick a source. */
+export function classifyProfile(name: string, settings: Record<string, string>): ClassifiedProfile {
+  const has = (key: string) => Boolean(settings[key]);
+  if (has('role_arn') && has('web_identity_token_file'))
+    return refuse(
+      'web-identity',
+      'it assumes a role with a web identity token; there is no key of yours to rotate',
+    );
+  if (has('role_arn'))
+    return refuse('role', 'it assumes a role (role_arn); rotate the key of its source_profile instead');
+  if (has('sso_session') || has('sso_start_url'))
+    return refuse(
+      'sso',
+      'it signs in with IAM Identity Center (SSO), whose credentials are short-lived already',
+    );
+  if (has('aws_access_key_id') && has('aws_session_token'))
+    return refuse(
+      'session',
+      'it holds temporary credentials (aws_session_token); they cannot be rotated, only renewed',
+    );
+  if (has('aws_access_key_id') && has('aws_secret_access_key')) return { name, kind: 'static', settings };
+  if (has('credential_process'))
+    return refuse(
+      'process',
+      'its credentials come from credential_process; keyrot cannot write them back there',
+    );
+  return refuse('none', 'it has no aws_access_key_id and aws_secret_access_key');
+
+  function refuse(kind: ProfileKind, why: string): ClassifiedProfile {
+    return { name, kind, settings, refusal: `keyrot will not rotate profile "${name}": ${why}` };
+  }
+}

@@ -1,0 +1,81 @@
+import type { AccessKeyInfo, AwsCredentials } from '../aws/types.js';
+import type { ProfileSettings } from '../config/settings.js';
+import type { OtherKeyAction, RotationDeps, RotationRequest, RotationResult } from './ports.js';
+import type { ClassifiedProfile } from './profile-kind.js';
+
+/** What the steps of one rotation learn and hand to the next step. */
+export interface RotationState {
+  request: RotationRequest;
+  policy: ProfileSettings;
+  startedAtMs: number;
+  resumed: boolean;
+  profile?: ClassifiedProfile;
+  /** The key the profile held when the rotation began (from the file or the journal). */
+  oldKeyId: string;
+  /** The old key's pair, when the file still holds it. */
+  oldCredentials?: AwsCredentials;
+  userArn: string;
+  userName: string;
+  /** An MFA session (from GetSessionToken) used for IAM calls when the user's policy requires MFA. */
+  mfaSession?: AwsCredentials;
+  keys: AccessKeyInfo[];
+  ageDays: number;
+  dueAt: string;
+  due: boolean;
+  newKey?: { accessKeyId: string; secretAccessKey: string };
+  backupId?: string;
+  updated?: { file: string; profiles: string[] }[];
+  oldKeyAction: RotationResult['oldKeyAction'];
+  otherKeyAction: OtherKeyAction;
+  plan: string[];
+}
+
+/** A fresh state for `request`. */
+export function newState(request: RotationRequest, deps: RotationDeps): RotationState {
+  return {
+    request,
+    policy: deps.policy(request.profile),
+    startedAtMs: deps.clock.now().getTime(),
+    resumed: false,
+    oldKeyId: '',
+    userArn: '',
+    userName: '',
+    keys: [],
+    ageDays: 0,
+    dueAt: '',
+    due: false,
+    oldKeyAction: 'none',
+    otherKeyAction: 'none',
+    plan: [],
+  };
+}
+
+/** The user name in an IAM user ARN (`arn:aws:iam::123:user/path/alice` → `alice`). */
+export function userNameFromArn(arn: string): string {
+  const resource = arn.split(':').slice(5).join(':');
+  return resource.startsWith('user/') ? (resource.split('/').pop() ?? '') : '';
+}
+
+/** The result document of a finished (or planned) rotation. */
+export function resultOf(
+  state: RotationState,
+  deps: RotationDeps,
+  outcome: RotationResult['outcome'],
+): RotationResult {
+  return {
+    profile: state.request.profile,
+    outcome,
+    userArn: state.userArn,
+    oldKeyId: state.oldKeyId,
+    ...(state.newKey ? { newKeyId: state.newKey.accessKeyId } : {}),
+    oldKeyAction: state.oldKeyAction,
+    otherKeyAction: state.otherKeyAction,
+    ...(state.backupId ? { backupId: state.backupId } : {}),
+    ...(state.updated ? { updated: state.updated } : {}),
+    durationMs: deps.clock.now().getTime() - state.startedAtMs,
+    resumed: state.resumed,
+    ageDays: state.ageDays,
+    dueAt: state.dueAt,
+    ...(outcome === 'dry-run' ? { plan: state.plan } : {}),
+  };
+}

@@ -1,0 +1,52 @@
+import { KeyrotError } from '../../errors/keyrot-error.js';
+import { maskKeyId } from '../../errors/redact.js';
+import type { RotationDeps } from '../ports.js';
+import { classifyProfile, mergedProfile } from '../profile-kind.js';
+import { type RotationState, userNameFromArn } from '../state.js';
+
+/** Step 2: finds the profile's static key and, through STS, the IAM user it belongs to. */
+export async function identify(state: RotationState, deps: RotationDeps): Promise<void> {
+  const name = state.request.profile;
+  const files = await deps.files.read();
+  const settings = mergedProfile(files, name);
+  if (!settings) {
+    throw new KeyrotError('PROFILE_NOT_FOUND', `profile "${name}" is in neither AWS file`, {
+      hint: `Looked in ${deps.files.paths.credentialsFile} and ${deps.files.paths.configFile}.`,
+    });
+  }
+  const profile = classifyProfile(name, settings);
+  state.profile = profile;
+  if (profile.refusal) {
+    const code =
+      profile.kind === 'session'
+        ? 'SESSION_CREDENTIALS'
+        : profile.kind === 'none'
+          ? 'NO_STATIC_KEY'
+          : 'UNSUPPORTED_PROFILE';
+    throw new KeyrotError(code, profile.refusal);
+  }
+  const credentials = {
+    accessKeyId: settings.aws_access_key_id!,
+    secretAccessKey: settings.aws_secret_access_key!,
+  };
+  state.oldKeyId = credentials.accessKeyId;
+  state.oldCredentials = credentials;
+  const identity = await deps.sts.getCallerIdentity(credentials);
+  state.userArn = identity.arn;
+  if (/:root$/.test(identity.arn) && !deps.allowRoot) {
+    throw new KeyrotError('ROOT_USER', `profile "${name}" holds an access key of the account's root user`, {
+      hint: 'Root keys should be deleted, not rotated: create an IAM user for daily work.',
+    });
+  }
+  state.userName = /:root$/.test(identity.arn) ? '' : userNameFromArn(identity.arn);
+  if (!state.userName && !/:root$/.test(identity.arn)) {
+    throw new KeyrotError(
+      'UNSUPPORTED_PROFILE',
+      `profile "${name}" does not sign in as an IAM user (${identity.arn})`,
+      {
+        hint: 'Only the long-term keys of IAM users can be rotated.',
+      },
+    );
+  }
+  deps.progress.step('identify', `${maskKeyId(state.oldKeyId)} belongs to ${identity.arn}`);
+}

@@ -1,0 +1,40 @@
+import { isRejectedKey, isTransient } from '../../aws/errors.js';
+import { KeyrotError } from '../../errors/keyrot-error.js';
+import { maskKeyId } from '../../errors/redact.js';
+import { withBackoff } from '../backoff.js';
+import type { RotationDeps } from '../ports.js';
+import type { RotationState } from '../state.js';
+
+/** Step 6: polls STS with the new key until it answers with the same user (IAM is eventually consistent). */
+export async function proveKey(state: RotationState, deps: RotationDeps): Promise<void> {
+  const key = state.newKey!;
+  const totalMs = deps.propagationTimeoutMs ?? 60_000;
+  let identity: { arn: string };
+  try {
+    identity = await withBackoff(
+      deps.clock,
+      { totalMs, initialMs: 200, maxDelayMs: 5_000 },
+      () => deps.sts.getCallerIdentity(key),
+      (error) => isRejectedKey(error) || isTransient(error),
+      (waited, next) =>
+        deps.progress.step(
+          'prove',
+          `AWS does not accept the new key yet; waited ${(waited / 1000).toFixed(1)} s, next try in ${(next / 1000).toFixed(1)} s`,
+        ),
+    );
+  } catch (error) {
+    throw new KeyrotError(
+      'NEW_KEY_NOT_PROVEN',
+      `AWS did not accept the new key ${maskKeyId(key.accessKeyId)} within ${Math.round(totalMs / 1000)} s`,
+      {
+        hint: 'Your file still holds the old, working key and the new one is kept in the journal: run `keyrot rotate-now` again later to finish.',
+        cause: error,
+      },
+    );
+  }
+  if (identity.arn !== state.userArn) {
+    throw new KeyrotError('ROTATION_FAILED', `the new key belongs to ${identity.arn}, not ${state.userArn}`);
+  }
+  await deps.journal.advance(state.request.profile, 'proven');
+  deps.progress.step('prove', `AWS accepts ${maskKeyId(key.accessKeyId)} as ${identity.arn}`);
+}

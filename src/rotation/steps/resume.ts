@@ -1,0 +1,86 @@
+import { isRejectedKey } from '../../aws/errors.js';
+import { KeyrotError } from '../../errors/keyrot-error.js';
+import { maskKeyId } from '../../errors/redact.js';
+import { withMfa } from '../mfa.js';
+import type { JournalEntryLike, RotationDeps, RotationResult } from '../ports.js';
+import { classifyProfile, mergedProfile } from '../profile-kind.js';
+import { type RotationState, userNameFromArn } from '../state.js';
+import { backupFiles } from './backup-files.js';
+import { deleteOrphans } from './create-key.js';
+import { finish } from './finish.js';
+import { proveKey } from './prove-key.js';
+import { retireOldKey } from './retire-old-key.js';
+import { rewriteFiles } from './rewrite-files.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Step 1: continues the rotation an earlier run left in the journal. With a recorded new key it adopts
+ * that key and runs steps 6–10 (each is idempotent); with only an intent it deletes any key the lost
+ * CreateAccessKey answer left behind. Returns the result, or null when a fresh rotation should follow.
+ */
+export async function resume(
+  state: RotationState,
+  deps: RotationDeps,
+  entry: JournalEntryLike,
+): Promise<RotationResult | null> {
+  const profile = state.request.profile;
+  state.resumed = true;
+  state.oldKeyId = entry.oldKeyId;
+  const settings = mergedProfile(await deps.files.read(), profile) ?? {};
+  state.profile = classifyProfile(profile, settings);
+  if (settings.aws_access_key_id === entry.oldKeyId && settings.aws_secret_access_key) {
+    state.oldCredentials = { accessKeyId: entry.oldKeyId, secretAccessKey: settings.aws_secret_access_key };
+  }
+  state.userArn = entry.userArn ?? '';
+  if (!state.userArn && state.oldCredentials)
+    state.userArn = (await deps.sts.getCallerIdentity(state.oldCredentials)).arn;
+  state.userName = userNameFromArn(state.userArn);
+  deps.progress.step(
+    'resume',
+    `continuing the rotation of ${maskKeyId(entry.oldKeyId)} interrupted after "${entry.phase}"`,
+  );
+
+  if (!entry.newKeyId || !entry.newSecret) {
+    if (!state.oldCredentials) {
+      throw new KeyrotError(
+        'ROTATION_FAILED',
+        `profile "${profile}" no longer holds ${maskKeyId(entry.oldKeyId)}, which an interrupted rotation was replacing`,
+        {
+          hint: 'Check the file (`keyrot backup list` shows earlier copies), then run `keyrot rotate-now` again.',
+        },
+      );
+    }
+    await deleteOrphans(state, deps, Date.parse(entry.startedAt));
+    await deps.journal.finish(profile);
+    return null;
+  }
+
+  state.newKey = { accessKeyId: entry.newKeyId, secretAccessKey: entry.newSecret };
+  if (state.oldCredentials) {
+    try {
+      state.keys = await withMfa(state, deps, state.oldCredentials, (c) =>
+        deps.iam.listAccessKeys(c, state.userName),
+      );
+    } catch (error) {
+      // The old key may already be deactivated by the interrupted run; the new key carries on.
+      if (!isRejectedKey(error)) throw error;
+    }
+    if (state.keys.length > 0 && !state.keys.some((k) => k.accessKeyId === entry.newKeyId)) {
+      deps.progress.step('resume', `${maskKeyId(entry.newKeyId)} no longer exists in IAM; starting over`);
+      await deps.journal.finish(profile);
+      state.newKey = undefined;
+      return null;
+    }
+    const old = state.keys.find((k) => k.accessKeyId === entry.oldKeyId);
+    if (old) {
+      state.ageDays = Math.floor((deps.clock.now().getTime() - old.createDate.getTime()) / DAY_MS);
+      state.dueAt = new Date(old.createDate.getTime() + state.policy.maxAgeDays * DAY_MS).toISOString();
+    }
+  }
+  await proveKey(state, deps);
+  await backupFiles(state, deps);
+  await rewriteFiles(state, deps);
+  await retireOldKey(state, deps);
+  return finish(state, deps);
+}
