@@ -1,0 +1,15 @@
+// The mutable parts of one running emulator, shared by the HTTP server and the admin side.
+import type { Clock } from '../time/clock.js';
+import type { FaultPlan } from './faults.js';
+import type { EmulatorState } from './state.js';
+
+/** Live settings and state of a running emulator. */
+export interface EmulatorRuntime {
+  state: EmulatorState;
+  clock: Clock;
+  faults: FaultPlan;
+  propagationDelayMs: number;
+  latencyMs: number;
+  /** Requests seen per action name (including failed and faulted ones). */
+  requestCounts: Map<string, number>;
+}

@@ -1,0 +1,269 @@
+// The emulator's users, access keys and sessions, kept in memory and, with a state path, persisted
+// atomically (temporary file + rename, mode 0600) so a restarted emulator keeps them. Key changes are
+// written before the response leaves, so a client that saw CreateAccessKey succeed finds the key after
+// a crash; last-used stamps, which change on every call, are written shortly after instead.
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { KeyrotError } from '../errors/keyrot-error.js';
+import { newAccountId } from './ids.js';
+
+/** A virtual MFA device attached to a user. */
+export interface MfaDeviceRecord {
+  serialNumber: string;
+  secretBase32: string;
+  enableDate: string;
+}
+
+/** An IAM user. */
+export interface UserRecord {
+  userName: string;
+  userId: string;
+  arn: string;
+  path: string;
+  createDate: string;
+  /** May manage every user's keys (an administrator policy). */
+  admin: boolean;
+  /** Present for users under the "manage own credentials only with MFA" policy. */
+  mfa?: MfaDeviceRecord;
+}
+
+/** The last use of an access key, as GetAccessKeyLastUsed reports it. */
+export interface KeyLastUsed {
+  date: string;
+  serviceName: string;
+  region: string;
+}
+
+/** A long-term access key, live or recently deleted (kept while deletion propagates). */
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  secretAccessKey: string;
+  userName: string;
+  status: 'Active' | 'Inactive';
+  /** The CreateDate IAM reports (seeded keys may be backdated). */
+  createDate: string;
+  /** When the key's ability to authenticate last changed (epoch ms), for propagation delay. */
+  authChangedAt: number;
+  /** Whether it authenticated before that change. */
+  authPreviouslyActive: boolean;
+  /** Set once deleted; the record stays until the propagation window has passed. */
+  deletedAt?: number;
+  lastUsed?: KeyLastUsed;
+}
+
+/** Temporary credentials issued by GetSessionToken. */
+export interface SessionRecord {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  userName: string;
+  expiresAt: number;
+  mfaAuthenticated: boolean;
+  /** The long-term key that asked for the session. */
+  sourceKeyId: string;
+}
+
+/** The persisted document. */
+interface StateDocument {
+  version: 1;
+  accountId: string;
+  users: UserRecord[];
+  keys: AccessKeyRecord[];
+  sessions: SessionRecord[];
+}
+
+const LAST_USED_FLUSH_MS = 250;
+
+/** Users, keys and sessions of one emulator, optionally persisted to a file. */
+export class EmulatorState {
+  readonly accountId: string;
+  private readonly users = new Map<string, UserRecord>();
+  private readonly keys = new Map<string, AccessKeyRecord>();
+  private readonly sessions = new Map<string, SessionRecord>();
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly path: string | undefined,
+    document: StateDocument,
+  ) {
+    this.accountId = document.accountId;
+    for (const user of document.users) this.users.set(user.userName, user);
+    for (const key of document.keys) this.keys.set(key.accessKeyId, key);
+    for (const session of document.sessions) this.sessions.set(session.accessKeyId, session);
+  }
+
+  /** Opens the state: fresh in memory, or loaded from `path` when that file exists. */
+  static open(path: string | undefined, accountId?: string): EmulatorState {
+    const fresh: StateDocument = {
+      version: 1,
+      accountId: accountId ?? newAccountId(),
+      users: [],
+      keys: [],
+      sessions: [],
+    };
+    if (path === undefined) return new EmulatorState(undefined, fresh);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        const state = new EmulatorState(path, fresh);
+        state.save();
+        return state;
+      }
+      throw new KeyrotError('FILE_UNREADABLE', `cannot read the emulator state file`, {
+        file: path,
+        cause: error,
+      });
+    }
+    try {
+      const document = JSON.parse(text) as StateDocument;
+      if (document.version !== 1 || !Array.isArray(document.users)) throw new Error('unknown layout');
+      return new EmulatorState(path, document);
+    } catch (error) {
+      throw new KeyrotError('FILE_INVALID', 'the emulator state file is not a keyrot emulator state', {
+        file: path,
+        cause: error,
+        hint: 'Point --state at a new file, or delete this one to start empty.',
+      });
+    }
+  }
+
+  /** The user named `userName`, if any. */
+  user(userName: string): UserRecord | undefined {
+    return this.users.get(userName);
+  }
+
+  /** Every user, in creation order. */
+  allUsers(): UserRecord[] {
+    return [...this.users.values()];
+  }
+
+  /** Adds or replaces a user; replacing drops the old user's keys. */
+  putUser(user: UserRecord, now: number): void {
+    if (this.users.has(user.userName)) {
+      for (const key of this.userKeys(user.userName)) this.deleteKey(key, now, false);
+    }
+    this.users.set(user.userName, user);
+  }
+
+  /** The live (not deleted) keys of a user, oldest first. */
+  userKeys(userName: string): AccessKeyRecord[] {
+    return [...this.keys.values()]
+      .filter((key) => key.userName === userName && key.deletedAt === undefined)
+      .sort((a, b) => a.createDate.localeCompare(b.createDate) || a.accessKeyId.localeCompare(b.accessKeyId));
+  }
+
+  /** Every live key of every user. */
+  allKeys(): AccessKeyRecord[] {
+    return [...this.keys.values()].filter((key) => key.deletedAt === undefined);
+  }
+
+  /** A live key by id. */
+  liveKey(accessKeyId: string): AccessKeyRecord | undefined {
+    const key = this.keys.get(accessKeyId);
+    return key && key.deletedAt === undefined ? key : undefined;
+  }
+
+  /** A key by id including recently deleted ones (authentication still honours them while propagating). */
+  anyKey(accessKeyId: string): AccessKeyRecord | undefined {
+    return this.keys.get(accessKeyId);
+  }
+
+  /** Adds a key. */
+  addKey(key: AccessKeyRecord): void {
+    this.keys.set(key.accessKeyId, key);
+  }
+
+  /** Marks a key deleted; with `keepForPropagation` false it disappears at once. */
+  deleteKey(key: AccessKeyRecord, now: number, keepForPropagation = true): void {
+    if (!keepForPropagation) {
+      this.keys.delete(key.accessKeyId);
+      return;
+    }
+    key.deletedAt = now;
+  }
+
+  /** Forgets deleted keys and expired sessions older than the propagation window. */
+  purge(now: number, propagationDelayMs: number): void {
+    for (const key of this.keys.values()) {
+      if (key.deletedAt !== undefined && now - key.deletedAt >= propagationDelayMs)
+        this.keys.delete(key.accessKeyId);
+    }
+    for (const session of this.sessions.values()) {
+      if (session.expiresAt <= now) this.sessions.delete(session.accessKeyId);
+    }
+  }
+
+  /** A session by its temporary key id. */
+  session(accessKeyId: string): SessionRecord | undefined {
+    return this.sessions.get(accessKeyId);
+  }
+
+  /** Adds a session. */
+  addSession(session: SessionRecord): void {
+    this.sessions.set(session.accessKeyId, session);
+  }
+
+  /** Writes the state now (no-op in memory). */
+  save(): void {
+    if (this.path === undefined) return;
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    const document: StateDocument = {
+      version: 1,
+      accountId: this.accountId,
+      users: [...this.users.values()],
+      keys: [...this.keys.values()],
+      sessions: [...this.sessions.values()],
+    };
+    writeAtomicSync(this.path, `${JSON.stringify(document, null, 2)}\n`);
+  }
+
+  /** Writes the state soon, coalescing frequent small changes such as last-used stamps. */
+  saveSoon(): void {
+    if (this.path === undefined || this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      try {
+        this.save();
+      } catch {
+        // A failed stamp write is retried by the next change; never crash the server over it.
+      }
+    }, LAST_USED_FLUSH_MS);
+    this.flushTimer.unref();
+  }
+
+  /** Writes any pending change and stops the flush timer. */
+  close(): void {
+    if (this.flushTimer) this.save();
+  }
+}
+
+/** Replaces `path` with `content` atomically: write a 0600 temporary file beside it, fsync, rename. */
+function writeAtomicSync(path: string, content: string): void {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(temp, 'wx', 0o600);
+    writeSync(fd, content);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temp, path);
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Already renamed or never created.
+    }
+    throw new KeyrotError('FILE_WRITE_FAILED', 'cannot write the emulator state file', {
+      file: path,
+      cause: error,
+    });
+  }
+}
