@@ -72,6 +72,7 @@ export interface JournalEntryLike {
   phase: JournalPhase;
   newKeyId?: string;
   newSecret?: string;
+  backupId?: string;
   startedAt: string;
   updatedAt: string;
 }
@@ -84,8 +85,8 @@ export interface JournalPort {
   begin(profile: string, oldKeyId: string, extra?: { userArn?: string }): Promise<unknown>;
   /** Records the new key and its secret (right after CreateAccessKey). */
   recordNewKey(profile: string, keyId: string, secret: string): Promise<unknown>;
-  /** Moves the entry to a later phase. */
-  advance(profile: string, phase: JournalPhase): Promise<unknown>;
+  /** Moves the entry to a later phase (never backward), optionally recording the backup id. */
+  advance(profile: string, phase: JournalPhase, details?: { backupId?: string }): Promise<unknown>;
   /** Removes the entry, and with it the secret. */
   finish(profile: string): Promise<unknown>;
 }

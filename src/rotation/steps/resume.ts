@@ -27,6 +27,8 @@ export async function resume(
   const profile = state.request.profile;
   state.resumed = true;
   state.oldKeyId = entry.oldKeyId;
+  state.phase = entry.phase;
+  if (entry.backupId) state.backupId = entry.backupId;
   const settings = mergedProfile(await deps.files.read(), profile) ?? {};
   state.profile = classifyProfile(profile, settings);
   if (settings.aws_access_key_id === entry.oldKeyId && settings.aws_secret_access_key) {

@@ -1,0 +1,77 @@
+import { isAccessDenied } from '../aws/errors.js';
+import type { AccessKeyInfo } from '../aws/types.js';
+import { isKeyrotError } from '../errors/keyrot-error.js';
+import type { RotationDeps } from './ports.js';
+import { classifyProfile, mergedProfile, type ProfileKind } from './profile-kind.js';
+import { userNameFromArn } from './state.js';
+
+const DAY_MS = 86_400_000;
+
+/** What `status` and the daemon know about one profile (key ids unmasked; mask when printing). */
+export interface ProfileStatus {
+  profile: string;
+  kind: ProfileKind;
+  /** Why keyrot does not rotate this profile, for kinds other than static. */
+  refusal?: string;
+  keyId?: string;
+  userArn?: string;
+  ageDays?: number;
+  dueAt?: string;
+  due?: boolean;
+  /** Due within warn_days. */
+  dueSoon?: boolean;
+  keys?: AccessKeyInfo[];
+  /** The phase of an unfinished rotation in the journal. */
+  pendingRotation?: string;
+  /** Why the age could not be read from IAM. */
+  error?: { code: string; message: string };
+}
+
+/** Reads the age, due date and keys of a profile from IAM, without changing anything or prompting. */
+export async function inspectProfile(
+  profile: string,
+  deps: Pick<RotationDeps, 'sts' | 'iam' | 'files' | 'clock' | 'policy'> &
+    Partial<Pick<RotationDeps, 'journal'>>,
+): Promise<ProfileStatus> {
+  const settings = mergedProfile(await deps.files.read(), profile);
+  if (!settings) {
+    return { profile, kind: 'none', refusal: `profile "${profile}" is in neither AWS file` };
+  }
+  const classified = classifyProfile(profile, settings);
+  const status: ProfileStatus = { profile, kind: classified.kind };
+  if (settings.aws_access_key_id) status.keyId = settings.aws_access_key_id;
+  if (classified.refusal) {
+    status.refusal = classified.refusal;
+    return status;
+  }
+  const pending = await deps.journal?.get(profile).catch(() => null);
+  if (pending) status.pendingRotation = pending.phase;
+  const credentials = {
+    accessKeyId: settings.aws_access_key_id!,
+    secretAccessKey: settings.aws_secret_access_key!,
+  };
+  try {
+    status.userArn = (await deps.sts.getCallerIdentity(credentials)).arn;
+    status.keys = await deps.iam.listAccessKeys(credentials, userNameFromArn(status.userArn));
+  } catch (error) {
+    const code =
+      isAccessDenied(error) && settings.mfa_serial
+        ? 'MFA_REQUIRED'
+        : isKeyrotError(error)
+          ? error.code
+          : 'AWS_ERROR';
+    status.error = { code, message: error instanceof Error ? error.message : String(error) };
+    return status;
+  }
+  const current = status.keys.find((k) => k.accessKeyId === credentials.accessKeyId);
+  if (current) {
+    const policy = deps.policy(profile);
+    const now = deps.clock.now().getTime();
+    const due = current.createDate.getTime() + policy.maxAgeDays * DAY_MS;
+    status.ageDays = Math.floor((now - current.createDate.getTime()) / DAY_MS);
+    status.dueAt = new Date(due).toISOString();
+    status.due = now >= due;
+    status.dueSoon = !status.due && now >= due - policy.warnDays * DAY_MS;
+  }
+  return status;
+}
