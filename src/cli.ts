@@ -14,6 +14,7 @@ import type { RotateNowInput } from './commands/rotate-now.js';
 import type { ServiceInput } from './commands/service.js';
 import type { StatusInput } from './commands/status.js';
 import type { TrayInput } from './commands/tray.js';
+import { FAULT_GRAMMAR_HELP } from './emulator/faults.js';
 import { ExitCode, type ExitCodeValue, isKeyrotError } from './errors/keyrot-error.js';
 import { redactText } from './errors/redact.js';
 
@@ -129,6 +130,7 @@ export function buildProgram(
     .option('--propagation-delay-ms <n>', 'eventual consistency window for key changes', '0')
     .option('--latency-ms <n>', 'added to every response', '0')
     .option('--fault <spec>', 'inject a fault, ACTION:KIND[:COUNT] (repeatable)', collect)
+    .addHelpText('after', `\n${FAULT_GRAMMAR_HELP}`)
     .action(
       action<EmulatorInput>(async (input, ctx) =>
         (await import('./commands/emulator.js')).emulatorCommand(input, ctx),
