@@ -1,0 +1,14 @@
+// Logging with redaction (DESIGN.md sections 2 and 6: no secret in any log line).
+export {
+  createLogger,
+  LOG_FILE_NAME,
+  LOG_MAX_BYTES,
+  LOG_MAX_FILES,
+  type LogFields,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  nullLogger,
+  redactFormat,
+} from './logger.js';
+export { isSecretField, redactValue } from './redact-value.js';

@@ -1,0 +1,172 @@
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KeyrotError } from '../../src/errors/keyrot-error.js';
+import { createLogger } from '../../src/log/logger.js';
+
+const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+const KEY_ID_2 = 'AKIAJ2345678ABCDWXYZ';
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const SECRET_2 = 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY';
+const TOKEN = 'IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD'.repeat(4);
+// A short password: not secret-shaped, so only its field name can protect it.
+const PASSWORD = 'hunter2-short';
+
+function capture(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  return { stream, text: () => text };
+}
+
+describe('createLogger', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'keyrot-log-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes JSON lines to keyrot.log (0600 in a 0700 dir) and human lines to stderr', async () => {
+    const logDir = path.join(dir, 'state', 'keyrot');
+    const err = capture();
+    const logger = createLogger({ logDir, verbose: false, stderr: err.stream });
+    logger.info('checked profile', { profile: 'dev', ageDays: 12 });
+    logger.child({ profile: 'prod' }).warn('key due soon', { dueInDays: 3 });
+    logger.debug('not shown without verbose');
+    await logger.close();
+
+    expect((await stat(logDir)).mode & 0o777).toBe(0o700);
+    const file = path.join(logDir, 'keyrot.log');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const lines = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      message: 'checked profile',
+      profile: 'dev',
+      ageDays: 12,
+    });
+    expect(lines[1]).toMatchObject({ level: 'warn', message: 'key due soon', profile: 'prod', dueInDays: 3 });
+    expect(Date.parse(lines[0].timestamp)).not.toBeNaN();
+    expect(err.text()).toBe(
+      'keyrot info: checked profile (profile=dev, ageDays=12)\nkeyrot warn: key due soon (profile=prod, dueInDays=3)\n',
+    );
+  });
+
+  it('logs debug lines to the file and stderr when verbose', async () => {
+    const err = capture();
+    const logger = createLogger({ logDir: dir, verbose: true, stderr: err.stream });
+    logger.debug('polling STS', { attempt: 2 });
+    await logger.close();
+    expect(await readFile(path.join(dir, 'keyrot.log'), 'utf8')).toContain('"polling STS"');
+    expect(err.text()).toContain('keyrot debug: polling STS (attempt=2)');
+  });
+
+  it('never writes a secret: messages, nested fields, secret-named fields, Error causes and stacks', async () => {
+    const err = capture();
+    const logger = createLogger({ logDir: dir, verbose: true, stderr: err.stream });
+    logger.info(`created ${KEY_ID_2} with secret ${SECRET_2}`);
+    logger.info('nested', {
+      result: {
+        keys: [{ accessKeyId: KEY_ID, note: `secret is ${SECRET}` }],
+        env: { AWS_SESSION_TOKEN: TOKEN },
+      },
+      newSecret: 'short-but-secret-by-name',
+      password: PASSWORD,
+      argv: ['aws', 'configure', 'set', 'aws_secret_access_key', SECRET],
+    });
+    const inner = new Error(`SignatureDoesNotMatch for ${KEY_ID} using ${SECRET}`);
+    const outer = new KeyrotError('ROTATION_FAILED', `rotation of ${KEY_ID} failed`, {
+      cause: inner,
+      hint: `retry; token ${TOKEN}`,
+    });
+    logger.error('rotation failed', { error: outer });
+    await logger.close();
+
+    const text = await readFile(path.join(dir, 'keyrot.log'), 'utf8');
+    for (const output of [text, err.text()]) {
+      for (const secret of [
+        SECRET,
+        SECRET_2,
+        TOKEN,
+        PASSWORD,
+        'short-but-secret-by-name',
+        KEY_ID,
+        KEY_ID_2,
+      ]) {
+        expect(output).not.toContain(secret);
+      }
+      expect(output).toContain('AKIA…MPLE');
+      expect(output).toContain('AKIA…WXYZ');
+    }
+    const failure = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .find((line) => line.message === 'rotation failed');
+    // The error keeps what a person needs: code, message, hint, stack and cause, all redacted.
+    expect(failure.error).toMatchObject({
+      name: 'KeyrotError',
+      code: 'ROTATION_FAILED',
+      message: 'rotation of AKIA…MPLE failed',
+      cause: { name: 'Error', message: 'SignatureDoesNotMatch for AKIA…MPLE using [redacted-secret]' },
+    });
+    expect(failure.error.stack).toContain('logger.test.ts');
+    expect(failure.error.cause.stack).toContain('[redacted-secret]');
+    expect(failure.error.hint).toContain('[redacted-token]');
+  });
+
+  it('survives circular fields', async () => {
+    const logger = createLogger({ logDir: dir, verbose: false });
+    const loop: Record<string, unknown> = { name: 'a' };
+    loop.self = loop;
+    logger.info('loop', { loop });
+    await logger.close();
+    expect(JSON.parse(await readFile(path.join(dir, 'keyrot.log'), 'utf8')).loop).toEqual({
+      name: 'a',
+      self: '[circular]',
+    });
+  });
+
+  it('rotates by size and keeps five files, all 0600', async () => {
+    const logger = createLogger({ logDir: dir, verbose: false, maxBytes: 4096 });
+    for (let i = 0; i < 400; i++) logger.info(`line ${i} ${'x'.repeat(100)}`);
+    await logger.close();
+    const files = (await readdir(dir)).sort();
+    expect(files).toEqual(['keyrot.log', 'keyrot1.log', 'keyrot2.log', 'keyrot3.log', 'keyrot4.log']);
+    for (const name of files) {
+      const info = await stat(path.join(dir, name));
+      expect(info.size).toBeLessThanOrEqual(4096 + 200);
+      expect(info.mode & 0o777).toBe(0o600);
+    }
+    // keyrot.log holds the newest lines; oldest to newest, the kept lines are contiguous (none lost).
+    const kept: number[] = [];
+    for (const name of ['keyrot4.log', 'keyrot3.log', 'keyrot2.log', 'keyrot1.log', 'keyrot.log']) {
+      for (const line of (await readFile(path.join(dir, name), 'utf8')).trim().split('\n')) {
+        kept.push(Number(/line (\d+) /.exec(JSON.parse(line).message)?.[1]));
+      }
+    }
+    expect(kept.at(-1)).toBe(399);
+    expect(kept).toEqual(kept.map((_, i) => (kept[0] ?? 0) + i));
+  });
+
+  it('narrows an existing log file to 0600 and ignores lines after close', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(path.join(dir, 'keyrot.log'), '', { mode: 0o644 });
+    const err = capture();
+    const logger = createLogger({ logDir: dir, verbose: false, stderr: err.stream });
+    expect((await stat(path.join(dir, 'keyrot.log'))).mode & 0o777).toBe(0o600);
+    await logger.close();
+    logger.info('after close');
+    expect(await readFile(path.join(dir, 'keyrot.log'), 'utf8')).toBe('');
+  });
+});
