@@ -1,0 +1,251 @@
+// The daemon core: when to check (at start, on the schedule, after a wake from sleep, on backoff
+// retries), checking each watched profile through an injected port, and recording the result in the
+// state file. Everything it touches is a port, so tests drive it with a fake clock.
+//
+// Timing: Node's timers run on the monotonic clock, which stands still while a laptop sleeps, so a
+// single long timer armed before sleep would fire hours late. Instead one coarse timer is armed for
+// at most `tickMs`; each time it fires, the wall clock is compared with what the timer promised. A
+// large surplus means the machine slept: a check that fell due meanwhile runs right away.
+import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
+import type { Clock } from '../time/clock.js';
+import { classifyFailure, failureCode, failureLine } from './classify-error.js';
+import type { CheckProfile, DaemonLogger, DaemonNotifier, Timers } from './ports.js';
+import { type CheckResult, recordCheck } from './record-check.js';
+import type { Schedule } from './schedule.js';
+import { type DaemonState, emptyProfileState, emptyState, type ProfileState } from './state-file.js';
+
+/** Why a pass runs: start-up, `--once`, the schedule, a backoff retry, or a wake from sleep. */
+export type PassReason = 'start' | 'once' | 'schedule' | 'retry' | 'wake';
+
+/** Where the state lives (the state file in production, memory in tests). */
+export interface StateStore {
+  load(): Promise<DaemonState | null>;
+  save(state: DaemonState): Promise<void>;
+}
+
+/** Everything the daemon core needs. */
+export interface DaemonOptions {
+  /** The watched profiles (config.ini). */
+  profiles: string[];
+  schedule: Schedule;
+  checkProfile: CheckProfile;
+  notifier: DaemonNotifier;
+  logger: DaemonLogger;
+  clock: Pick<Clock, 'now'>;
+  timers: Timers;
+  store: StateStore;
+  /** Recorded in the state file so `status` can tell whether the daemon runs. */
+  pid: number;
+  /** Longest sleep of the coarse timer (default 60 s): bounds how late a check runs after a wake. */
+  tickMs?: number;
+  /** A wall-clock surplus beyond this over a tick means the machine slept (default 30 s). */
+  wakeThresholdMs?: number;
+  /** After a wake, check only if the last pass ended at least this long ago (default 5 min). */
+  wakeMinGapMs?: number;
+}
+
+/** How one profile's check ended within a pass. */
+export interface ProfilePassResult {
+  profile: string;
+  result: CheckResult;
+}
+
+/** The outcome of `keyrot daemon --once`: 5 if someone must act, else the worst failure's code, else 0. */
+export function passExitCode(results: ProfilePassResult[]): ExitCodeValue {
+  let code: ExitCodeValue = ExitCode.ok;
+  for (const { result } of results) {
+    if (result.ok) continue;
+    if (classifyFailure(result.error) === 'needs-person') return ExitCode.needsPerson;
+    const failure = isKeyrotError(result.error) ? result.error.exitCode : ExitCode.failed;
+    if (code === ExitCode.ok || failure === ExitCode.failed) code = failure;
+  }
+  return code;
+}
+
+/** The daemon: `runPass` for one check of every profile, `start`/`stop` for the long-running loop. */
+export class Daemon {
+  private readonly tickMs: number;
+  private readonly wakeThresholdMs: number;
+  private readonly wakeMinGapMs: number;
+  private state: DaemonState = emptyState();
+  private loaded = false;
+  private stopping = false;
+  private cancelTimer: (() => void) | null = null;
+  private current: Promise<unknown> = Promise.resolve();
+  private nextScheduledAt = 0;
+  private lastPassEndedAt = Number.NEGATIVE_INFINITY;
+  private armedAt = 0;
+  private armedDelay = 0;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.tickMs = options.tickMs ?? 60_000;
+    this.wakeThresholdMs = options.wakeThresholdMs ?? 30_000;
+    this.wakeMinGapMs = options.wakeMinGapMs ?? 5 * 60_000;
+  }
+
+  /** The state as last recorded (a copy). */
+  snapshot(): DaemonState {
+    return structuredClone(this.state);
+  }
+
+  /** Checks the profiles (all, or on a retry only those whose backoff expired), records and notifies. */
+  runPass(reason: PassReason): Promise<ProfilePassResult[]> {
+    const run = this.current.then(() => this.pass(reason));
+    this.current = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Checks once now, then keeps checking on the schedule and after wakes until `stop`. */
+  async start(): Promise<void> {
+    await this.runPass('start');
+    this.arm();
+  }
+
+  /** Stops scheduling and waits for the check in progress (bound this wait: the journal resumes an abandoned rotation). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    await this.current;
+    if (this.loaded) {
+      this.state.pid = null;
+      await this.save();
+    }
+  }
+
+  private async pass(reason: PassReason): Promise<ProfilePassResult[]> {
+    const { logger, clock, schedule } = this.options;
+    await this.load();
+    const started = clock.now();
+    const results: ProfilePassResult[] = [];
+    // Keep only watched profiles: an unwatched one must not keep a stale warning in the tray.
+    const profiles: Record<string, ProfileState> = {};
+    for (const name of this.options.profiles)
+      profiles[name] = this.state.profiles[name] ?? emptyProfileState();
+    this.state.profiles = profiles;
+    logger.debug('check started', { reason, profiles: this.options.profiles });
+    for (const profile of this.options.profiles) {
+      if (this.stopping && reason !== 'once') break;
+      const previous = profiles[profile] ?? emptyProfileState();
+      if (reason === 'retry' && !(previous.retryAt && Date.parse(previous.retryAt) <= started.getTime()))
+        continue;
+      const result = await this.check(profile);
+      results.push({ profile, result });
+      const now = clock.now();
+      const recorded = recordCheck({
+        profile,
+        previous,
+        result,
+        now,
+        today: localDay(now),
+        backoffCapMs: schedule.intervalMs,
+      });
+      profiles[profile] = recorded.state;
+      this.log(profile, recorded.state, result);
+      if (recorded.notification) {
+        await this.options.notifier.notify(recorded.notification).catch((error: unknown) => {
+          logger.warn('notification failed', { profile, reason: failureLine(error) });
+        });
+      }
+      await this.save();
+    }
+    const ended = clock.now();
+    if (reason !== 'retry' || this.nextScheduledAt === 0) {
+      this.nextScheduledAt = schedule.nextAfter(ended)?.getTime() ?? Number.POSITIVE_INFINITY;
+    }
+    this.state.lastCheck = ended.toISOString();
+    this.state.nextCheck = reason === 'once' ? null : isoOrNull(this.nextCheckAt());
+    await this.save();
+    this.lastPassEndedAt = ended.getTime();
+    logger.info('check finished', { reason, nextCheck: this.state.nextCheck });
+    return results;
+  }
+
+  private async check(profile: string): Promise<CheckResult> {
+    try {
+      return { ok: true, report: await this.options.checkProfile(profile) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /** The next instant something is due: the schedule, or the earliest backoff retry. */
+  private nextCheckAt(): number {
+    let next = this.nextScheduledAt;
+    for (const profile of Object.values(this.state.profiles)) {
+      if (profile.retryAt) next = Math.min(next, Date.parse(profile.retryAt));
+    }
+    return next;
+  }
+
+  private arm(): void {
+    if (this.stopping) return;
+    const now = this.options.clock.now().getTime();
+    const delay = Math.max(0, Math.min(this.nextCheckAt() - now, this.tickMs));
+    this.armedAt = now;
+    this.armedDelay = delay;
+    this.cancelTimer = this.options.timers.set(delay, () => this.onTimer());
+  }
+
+  private async onTimer(): Promise<void> {
+    this.cancelTimer = null;
+    if (this.stopping) return;
+    const { clock, logger, schedule } = this.options;
+    const now = clock.now().getTime();
+    const surplus = now - this.armedAt - this.armedDelay;
+    const woke = surplus > this.wakeThresholdMs;
+    if (woke) logger.info('wall clock jumped ahead: the machine slept', { sleptMs: surplus });
+    if (now < this.armedAt) {
+      // The wall clock went back (manual change, NTP step): re-plan from the new time.
+      this.nextScheduledAt = schedule.nextAfter(new Date(now))?.getTime() ?? Number.POSITIVE_INFINITY;
+    }
+    try {
+      if (now >= this.nextScheduledAt) await this.runPass('schedule');
+      else if (woke && now - this.lastPassEndedAt >= this.wakeMinGapMs) await this.runPass('wake');
+      else if (now >= this.nextCheckAt()) await this.runPass('retry');
+    } catch (error) {
+      // A pass failing as a whole (state file unwritable…) must not stop the schedule.
+      logger.error('check failed', { code: failureCode(error), reason: failureLine(error) });
+    }
+    this.arm();
+  }
+
+  private async load(): Promise<void> {
+    if (this.loaded) return;
+    try {
+      this.state = (await this.options.store.load()) ?? emptyState();
+    } catch (error) {
+      this.options.logger.warn('state file unreadable; starting afresh', { reason: failureLine(error) });
+      this.state = emptyState();
+    }
+    this.state.pid = this.options.pid;
+    this.state.schedule = this.options.schedule.expression;
+    this.loaded = true;
+  }
+
+  private async save(): Promise<void> {
+    await this.options.store.save(this.state);
+  }
+
+  private log(profile: string, state: ProfileState, result: CheckResult): void {
+    const { logger } = this.options;
+    const outcome = state.lastResult?.outcome;
+    const meta = { profile, keyId: state.keyId, ageDays: state.ageDays, dueAt: state.dueAt };
+    if (result.ok) {
+      logger.info(`${profile}: ${state.lastResult?.message ?? 'checked'}`, { ...meta, outcome });
+      return;
+    }
+    const retry = { code: failureCode(result.error), retryAt: state.retryAt, failures: state.failures };
+    logger.warn(`${profile}: ${failureLine(result.error)}`, { ...meta, ...retry, outcome });
+  }
+}
+
+/** The local calendar day of `date` as YYYY-MM-DD (the "once a day" of warnings). */
+export function localDay(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+function isoOrNull(ms: number): string | null {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}

@@ -1,0 +1,64 @@
+// The narrow ports the daemon core runs against. The command wires the real ones (rotation engine,
+// notifier, logger, timers); unit tests inject a fake clock and fakes of these.
+
+/** What checking one profile found: its key is fine (maybe due soon), or it was just rotated. */
+export type CheckReport =
+  | {
+      kind: 'checked';
+      /** The current key id, masked. */
+      keyId: string;
+      ageDays: number;
+      dueAt: Date;
+      /** From this instant on the person is warned that rotation is coming (dueAt − warn_days). */
+      warnFrom: Date;
+    }
+  | {
+      kind: 'rotated';
+      /** Masked key ids. */
+      oldKeyId: string;
+      newKeyId: string;
+      /** What happened to the old key, in words ("deactivated", "deleted"). */
+      oldKeyAction: string;
+      /** Age and due date of the new key. */
+      ageDays: number;
+      dueAt: Date;
+      /** True when an interrupted rotation was finished from the journal. */
+      resumed: boolean;
+    };
+
+/** Checks one profile: inspects its key's age and rotates it when due. Throws KeyrotError on failure. */
+export type CheckProfile = (profile: string) => Promise<CheckReport>;
+
+/** A desktop notification. */
+export interface DaemonNotification {
+  title: string;
+  body: string;
+  urgency?: 'low' | 'normal' | 'critical';
+}
+
+/** Where notifications go (src/notify's Notifier fits). */
+export interface DaemonNotifier {
+  notify(notification: DaemonNotification): Promise<void>;
+}
+
+/** Where the daemon logs (a winston logger fits). Messages hold no secrets. */
+export interface DaemonLogger {
+  info(message: string, meta?: Record<string, unknown>): unknown;
+  warn(message: string, meta?: Record<string, unknown>): unknown;
+  error(message: string, meta?: Record<string, unknown>): unknown;
+  debug(message: string, meta?: Record<string, unknown>): unknown;
+}
+
+/** One-shot timers on the monotonic clock (which, unlike the wall clock, stands still while a laptop sleeps). */
+export interface Timers {
+  /** Calls `fn` after `ms`; returns a function that cancels it. */
+  set(ms: number, fn: () => void | Promise<void>): () => void;
+}
+
+/** Node's timers. */
+export const systemTimers: Timers = {
+  set(ms, fn) {
+    const timer = setTimeout(() => void fn(), ms);
+    return () => clearTimeout(timer);
+  },
+};

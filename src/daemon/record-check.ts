@@ -1,0 +1,120 @@
+// The daemon's policy, as one pure function: given what a profile's state was and what its check
+// found, what the state is now and whether to tell the person. Notifications are deduplicated by an
+// event name kept in the state file, so a restart never repeats one.
+import { backoffDelayMs } from './backoff.js';
+import { classifyFailure, failureCode, failureLine } from './classify-error.js';
+import {
+  dueSoonNotification,
+  failedNotification,
+  needsPersonNotification,
+  rotatedNotification,
+} from './messages.js';
+import type { CheckReport, DaemonNotification } from './ports.js';
+import type { ProfileState } from './state-file.js';
+
+/** A transient failure is reported only once the key is overdue and this many tries in a row failed. */
+export const TRANSIENT_FAILURES_BEFORE_NOTICE = 3;
+
+/** The result of one profile check: a report, or what it threw. */
+export type CheckResult = { ok: true; report: CheckReport } | { ok: false; error: unknown };
+
+/** The new state of the profile and the notification to send, if any. */
+export interface RecordedCheck {
+  state: ProfileState;
+  notification: DaemonNotification | null;
+}
+
+/** Applies one check result to a profile's state (pure; `today` is the local YYYY-MM-DD of `now`). */
+export function recordCheck(input: {
+  profile: string;
+  previous: ProfileState;
+  result: CheckResult;
+  now: Date;
+  today: string;
+  backoffCapMs: number;
+}): RecordedCheck {
+  const { profile, previous, result, now, today } = input;
+  const at = now.toISOString();
+  if (result.ok) {
+    const report = result.report;
+    // A success ends any failure episode: the next failure is news again.
+    const base: ProfileState = {
+      ...previous,
+      ageDays: report.ageDays,
+      dueAt: report.dueAt.toISOString(),
+      failures: 0,
+      retryAt: null,
+      lastNotified: null,
+    };
+    if (report.kind === 'rotated') {
+      const event = `rotated:${report.newKeyId}`;
+      const message = `rotated ${report.oldKeyId} → ${report.newKeyId}; old key ${report.oldKeyAction}${report.resumed ? ' (resumed)' : ''}`;
+      const state: ProfileState = {
+        ...base,
+        keyId: report.newKeyId,
+        warnedOn: null,
+        lastResult: { at, outcome: 'rotated', message },
+        lastNotified: { event, at },
+      };
+      const repeat = previous.lastNotified?.event === event;
+      return { state, notification: repeat ? null : rotatedNotification(profile, report) };
+    }
+    const dueSoon = now.getTime() >= report.warnFrom.getTime();
+    const message = `key is ${report.ageDays} days old; due ${report.dueAt.toISOString().slice(0, 10)}`;
+    const state: ProfileState = {
+      ...base,
+      keyId: report.keyId,
+      lastResult: { at, outcome: dueSoon ? 'due-soon' : 'not-due', message },
+    };
+    if (!dueSoon || previous.warnedOn === today) return { state, notification: null };
+    return {
+      state: { ...state, warnedOn: today, lastNotified: { event: `due-soon:${today}`, at } },
+      notification: dueSoonNotification(profile, report.ageDays, report.dueAt, now),
+    };
+  }
+
+  const kind = classifyFailure(result.error);
+  const code = failureCode(result.error);
+  const reason = failureLine(result.error);
+  if (kind === 'busy') {
+    // rotate-now is working on this profile: try again shortly, keep the last real result.
+    const failures = previous.failures + 1;
+    return {
+      state: { ...previous, failures, retryAt: retryAt(now, failures, input.backoffCapMs) },
+      notification: null,
+    };
+  }
+  const outcome = kind === 'needs-person' ? 'needs-person' : 'failed';
+  const lastResult = { at, outcome, message: reason, code } as const;
+  if (kind === 'transient') {
+    const failures = previous.failures + 1;
+    const state: ProfileState = {
+      ...previous,
+      failures,
+      retryAt: retryAt(now, failures, input.backoffCapMs),
+      lastResult,
+    };
+    const overdue = previous.dueAt !== null && Date.parse(previous.dueAt) <= now.getTime();
+    if (!overdue || failures < TRANSIENT_FAILURES_BEFORE_NOTICE) return { state, notification: null };
+    return notifyOnce(state, `failed:${code}`, at, failedNotification(profile, reason));
+  }
+  // needs-person and failed: no retry storm; the next scheduled check tries again.
+  const state: ProfileState = { ...previous, failures: 0, retryAt: null, lastResult };
+  const notification =
+    kind === 'needs-person' ? needsPersonNotification(profile, code) : failedNotification(profile, reason);
+  return notifyOnce(state, `${outcome}:${code}`, at, notification);
+}
+
+function notifyOnce(
+  state: ProfileState,
+  event: string,
+  at: string,
+  notification: DaemonNotification,
+): RecordedCheck {
+  if (state.lastNotified?.event === event) return { state, notification: null };
+  return { state: { ...state, lastNotified: { event, at } }, notification };
+}
+
+function retryAt(now: Date, failures: number, capMs: number): string {
+  return new Date(now.getTime() + backoffDelayMs(failures, capMs)).toISOString();
+}

@@ -1,0 +1,362 @@
+import { describe, expect, it } from 'vitest';
+import { BACKOFF_BASE_MS, backoffDelayMs } from '../../src/daemon/backoff.js';
+import { Daemon, localDay, passExitCode } from '../../src/daemon/daemon.js';
+import type { CheckReport, DaemonNotification } from '../../src/daemon/ports.js';
+import { parseSchedule } from '../../src/daemon/schedule.js';
+import type { DaemonState } from '../../src/daemon/state-file.js';
+import { KeyrotError } from '../../src/errors/keyrot-error.js';
+import { FakeClock } from './fake-clock.js';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+/** A not-due report for a key `ageDays` old under the default policy (90 days, warn 7 before). */
+function keyAged(ageDays: number, now: Date): CheckReport {
+  const dueAt = new Date(now.getTime() + (90 - ageDays) * DAY);
+  return {
+    kind: 'checked',
+    keyId: 'AKIA…AAAA',
+    ageDays,
+    dueAt,
+    warnFrom: new Date(dueAt.getTime() - 7 * DAY),
+  };
+}
+
+function rotated(now: Date, n = 1): CheckReport {
+  return {
+    kind: 'rotated',
+    oldKeyId: 'AKIA…AAAA',
+    newKeyId: `AKIA…BBB${n}`,
+    oldKeyAction: 'deactivated',
+    ageDays: 0,
+    dueAt: new Date(now.getTime() + 90 * DAY),
+    resumed: false,
+  };
+}
+
+type Behaviour = (profile: string, now: Date, call: number) => CheckReport | Promise<CheckReport>;
+
+function harness(
+  behaviour: Behaviour,
+  options: { start?: Date; schedule?: string; profiles?: string[] } = {},
+) {
+  // 10:05 local on a fixed day; the schedule runs hourly at :17.
+  const clock = new FakeClock(options.start ?? new Date(2026, 10, 25, 10, 5, 0));
+  const schedule = parseSchedule(options.schedule ?? '17 * * * *');
+  const notes: DaemonNotification[] = [];
+  const calls: { profile: string; at: Date }[] = [];
+  const logs: string[] = [];
+  let saved: DaemonState | null = null;
+  const log = (level: string) => (message: string, meta?: Record<string, unknown>) =>
+    logs.push(`${level} ${message} ${JSON.stringify(meta ?? {})}`);
+  const make = () =>
+    new Daemon({
+      profiles: options.profiles ?? ['dev'],
+      schedule,
+      checkProfile: async (profile) => {
+        calls.push({ profile, at: clock.now() });
+        return behaviour(profile, clock.now(), calls.length);
+      },
+      notifier: { notify: async (note) => void notes.push(note) },
+      logger: { info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug') },
+      clock,
+      timers: clock,
+      store: {
+        load: async () => (saved ? structuredClone(saved) : null),
+        save: async (state) => {
+          saved = structuredClone(state);
+        },
+      },
+      pid: 4242,
+    });
+  return { clock, notes, calls, logs, make, saved: () => saved };
+}
+
+describe('daemon scheduling', () => {
+  it('checks at start, records pid, last and next check, then checks on the schedule', async () => {
+    const h = harness((_p, now) => keyAged(10, now));
+    const daemon = h.make();
+    await daemon.start();
+    expect(h.calls).toHaveLength(1);
+    const state = h.saved()!;
+    expect(state.pid).toBe(4242);
+    expect(state.schedule).toBe('17 * * * *');
+    expect(state.lastCheck).toBe(new Date(2026, 10, 25, 10, 5).toISOString());
+    expect(state.nextCheck).toBe(new Date(2026, 10, 25, 10, 17).toISOString());
+    expect(state.profiles.dev).toMatchObject({ keyId: 'AKIA…AAAA', ageDays: 10 });
+    expect(state.profiles.dev?.lastResult?.outcome).toBe('not-due');
+
+    await h.clock.advance(11 * MIN);
+    expect(h.calls).toHaveLength(1);
+    await h.clock.advance(1 * MIN);
+    expect(h.calls.map((c) => c.at)).toEqual([new Date(2026, 10, 25, 10, 5), new Date(2026, 10, 25, 10, 17)]);
+    await h.clock.advance(3 * HOUR);
+    expect(h.calls).toHaveLength(5);
+    expect(h.notes).toEqual([]);
+    await daemon.stop();
+  });
+
+  it('never sleeps longer than one coarse tick, and idles with a single timer', async () => {
+    const h = harness((_p, now) => keyAged(10, now), { schedule: '0 3 * * *' });
+    const daemon = h.make();
+    await daemon.start();
+    await h.clock.advance(2 * HOUR);
+    expect(Math.max(...h.clock.armed)).toBe(60_000);
+    expect(h.clock.pending).toBe(1);
+    expect(h.clock.armed.length).toBeLessThanOrEqual(2 * 60 + 1);
+    await daemon.stop();
+    expect(h.clock.pending).toBe(0);
+  });
+
+  it('after sleeping through the scheduled time, checks within a tick of waking', async () => {
+    const h = harness((_p, now) => keyAged(10, now));
+    const daemon = h.make();
+    await daemon.start(); // 10:05
+    await h.clock.advance(5 * MIN); // 10:10, awake
+    h.clock.suspend(3 * HOUR); // lid closed until 13:10: 11:17, 12:17 and 13:17? no: 11:17 and 12:17 missed
+    await h.clock.advance(60_000);
+    expect(h.calls).toHaveLength(2);
+    expect(h.calls[1]!.at.getTime()).toBeLessThanOrEqual(new Date(2026, 10, 25, 13, 11).getTime());
+    expect(h.logs.some((line) => line.includes('the machine slept'))).toBe(true);
+    // One check for all the missed slots, then the schedule resumes at 13:17.
+    expect(h.saved()!.nextCheck).toBe(new Date(2026, 10, 25, 13, 17).toISOString());
+    await daemon.stop();
+  });
+
+  it('checks after a wake even when no scheduled time was missed, but not after a short nap', async () => {
+    const h = harness((_p, now) => keyAged(10, now), { schedule: '0 */6 * * *' }); // 12:00, 18:00
+    const daemon = h.make();
+    await daemon.start(); // 10:05
+    h.clock.suspend(2 * MIN); // a 2-minute nap right after a check: no extra check
+    await h.clock.advance(60_000);
+    expect(h.calls).toHaveLength(1);
+    await h.clock.advance(10 * MIN);
+    h.clock.suspend(40 * MIN); // 10:18 → 10:58 asleep
+    await h.clock.advance(60_000);
+    expect(h.calls).toHaveLength(2);
+    await daemon.stop();
+  });
+
+  it('stop cancels the timer, waits for the check in progress and clears the pid', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const h = harness(async (_p, now, call) => {
+      if (call === 2) await gate;
+      return keyAged(10, now);
+    });
+    const daemon = h.make();
+    await daemon.start();
+    const pass = daemon.runPass('schedule');
+    while (h.calls.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    let stopped = false;
+    const stopping = daemon.stop().then(() => {
+      stopped = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(await pass).toHaveLength(1);
+    expect(h.clock.pending).toBe(0);
+    expect(h.saved()!.pid).toBeNull();
+    expect(h.saved()!.profiles.dev?.lastResult?.outcome).toBe('not-due');
+  });
+});
+
+describe('daemon policy', () => {
+  it('rotates a due key, notifies once, and a restarted daemon does not notify again', async () => {
+    let rotatedOnce = false;
+    const h = harness((_p, now) => {
+      if (rotatedOnce) return keyAged(0, now);
+      rotatedOnce = true;
+      return rotated(now);
+    });
+    const first = h.make();
+    await first.start();
+    expect(h.notes).toEqual([
+      {
+        title: 'keyrot: key rotated',
+        body: 'Rotated key for profile dev (AKIA…AAAA → AKIA…BBB1); old key deactivated',
+        urgency: 'low',
+      },
+    ]);
+    expect(h.saved()!.profiles.dev).toMatchObject({ keyId: 'AKIA…BBB1', ageDays: 0 });
+    expect(h.saved()!.profiles.dev?.lastResult?.outcome).toBe('rotated');
+    await first.stop();
+    const second = h.make();
+    await second.start();
+    await second.stop();
+    expect(h.notes).toHaveLength(1);
+  });
+
+  it('does not repeat a rotation notice when a restart reports the same rotation (journal resume)', async () => {
+    const h = harness((_p, now) => rotated(now));
+    const first = h.make();
+    await first.runPass('once');
+    const second = h.make();
+    await second.runPass('once');
+    expect(h.notes).toHaveLength(1);
+  });
+
+  it('warns warn_days before the due date at most once a day, across restarts', async () => {
+    const h = harness((_p, now) => keyAged(85, now));
+    const daemon = h.make();
+    await daemon.start();
+    expect(h.notes).toEqual([
+      {
+        title: 'keyrot: key rotation soon',
+        body: 'Key for profile dev is 85 days old; rotation in 5 days',
+        urgency: 'low',
+      },
+    ]);
+    expect(h.saved()!.profiles.dev?.lastResult?.outcome).toBe('due-soon');
+    await h.clock.advance(5 * HOUR);
+    await daemon.stop();
+    await h.make().runPass('start');
+    expect(h.notes).toHaveLength(1);
+    const next = h.make();
+    await next.start();
+    await h.clock.advance(DAY);
+    expect(h.notes).toHaveLength(2);
+    expect(h.saved()!.profiles.dev?.warnedOn).toBe(localDay(h.clock.now()));
+    await next.stop();
+  });
+
+  it('backs off exponentially on offline errors, capped at the schedule interval, and stays quiet while not due', async () => {
+    const h = harness(
+      () => {
+        throw new KeyrotError('AWS_UNREACHABLE', 'cannot reach IAM at https://iam.amazonaws.com');
+      },
+      { schedule: '0 */2 * * *' }, // 12:00, 14:00…: the backoff cap is two hours
+    );
+    const daemon = h.make();
+    await daemon.start(); // 10:05, fails
+    await h.clock.advance(10 * HOUR);
+    const gaps = h.calls.slice(1).map((c, i) => (c.at.getTime() - h.calls[i]!.at.getTime()) / MIN);
+    // 1, 2, 4, 8, 16, 32 minutes, then never more than the two-hourly schedule apart.
+    expect(gaps.slice(0, 6)).toEqual([1, 2, 4, 8, 16, 32]);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(120);
+    expect(h.calls.length).toBeLessThan(20);
+    expect(h.notes).toEqual([]);
+    expect(h.saved()!.profiles.dev?.lastResult).toMatchObject({ outcome: 'failed', code: 'AWS_UNREACHABLE' });
+    expect(h.saved()!.profiles.dev?.retryAt).not.toBeNull();
+    await daemon.stop();
+  });
+
+  it('reports a persistent outage once when the key is overdue, and again only after a recovery', async () => {
+    let offline = false;
+    const h = harness((_p, now) => {
+      if (offline) throw new KeyrotError('AWS_UNREACHABLE', 'cannot reach IAM');
+      return keyAged(95, now);
+    });
+    const daemon = h.make();
+    await daemon.start(); // overdue but (in this fake) not rotated: sets dueAt in the past
+    offline = true;
+    await h.clock.advance(5 * HOUR);
+    const failures = h.notes.filter((n) => n.title === 'keyrot: rotation failed');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.body).toBe('Could not check or rotate the key for profile dev: cannot reach IAM');
+    offline = false;
+    await h.clock.advance(HOUR);
+    offline = true;
+    await h.clock.advance(5 * HOUR);
+    expect(h.notes.filter((n) => n.title === 'keyrot: rotation failed')).toHaveLength(2);
+    await daemon.stop();
+  });
+
+  it('asks the person to run rotate-now on MFA_REQUIRED, once, without retrying before the next scheduled check', async () => {
+    const h = harness(() => {
+      throw new KeyrotError('MFA_REQUIRED', 'IAM wants an MFA code to manage keys for this user');
+    });
+    const daemon = h.make();
+    await daemon.start(); // 10:05
+    await h.clock.advance(11 * MIN); // 10:16: no retry storm
+    expect(h.calls).toHaveLength(1);
+    await h.clock.advance(3 * HOUR);
+    expect(h.calls).toHaveLength(4); // 10:17, 11:17, 12:17
+    expect(h.notes).toEqual([
+      {
+        title: 'keyrot needs you',
+        body: 'keyrot needs you: enter your MFA code with `keyrot rotate-now --profile dev`',
+        urgency: 'critical',
+      },
+    ]);
+    expect(h.saved()!.profiles.dev?.lastResult?.outcome).toBe('needs-person');
+    await daemon.stop();
+  });
+
+  it('asks to unlock the keychain on KEYCHAIN_UNAVAILABLE', async () => {
+    const h = harness(() => {
+      throw new KeyrotError('KEYCHAIN_UNAVAILABLE', 'the keychain is locked');
+    });
+    const results = await h.make().runPass('once');
+    expect(passExitCode(results)).toBe(5);
+    expect(h.notes[0]!.body).toBe(
+      'keyrot needs you: unlock your keychain, then run `keyrot rotate-now --profile dev`',
+    );
+  });
+
+  it('retries soon, silently, while rotate-now holds the profile lock', async () => {
+    let locked = true;
+    const h = harness((_p, now) => {
+      if (locked) throw new KeyrotError('LOCKED', 'another keyrot is rotating profile dev');
+      return keyAged(1, now);
+    });
+    const daemon = h.make();
+    await daemon.start();
+    locked = false;
+    await h.clock.advance(BACKOFF_BASE_MS);
+    expect(h.calls).toHaveLength(2);
+    expect(h.notes).toEqual([]);
+    expect(h.saved()!.profiles.dev?.lastResult?.outcome).toBe('not-due');
+    await daemon.stop();
+  });
+
+  it('notifies a refusal once with its one-line reason, redacted, and keeps checking on the schedule', async () => {
+    const h = harness(() => {
+      throw new KeyrotError(
+        'OTHER_KEY_ACTIVE',
+        'user has another active key AKIAIOSFODNN7EXAMPLE; secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\nsecond line',
+      );
+    });
+    const daemon = h.make();
+    await daemon.start();
+    await h.clock.advance(2 * HOUR);
+    expect(h.calls).toHaveLength(3);
+    expect(h.notes).toHaveLength(1);
+    expect(h.notes[0]!.body).toBe(
+      'Could not check or rotate the key for profile dev: user has another active key AKIA…MPLE; secret [redacted-secret]',
+    );
+    expect(JSON.stringify(h.saved())).not.toContain('wJalrXUtnFEMI');
+    expect(h.logs.join('\n')).not.toContain('wJalrXUtnFEMI');
+    await daemon.stop();
+  });
+
+  it('checks every watched profile and keeps going after one fails; drops unwatched ones from the state', async () => {
+    const h = harness(
+      (profile, now) => {
+        if (profile === 'broken') throw new KeyrotError('NO_STATIC_KEY', 'profile broken has no access key');
+        return keyAged(3, now);
+      },
+      { profiles: ['broken', 'dev'] },
+    );
+    const results = await h.make().runPass('once');
+    expect(results.map((r) => [r.profile, r.result.ok])).toEqual([
+      ['broken', false],
+      ['dev', true],
+    ]);
+    expect(passExitCode(results)).toBe(3);
+    expect(Object.keys(h.saved()!.profiles)).toEqual(['broken', 'dev']);
+    expect(h.saved()!.nextCheck).toBeNull();
+  });
+});
+
+describe('backoff', () => {
+  it('doubles from one minute and never exceeds the cap', () => {
+    expect([1, 2, 3, 4].map((n) => backoffDelayMs(n, HOUR))).toEqual([MIN, 2 * MIN, 4 * MIN, 8 * MIN]);
+    expect(backoffDelayMs(50, HOUR)).toBe(HOUR);
+  });
+});
