@@ -1,0 +1,68 @@
+// One line per watched profile, as the tray menu and tooltip show it: `dev — 23 days, due in 67 days`.
+import type { ProfileState } from '../daemon/state-file.js';
+
+const DAY_MS = 86_400_000;
+
+/** How one profile stands, for the icon and the line. */
+export type ProfileStanding = 'unknown' | 'healthy' | 'due-soon' | 'action-needed';
+
+/** A profile's line and standing. */
+export interface ProfileLine {
+  profile: string;
+  text: string;
+  standing: ProfileStanding;
+}
+
+/**
+ * Describes one profile from the daemon's record of it. `measuredAt` is when its age was measured (its
+ * age keeps growing after that), `warnDays` its warning window.
+ */
+export function profileLine(
+  profile: string,
+  state: ProfileState | undefined,
+  options: { now: Date; measuredAt: Date | null; warnDays: number },
+): ProfileLine {
+  const problem = state?.lastResult && isProblem(state.lastResult.outcome) ? state.lastResult : null;
+  if (!state || state.ageDays === null) {
+    const text = problem ? `${profile} — ${shorten(problem.message)}` : `${profile} — not checked yet`;
+    return { profile, text, standing: problem ? 'action-needed' : 'unknown' };
+  }
+  const { now } = options;
+  const grown = options.measuredAt ? Math.max(0, now.getTime() - options.measuredAt.getTime()) / DAY_MS : 0;
+  const age = Math.floor(state.ageDays + grown);
+  const parts = [`${age} ${age === 1 ? 'day' : 'days'}`];
+  let standing: ProfileStanding = 'healthy';
+  if (state.dueAt !== null) {
+    const left = Date.parse(state.dueAt) - now.getTime();
+    parts.push(dueText(left));
+    if (left <= options.warnDays * DAY_MS) standing = 'due-soon';
+  }
+  if (state.lastResult?.outcome === 'due-soon') standing = 'due-soon';
+  let text = `${profile} — ${parts.join(', ')}`;
+  if (problem) {
+    standing = 'action-needed';
+    text += ` — ${shorten(problem.message)}`;
+  }
+  return { profile, text, standing };
+}
+
+/** "due in 67 days", "due in 1 day", "due now", "overdue by 3 days". */
+export function dueText(msLeft: number): string {
+  if (msLeft > 0) {
+    const days = Math.ceil(msLeft / DAY_MS);
+    return `due in ${days} ${days === 1 ? 'day' : 'days'}`;
+  }
+  const late = Math.floor(-msLeft / DAY_MS);
+  if (late < 1) return 'due now';
+  return `overdue by ${late} ${late === 1 ? 'day' : 'days'}`;
+}
+
+function isProblem(outcome: string): boolean {
+  return outcome === 'failed' || outcome === 'needs-person';
+}
+
+/** Menu items are one line: keep a reason short enough for a panel menu. */
+export function shorten(text: string, max = 60): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
