@@ -74,6 +74,7 @@ interface StateDocument {
 }
 
 const LAST_USED_FLUSH_MS = 250;
+const EXPIRED_SESSION_KEEP_MS = 86_400_000;
 
 /** Users, keys and sessions of one emulator, optionally persisted to a file. */
 export class EmulatorState {
@@ -185,14 +186,15 @@ export class EmulatorState {
     key.deletedAt = now;
   }
 
-  /** Forgets deleted keys and expired sessions older than the propagation window. */
+  /** Forgets deleted keys past the propagation window and sessions expired for a day. */
   purge(now: number, propagationDelayMs: number): void {
     for (const key of this.keys.values()) {
       if (key.deletedAt !== undefined && now - key.deletedAt >= propagationDelayMs)
         this.keys.delete(key.accessKeyId);
     }
     for (const session of this.sessions.values()) {
-      if (session.expiresAt <= now) this.sessions.delete(session.accessKeyId);
+      // Expired sessions stay a day so that their use is answered with ExpiredToken, as AWS does.
+      if (session.expiresAt + EXPIRED_SESSION_KEEP_MS <= now) this.sessions.delete(session.accessKeyId);
     }
   }
 
