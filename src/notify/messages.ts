@@ -1,0 +1,64 @@
+// The words of every notification keyrot sends. Key ids are masked, reasons are one redacted line,
+// and each message tells the person what, if anything, to do.
+import { maskKeyId, redactText } from '../errors/redact.js';
+import type { Notification } from './notifier.js';
+
+/** A key id, masked unless it already is. */
+function masked(keyId: string): string {
+  return keyId.includes('…') ? keyId : maskKeyId(keyId);
+}
+
+/** The first line of a reason, redacted and kept short enough for a notification bubble. */
+function oneLine(reason: string): string {
+  const line =
+    redactText(reason)
+      .split(/\r?\n/)
+      .find((part) => part.trim() !== '') ?? 'unknown error';
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line.trim();
+}
+
+/** A key was rotated. */
+export function rotatedMessage(event: {
+  profile: string;
+  oldKeyId: string;
+  newKeyId: string;
+  oldKeyAction: 'deactivated' | 'deleted' | 'kept';
+}): Notification {
+  return {
+    title: `keyrot: rotated ${event.profile}`,
+    body: `Rotated key for profile ${event.profile} (${masked(event.oldKeyId)} → ${masked(event.newKeyId)}); old key ${event.oldKeyAction}`,
+    urgency: 'low',
+  };
+}
+
+/** A key will be due within warn_days. */
+export function dueSoonMessage(event: { profile: string; ageDays: number; dueInDays: number }): Notification {
+  const when =
+    event.dueInDays <= 0
+      ? 'rotation is due now'
+      : `rotation in ${event.dueInDays} day${event.dueInDays === 1 ? '' : 's'}`;
+  return {
+    title: `keyrot: ${event.profile} due soon`,
+    body: `Key for profile ${event.profile} is ${event.ageDays} days old; ${when}`,
+    urgency: 'normal',
+  };
+}
+
+/** The daemon cannot go on without the person: an MFA code, or a locked keychain. */
+export function needsYouMessage(event: { profile: string; reason: 'mfa' | 'keychain' }): Notification {
+  const command = `keyrot rotate-now --profile ${event.profile}`;
+  const body =
+    event.reason === 'mfa'
+      ? `keyrot needs you: enter your MFA code with \`${command}\``
+      : `keyrot needs you: unlock your keychain, then run \`${command}\``;
+  return { title: 'keyrot needs you', body, urgency: 'critical' };
+}
+
+/** A check or rotation failed (or was refused by a safety rule); the reason is one redacted line. */
+export function failedMessage(event: { profile: string; reason: string }): Notification {
+  return {
+    title: `keyrot: ${event.profile} not rotated`,
+    body: `Rotation for profile ${event.profile} failed: ${oneLine(event.reason)}`,
+    urgency: 'critical',
+  };
+}
