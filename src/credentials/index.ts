@@ -1,0 +1,12 @@
+// The credentials engine: read and surgically edit ~/.aws/credentials and ~/.aws/config as the SDK reads them.
+export {
+  type ProfileEdit,
+  type ProfileLocation,
+  type ProfileValues,
+  parseSharedFile,
+  SharedFileDocument,
+} from './document.js';
+export type { CredentialsDeps, FileHandlePort, FsPort, StatsPort } from './fs-port.js';
+export type { FileKind } from './grammar.js';
+export { type AwsFilePathOverrides, type AwsFilePaths, awsHomeDir, resolveAwsFilePaths } from './paths.js';
+export { mergedProfileValues, readSharedFiles, type SharedFilesReading } from './read.js';

@@ -1,0 +1,121 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSharedFile } from '../../src/credentials/document.js';
+import type { FileKind } from '../../src/credentials/grammar.js';
+import { sharedFileText } from './support/generators.js';
+import { asObject, sdkReading } from './support/sdk-oracle.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'keyrot-diff-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function expectSameReading(text: string): Promise<void> {
+  const sdk = await sdkReading(dir, text);
+  expect(asObject(parseSharedFile(text, 'credentials').profiles())).toEqual(sdk.credentials);
+  expect(asObject(parseSharedFile(text, 'config').profiles())).toEqual(sdk.config);
+}
+
+describe('document model reads exactly like loadSharedConfigFiles', () => {
+  it('agrees on every fixture file', async () => {
+    const files = (await readdir(FIXTURES, { recursive: true, withFileTypes: true })).filter((entry) =>
+      entry.isFile(),
+    );
+    expect(files.length).toBeGreaterThan(0);
+    for (const entry of files) {
+      const text = await readFile(join(entry.parentPath, entry.name), 'utf8');
+      await expectSameReading(text);
+    }
+  });
+
+  it('agrees on 10,000 generated files', async () => {
+    await fc.assert(fc.asyncProperty(sharedFileText, expectSameReading), { numRuns: 10_000 });
+  });
+});
+
+// An edit of one key: the SDK reads the old reading with that one value changed, and the bytes differ only there.
+async function expectSurgicalEdit(text: string, kind: FileKind, pick: number, value: string): Promise<void> {
+  const before = parseSharedFile(text, kind).profiles();
+  const targets = [...before].flatMap(([profile, values]) =>
+    Object.keys(values).map((key) => ({ profile, key })),
+  );
+  const target = targets.filter(({ key }) => /^[A-Za-z0-9_.-]+$/.test(key))[
+    pick % Math.max(targets.length, 1)
+  ];
+  if (!target) return;
+  const doc = parseSharedFile(text, kind);
+  doc.setProfileValue(target.profile, target.key, value);
+  const after = doc.toString();
+  const old = (before.get(target.profile) as Record<string, string>)[target.key] as string;
+  const expected = structuredClone(asObject(before));
+  (expected[target.profile] as Record<string, string>)[target.key] = value;
+  const sdk = await sdkReading(dir, after);
+  expect(kind === 'credentials' ? sdk.credentials : sdk.config).toEqual(expected);
+  let surgical = false;
+  for (let at = text.indexOf(old); at !== -1 && !surgical; at = text.indexOf(old, at + 1)) {
+    surgical = text.slice(0, at) + value + text.slice(at + old.length) === after;
+  }
+  expect(surgical).toBe(true);
+}
+
+describe('surgical edits agree with the SDK and change only value bytes', () => {
+  it('on 3,000 generated files', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        sharedFileText,
+        fc.constantFrom<FileKind>('credentials', 'config'),
+        fc.nat(),
+        fc.constantFrom('AKIANEWKEYID00000001', 'new/secret+value=', 'x'),
+        expectSurgicalEdit,
+      ),
+      { numRuns: 3_000 },
+    );
+  });
+});
+
+// An insertion (missing key, or missing profile with create): the SDK sees exactly one more value and
+// the old text survives as an untouched prefix and suffix around the inserted bytes.
+async function expectCleanInsert(text: string, kind: FileKind, profile: string, key: string): Promise<void> {
+  const before = parseSharedFile(text, kind).profiles();
+  if (before.get(profile)?.[key] !== undefined) return;
+  const doc = parseSharedFile(text, kind);
+  try {
+    doc.setProfileValue(profile, key, 'AKIAINSERTED00000001', { create: true });
+  } catch (error) {
+    // Only a file the SDK rejects outright may refuse (it reads as empty).
+    expect(doc.blockedLine()).toBeGreaterThan(0);
+    expect(String(error)).toMatch(/__proto__/);
+    return;
+  }
+  const after = doc.toString();
+  const expected = structuredClone(asObject(before));
+  expected[profile] = { ...(expected[profile] ?? {}), [key]: 'AKIAINSERTED00000001' };
+  const sdk = await sdkReading(dir, after);
+  expect(kind === 'credentials' ? sdk.credentials : sdk.config).toEqual(expected);
+  let prefix = 0;
+  while (prefix < text.length && text[prefix] === after[prefix]) prefix += 1;
+  expect(after.endsWith(text.slice(prefix))).toBe(true);
+}
+
+describe('inserted keys and sections agree with the SDK and keep every old byte', () => {
+  it('on 3,000 generated files', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        sharedFileText,
+        fc.constantFrom<FileKind>('credentials', 'config'),
+        fc.constantFrom('default', 'a', 'dev', 'x.y', 'p-1', 'new-profile', 'profile.a', 'sso-session.a'),
+        fc.constantFrom('aws_access_key_id', 'aws_secret_access_key', 'region', 's3.max'),
+        expectCleanInsert,
+      ),
+      { numRuns: 3_000 },
+    );
+  });
+});
