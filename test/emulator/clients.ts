@@ -18,7 +18,10 @@ export interface ClientOptions {
 }
 
 function handler(options: ClientOptions) {
-  return options.requestTimeoutMs ? { requestTimeout: options.requestTimeoutMs } : undefined;
+  // This SDK only warns on requestTimeout unless throwOnRequestTimeout is set.
+  return options.requestTimeoutMs
+    ? { requestTimeout: options.requestTimeoutMs, throwOnRequestTimeout: true }
+    : undefined;
 }
 
 /** A real IAM client against `endpoint`. */
