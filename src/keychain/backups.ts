@@ -1,0 +1,166 @@
+import { randomBytes } from 'node:crypto';
+import { KeyrotError } from '../errors/keyrot-error.js';
+import { type Clock, systemClock } from '../time/clock.js';
+import type { ChunkedValueStore } from './chunked-values.js';
+import { sha256Hex } from './value-codec.js';
+
+/** How many backups of each file are kept when config.ini does not say (`backups_keep`). */
+export const DEFAULT_BACKUPS_KEEP = 10;
+
+/** One backup generation of a file, as listed (never holds the content). */
+export interface BackupInfo {
+  /** e.g. `20261125T190512Z-3fa1`: sortable by time, unique. */
+  id: string;
+  /** ISO 8601 time the backup was taken. */
+  createdAt: string;
+  /** Absolute path of the backed-up file (where a restore writes). */
+  file: string;
+  /** SHA-256 (hex) of the content's UTF-8 bytes. */
+  sha256: string;
+  /** Size in bytes of the content. */
+  size: number;
+  /** Why it was taken: `rotation of profile P`, `before restore of ID`, `manual`. */
+  reason: string;
+}
+
+/** Options of BackupStore. */
+export interface BackupStoreOptions {
+  /** Newest generations kept per file (default 10). */
+  keep?: number;
+  clock?: Clock;
+}
+
+const CATALOG = 'backups';
+const CONTENT_PREFIX = 'backup:';
+// Content a crash left without a catalog entry is swept once it is this old (a live writer is never older).
+const ORPHAN_AGE_MS = 60 * 60 * 1000;
+
+/** Backups of credential and config files in the keychain: a catalog value plus one value per backup. */
+export class BackupStore {
+  private readonly keep: number;
+  private readonly clock: Clock;
+
+  /** @param values the opened keychain's value store. */
+  constructor(
+    private readonly values: ChunkedValueStore,
+    options: BackupStoreOptions = {},
+  ) {
+    this.keep = options.keep ?? DEFAULT_BACKUPS_KEEP;
+    this.clock = options.clock ?? systemClock;
+    if (!Number.isInteger(this.keep) || this.keep < 1)
+      throw new RangeError('keep must be a positive integer');
+  }
+
+  /** Stores `content` as the newest backup of `meta.file` and prunes that file's generations beyond `keep`. */
+  async backup(content: string, meta: { file: string; reason: string }): Promise<BackupInfo> {
+    const now = this.clock.now();
+    const info: BackupInfo = {
+      id: `${now.toISOString().replace(/[-:]|\.\d+/g, '')}-${randomBytes(2).toString('hex')}`,
+      createdAt: now.toISOString(),
+      file: meta.file,
+      sha256: sha256Hex(content),
+      size: Buffer.byteLength(content, 'utf8'),
+      reason: meta.reason,
+    };
+    // Content first, catalog second: a listed backup always has its content.
+    await this.values.put(CONTENT_PREFIX + info.id, content);
+    let pruned: BackupInfo[] = [];
+    await this.values.update(CATALOG, (text) => {
+      const catalog = [...parseCatalog(text), info];
+      pruned = overflow(catalog, this.keep);
+      return JSON.stringify(catalog.filter((entry) => !pruned.includes(entry)));
+    });
+    for (const old of pruned) await this.values.delete(CONTENT_PREFIX + old.id);
+    await this.sweepOrphans(now);
+    return info;
+  }
+
+  /** Every kept backup, newest first. */
+  async list(): Promise<BackupInfo[]> {
+    return parseCatalog(await this.values.get(CATALOG)).reverse();
+  }
+
+  /** A backup and its content, by id or unique id prefix; BACKUP_NOT_FOUND or KEYCHAIN_CORRUPT otherwise. */
+  async read(id: string): Promise<{ info: BackupInfo; content: string }> {
+    const info = await this.find(id);
+    const content = await this.values.get(CONTENT_PREFIX + info.id);
+    if (content === null || sha256Hex(content) !== info.sha256) {
+      throw new KeyrotError(
+        'KEYCHAIN_CORRUPT',
+        `the content of backup ${info.id} is missing or does not match its SHA-256`,
+        {
+          hint: 'keyrot never restores damaged data; pick another backup (`keyrot backup list`).',
+        },
+      );
+    }
+    return { info, content };
+  }
+
+  private async find(id: string): Promise<BackupInfo> {
+    const all = await this.list();
+    const exact = all.find((info) => info.id === id);
+    if (exact) return exact;
+    const matches = id.length >= 4 ? all.filter((info) => info.id.startsWith(id)) : [];
+    if (matches.length === 1) return matches[0]!;
+    throw new KeyrotError(
+      'BACKUP_NOT_FOUND',
+      matches.length > 1 ? `backup id "${id}" is ambiguous` : `no backup with id "${id}"`,
+      { hint: 'Run `keyrot backup list` to see the ids.' },
+    );
+  }
+
+  private async sweepOrphans(now: Date): Promise<void> {
+    const listed = new Set((await this.list()).map((info) => CONTENT_PREFIX + info.id));
+    for (const name of await this.values.list(CONTENT_PREFIX)) {
+      const taken = idTime(name.slice(CONTENT_PREFIX.length));
+      if (!listed.has(name) && taken !== null && now.getTime() - taken > ORPHAN_AGE_MS) {
+        await this.values.delete(name);
+      }
+    }
+  }
+}
+
+/** Backups beyond the newest `keep` of their file (the catalog is in creation order). */
+function overflow(catalog: BackupInfo[], keep: number): BackupInfo[] {
+  const seen = new Map<string, number>();
+  const extra: BackupInfo[] = [];
+  for (const entry of [...catalog].reverse()) {
+    const count = (seen.get(entry.file) ?? 0) + 1;
+    seen.set(entry.file, count);
+    if (count > keep) extra.push(entry);
+  }
+  return extra;
+}
+
+function parseCatalog(text: string | null): BackupInfo[] {
+  if (text === null) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || !parsed.every(isBackupInfo)) {
+    throw new KeyrotError('KEYCHAIN_CORRUPT', 'the backup catalog in the keychain is unreadable');
+  }
+  return parsed;
+}
+
+function isBackupInfo(value: unknown): value is BackupInfo {
+  const v = value as BackupInfo;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.id === 'string' &&
+    typeof v.createdAt === 'string' &&
+    typeof v.file === 'string' &&
+    typeof v.sha256 === 'string' &&
+    typeof v.size === 'number' &&
+    typeof v.reason === 'string'
+  );
+}
+
+function idTime(id: string): number | null {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/.exec(id);
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : null;
+}

@@ -1,0 +1,128 @@
+import { constants as fsConstants } from 'node:fs';
+import * as nodeFs from 'node:fs/promises';
+import { join } from 'node:path';
+import { KeyrotError } from '../errors/keyrot-error.js';
+import type { SecretStore } from './secret-store.js';
+
+/** What FileSecretStore needs from node:fs/promises (injectable for fault tests). */
+export type FileStoreFs = Pick<typeof nodeFs, 'mkdir' | 'readFile' | 'open' | 'rename' | 'unlink' | 'chmod'>;
+
+/** Options of FileSecretStore. */
+export interface FileSecretStoreOptions {
+  /** Told once per store instance (every command that opens it) that secrets sit in plain files. */
+  warn: (message: string) => void;
+  fs?: FileStoreFs;
+}
+
+/** The warning the opt-in file backend gives on every use. */
+export const FILE_BACKEND_WARNING =
+  'keyrot keeps its keychain in plain files (keychain = file in config.ini): backups and the rotation ' +
+  'journal are protected only by file permissions (0600). Use the OS keychain where you can.';
+
+/**
+ * The opt-in plain-file backend for headless machines: one 0600 file per account in a 0700 directory,
+ * each write durable (fsync, rename, fsync dir) before it returns.
+ */
+export class FileSecretStore implements SecretStore {
+  private readonly fs: FileStoreFs;
+  private warned = false;
+  private ready: Promise<void> | undefined;
+
+  /** @param dir the directory holding the entries (created 0700). */
+  constructor(
+    readonly dir: string,
+    private readonly options: FileSecretStoreOptions,
+  ) {
+    this.fs = options.fs ?? nodeFs;
+  }
+
+  async get(account: string): Promise<string | null> {
+    await this.prepare();
+    try {
+      return await this.fs.readFile(this.pathOf(account), 'utf8');
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw this.failure('read', error);
+    }
+  }
+
+  async set(account: string, value: string): Promise<void> {
+    await this.prepare();
+    const target = this.pathOf(account);
+    const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      const handle = await this.fs.open(
+        temp,
+        fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL,
+        0o600,
+      );
+      try {
+        await handle.writeFile(value, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await this.fs.rename(temp, target);
+      await this.syncDir();
+    } catch (error) {
+      await this.fs.unlink(temp).catch(() => undefined);
+      throw this.failure('write', error);
+    }
+  }
+
+  async delete(account: string): Promise<boolean> {
+    await this.prepare();
+    try {
+      await this.fs.unlink(this.pathOf(account));
+      await this.syncDir();
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw this.failure('delete', error);
+    }
+  }
+
+  private prepare(): Promise<void> {
+    if (!this.warned) {
+      this.warned = true;
+      this.options.warn(FILE_BACKEND_WARNING);
+    }
+    this.ready ??= (async () => {
+      try {
+        await this.fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+        // mkdir's mode does not apply to a directory that already existed.
+        await this.fs.chmod(this.dir, 0o700);
+      } catch (error) {
+        this.ready = undefined;
+        throw this.failure('create', error);
+      }
+    })();
+    return this.ready;
+  }
+
+  // Account names hold '/' and ':'; base64url makes them safe, reversible file names.
+  private pathOf(account: string): string {
+    return join(this.dir, `${Buffer.from(account, 'utf8').toString('base64url')}.secret`);
+  }
+
+  private async syncDir(): Promise<void> {
+    const handle = await this.fs.open(this.dir, fsConstants.O_RDONLY);
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private failure(action: string, error: unknown): KeyrotError {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return new KeyrotError('KEYCHAIN_FAILED', `cannot ${action} the file keychain in ${this.dir} (${code})`, {
+      cause: error,
+      file: this.dir,
+    });
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { KeyrotError } from '../errors/keyrot-error.js';
+import { ChunkedValueStore, type LockProvider } from './chunked-values.js';
+import { FileSecretStore } from './file-store.js';
+import { OsSecretStore } from './os-store.js';
+import type { SecretStore } from './secret-store.js';
+
+/** The keychain service name when KEYROT_KEYCHAIN_SERVICE is not set. */
+export const DEFAULT_SERVICE = 'keyrot';
+
+/** Which backend holds keyrot's secrets: the OS keychain, or the opt-in plain-file store. */
+export type KeychainBackend = 'os' | 'file';
+
+/** An opened, reachable keychain. */
+export interface Keychain {
+  /** Compressed, chunked, checksummed values (backups and the journal live here). */
+  values: ChunkedValueStore;
+  /** The backend in use. */
+  backend: KeychainBackend;
+  /** Where the secrets are, in words (for doctor and messages). */
+  location: string;
+}
+
+/** Options of openKeychain. */
+export interface OpenKeychainOptions {
+  env: NodeJS.ProcessEnv;
+  /** `keychain` from config.ini; the OS keychain unless the person opted in to files. */
+  backend?: KeychainBackend;
+  /** keyrot's state directory (the file backend lives in `<stateDir>/keychain`). */
+  stateDir: string;
+  /** Receives the file backend's warning (on every use); stderr in commands, the log in the daemon. */
+  warn?: (message: string) => void;
+  /** Serialises index updates between processes. */
+  lock?: LockProvider;
+  /** Replaces the raw backend (tests: MemorySecretStore). */
+  store?: SecretStore;
+}
+
+/** The keychain service name: KEYROT_KEYCHAIN_SERVICE, else `keyrot`. */
+export function keychainService(env: NodeJS.ProcessEnv): string {
+  return env.KEYROT_KEYCHAIN_SERVICE?.trim() || DEFAULT_SERVICE;
+}
+
+/**
+ * Opens the configured keychain and proves it works by writing, reading back and deleting a probe
+ * entry. An unreachable or locked OS keychain is KEYCHAIN_UNAVAILABLE (exit 5) with how to fix it;
+ * there is never a silent fallback to files.
+ */
+export async function openKeychain(options: OpenKeychainOptions): Promise<Keychain> {
+  const backend = options.backend ?? 'os';
+  const service = keychainService(options.env);
+  const dir = join(options.stateDir, 'keychain');
+  const store =
+    options.store ??
+    (backend === 'file'
+      ? new FileSecretStore(dir, {
+          warn: options.warn ?? ((message) => process.stderr.write(`keyrot: warning: ${message}\n`)),
+        })
+      : new OsSecretStore(service));
+  await probe(store);
+  return {
+    values: new ChunkedValueStore(store, { lock: options.lock }),
+    backend,
+    location: backend === 'file' ? `plain files in ${dir}` : `the OS keychain, service "${service}"`,
+  };
+}
+
+async function probe(store: SecretStore): Promise<void> {
+  const account = `probe/${process.pid}`;
+  const token = randomBytes(8).toString('hex');
+  await store.set(account, token);
+  const back = await store.get(account);
+  await store.delete(account);
+  // A keychain that accepts a write but returns something else cannot be trusted with a backup.
+  if (back !== token) {
+    throw new KeyrotError(
+      'KEYCHAIN_UNAVAILABLE',
+      'the keychain did not return what keyrot just stored in it',
+      {
+        hint: 'Unlock the keychain (or log in to a desktop session), or opt in to `keychain = file` in config.ini.',
+      },
+    );
+  }
+}

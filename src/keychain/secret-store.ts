@@ -1,0 +1,14 @@
+/**
+ * A raw keychain backend: one string value per account name under a fixed service.
+ * Backends store what they are given; compression, chunking and checksums live in ChunkedValueStore.
+ */
+export interface SecretStore {
+  /** Largest string one entry takes on this backend (ChunkedValueStore splits values to fit). */
+  readonly maxEntryChars?: number;
+  /** The stored value, or null when the account has none. */
+  get(account: string): Promise<string | null>;
+  /** Stores (creates or replaces) the value of an account. */
+  set(account: string, value: string): Promise<void>;
+  /** Removes an account's value; true when there was one. */
+  delete(account: string): Promise<boolean>;
+}

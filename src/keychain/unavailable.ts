@@ -1,0 +1,47 @@
+import { KeyrotError } from '../errors/keyrot-error.js';
+import { redactText } from '../errors/redact.js';
+
+/** The ways to get a keychain back, named in every KEYCHAIN_UNAVAILABLE hint. */
+const FILE_OPT_IN =
+  'or, on a headless machine, opt in to the file backend with `keychain = file` in config.ini';
+
+const LINUX_HINT =
+  'Log in to a desktop session, or start and unlock gnome-keyring in this session ' +
+  '(`gnome-keyring-daemon --unlock --components=secrets`, then `--start`); ' +
+  FILE_OPT_IN +
+  '.';
+
+// Texts @napi-rs/keyring (keyring-rs over zbus) produces; see FACTS.md and the probes in the tests.
+const NO_BUS = /DBus error|Failed to connect to socket|autolaunch|AccessDenied/i;
+const NO_UNLOCKED_KEYRING = /no result found|locked|NoDefaultCollection|prompt/i;
+const PLATFORM = /platform storage|Platform failure|NoStorageAccess|keychain|credential manager/i;
+
+/**
+ * Maps a failure of the OS keychain library to a KeyrotError: KEYCHAIN_UNAVAILABLE (exit 5, with how
+ * to fix it) when the keychain cannot be reached or is locked, KEYCHAIN_FAILED otherwise.
+ */
+export function keychainFailure(error: unknown, platform: NodeJS.Platform = process.platform): KeyrotError {
+  if (error instanceof KeyrotError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  if (platform === 'linux' && NO_BUS.test(text)) {
+    return new KeyrotError(
+      'KEYCHAIN_UNAVAILABLE',
+      'the OS keychain is not reachable: there is no D-Bus session bus, so no Secret Service (gnome-keyring) can answer',
+      { hint: LINUX_HINT, cause: error },
+    );
+  }
+  if (platform === 'linux' && NO_UNLOCKED_KEYRING.test(text)) {
+    return new KeyrotError(
+      'KEYCHAIN_UNAVAILABLE',
+      'the OS keychain is not reachable: the Secret Service has no unlocked keyring (gnome-keyring is not running or is locked)',
+      { hint: LINUX_HINT, cause: error },
+    );
+  }
+  if (NO_UNLOCKED_KEYRING.test(text) || PLATFORM.test(text)) {
+    return new KeyrotError('KEYCHAIN_UNAVAILABLE', `the OS keychain is not reachable: ${redactText(text)}`, {
+      hint: `Log in to your desktop session and unlock your login keychain; ${FILE_OPT_IN}.`,
+      cause: error,
+    });
+  }
+  return new KeyrotError('KEYCHAIN_FAILED', `the OS keychain failed: ${redactText(text)}`, { cause: error });
+}

@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { isKeyrotError } from '../../src/errors/keyrot-error.js';
+import { ChunkedValueStore, MAX_ENTRY_CHARS } from '../../src/keychain/chunked-values.js';
+import { MemorySecretStore } from '../../src/keychain/memory-store.js';
+
+/** A string of exactly `bytes` UTF-8 bytes that brotli barely shrinks (base64 of random bytes). */
+function randomText(bytes: number): string {
+  return randomBytes(Math.ceil((bytes * 3) / 4) + 3)
+    .toString('base64')
+    .slice(0, bytes);
+}
+
+/** The live chunk generation of a value, read from its head entry. */
+function genOf(store: MemorySecretStore, name: string): string {
+  return (JSON.parse(store.entries.get(`h/${name}`)!) as { cur: { gen: string } }).cur.gen;
+}
+
+async function expectCorrupt(promise: Promise<unknown>, text: RegExp): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isKeyrotError(error, 'KEYCHAIN_CORRUPT')).toBe(true);
+  expect((error as Error).message).toMatch(text);
+}
+
+describe('ChunkedValueStore', () => {
+  it.each([0, 1, 2559, 2561, 1_000_000])(
+    'round-trips %i bytes with every entry within the Windows cap',
+    async (n) => {
+      const store = new MemorySecretStore();
+      const values = new ChunkedValueStore(store);
+      const value = randomText(n);
+      await values.put('v', value);
+      expect(await values.get('v')).toBe(value);
+      for (const entry of store.entries.values()) {
+        expect(entry.length).toBeLessThanOrEqual(MAX_ENTRY_CHARS);
+        // keyring-rs stores UTF-16 on Windows: 2 bytes a character, cap 2,560 bytes.
+        expect(Buffer.byteLength(entry, 'utf16le')).toBeLessThanOrEqual(2000);
+      }
+      if (n === 1_000_000) expect(store.entries.size).toBeGreaterThan(1000);
+    },
+  );
+
+  it('round-trips text with BOM, CRLF and non-ASCII characters, and compresses repetitive text', async () => {
+    const store = new MemorySecretStore();
+    const values = new ChunkedValueStore(store);
+    const value = `\uFEFF[default]\r\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\r\n; café ☕ 🔑\r\n`.repeat(
+      500,
+    );
+    await values.put('text', value);
+    expect(await values.get('text')).toBe(value);
+    const stored = [...store.entries.values()].reduce((sum, e) => sum + e.length, 0);
+    expect(stored).toBeLessThan(value.length / 10);
+  });
+
+  it('returns null for a missing value and lists names through the index', async () => {
+    const values = new ChunkedValueStore(new MemorySecretStore());
+    expect(await values.get('nothing')).toBeNull();
+    await Promise.all(['b:2', 'a:1', 'b:1'].map((name) => values.put(name, name)));
+    expect(await values.list()).toEqual(['a:1', 'b:1', 'b:2']);
+    expect(await values.list('b:')).toEqual(['b:1', 'b:2']);
+    expect(await values.delete('b:1')).toBe(true);
+    expect(await values.delete('b:1')).toBe(false);
+    expect(await values.list()).toEqual(['a:1', 'b:2']);
+  });
+
+  it('leaves no entries behind after overwrite and delete', async () => {
+    const store = new MemorySecretStore();
+    const values = new ChunkedValueStore(store);
+    await values.put('v', randomText(5000));
+    await values.put('v', randomText(3000));
+    await values.delete('v');
+    // Only the (now empty) index remains.
+    expect([...store.entries.keys()].filter((k) => !k.includes('~index'))).toEqual([]);
+  });
+
+  it('reports a damaged chunk, a missing chunk and a damaged head as KEYCHAIN_CORRUPT, never wrong data', async () => {
+    const store = new MemorySecretStore();
+    const values = new ChunkedValueStore(store);
+    await values.put('v', randomText(2561));
+    const chunk = `c/v/${genOf(store, 'v')}/1`;
+    const original = store.entries.get(chunk)!;
+    // Flip one base64 character in the middle of the second chunk.
+    const at = 100;
+    store.entries.set(
+      chunk,
+      original.slice(0, at) + (original[at] === 'A' ? 'B' : 'A') + original.slice(at + 1),
+    );
+    await expectCorrupt(values.get('v'), /"v" is corrupt: chunk 2 of \d+ fails its checksum/);
+    store.entries.delete(chunk);
+    await expectCorrupt(values.get('v'), /chunk 2 of \d+ is missing/);
+    store.entries.set(chunk, original);
+    expect(await values.get('v')).not.toBeNull();
+    store.entries.set('h/v', '{"v":1,"cur":');
+    await expectCorrupt(values.get('v'), /head entry is unreadable/);
+  });
+
+  it('catches damage the per-chunk check cannot see through the SHA-256 of the whole value', async () => {
+    const store = new MemorySecretStore();
+    const values = new ChunkedValueStore(store);
+    await values.put('v', randomText(2561));
+    await values.put('w', randomText(2561));
+    // A well-formed chunk from another value, with a valid per-chunk checksum.
+    store.entries.set(`c/v/${genOf(store, 'v')}/0`, store.entries.get(`c/w/${genOf(store, 'w')}/0`)!);
+    await expectCorrupt(values.get('v'), /SHA-256 checksum does not match/);
+  });
+
+  it('survives a crash at every write of an overwrite: old or new value, never a mix, no leaked chunks later', async () => {
+    const before = randomText(4000);
+    const after = randomText(6000);
+    let outcomes = { old: 0, new: 0 };
+    for (let crashAt = 0; ; crashAt++) {
+      const store = new MemorySecretStore();
+      await new ChunkedValueStore(store).put('v', before);
+      store.injectError({ op: 'write', skip: crashAt });
+      const crashed = await new ChunkedValueStore(store).put('v', after).then(
+        () => false,
+        () => true,
+      );
+      store.clearInjectedErrors();
+      // A new process reads what is there.
+      const reader = new ChunkedValueStore(store);
+      const seen = await reader.get('v');
+      expect([before, after]).toContain(seen);
+      outcomes =
+        seen === before ? { ...outcomes, old: outcomes.old + 1 } : { ...outcomes, new: outcomes.new + 1 };
+      expect(await reader.list()).toEqual(['v']);
+      // The next write cleans up whatever the crash left: exactly the new value's entries remain.
+      const third = randomText(10);
+      await reader.put('v', third);
+      const clean = new MemorySecretStore();
+      await new ChunkedValueStore(clean).put('v', third);
+      expect(store.entries.size).toBe(clean.entries.size);
+      if (!crashed) break;
+    }
+    expect(outcomes.old).toBeGreaterThan(5);
+    expect(outcomes.new).toBeGreaterThan(0);
+  });
+
+  it('survives a crash at every step of a delete: the value is either whole or gone', async () => {
+    const value = randomText(3000);
+    for (let crashAt = 0; ; crashAt++) {
+      const store = new MemorySecretStore();
+      await new ChunkedValueStore(store).put('v', value);
+      store.injectError({ op: 'write', skip: crashAt });
+      const crashed = await new ChunkedValueStore(store).delete('v').then(
+        () => false,
+        () => true,
+      );
+      store.clearInjectedErrors();
+      const reader = new ChunkedValueStore(store);
+      expect([value, null]).toContain(await reader.get('v'));
+      await reader.delete('v');
+      expect([...store.entries.keys()].filter((k) => !k.includes('~index'))).toEqual([]);
+      if (!crashed) break;
+    }
+  });
+
+  it('passes backend errors through unchanged', async () => {
+    const store = new MemorySecretStore();
+    const values = new ChunkedValueStore(store);
+    const boom = new Error('backend down');
+    store.injectError({ op: 'get', error: boom });
+    await expect(values.get('v')).rejects.toBe(boom);
+  });
+});
