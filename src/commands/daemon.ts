@@ -1,4 +1,19 @@
-import { type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
+// `keyrot daemon [--once]`: wires the daemon core (src/daemon) to keyrot's settings, log file,
+// desktop notifications and the rotation engine, holds the one-per-user lock, and stops cleanly on
+// SIGTERM/SIGINT within a bounded time.
+import { userInfo } from 'node:os';
+import { loadSettings } from '../config/load-settings.js';
+import { keyrotPaths } from '../config/paths.js';
+import { Daemon, passExitCode } from '../daemon/daemon.js';
+import { acquireDaemonLock } from '../daemon/instance-lock.js';
+import { systemTimers } from '../daemon/ports.js';
+import { rotationChecker } from '../daemon/rotation-checker.js';
+import { defaultScheduleExpression, parseSchedule } from '../daemon/schedule.js';
+import { readStateFile, writeStateFile } from '../daemon/state-file.js';
+import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
+import { createLogger } from '../log/logger.js';
+import { createNotifier } from '../notify/notifier.js';
+import { systemClock } from '../time/clock.js';
 import type { CommandContext } from './context.js';
 
 /** Options of `keyrot daemon`. */
@@ -6,7 +21,102 @@ export interface DaemonInput {
   once?: boolean;
 }
 
-/** `keyrot daemon` (not built yet). */
-export async function daemonCommand(_input: DaemonInput, _ctx: CommandContext): Promise<ExitCodeValue> {
-  throw new KeyrotError('INTERNAL', '`daemon` is not built yet');
+/** How long a stop waits for the check in progress before abandoning it (the journal resumes it). */
+export const STOP_GRACE_MS = 3_500;
+
+/** `keyrot daemon`: checks now, then on the schedule and after wakes, until SIGTERM/SIGINT; `--once` checks once. */
+export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Promise<ExitCodeValue> {
+  const env = ctx.io.env;
+  const settings = await loadSettings({ path: ctx.globals.config, env });
+  const schedule = parseSchedule(
+    settings.schedule ?? defaultScheduleExpression(userName(env)),
+    settings.file,
+  );
+  const { stateDir, logDir } = keyrotPaths(env);
+  const releaseLock = await acquireDaemonLock(stateDir);
+  const logger = createLogger({
+    logDir,
+    verbose: ctx.globals.verbose,
+    stderr: ctx.io.stderr,
+    level: settings.logLevel,
+  });
+  const checker = rotationChecker(ctx, settings, logger);
+  const daemon = new Daemon({
+    profiles: settings.watch,
+    schedule,
+    checkProfile: checker.check,
+    afterPass: checker.afterPass,
+    notifier: createNotifier({ enabled: settings.notify, logger }),
+    logger,
+    clock: systemClock,
+    timers: systemTimers,
+    store: { load: () => readStateFile(stateDir), save: (state) => writeStateFile(stateDir, state) },
+    pid: process.pid,
+  });
+  let abandoned = false;
+  try {
+    if (input.once) return passExitCode(await daemon.runPass('once'));
+    const signal = waitForSignal();
+    logger.info('daemon started', {
+      pid: process.pid,
+      schedule: schedule.expression,
+      profiles: settings.watch,
+    });
+    void daemon.start();
+    const received = await signal.received;
+    logger.info('daemon stopping', { signal: received });
+    abandoned = !(await within(daemon.stop(), STOP_GRACE_MS));
+    if (abandoned)
+      logger.warn('abandoned the check in progress; the rotation journal resumes it at the next start');
+    signal.dispose();
+    return ExitCode.ok;
+  } finally {
+    await releaseLock().catch(() => undefined);
+    await logger.close();
+    // An abandoned check still has sockets and timers in flight: end the process rather than wait.
+    if (abandoned) setTimeout(() => process.exit(ExitCode.ok), 200).unref();
+  }
+}
+
+/** Resolves with the first SIGTERM or SIGINT. */
+function waitForSignal(): { received: Promise<NodeJS.Signals>; dispose(): void } {
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  let handler: (signal: NodeJS.Signals) => void = () => undefined;
+  const received = new Promise<NodeJS.Signals>((resolve) => {
+    handler = resolve;
+  });
+  for (const signal of signals) process.on(signal, handler);
+  const dispose = () => {
+    for (const signal of signals) process.off(signal, handler);
+  };
+  return { received, dispose };
+}
+
+/** True if `work` settled within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true as const,
+        () => true as const,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function userName(env: NodeJS.ProcessEnv): string {
+  if (env.USER) return env.USER;
+  if (env.LOGNAME) return env.LOGNAME;
+  try {
+    return userInfo().username;
+  } catch {
+    return 'keyrot';
+  }
 }

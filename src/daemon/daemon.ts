@@ -42,6 +42,8 @@ export interface DaemonOptions {
   wakeThresholdMs?: number;
   /** After a wake, check only if the last pass ended at least this long ago (default 5 min). */
   wakeMinGapMs?: number;
+  /** Called after every pass (the real checker releases its AWS clients and keychain here). */
+  afterPass?: () => Promise<void>;
 }
 
 /** How one profile's check ended within a pass. */
@@ -97,7 +99,12 @@ export class Daemon {
 
   /** Checks once now, then keeps checking on the schedule and after wakes until `stop`. */
   async start(): Promise<void> {
-    await this.runPass('start');
+    try {
+      await this.runPass('start');
+    } catch (error) {
+      // A pass failing as a whole (state file unwritable…) must not stop the schedule.
+      this.options.logger.error('check failed', { code: failureCode(error), reason: failureLine(error) });
+    }
     this.arm();
   }
 
@@ -114,6 +121,16 @@ export class Daemon {
   }
 
   private async pass(reason: PassReason): Promise<ProfilePassResult[]> {
+    try {
+      return await this.checkProfiles(reason);
+    } finally {
+      await this.options.afterPass?.().catch((error: unknown) => {
+        this.options.logger.warn('cleanup after a check failed', { reason: failureLine(error) });
+      });
+    }
+  }
+
+  private async checkProfiles(reason: PassReason): Promise<ProfilePassResult[]> {
     const { logger, clock, schedule } = this.options;
     await this.load();
     const started = clock.now();
@@ -210,13 +227,15 @@ export class Daemon {
     this.arm();
   }
 
+  /** Re-reads the state file before each pass: `rotate-now` records its results there too. */
   private async load(): Promise<void> {
-    if (this.loaded) return;
     try {
-      this.state = (await this.options.store.load()) ?? emptyState();
+      const stored = await this.options.store.load();
+      if (stored) this.state = stored;
     } catch (error) {
-      this.options.logger.warn('state file unreadable; starting afresh', { reason: failureLine(error) });
-      this.state = emptyState();
+      this.options.logger.warn('state file unreadable; keeping what this daemon knows', {
+        reason: failureLine(error),
+      });
     }
     this.state.pid = this.options.pid;
     this.state.schedule = this.options.schedule.expression;

@@ -17,8 +17,8 @@ export type CheckReport =
       /** Masked key ids. */
       oldKeyId: string;
       newKeyId: string;
-      /** What happened to the old key, in words ("deactivated", "deleted"). */
-      oldKeyAction: string;
+      /** What happened to the old key. */
+      oldKeyAction: 'deactivated' | 'deleted' | 'kept';
       /** Age and due date of the new key. */
       ageDays: number;
       dueAt: Date;

@@ -1,16 +1,14 @@
 // The daemon's policy, as one pure function: given what a profile's state was and what its check
 // found, what the state is now and whether to tell the person. Notifications are deduplicated by an
 // event name kept in the state file, so a restart never repeats one.
+
+import { dueSoonMessage, failedMessage, needsYouMessage, rotatedMessage } from '../notify/messages.js';
 import { backoffDelayMs } from './backoff.js';
 import { classifyFailure, failureCode, failureLine } from './classify-error.js';
-import {
-  dueSoonNotification,
-  failedNotification,
-  needsPersonNotification,
-  rotatedNotification,
-} from './messages.js';
 import type { CheckReport, DaemonNotification } from './ports.js';
 import type { ProfileState } from './state-file.js';
+
+const DAY_MS = 86_400_000;
 
 /** A transient failure is reported only once the key is overdue and this many tries in a row failed. */
 export const TRANSIENT_FAILURES_BEFORE_NOTICE = 3;
@@ -57,7 +55,7 @@ export function recordCheck(input: {
         lastNotified: { event, at },
       };
       const repeat = previous.lastNotified?.event === event;
-      return { state, notification: repeat ? null : rotatedNotification(profile, report) };
+      return { state, notification: repeat ? null : rotatedMessage({ profile, ...report }) };
     }
     const dueSoon = now.getTime() >= report.warnFrom.getTime();
     const message = `key is ${report.ageDays} days old; due ${report.dueAt.toISOString().slice(0, 10)}`;
@@ -69,7 +67,11 @@ export function recordCheck(input: {
     if (!dueSoon || previous.warnedOn === today) return { state, notification: null };
     return {
       state: { ...state, warnedOn: today, lastNotified: { event: `due-soon:${today}`, at } },
-      notification: dueSoonNotification(profile, report.ageDays, report.dueAt, now),
+      notification: dueSoonMessage({
+        profile,
+        ageDays: report.ageDays,
+        dueInDays: Math.ceil((report.dueAt.getTime() - now.getTime()) / DAY_MS),
+      }),
     };
   }
 
@@ -96,12 +98,14 @@ export function recordCheck(input: {
     };
     const overdue = previous.dueAt !== null && Date.parse(previous.dueAt) <= now.getTime();
     if (!overdue || failures < TRANSIENT_FAILURES_BEFORE_NOTICE) return { state, notification: null };
-    return notifyOnce(state, `failed:${code}`, at, failedNotification(profile, reason));
+    return notifyOnce(state, `failed:${code}`, at, failedMessage({ profile, reason }));
   }
   // needs-person and failed: no retry storm; the next scheduled check tries again.
   const state: ProfileState = { ...previous, failures: 0, retryAt: null, lastResult };
   const notification =
-    kind === 'needs-person' ? needsPersonNotification(profile, code) : failedNotification(profile, reason);
+    kind === 'needs-person'
+      ? needsYouMessage({ profile, reason: code === 'MFA_REQUIRED' ? 'mfa' : 'keychain' })
+      : failedMessage({ profile, reason });
   return notifyOnce(state, `${outcome}:${code}`, at, notification);
 }
 

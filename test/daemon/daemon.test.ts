@@ -178,7 +178,7 @@ describe('daemon policy', () => {
     await first.start();
     expect(h.notes).toEqual([
       {
-        title: 'keyrot: key rotated',
+        title: 'keyrot: rotated dev',
         body: 'Rotated key for profile dev (AKIA…AAAA → AKIA…BBB1); old key deactivated',
         urgency: 'low',
       },
@@ -207,9 +207,9 @@ describe('daemon policy', () => {
     await daemon.start();
     expect(h.notes).toEqual([
       {
-        title: 'keyrot: key rotation soon',
+        title: 'keyrot: dev due soon',
         body: 'Key for profile dev is 85 days old; rotation in 5 days',
-        urgency: 'low',
+        urgency: 'normal',
       },
     ]);
     expect(h.saved()!.profiles.dev?.lastResult?.outcome).toBe('due-soon');
@@ -256,14 +256,14 @@ describe('daemon policy', () => {
     await daemon.start(); // overdue but (in this fake) not rotated: sets dueAt in the past
     offline = true;
     await h.clock.advance(5 * HOUR);
-    const failures = h.notes.filter((n) => n.title === 'keyrot: rotation failed');
+    const failures = h.notes.filter((n) => n.title === 'keyrot: dev not rotated');
     expect(failures).toHaveLength(1);
-    expect(failures[0]!.body).toBe('Could not check or rotate the key for profile dev: cannot reach IAM');
+    expect(failures[0]!.body).toBe('Rotation for profile dev failed: cannot reach IAM');
     offline = false;
     await h.clock.advance(HOUR);
     offline = true;
     await h.clock.advance(5 * HOUR);
-    expect(h.notes.filter((n) => n.title === 'keyrot: rotation failed')).toHaveLength(2);
+    expect(h.notes.filter((n) => n.title === 'keyrot: dev not rotated')).toHaveLength(2);
     await daemon.stop();
   });
 
@@ -328,7 +328,7 @@ describe('daemon policy', () => {
     expect(h.calls).toHaveLength(3);
     expect(h.notes).toHaveLength(1);
     expect(h.notes[0]!.body).toBe(
-      'Could not check or rotate the key for profile dev: user has another active key AKIA…MPLE; secret [redacted-secret]',
+      'Rotation for profile dev failed: user has another active key AKIA…MPLE; secret [redacted-secret]',
     );
     expect(JSON.stringify(h.saved())).not.toContain('wJalrXUtnFEMI');
     expect(h.logs.join('\n')).not.toContain('wJalrXUtnFEMI');

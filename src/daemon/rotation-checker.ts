@@ -1,0 +1,90 @@
+// The real CheckProfile: the rotation engine, loaded (with the AWS SDK) only when a check runs.
+// Every check goes through rotateProfile, which takes the same per-profile lock as `rotate-now`,
+// resumes an interrupted rotation from the journal, rotates when due, retires old keys whose grace
+// period ended, and otherwise reports the key's age. Its dependencies are built afresh for each pass,
+// so the credentials file (our parser, no SDK cache) and the endpoints are re-read every time.
+import type { CommandContext } from '../commands/context.js';
+import type { ProfileSettings, Settings } from '../config/settings.js';
+import { maskKeyId } from '../errors/redact.js';
+import type { Logger } from '../log/logger.js';
+import type { WiredRotationDeps } from '../rotation/deps.js';
+import type { RotationResult } from '../rotation/ports.js';
+import type { CheckReport } from './ports.js';
+
+const DAY_MS = 86_400_000;
+
+/** A CheckProfile plus the cleanup to run after each pass. */
+export interface RotationChecker {
+  check(profile: string): Promise<CheckReport>;
+  /** Closes the AWS clients and the keychain of the pass. */
+  afterPass(): Promise<void>;
+}
+
+/** Checks profiles through the real rotation engine. */
+export function rotationChecker(ctx: CommandContext, settings: Settings, logger: Logger): RotationChecker {
+  let wired: Promise<WiredRotationDeps> | null = null;
+  return {
+    async check(profile) {
+      const [{ createRotationDeps }, { rotateProfile }] = await Promise.all([
+        import('../rotation/deps.js'),
+        import('../rotation/rotate-profile.js'),
+      ]);
+      wired ??= createRotationDeps(ctx, settings, {
+        // The daemon owns its logger: the pass's close() must not close it.
+        logger: keepOpen(logger),
+        progress: { step: (step, detail) => logger.debug(`${step}: ${detail}`) },
+      }).then((deps) => {
+        // Nobody is at a terminal to type an MFA code: such a rotation becomes a notification.
+        deps.promptMfaCode = undefined;
+        return deps;
+      });
+      const deps = await wired;
+      const result = await rotateProfile({ profile, force: false, deleteOther: false, dryRun: false }, deps);
+      return reportOf(result, settings.profile(profile), deps.clock.now());
+    },
+    async afterPass() {
+      const pending = wired;
+      wired = null;
+      const deps = await pending?.catch(() => null);
+      await deps?.close();
+    },
+  };
+}
+
+/** The same logger, except that close() does nothing. */
+function keepOpen(logger: Logger): Logger {
+  return {
+    error: (message, fields) => logger.error(message, fields),
+    warn: (message, fields) => logger.warn(message, fields),
+    info: (message, fields) => logger.info(message, fields),
+    debug: (message, fields) => logger.debug(message, fields),
+    child: (fields) => logger.child(fields),
+    close: async () => undefined,
+  };
+}
+
+/** Turns a rotation result into what the daemon records (masked key ids only). */
+export function reportOf(result: RotationResult, policy: ProfileSettings, now: Date): CheckReport {
+  if (result.outcome === 'rotated') {
+    return {
+      kind: 'rotated',
+      oldKeyId: maskKeyId(result.oldKeyId),
+      newKeyId: maskKeyId(result.newKeyId ?? ''),
+      oldKeyAction:
+        result.oldKeyAction === 'deleted' || result.oldKeyAction === 'deactivated'
+          ? result.oldKeyAction
+          : 'kept',
+      ageDays: 0,
+      dueAt: new Date(now.getTime() + policy.maxAgeDays * DAY_MS),
+      resumed: result.resumed,
+    };
+  }
+  const dueAt = new Date(result.dueAt);
+  return {
+    kind: 'checked',
+    keyId: maskKeyId(result.oldKeyId),
+    ageDays: result.ageDays,
+    dueAt,
+    warnFrom: new Date(dueAt.getTime() - policy.warnDays * DAY_MS),
+  };
+}
