@@ -14,17 +14,11 @@ export interface XmlElements {
   [name: string]: XmlValue;
 }
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-};
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
-/** Escapes text for element content and attribute values. */
+/** Escapes text for element content (AWS leaves quotes in text unescaped). */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
+  return text.replace(/[&<>]/g, (char) => ESCAPES[char] ?? char);
 }
 
 function renderValue(value: XmlValue): string {
