@@ -1,0 +1,142 @@
+// systray2 draws the icon with a prebuilt helper program from its package. npm installs it without the
+// execute bit and systray2's own chmod fails on Node 20, so keyrot keeps a private, executable copy in
+// its cache directory (0700) and points systray2 at it (its `copyDir` option). A copy also works when
+// node_modules is read-only, and stops systray2 from preferring a `./traybin/` in the working directory.
+import { createHash } from 'node:crypto';
+import * as nodeFs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { homeDir } from '../config/paths.js';
+import { KeyrotError } from '../errors/keyrot-error.js';
+
+/** The helper's file name in systray2's `traybin/` folder, per platform. */
+export const HELPER_NAMES: Partial<Record<NodeJS.Platform, string>> = {
+  linux: 'tray_linux_release',
+  darwin: 'tray_darwin_release',
+  win32: 'tray_windows_release.exe',
+};
+
+/** Where the helper came from and where keyrot's runnable copy is. */
+export interface TrayHelper {
+  /** The `copyDir` to give systray2: it runs `<copyDir>/<version>/<name>`. */
+  copyDir: string;
+  /** The runnable copy. */
+  path: string;
+  /** systray2's version. */
+  version: string;
+}
+
+/** The subset of node:fs/promises used here (injectable to simulate failures). */
+export type HelperFs = Pick<
+  typeof nodeFs,
+  'readFile' | 'writeFile' | 'rename' | 'mkdir' | 'chmod' | 'unlink' | 'lstat' | 'readdir' | 'rm'
+>;
+
+/** keyrot's cache directory: XDG_CACHE_HOME/keyrot, ~/Library/Caches/keyrot, %LOCALAPPDATA%\keyrot. */
+export function keyrotCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
+  const home = homeDir(env);
+  if (platform === 'win32') {
+    return path.win32.join(env.LOCALAPPDATA || path.win32.join(home, 'AppData', 'Local'), 'keyrot');
+  }
+  if (platform === 'darwin') return path.posix.join(home, 'Library', 'Caches', 'keyrot');
+  return path.posix.join(env.XDG_CACHE_HOME || path.posix.join(home, '.cache'), 'keyrot');
+}
+
+/** systray2's package folder and version. */
+export function locateSystray2(): { dir: string; version: string } {
+  const require = createRequire(import.meta.url);
+  const manifest = require.resolve('systray2/package.json');
+  const { version } = require(manifest) as { version: string };
+  return { dir: path.dirname(manifest), version };
+}
+
+/**
+ * Makes sure keyrot's private copy of the helper exists, is identical to the packaged one and is
+ * executable by the owner only; returns what to hand to systray2.
+ */
+export async function prepareTrayHelper(options: {
+  cacheDir: string;
+  platform?: NodeJS.Platform;
+  package?: { dir: string; version: string };
+  fs?: HelperFs;
+}): Promise<TrayHelper> {
+  const fs = options.fs ?? nodeFs;
+  const platform = options.platform ?? process.platform;
+  const name = HELPER_NAMES[platform];
+  if (!name) {
+    throw new KeyrotError(
+      'TRAY_UNAVAILABLE',
+      `no tray icon on ${platform}: systray2 supports Linux, macOS and Windows`,
+      {
+        hint: "the daemon's desktop notifications still work",
+      },
+    );
+  }
+  const pkg = options.package ?? locateSystray2();
+  const source = path.join(pkg.dir, 'traybin', name);
+  const copyDir = path.join(options.cacheDir, 'tray-helper');
+  const versionDir = path.join(copyDir, pkg.version);
+  const target = path.join(versionDir, name);
+
+  let packaged: Buffer;
+  try {
+    packaged = await fs.readFile(source);
+  } catch (error) {
+    throw new KeyrotError('TRAY_UNAVAILABLE', `the tray helper is missing from the systray2 package`, {
+      file: source,
+      cause: error,
+      hint: "reinstall keyrot; the daemon's desktop notifications still work",
+    });
+  }
+  try {
+    for (const dir of [options.cacheDir, copyDir, versionDir]) {
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      // Refuse a planted symlink or a foreign file in place of our directory.
+      const info = await fs.lstat(dir);
+      if (!info.isDirectory()) throw new Error(`${dir} is not a directory`);
+    }
+    await fs.chmod(copyDir, 0o700);
+    await fs.chmod(versionDir, 0o700);
+    if (!(await sameContent(fs, target, packaged))) {
+      // Write beside, then rename: a half-copied helper is never run.
+      const temp = `${target}.${process.pid}.tmp`;
+      await fs.unlink(temp).catch(() => undefined);
+      await fs.writeFile(temp, packaged, { mode: 0o700, flag: 'wx' });
+      await fs.chmod(temp, 0o700);
+      await fs.rename(temp, target);
+    }
+    await fs.chmod(target, 0o700);
+    await removeOtherVersions(fs, copyDir, pkg.version);
+  } catch (error) {
+    throw new KeyrotError('TRAY_UNAVAILABLE', `cannot prepare the tray helper in keyrot's cache directory`, {
+      file: target,
+      cause: error,
+      hint: `check that ${options.cacheDir} is writable; the daemon's desktop notifications still work`,
+    });
+  }
+  return { copyDir, path: target, version: pkg.version };
+}
+
+async function sameContent(fs: HelperFs, file: string, expected: Buffer): Promise<boolean> {
+  try {
+    const info = await fs.lstat(file);
+    if (!info.isFile() || info.size !== expected.length) return false;
+    const actual = await fs.readFile(file);
+    return digest(actual) === digest(expected);
+  } catch {
+    return false;
+  }
+}
+
+// Copies of older systray2 versions are dead weight (a few MB each).
+async function removeOtherVersions(fs: HelperFs, copyDir: string, keep: string): Promise<void> {
+  const entries = await fs.readdir(copyDir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (entry !== keep)
+      await fs.rm(path.join(copyDir, entry), { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+function digest(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}

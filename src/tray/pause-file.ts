@@ -1,0 +1,78 @@
+// "Pause checks for 1 hour": the tray writes `<stateDir>/pause-until`, the daemon skips its checks
+// until then. The file is one line, an ISO-8601 UTC time (`2026-11-25T20:15:00.000Z`), mode 0600.
+// A missing, unreadable or past time means "not paused"; deleting the file resumes at once.
+import * as nodeFs from 'node:fs/promises';
+import path from 'node:path';
+import { KeyrotError } from '../errors/keyrot-error.js';
+
+/** The file name of the pause marker in the state directory. */
+export const PAUSE_FILE_NAME = 'pause-until';
+
+/** How long "Pause checks" pauses. */
+export const PAUSE_MS = 60 * 60 * 1000;
+
+/** The subset of node:fs/promises the pause marker uses. */
+export type PauseFs = Pick<typeof nodeFs, 'readFile' | 'writeFile' | 'rename' | 'mkdir' | 'unlink'>;
+
+/** The path of the pause marker in `stateDir`. */
+export function pauseFilePath(stateDir: string): string {
+  return path.join(stateDir, PAUSE_FILE_NAME);
+}
+
+/** When checks resume, or null when they are not paused (no marker, an unreadable one, or one in the past). */
+export async function readPauseUntil(
+  stateDir: string,
+  now: Date,
+  deps: { fs?: Pick<PauseFs, 'readFile'> } = {},
+): Promise<Date | null> {
+  const fs = deps.fs ?? nodeFs;
+  let text: string;
+  try {
+    text = await fs.readFile(pauseFilePath(stateDir), 'utf8');
+  } catch {
+    return null;
+  }
+  const until = Date.parse(text.trim());
+  if (Number.isNaN(until) || until <= now.getTime()) return null;
+  return new Date(until);
+}
+
+/** Pauses checks until `until`: writes the marker atomically (temp file + rename), 0600, dir 0700. */
+export async function writePauseUntil(
+  stateDir: string,
+  until: Date,
+  deps: { fs?: PauseFs } = {},
+): Promise<void> {
+  const fs = deps.fs ?? nodeFs;
+  const file = pauseFilePath(stateDir);
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await fs.unlink(temp).catch(() => undefined);
+    await fs.writeFile(temp, `${until.toISOString()}\n`, { mode: 0o600, flag: 'wx' });
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.unlink(temp).catch(() => undefined);
+    throw new KeyrotError('FILE_WRITE_FAILED', 'cannot pause checks: the pause marker cannot be written', {
+      file,
+      cause: error,
+    });
+  }
+}
+
+/** Resumes checks: removes the marker (no error if there is none). */
+export async function clearPause(
+  stateDir: string,
+  deps: { fs?: Pick<PauseFs, 'unlink'> } = {},
+): Promise<void> {
+  const fs = deps.fs ?? nodeFs;
+  try {
+    await fs.unlink(pauseFilePath(stateDir));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new KeyrotError('FILE_WRITE_FAILED', 'cannot resume checks: the pause marker cannot be removed', {
+      file: pauseFilePath(stateDir),
+      cause: error,
+    });
+  }
+}
