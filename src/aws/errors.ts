@@ -52,6 +52,14 @@ export function isTransient(error: unknown): boolean {
   return status >= 500 || status === 429;
 }
 
+/** True when AWS answered with a client error (4xx other than throttling): the action certainly did not run. */
+export function isDefiniteRefusal(error: unknown): boolean {
+  if (isTransient(error)) return false;
+  const inner = (isKeyrotError(error) ? error.cause : error) as { $metadata?: { httpStatusCode?: number } };
+  const status = inner?.$metadata?.httpStatusCode ?? 0;
+  return status >= 400 && status < 500;
+}
+
 /** Wraps an SDK error from `service action` in a KeyrotError whose message holds no secret. */
 export function mapAwsError(error: unknown, service: 'IAM' | 'STS', action: string): KeyrotError {
   if (isKeyrotError(error)) return error;

@@ -133,6 +133,8 @@ export interface ResultRecorderPort {
 export interface RotationDeps {
   sts: StsPort;
   iam: IamPort;
+  /** The STS and IAM ports for one profile (its region and endpoints); sts/iam above when absent. */
+  awsFor?: (profile: string) => Promise<{ sts: StsPort; iam: IamPort }>;
   files: CredentialFilesPort;
   journal: JournalPort;
   backups: BackupPort;

@@ -16,7 +16,8 @@ import { rewriteFiles } from './steps/rewrite-files.js';
  * Rotates the key behind one profile by the protocol of DESIGN.md section 2, under the profile's
  * inter-process lock. Throws KeyrotError for refusals (exit 3), a held lock (4), a needed person (5).
  */
-export async function rotateProfile(request: RotationRequest, deps: RotationDeps): Promise<RotationResult> {
+export async function rotateProfile(request: RotationRequest, wired: RotationDeps): Promise<RotationResult> {
+  const deps = await scopeToProfile(wired, request.profile);
   // A dry run changes nothing, so it neither needs nor blocks on the lock.
   const release = request.dryRun ? async () => undefined : await deps.lock(request.profile);
   try {
@@ -66,4 +67,9 @@ export async function rotateProfile(request: RotationRequest, deps: RotationDeps
   } finally {
     await release();
   }
+}
+
+/** The deps with the STS and IAM ports of `profile` (its own region and endpoints). */
+export async function scopeToProfile(deps: RotationDeps, profile: string): Promise<RotationDeps> {
+  return deps.awsFor ? { ...deps, ...(await deps.awsFor(profile)) } : deps;
 }

@@ -1,4 +1,4 @@
-import { isTransient } from '../../aws/errors.js';
+import { isDefiniteRefusal, isTransient } from '../../aws/errors.js';
 import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
 import { withMfa } from '../mfa.js';
@@ -25,14 +25,15 @@ export async function createKey(state: RotationState, deps: RotationDeps): Promi
     try {
       created = await withMfa(state, deps, signer, (c) => deps.iam.createAccessKey(c, state.userName));
     } catch (error) {
-      if (!isTransient(error)) {
+      if (isDefiniteRefusal(error)) {
         // IAM said no (limit, denied): nothing was created; forget the intent.
         await deps.journal.finish(profile);
         throw error;
       }
-      // The journal stays at "intent" until the orphans are gone, so a crash here is cleaned up next run.
+      // No answer, or one we could not read: a key may exist whose secret we never saw. The journal stays
+      // at "intent" until such orphans are gone, so a crash here is cleaned up by the next run.
       await deleteOrphans(state, deps, intentAt);
-      if (attempt >= ATTEMPTS) {
+      if (!isTransient(error) || attempt >= ATTEMPTS) {
         await deps.journal.finish(profile);
         throw error;
       }
