@@ -16,6 +16,7 @@ export interface StatsPort {
 /** An open file (the subset of node:fs/promises FileHandle keyrot uses). */
 export interface FileHandlePort {
   readFile(): Promise<Buffer>;
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
   write(
     buffer: Uint8Array,
     offset: number,

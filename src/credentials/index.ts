@@ -1,4 +1,5 @@
 // The credentials engine: read and surgically edit ~/.aws/credentials and ~/.aws/config as the SDK reads them.
+export { type AtomicWriteOptions, resolveWriteTarget, writeFileAtomic } from './atomic-write.js';
 export {
   type ProfileEdit,
   type ProfileLocation,
@@ -6,7 +7,19 @@ export {
   parseSharedFile,
   SharedFileDocument,
 } from './document.js';
+export {
+  applyReplaceKeyId,
+  applySetProfileKey,
+  type EditDeps,
+  type EditResult,
+  profilesHoldingKey,
+  replaceKeyId,
+  type SetProfileKeyRequest,
+  type StaticKey,
+  setProfileKey,
+} from './edit.js';
 export type { CredentialsDeps, FileHandlePort, FsPort, StatsPort } from './fs-port.js';
 export type { FileKind } from './grammar.js';
 export { type AwsFilePathOverrides, type AwsFilePaths, awsHomeDir, resolveAwsFilePaths } from './paths.js';
 export { mergedProfileValues, readSharedFiles, type SharedFilesReading } from './read.js';
+export { editLockPath, type UpdateOptions, type UpdateOutcome, updateSharedFile } from './update.js';

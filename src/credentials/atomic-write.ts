@@ -1,0 +1,179 @@
+// Replaces a file so that every reader, at every instant (including after a crash), sees either the
+// complete old content or the complete new content: write a private temp file next to it, make it
+// durable, rename it over the target, make the rename durable.
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { KeyrotError } from '../errors/keyrot-error.js';
+import { errnoCode, type FileHandlePort, type FsPort, realFs, type StatsPort } from './fs-port.js';
+
+/** Options of writeFileAtomic. */
+export interface AtomicWriteOptions {
+  /** File system (default: node:fs/promises). */
+  fs?: FsPort;
+  /** Mode of a newly created file (default 0600). An existing file keeps its mode unless looser than 0600. */
+  mode?: number;
+  /** Create the file (and its directory, 0700) when missing; otherwise a missing file is FILE_NOT_FOUND. */
+  create?: boolean;
+  /** Told when keyrot tightened a file that others could read. */
+  warn?: (message: string) => void;
+  /** Runs after the temp file is durable, right before the rename; throwing aborts the write cleanly. */
+  beforeRename?: () => Promise<void>;
+}
+
+/** Where a write really lands: the final target of a symlink chain, and that file's status if it exists. */
+export interface WriteTarget {
+  path: string;
+  stat: StatsPort | null;
+}
+
+/**
+ * Follows symlinks to the real file a write must replace (a symlink stays a symlink). A dangling
+ * symlink or a directory is refused; a missing file is allowed only with `create`.
+ */
+export async function resolveWriteTarget(fs: FsPort, path: string, create = false): Promise<WriteTarget> {
+  let link: StatsPort;
+  try {
+    link = await fs.lstat(path);
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw fileError('FILE_UNREADABLE', path, error);
+    if (!create) {
+      throw new KeyrotError('FILE_NOT_FOUND', `${path} does not exist.`, {
+        file: path,
+        hint: 'Check --credentials-file / AWS_SHARED_CREDENTIALS_FILE.',
+      });
+    }
+    return { path, stat: null };
+  }
+  let real = path;
+  if (link.isSymbolicLink()) {
+    try {
+      real = await fs.realpath(path);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') {
+        throw new KeyrotError('FILE_NOT_FOUND', `${path} is a symbolic link to a file that does not exist.`, {
+          file: path,
+          hint: 'Create the file the link points to, or remove the dangling link.',
+        });
+      }
+      throw fileError('FILE_UNREADABLE', path, error);
+    }
+  }
+  const stat = real === path ? link : await fs.stat(real);
+  if (!stat.isFile()) {
+    throw new KeyrotError(
+      'FILE_INVALID',
+      `${real} is ${stat.isDirectory() ? 'a directory' : 'not a regular file'}.`,
+      {
+        file: real,
+        hint: 'The AWS shared files must be regular files.',
+      },
+    );
+  }
+  return { path: real, stat };
+}
+
+/**
+ * Atomically replaces `path` with `content`: temp file in the same directory (O_EXCL, 0600), write, fsync,
+ * keep owner, rename over the target (its real file when `path` is a symlink), fsync the directory.
+ * On any failure the original is untouched and the temp file removed. Errors: FILE_WRITE_FAILED and the
+ * refusals of resolveWriteTarget; an error thrown by `beforeRename` is passed through unchanged.
+ */
+export async function writeFileAtomic(
+  path: string,
+  content: string | Buffer,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const fs = options.fs ?? realFs;
+  const target = await resolveWriteTarget(fs, path, options.create);
+  const dir = dirname(target.path);
+  if (target.stat === null) await ensureDir(fs, dir);
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  const oldMode = target.stat ? target.stat.mode & 0o777 : null;
+  // Never looser than 0600: group/other bits on a credentials file are a leak, so they are dropped.
+  const mode = oldMode === null ? (options.mode ?? 0o600) : oldMode & 0o077 ? 0o600 : oldMode;
+  const temp = join(
+    dir,
+    `.${basename(target.path)}.keyrot-${process.pid}-${randomBytes(6).toString('hex')}.tmp`,
+  );
+  let handle: FileHandlePort | undefined;
+  let created = false;
+  try {
+    handle = await fs.open(temp, 'wx', 0o600);
+    created = true;
+    let offset = 0;
+    while (offset < bytes.length) {
+      const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, offset);
+      if (bytesWritten <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
+      offset += bytesWritten;
+    }
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    if (target.stat && (target.stat.uid !== process.getuid?.() || target.stat.gid !== process.getgid?.())) {
+      // Running as root (sudo) on someone's file: the new file must stay theirs.
+      await fs.chown(temp, target.stat.uid, target.stat.gid).catch((error) => {
+        if (errnoCode(error) !== 'EPERM') throw error;
+      });
+    }
+    if (mode !== 0o600) await fs.chmod(temp, mode);
+    await options.beforeRename?.();
+    await fs.rename(temp, target.path);
+    created = false;
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    if (created) await fs.unlink(temp).catch(() => undefined);
+    if (error instanceof KeyrotError) throw error;
+    throw fileError('FILE_WRITE_FAILED', target.path, error);
+  }
+  await syncDir(fs, dir);
+  if (oldMode !== null && oldMode & 0o077) {
+    options.warn?.(
+      `${target.path} was readable by others (mode ${oldMode.toString(8).padStart(4, '0')}); keyrot wrote it back as 0600.`,
+    );
+  }
+}
+
+// The rename is durable only once the directory entry is: fsync the directory (POSIX; not possible on Windows).
+async function syncDir(fs: FsPort, dir: string): Promise<void> {
+  let handle: FileHandlePort | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    if (!['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP', 'EBADF', 'EACCES'].includes(errnoCode(error) ?? ''))
+      throw error;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+async function ensureDir(fs: FsPort, dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw fileError('FILE_WRITE_FAILED', dir, error);
+  }
+}
+
+function fileError(code: 'FILE_WRITE_FAILED' | 'FILE_UNREADABLE', file: string, cause: unknown): KeyrotError {
+  const errno = errnoCode(cause);
+  const why: Record<string, string> = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is exceeded',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'the file system is read-only',
+    EISDIR: 'it is a directory',
+    ENOENT: 'the directory does not exist',
+  };
+  const verb = code === 'FILE_WRITE_FAILED' ? 'write' : 'read';
+  return new KeyrotError(
+    code,
+    `Could not ${verb} ${file}: ${why[errno ?? ''] ?? `error ${errno ?? 'unknown'}`}.`,
+    {
+      file,
+      cause,
+      hint: code === 'FILE_WRITE_FAILED' ? 'The file was left exactly as it was.' : undefined,
+    },
+  );
+}

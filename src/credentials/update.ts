@@ -1,0 +1,221 @@
+// Read-modify-write of one AWS shared file that never loses anyone's edit: keyrot processes exclude each
+// other with a lock; tools that take no lock (the AWS CLI, editors) are caught by compare-and-swap
+// (re-read right before the rename, re-apply the edit on change) and by watching the replaced file's
+// inode after the rename (a writer that truncated and wrote into it in that instant is merged back).
+import { basename, dirname, join } from 'node:path';
+import { KeyrotError } from '../errors/keyrot-error.js';
+import { acquireLock } from '../lock/index.js';
+import { resolveWriteTarget, writeFileAtomic } from './atomic-write.js';
+import { parseSharedFile, type SharedFileDocument } from './document.js';
+import { errnoCode, type FileHandlePort, type FsPort, realFs, type StatsPort } from './fs-port.js';
+import type { FileKind } from './grammar.js';
+
+/** Options of updateSharedFile. */
+export interface UpdateOptions {
+  /** File system (default: node:fs/promises). */
+  fs?: FsPort;
+  /** Told when keyrot tightened a loose file mode. */
+  warn?: (message: string) => void;
+  /** Create the file (and ~/.aws, 0700) when missing. */
+  create?: boolean;
+  /** Wait for another keyrot process's edit of this file (default true, bounded by lockTimeoutMs). */
+  lockWait?: boolean;
+  /** How long to wait for the file lock (default 10 s). */
+  lockTimeoutMs?: number;
+  /** How many times to re-apply the edit when the file keeps changing underneath (default 8). */
+  maxAttempts?: number;
+}
+
+/** What an update did. */
+export interface UpdateOutcome {
+  /** The file really written (a symlink's target). */
+  file: string;
+  /** Whether the file's bytes were replaced. */
+  changed: boolean;
+}
+
+const CHANGED = Symbol('changed underneath');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The lock file that serialises keyrot's edits of `file` (next to it, hidden). */
+export function editLockPath(file: string): string {
+  return join(dirname(file), `.${basename(file)}.keyrot.lock`);
+}
+
+/**
+ * Applies `edit` to the file's document under the file lock and writes the result atomically, re-applying
+ * it to fresh content whenever the file changed underneath, until the file on disk already satisfies the
+ * edit (the last pass is a read-back check). `edit` must be idempotent and may throw to refuse.
+ */
+export async function updateSharedFile(
+  file: string,
+  kind: FileKind,
+  edit: (doc: SharedFileDocument) => void,
+  options: UpdateOptions = {},
+): Promise<UpdateOutcome> {
+  const fs = options.fs ?? realFs;
+  const target = (await resolveWriteTarget(fs, file, options.create)).path;
+  if (options.create)
+    await fs.mkdir(dirname(target), { recursive: true, mode: 0o700 }).catch(() => undefined);
+  const release = await acquireLock(editLockPath(target), {
+    wait: options.lockWait ?? true,
+    timeoutMs: options.lockTimeoutMs ?? 10_000,
+    fs,
+  });
+  try {
+    let changed = false;
+    let recovered: Buffer | undefined;
+    const attempts = options.maxAttempts ?? 8;
+    for (let attempt = 0; attempt <= attempts; attempt += 1) {
+      const opened = await openCurrent(fs, target);
+      try {
+        const current = opened?.content ?? null;
+        if (current === null && !options.create) {
+          throw new KeyrotError('FILE_NOT_FOUND', `${target} does not exist.`, { file: target });
+        }
+        const base = recovered ?? current ?? Buffer.alloc(0);
+        const text = decodeExact(base, target);
+        const doc = parseSharedFile(text, kind, { file: target });
+        edit(doc);
+        const out = doc.toString();
+        if (out === text && recovered === undefined) return { file: target, changed };
+        if (attempt === attempts) break;
+        recovered = undefined;
+        try {
+          await writeFileAtomic(target, out, {
+            fs,
+            create: options.create,
+            warn: options.warn,
+            beforeRename: async () => {
+              if (!sameBytes(await readOrNull(fs, target), current)) throw CHANGED;
+            },
+          });
+          changed = true;
+        } catch (error) {
+          if (error === CHANGED) continue;
+          throw error;
+        }
+        // A writer that truncated the old file and wrote into it after our re-check wrote into the inode we
+        // just unlinked: its content is its author's intended file, so it becomes the base of the next pass.
+        if (opened && (await writtenSince(opened))) recovered = await settledContent(opened.handle);
+      } finally {
+        await opened?.handle.close().catch(() => undefined);
+      }
+    }
+    throw new KeyrotError(
+      'FILE_CHANGED_CONCURRENTLY',
+      `${target} kept changing while keyrot tried to edit it.`,
+      {
+        file: target,
+        hint: 'Another program is rewriting the file; try again when it has finished. Nothing of its edits was lost.',
+      },
+    );
+  } finally {
+    await release();
+  }
+}
+
+interface OpenedFile {
+  handle: FileHandlePort;
+  content: Buffer;
+  stat: StatsPort;
+}
+
+// Opens the file and keeps it open: the handle still reaches the old inode after our rename replaces it.
+async function openCurrent(fs: FsPort, file: string): Promise<OpenedFile | null> {
+  let handle: FileHandlePort;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw new KeyrotError('FILE_UNREADABLE', `Cannot read ${file} (${errnoCode(error) ?? 'error'}).`, {
+      file,
+      cause: error,
+    });
+  }
+  try {
+    const stat = await handle.stat();
+    let content = await handle.readFile();
+    if (content.length === 0) {
+      // An empty file may be another tool between truncate and write: give it a moment before building on it.
+      await sleep(50);
+      content = await readAt(handle);
+    }
+    return { handle, content, stat: content.length === 0 ? stat : await handle.stat() };
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw new KeyrotError('FILE_UNREADABLE', `Cannot read ${file} (${errnoCode(error) ?? 'error'}).`, {
+      file,
+      cause: error,
+    });
+  }
+}
+
+async function writtenSince(opened: OpenedFile): Promise<boolean> {
+  const now = await opened.handle.stat();
+  return now.size !== opened.stat.size || now.mtimeMs !== opened.stat.mtimeMs;
+}
+
+// Reads the whole file from offset 0 through an open handle (FileHandle.readFile continues from the position).
+async function readAt(handle: FileHandlePort): Promise<Buffer> {
+  const size = (await handle.stat()).size;
+  const buffer = Buffer.alloc(size);
+  let offset = 0;
+  while (offset < size) {
+    const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
+    if (bytesRead === 0) break;
+    offset += bytesRead;
+  }
+  return buffer.subarray(0, offset);
+}
+
+// Content of a file another program is writing: read until two reads a moment apart agree.
+async function settledContent(handle: FileHandlePort): Promise<Buffer> {
+  let last = await readAt(handle);
+  for (let i = 0; i < 20; i += 1) {
+    await sleep(25);
+    const next = await readAt(handle);
+    if (next.equals(last) && next.length > 0) return next;
+    last = next;
+  }
+  return last;
+}
+
+async function readOrNull(fs: FsPort, file: string): Promise<Buffer | null> {
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
+  return a === null || b === null ? a === b : a.equals(b);
+}
+
+// The SDK decodes as UTF-8; an edit is only byte-exact if decoding and re-encoding gives the same bytes.
+function decodeExact(bytes: Buffer, file: string): string {
+  const text = bytes.toString('utf8');
+  if (Buffer.byteLength(text, 'utf8') === bytes.length && Buffer.from(text, 'utf8').equals(bytes))
+    return text;
+  let line = 1;
+  let start = 0;
+  for (;;) {
+    const end = bytes.indexOf(10, start);
+    const chunk = bytes.subarray(start, end === -1 ? bytes.length : end);
+    if (!Buffer.from(chunk.toString('utf8'), 'utf8').equals(chunk)) break;
+    if (end === -1) break;
+    start = end + 1;
+    line += 1;
+  }
+  throw new KeyrotError(
+    'FILE_INVALID',
+    `${file} is not valid UTF-8 text (line ${line}); keyrot will not rewrite it.`,
+    {
+      file,
+      line,
+      hint: 'Save the file as UTF-8 (the AWS tools expect it), then try again.',
+    },
+  );
+}
