@@ -1,4 +1,13 @@
-import { type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { loadSettings } from '../config/load-settings.js';
+import { keyrotPaths } from '../config/paths.js';
+import { writeFileAtomic } from '../credentials/atomic-write.js';
+import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
+import { type BackupInfo, BackupStore } from '../keychain/backups.js';
+import { maskSharedFile } from '../keychain/mask-shared-file.js';
+import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
+import { sha256Hex } from '../keychain/value-codec.js';
 import type { CommandContext } from './context.js';
 
 /** Options of `keyrot backup`. */
@@ -8,7 +17,165 @@ export interface BackupInput {
   yes?: boolean;
 }
 
-/** `keyrot backup` (not built yet). */
-export async function backupCommand(_input: BackupInput, _ctx: CommandContext): Promise<ExitCodeValue> {
-  throw new KeyrotError('INTERNAL', '`backup` is not built yet');
+/** What `keyrot backup` needs besides the process; tests inject an opened keychain. */
+export interface BackupDeps {
+  /** An opened keychain (default: the one config.ini chooses, opened and probed). */
+  keychain?: Keychain;
+  /** Backups kept per file (default: `backups_keep` from config.ini). */
+  keep?: number;
+}
+
+const ACTIONS = ['list', 'show', 'restore'] as const;
+
+/** `keyrot backup list [--json] | show ID | restore ID [--yes]`: the credential-file backups in the keychain. */
+export async function backupCommand(
+  input: BackupInput,
+  ctx: CommandContext,
+  deps: BackupDeps = {},
+): Promise<ExitCodeValue> {
+  const [action, id, ...extra] = input.args;
+  if (!ACTIONS.includes(action as (typeof ACTIONS)[number]) || extra.length > 0) {
+    throw new KeyrotError('USAGE', `unknown backup action "${input.args.join(' ')}"`, {
+      hint: 'Use `keyrot backup list`, `keyrot backup show ID` or `keyrot backup restore ID`.',
+    });
+  }
+  if (action !== 'list' && !id) {
+    throw new KeyrotError('USAGE', `\`keyrot backup ${action}\` needs a backup id`, {
+      hint: 'Run `keyrot backup list` to see the ids.',
+    });
+  }
+  const store = await openBackups(ctx, deps);
+  if (action === 'list') return listBackups(store, input, ctx);
+  if (action === 'show') return showBackup(store, id!, ctx);
+  return restoreBackup(store, id!, input, ctx);
+}
+
+async function openBackups(ctx: CommandContext, deps: BackupDeps): Promise<BackupStore> {
+  const env = ctx.io.env;
+  let keychain = deps.keychain;
+  let keep = deps.keep;
+  if (!keychain || keep === undefined) {
+    const settings = await loadSettings({ path: ctx.globals.config, env });
+    keep ??= settings.backupsKeep;
+    keychain ??= await openKeychain({
+      env,
+      backend: settings.keychain,
+      stateDir: keyrotPaths(env).stateDir,
+      warn: (message) => ctx.io.stderr.write(`keyrot: warning: ${message}\n`),
+    });
+  }
+  return new BackupStore(keychain.values, { keep });
+}
+
+async function listBackups(
+  store: BackupStore,
+  input: BackupInput,
+  ctx: CommandContext,
+): Promise<ExitCodeValue> {
+  const backups = await store.list();
+  const out = ctx.io.stdout;
+  if (input.json) {
+    out.write(`${JSON.stringify({ backups }, null, 2)}\n`);
+    return ExitCode.ok;
+  }
+  if (backups.length === 0) {
+    out.write('No backups yet. keyrot takes one before every change to a credentials file.\n');
+    return ExitCode.ok;
+  }
+  const rows = [
+    ['ID', 'TIME', 'SIZE', 'FILE', 'REASON'],
+    ...backups.map((b) => [b.id, b.createdAt.replace(/\.\d+Z$/, 'Z'), String(b.size), b.file, b.reason]),
+  ];
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  for (const row of rows) {
+    out.write(
+      `${row.map((cell, col) => (col < row.length - 1 ? cell.padEnd(widths[col]!) : cell)).join('  ')}\n`,
+    );
+  }
+  return ExitCode.ok;
+}
+
+async function showBackup(store: BackupStore, id: string, ctx: CommandContext): Promise<ExitCodeValue> {
+  const { info, content } = await store.read(id);
+  // The description goes to stderr so stdout is the (masked) file alone.
+  ctx.io.stderr.write(`${describe(info)}; secret values are masked\n`);
+  ctx.io.stdout.write(maskSharedFile(content));
+  return ExitCode.ok;
+}
+
+async function restoreBackup(
+  store: BackupStore,
+  id: string,
+  input: BackupInput,
+  ctx: CommandContext,
+): Promise<ExitCodeValue> {
+  const { info, content } = await store.read(id);
+  if (!input.yes) {
+    if (!ctx.io.isTTY) {
+      throw new KeyrotError('CONFIRMATION_REQUIRED', `restoring backup ${info.id} replaces ${info.file}`, {
+        hint: 'Not on a terminal, so keyrot cannot ask: add --yes to confirm.',
+      });
+    }
+    const question = `Replace ${info.file} with ${describe(info)}? The current file is backed up first. [y/N] `;
+    if (!(await confirm(ctx, question))) {
+      ctx.io.stderr.write('Nothing changed.\n');
+      return ExitCode.failed;
+    }
+  }
+  const current = await readCurrent(info.file);
+  if (current !== null && sha256Hex(current) === info.sha256) {
+    ctx.io.stdout.write(`${info.file} already matches backup ${info.id}; nothing to restore.\n`);
+    return ExitCode.ok;
+  }
+  const safety =
+    current === null
+      ? null
+      : await store.backup(current, { file: info.file, reason: `before restore of ${info.id}` });
+  await writeFileAtomic(info.file, content, {
+    create: true,
+    warn: (message) => ctx.io.stderr.write(`keyrot: warning: ${message}\n`),
+  });
+  if ((await readCurrent(info.file)) !== content) {
+    throw new KeyrotError('FILE_WRITE_FAILED', `${info.file} does not read back as backup ${info.id}`, {
+      file: info.file,
+    });
+  }
+  ctx.io.stdout.write(
+    `Restored ${info.file} from backup ${info.id}.` +
+      (safety ? ` Its previous content is backup ${safety.id}.` : '') +
+      '\n',
+  );
+  return ExitCode.ok;
+}
+
+function describe(info: BackupInfo): string {
+  return `backup ${info.id} of ${info.file} from ${info.createdAt} (${info.size} bytes, ${info.reason})`;
+}
+
+async function readCurrent(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new KeyrotError('FILE_UNREADABLE', `cannot read ${file} to back it up before the restore`, {
+      file,
+      cause: error,
+    });
+  }
+}
+
+function confirm(ctx: CommandContext, question: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: ctx.io.stdin, terminal: false });
+    ctx.io.stderr.write(question);
+    let answered = false;
+    rl.once('line', (line) => {
+      answered = true;
+      rl.close();
+      resolve(/^\s*y(es)?\s*$/i.test(line));
+    });
+    rl.once('close', () => {
+      if (!answered) resolve(false);
+    });
+  });
 }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { acquireLock } from '../lock/index.js';
 import { ChunkedValueStore, type LockProvider } from './chunked-values.js';
 import { FileSecretStore } from './file-store.js';
 import { OsSecretStore } from './os-store.js';
@@ -31,10 +33,15 @@ export interface OpenKeychainOptions {
   stateDir: string;
   /** Receives the file backend's warning (on every use); stderr in commands, the log in the daemon. */
   warn?: (message: string) => void;
-  /** Serialises index updates between processes. */
+  /** Serialises index updates between processes (default: the lock file at keychainLockPath). */
   lock?: LockProvider;
   /** Replaces the raw backend (tests: MemorySecretStore). */
   store?: SecretStore;
+}
+
+/** The inter-process lock file that serialises keychain index and catalog updates. */
+export function keychainLockPath(stateDir: string): string {
+  return join(stateDir, 'locks', 'keychain.lock');
 }
 
 /** The keychain service name: KEYROT_KEYCHAIN_SERVICE, else `keyrot`. */
@@ -59,8 +66,12 @@ export async function openKeychain(options: OpenKeychainOptions): Promise<Keycha
         })
       : new OsSecretStore(service));
   await probe(store);
+  const lockPath = keychainLockPath(options.stateDir);
+  // The lock file needs its directory, whoever supplies the lock.
+  await mkdir(dirname(lockPath), { recursive: true, mode: 0o700 });
+  const lock = options.lock ?? (() => acquireLock(lockPath, { wait: true }));
   return {
-    values: new ChunkedValueStore(store, { lock: options.lock }),
+    values: new ChunkedValueStore(store, { lock }),
     backend,
     location: backend === 'file' ? `plain files in ${dir}` : `the OS keychain, service "${service}"`,
   };

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
 import { ChunkedValueStore, MAX_ENTRY_CHARS } from '../../src/keychain/chunked-values.js';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
@@ -46,8 +48,16 @@ function countItems(service: string): number {
   return (out.match(/^\[\//gm) ?? []).length;
 }
 
+let stateDir: string;
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'keyrot-os-store-'));
+});
+afterAll(async () => {
+  await rm(stateDir, { recursive: true, force: true });
+});
+
 async function open(service: string) {
-  return openKeychain({ env: { KEYROT_KEYCHAIN_SERVICE: service }, stateDir: tmpdir() });
+  return openKeychain({ env: { KEYROT_KEYCHAIN_SERVICE: service }, stateDir });
 }
 
 describeReal('OS keychain on a real Secret Service (gnome-keyring)', () => {
