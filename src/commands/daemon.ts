@@ -55,7 +55,11 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
   });
   let abandoned = false;
   try {
-    if (input.once) return passExitCode(await daemon.runPass('once'));
+    if (input.once) {
+      const results = await daemon.runPass('once');
+      await daemon.stop();
+      return passExitCode(results);
+    }
     const signal = waitForSignal();
     logger.info('daemon started', {
       pid: process.pid,

@@ -1,0 +1,190 @@
+// `keyrot daemon` end to end with real parts: the built CLI, the real AWS SDK over HTTP to the
+// emulator, the real Secret Service (journal, backups), real notifications through dunst watched with
+// dbus-monitor, and real signals.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { afterEach, expect, it } from 'vitest';
+import { readStateFile } from '../../src/daemon/state-file.js';
+import { maskKeyId } from '../../src/errors/redact.js';
+import { requireRealPart } from '../support/real-part.js';
+import { CLI_PATH, runCli } from '../support/run-cli.js';
+import {
+  type DaemonHome,
+  desktopSession,
+  leakedSecrets,
+  makeDaemonHome,
+  monitorNotifications,
+  type NotifyMonitor,
+} from './daemon-home.js';
+
+const describeReal = requireRealPart('desktop session', desktopSession.available, desktopSession.reason);
+
+/** A long-running `keyrot daemon` child. */
+function startDaemon(env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [CLI_PATH, 'daemon'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, exited, output: () => output };
+}
+
+async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describeReal('keyrot daemon (real SDK, emulator, Secret Service, dunst)', () => {
+  let home: DaemonHome | undefined;
+  let monitor: NotifyMonitor | undefined;
+  afterEach(async () => {
+    monitor?.stop();
+    monitor = undefined;
+    await home?.close();
+    home = undefined;
+  });
+
+  it('--once rotates a due key, notifies over D-Bus without a secret, and keeps secrets out of logs and state', async () => {
+    home = await makeDaemonHome({ keyAgeDays: 100 });
+    const old = await home.currentKey();
+    monitor = await monitorNotifications();
+
+    const run = await runCli(['daemon', '--once'], { env: home.env });
+    expect(run.stderr).not.toContain('unexpected error');
+    expect(run.code).toBe(0);
+
+    const now = await home.currentKey();
+    expect(now.accessKeyId).not.toBe(old.accessKeyId);
+    const keys = home.emulator.admin.keys('alice');
+    expect(keys.find((k) => k.accessKeyId === now.accessKeyId)?.status).toBe('Active');
+    expect(keys.find((k) => k.accessKeyId === old.accessKeyId)?.status).toBe('Inactive');
+
+    const body = `Rotated key for profile dev (${maskKeyId(old.accessKeyId)} → ${maskKeyId(now.accessKeyId)}); old key deactivated`;
+    await monitor.waitFor(body);
+    expect(monitor.text()).toContain('string "keyrot: rotated dev"');
+
+    const state = await readStateFile(home.stateDir);
+    expect(state?.profiles.dev).toMatchObject({ keyId: maskKeyId(now.accessKeyId), ageDays: 0 });
+    expect(state?.profiles.dev?.lastResult?.outcome).toBe('rotated');
+    expect(state?.lastCheck).not.toBeNull();
+
+    const log = await readFile(home.logFile, 'utf8');
+    expect(log).toContain('rotated');
+    const everything = [
+      monitor.text(),
+      log,
+      run.stdout,
+      run.stderr,
+      await readFile(`${home.stateDir}/state.json`, 'utf8'),
+    ].join('\n');
+    expect(leakedSecrets(everything, home.secrets)).toEqual([]);
+    expect(everything).not.toContain(now.accessKeyId);
+  });
+
+  it('a rotation failing half-way logs no secret, stays quiet about a first AWS error, and the next check finishes it', async () => {
+    home = await makeDaemonHome({ keyAgeDays: 120 });
+    const old = await home.currentKey();
+    // The new key is created, proven and written, but retiring the old one keeps failing.
+    home.emulator.admin.addFault('UpdateAccessKey:500:always');
+    monitor = await monitorNotifications();
+    const env = { ...home.env, KEYROT_PROPAGATION_TIMEOUT_MS: '1500' };
+    const failed = await runCli(['daemon', '--once'], { env });
+    expect(failed.code).toBe(1);
+    const written = await home.currentKey(); // records the new secret for the leak check
+    const state = await readStateFile(home.stateDir);
+    expect(state?.profiles.dev?.lastResult?.outcome).toBe('failed');
+
+    home.emulator.admin.clearFaults();
+    const resumed = await runCli(['daemon', '--once'], { env });
+    expect(resumed.code).toBe(0);
+    const finished = await home.currentKey();
+    expect(finished.accessKeyId).not.toBe(old.accessKeyId);
+    expect(home.emulator.admin.keys('alice').find((k) => k.accessKeyId === old.accessKeyId)?.status).not.toBe(
+      'Active',
+    );
+    void written;
+    const log = await readFile(home.logFile, 'utf8');
+    expect(log.split('\n').length).toBeGreaterThan(2);
+    const everything = [
+      log,
+      monitor.text(),
+      failed.stderr,
+      failed.stdout,
+      resumed.stderr,
+      resumed.stdout,
+    ].join('\n');
+    expect(leakedSecrets(everything, home.secrets)).toEqual([]);
+    expect(home.secrets.size).toBeGreaterThanOrEqual(2);
+    // A single AWS hiccup is retried with backoff, not announced.
+    expect(monitor.text()).not.toContain('keyrot: dev not rotated');
+  });
+
+  it('a refusal (another active key) exits 3 and is notified once, with the key masked and no secret', async () => {
+    home = await makeDaemonHome({ keyAgeDays: 100, secondKey: 'active' });
+    const other = home.user.keys[1]!;
+    monitor = await monitorNotifications();
+    const refused = await runCli(['daemon', '--once'], { env: home.env });
+    expect(refused.code).toBe(3);
+    await monitor.waitFor('string "keyrot: dev not rotated"');
+    expect(monitor.text()).toContain('Rotation for profile dev failed: ');
+    expect(monitor.text()).toContain(maskKeyId(other.accessKeyId));
+    const again = await runCli(['daemon', '--once'], { env: home.env });
+    expect(again.code).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(monitor.text().split('keyrot: dev not rotated').length - 1).toBe(1);
+    const log = await readFile(home.logFile, 'utf8');
+    const everything = [log, monitor.text(), refused.stderr, again.stderr].join('\n');
+    expect(leakedSecrets(everything, home.secrets)).toEqual([]);
+    expect(everything).not.toContain(other.accessKeyId);
+  });
+
+  it('one daemon per user: a second one exits 4; SIGTERM stops the first with 0 in under 5 s', async () => {
+    home = await makeDaemonHome({ keyAgeDays: 10 });
+    const daemon = startDaemon(home.env);
+    const stateDir = home.stateDir;
+    await waitUntil('the first check is recorded', async () => {
+      const state = await readStateFile(stateDir).catch(() => null);
+      return Boolean(state?.lastCheck && state.nextCheck);
+    });
+    const state = await readStateFile(stateDir);
+    expect(state?.pid).toBe(daemon.child.pid);
+    expect(state?.profiles.dev?.lastResult?.outcome).toBe('not-due');
+
+    const second = await runCli(['daemon'], { env: home.env, timeoutMs: 20_000 });
+    expect(second.code).toBe(4);
+    expect(second.stderr).toContain(
+      `another keyrot daemon is already running for this user (pid ${daemon.child.pid})`,
+    );
+
+    const started = Date.now();
+    daemon.child.kill('SIGTERM');
+    const exit = await daemon.exited;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect((await readStateFile(stateDir))?.pid).toBeNull();
+    // The lock is free again.
+    const after = await runCli(['daemon', '--once'], { env: home.env });
+    expect(after.code).toBe(0);
+  });
+
+  it('SIGTERM in the middle of a slow check still exits 0 in under 5 s', async () => {
+    home = await makeDaemonHome({ keyAgeDays: 10 });
+    home.emulator.admin.setLatencyMs(30_000);
+    const daemon = startDaemon({ ...home.env, KEYROT_AWS_TIMEOUT_MS: '60000' });
+    await waitUntil('the check is under way', async () => home!.emulator.admin.requestCount() > 0);
+    const started = Date.now();
+    daemon.child.kill('SIGTERM');
+    const exit = await daemon.exited;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(exit).toEqual({ code: 0, signal: null });
+  });
+});
