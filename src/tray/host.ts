@@ -159,22 +159,41 @@ async function launch(model: TrayModel, options: TrayHostOptions): Promise<Runni
   const early = new Promise<never>((_, reject) => {
     exitEarly = reject;
   });
-  // systray2 spawns the helper after an async lookup: attach to it as soon as it exists.
-  const attach = setInterval(() => {
+  // systray2 spawns the helper after an async lookup: attach to it as soon as it exists. A check-phase
+  // poll (setImmediate) runs before the loop's next I/O phase, so no output or exit of it is missed.
+  let polling = true;
+  const attach = () => {
+    if (!polling) return;
     const child = tray.process;
-    if (!child) return;
-    clearInterval(attach);
+    if (!child) {
+      setImmediate(attach);
+      return;
+    }
     child.stdin?.on('error', () => {}); // a helper that died must not crash keyrot with EPIPE
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => {
       stderr.push(...text.split('\n').filter((line) => line.trim() !== ''));
       if (stderr.length > 20) stderr.splice(0, stderr.length - 20);
     });
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      exitEarly?.(unavailable(describeExit(code, signal, stderr)));
-    if (child.exitCode !== null) onExit(child.exitCode, null);
-    else child.once('exit', onExit);
-  }, 10);
+    let reported = false;
+    const finish = () => {
+      if (reported) return;
+      reported = true;
+      exitEarly?.(unavailable(describeExit(child.exitCode, child.signalCode, stderr)));
+    };
+    // 'close' comes after stderr is drained, so the reason is read before it is described.
+    child.once('close', finish);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      // It died before we got here (and 'close' may be gone too): report once stderr is drained.
+      const err = child.stderr;
+      if (!err || err.destroyed || err.readableEnded) setImmediate(finish);
+      else {
+        err.once('end', finish);
+        err.once('close', finish);
+      }
+    }
+  };
+  setImmediate(attach);
   try {
     await Promise.race([
       tray.ready(),
@@ -184,7 +203,7 @@ async function launch(model: TrayModel, options: TrayHostOptions): Promise<Runni
           () =>
             reject(
               unavailable(
-                `the tray helper did not report ready within ${Math.round(timeoutMs / 1000)} s (no system tray in this session?)`,
+                `the tray helper did not report ready within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`} (no system tray in this session?)`,
               ),
             ),
           timeoutMs,
@@ -192,7 +211,7 @@ async function launch(model: TrayModel, options: TrayHostOptions): Promise<Runni
       }),
     ]);
   } catch (error) {
-    clearInterval(attach);
+    polling = false;
     tray.process?.kill();
     if (error instanceof KeyrotError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -201,7 +220,7 @@ async function launch(model: TrayModel, options: TrayHostOptions): Promise<Runni
     clearTimeout(timer);
     exitEarly = undefined;
   }
-  clearInterval(attach);
+  polling = false;
   await tray.onClick((event) => {
     const entry = byObject.get(event.item);
     if (entry) options.onClick(entry);

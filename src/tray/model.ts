@@ -204,8 +204,8 @@ function statusLine(input: TrayModelInput, clock: (date: Date) => string): strin
 
 function activityLine(input: TrayModelInput, clock: (date: Date) => string): string | null {
   if (input.rotation) {
-    const step = input.rotation.step ? `: ${shorten(input.rotation.step, 50)}` : '…';
-    return `Rotating ${input.rotation.profile}${step}`;
+    const step = input.rotation.step ? shorten(input.rotation.step, 50) : 'starting…';
+    return `Rotating ${input.rotation.profile}: ${step}`;
   }
   const last = input.lastRotation;
   if (!last) return null;

@@ -1,0 +1,93 @@
+import { mkdtempSync } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isKeyrotError } from '../../src/errors/keyrot-error.js';
+import { keyrotCacheDir, locateSystray2, prepareTrayHelper } from '../../src/tray/helper-binary.js';
+
+async function fakePackage(content = 'helper-v1'): Promise<{ dir: string; version: string; root: string }> {
+  const root = mkdtempSync(path.join(tmpdir(), 'keyrot-helper-'));
+  const dir = path.join(root, 'systray2');
+  await fs.mkdir(path.join(dir, 'traybin'), { recursive: true });
+  // As npm installs it: readable, not executable.
+  await fs.writeFile(path.join(dir, 'traybin', 'tray_linux_release'), content, { mode: 0o644 });
+  return { dir, version: '2.1.4', root };
+}
+
+describe('prepareTrayHelper', () => {
+  it('keeps an identical, owner-only executable copy in the cache directory', async () => {
+    const pkg = await fakePackage();
+    const cacheDir = path.join(pkg.root, 'cache', 'keyrot');
+    const helper = await prepareTrayHelper({ cacheDir, platform: 'linux', package: pkg });
+    expect(helper).toEqual({
+      copyDir: path.join(cacheDir, 'tray-helper'),
+      path: path.join(cacheDir, 'tray-helper', '2.1.4', 'tray_linux_release'),
+      version: '2.1.4',
+    });
+    expect(await fs.readFile(helper.path, 'utf8')).toBe('helper-v1');
+    expect((await fs.stat(helper.path)).mode & 0o777).toBe(0o700);
+    expect((await fs.stat(path.join(cacheDir, 'tray-helper'))).mode & 0o777).toBe(0o700);
+    // The packaged file is left as it was.
+    expect((await fs.stat(path.join(pkg.dir, 'traybin', 'tray_linux_release'))).mode & 0o777).toBe(0o644);
+  });
+
+  it('replaces a copy that differs from the packaged helper and drops other versions', async () => {
+    const pkg = await fakePackage('helper-v2');
+    const cacheDir = path.join(pkg.root, 'cache');
+    const old = path.join(cacheDir, 'tray-helper', '2.0.6');
+    await fs.mkdir(old, { recursive: true });
+    await fs.writeFile(path.join(old, 'tray_linux_release'), 'old');
+    const current = path.join(cacheDir, 'tray-helper', '2.1.4', 'tray_linux_release');
+    await fs.mkdir(path.dirname(current), { recursive: true });
+    await fs.writeFile(current, 'tampered', { mode: 0o755 });
+
+    await prepareTrayHelper({ cacheDir, platform: 'linux', package: pkg });
+    expect(await fs.readFile(current, 'utf8')).toBe('helper-v2');
+    expect((await fs.stat(current)).mode & 0o777).toBe(0o700);
+    expect(await fs.readdir(path.join(cacheDir, 'tray-helper'))).toEqual(['2.1.4']);
+  });
+
+  it('says TRAY_UNAVAILABLE when the cache cannot be written (fault injected)', async () => {
+    const pkg = await fakePackage();
+    const readOnly = {
+      ...fs,
+      writeFile: async () => {
+        throw Object.assign(new Error('read-only file system'), { code: 'EROFS' });
+      },
+    } as unknown as typeof fs;
+    const error = await prepareTrayHelper({
+      cacheDir: path.join(pkg.root, 'cache'),
+      platform: 'linux',
+      package: pkg,
+      fs: readOnly,
+    }).catch((e: unknown) => e);
+    expect(isKeyrotError(error, 'TRAY_UNAVAILABLE')).toBe(true);
+    expect((error as Error).message).toContain("cannot prepare the tray helper in keyrot's cache directory");
+  });
+
+  it('says TRAY_UNAVAILABLE on a platform systray2 does not support', async () => {
+    const error = await prepareTrayHelper({ cacheDir: tmpdir(), platform: 'freebsd' }).catch(
+      (e: unknown) => e,
+    );
+    expect(isKeyrotError(error, 'TRAY_UNAVAILABLE')).toBe(true);
+    expect((error as Error).message).toMatch(/no tray icon on freebsd/);
+  });
+
+  it('finds the real systray2 package and its Linux helper', async () => {
+    const pkg = locateSystray2();
+    expect(pkg.version).toMatch(/^2\./);
+    await expect(fs.access(path.join(pkg.dir, 'traybin', 'tray_linux_release'))).resolves.toBeUndefined();
+  });
+});
+
+describe('keyrotCacheDir', () => {
+  it('follows each platform convention', () => {
+    expect(keyrotCacheDir({ HOME: '/h' }, 'linux')).toBe('/h/.cache/keyrot');
+    expect(keyrotCacheDir({ HOME: '/h', XDG_CACHE_HOME: '/c' }, 'linux')).toBe('/c/keyrot');
+    expect(keyrotCacheDir({ HOME: '/Users/a' }, 'darwin')).toBe('/Users/a/Library/Caches/keyrot');
+    expect(keyrotCacheDir({ USERPROFILE: 'C:\\Users\\a', LOCALAPPDATA: 'C:\\L' }, 'win32')).toBe(
+      'C:\\L\\keyrot',
+    );
+  });
+});
