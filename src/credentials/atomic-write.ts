@@ -97,6 +97,7 @@ export async function writeFileAtomic(
   );
   let handle: FileHandlePort | undefined;
   let created = false;
+  let inHook = false;
   try {
     handle = await fs.open(temp, 'wx', 0o600);
     created = true;
@@ -116,13 +117,15 @@ export async function writeFileAtomic(
       });
     }
     if (mode !== 0o600) await fs.chmod(temp, mode);
+    inHook = true;
     await options.beforeRename?.();
+    inHook = false;
     await fs.rename(temp, target.path);
     created = false;
   } catch (error) {
     await handle?.close().catch(() => undefined);
     if (created) await fs.unlink(temp).catch(() => undefined);
-    if (error instanceof KeyrotError) throw error;
+    if (inHook || error instanceof KeyrotError) throw error;
     throw fileError('FILE_WRITE_FAILED', target.path, error);
   }
   await syncDir(fs, dir);
