@@ -18,6 +18,8 @@ let sdkPromise: Promise<[IamModule, StsModule]> | undefined;
 
 /** Starts loading the SDK in the background (idempotent); call early to overlap it with other work. */
 export function preloadAwsSdk(): Promise<[IamModule, StsModule]> {
+  // The SDK warns on Node 20 about its own future releases; the person cannot act on that here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   sdkPromise ??= Promise.all([import('@aws-sdk/client-iam'), import('@aws-sdk/client-sts')]);
   return sdkPromise;
 }

@@ -1,5 +1,14 @@
-import { type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
+import { preloadAwsSdk } from '../aws/clients.js';
+import { loadSettings } from '../config/load-settings.js';
+import { keyrotPaths } from '../config/paths.js';
+import { emptyProfileState, emptyState, readStateFile, writeStateFile } from '../daemon/state-file.js';
+import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
+import { maskKeyId, redactText } from '../errors/redact.js';
+import { createRotationDeps } from '../rotation/deps.js';
+import type { ResultRecorderPort, RotationResult } from '../rotation/ports.js';
+import { rotateProfile } from '../rotation/rotate-profile.js';
 import type { CommandContext } from './context.js';
+import { failureDocument, maskedResult, summaryLine } from './rotation-output.js';
 
 /** Options of `keyrot rotate-now`. */
 export interface RotateNowInput {
@@ -11,7 +20,80 @@ export interface RotateNowInput {
   json?: boolean;
 }
 
-/** `keyrot rotate-now` (not built yet). */
-export async function rotateNowCommand(_input: RotateNowInput, _ctx: CommandContext): Promise<ExitCodeValue> {
-  throw new KeyrotError('INTERNAL', '`rotate-now` is not built yet');
+/** `keyrot rotate-now`: rotates the named (or watched) profiles that are due, or all named with --force. */
+export async function rotateNowCommand(input: RotateNowInput, ctx: CommandContext): Promise<ExitCodeValue> {
+  // Loading the SDK takes ~200 ms: start it now, in parallel with the keychain and the files.
+  void preloadAwsSdk().catch(() => undefined);
+  const env = ctx.io.env;
+  const settings = await loadSettings({ path: ctx.globals.config, env });
+  const profiles = input.profile?.length
+    ? [...new Set(input.profile)]
+    : input.all
+      ? settings.watch
+      : [env.AWS_PROFILE || 'default'];
+  const deps = await createRotationDeps(ctx, settings);
+  deps.recorder = stateFileRecorder(keyrotPaths(env).stateDir);
+  const documents: Record<string, unknown>[] = [];
+  let exitCode: ExitCodeValue = ExitCode.ok;
+  try {
+    for (const profile of profiles) {
+      ctx.io.stderr.write(`keyrot: ${input.dryRun ? 'dry run for' : 'rotating'} profile ${profile}\n`);
+      try {
+        const result = await rotateProfile(
+          {
+            profile,
+            force: Boolean(input.force),
+            deleteOther: Boolean(input.deleteOther),
+            dryRun: Boolean(input.dryRun),
+          },
+          deps,
+        );
+        documents.push(maskedResult(result));
+        if (result.hook && !result.hook.ok) {
+          ctx.io.stderr.write(
+            `keyrot: the after_rotate command of profile ${profile} failed; the rotation itself is complete\n`,
+          );
+        }
+        if (!input.json) ctx.io.stdout.write(`${summaryLine(result)}\n`);
+      } catch (error) {
+        if (!isKeyrotError(error)) throw error;
+        documents.push(failureDocument(profile, error));
+        deps.logger.warn('rotation stopped', { profile, code: error.code, message: error.message });
+        if (exitCode === ExitCode.ok) exitCode = error.exitCode;
+        if (input.json) continue;
+        // A single profile: let cli.ts print the error the usual way.
+        if (profiles.length === 1) throw error;
+        ctx.io.stderr.write(`keyrot: profile ${profile}: ${redactText(error.message)}\n`);
+        if (error.hint) ctx.io.stderr.write(`  ${redactText(error.hint)}\n`);
+      }
+    }
+  } finally {
+    await deps.close();
+  }
+  if (input.json) ctx.io.stdout.write(`${JSON.stringify({ profiles: documents }, null, 2)}\n`);
+  return exitCode;
+}
+
+/** Records each finished rotation in the daemon's state file so `status --offline` and the tray see it. */
+export function stateFileRecorder(stateDir: string): ResultRecorderPort {
+  return {
+    async record(result: RotationResult) {
+      if (result.outcome !== 'rotated') return;
+      const state = (await readStateFile(stateDir).catch(() => null)) ?? emptyState();
+      const previous = state.profiles[result.profile] ?? emptyProfileState();
+      state.profiles[result.profile] = {
+        ...previous,
+        keyId: maskKeyId(result.newKeyId ?? ''),
+        ageDays: 0,
+        lastResult: {
+          at: new Date().toISOString(),
+          outcome: 'rotated',
+          message: `rotated ${maskKeyId(result.oldKeyId)} → ${maskKeyId(result.newKeyId ?? '')} (rotate-now)`,
+        },
+        failures: 0,
+        retryAt: null,
+      };
+      await writeStateFile(stateDir, state);
+    },
+  };
 }

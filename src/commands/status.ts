@@ -1,4 +1,12 @@
-import { type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
+import { preloadAwsSdk } from '../aws/clients.js';
+import { loadSettings } from '../config/load-settings.js';
+import { keyrotPaths } from '../config/paths.js';
+import { type DaemonState, readStateFile } from '../daemon/state-file.js';
+import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
+import { maskKeyId, redactText } from '../errors/redact.js';
+import { awsPortsFor, credentialFilesPort } from '../rotation/deps.js';
+import { inspectProfile, type ProfileStatus } from '../rotation/inspect-profile.js';
+import { systemClock } from '../time/clock.js';
 import type { CommandContext } from './context.js';
 
 /** Options of `keyrot status`. */
@@ -8,7 +16,138 @@ export interface StatusInput {
   offline?: boolean;
 }
 
-/** `keyrot status` (not built yet). */
-export async function statusCommand(_input: StatusInput, _ctx: CommandContext): Promise<ExitCodeValue> {
-  throw new KeyrotError('INTERNAL', '`status` is not built yet');
+/** One row of `keyrot status`, as printed (masked). */
+interface StatusRow {
+  profile: string;
+  kind: string;
+  keyId: string | null;
+  ageDays: number | null;
+  dueAt: string | null;
+  due: boolean | null;
+  keys: { accessKeyId: string; status: string; createDate: string }[] | null;
+  lastResult: DaemonState['profiles'][string]['lastResult'];
+  note: string | null;
+}
+
+/** `keyrot status`: kind, masked key, age, due date, the user's keys and the last result of each profile. */
+export async function statusCommand(input: StatusInput, ctx: CommandContext): Promise<ExitCodeValue> {
+  const env = ctx.io.env;
+  if (!input.offline) void preloadAwsSdk().catch(() => undefined);
+  const settings = await loadSettings({ path: ctx.globals.config, env });
+  const files = credentialFilesPort(env, ctx.globals);
+  const shared = await files.read();
+  const profiles = input.profile?.length ? input.profile : [...shared.credentials.keys()];
+  const stateDir = keyrotPaths(env).stateDir;
+  const state = await readStateFile(stateDir).catch(() => null);
+  const rows: StatusRow[] = [];
+  const warnings: string[] = [];
+  const userKeys = new Set<string>();
+
+  for (const profile of profiles) {
+    const recorded = state?.profiles[profile];
+    if (input.offline) {
+      const settingsOf = {
+        ...(shared.config.get(profile) ?? {}),
+        ...(shared.credentials.get(profile) ?? {}),
+      };
+      rows.push({
+        profile,
+        kind: settingsOf.aws_session_token ? 'session' : settingsOf.aws_access_key_id ? 'static' : 'other',
+        keyId: settingsOf.aws_access_key_id ? maskKeyId(settingsOf.aws_access_key_id) : null,
+        ageDays: recorded?.ageDays ?? null,
+        dueAt: recorded?.dueAt ?? null,
+        due: recorded?.dueAt ? Date.parse(recorded.dueAt) <= Date.now() : null,
+        keys: null,
+        lastResult: recorded?.lastResult ?? null,
+        note: recorded ? null : 'no state recorded yet (the daemon has not checked this profile)',
+      });
+      continue;
+    }
+    const aws = await awsPortsFor(ctx, files, profile);
+    let status: ProfileStatus;
+    try {
+      status = await inspectProfile(profile, {
+        ...aws,
+        files,
+        clock: systemClock,
+        policy: (p) => settings.profile(p),
+      });
+    } finally {
+      aws.sts.destroy();
+      aws.iam.destroy();
+    }
+    for (const key of status.keys ?? []) userKeys.add(key.accessKeyId);
+    rows.push({
+      profile,
+      kind: status.kind,
+      keyId: status.keyId ? maskKeyId(status.keyId) : null,
+      ageDays: status.ageDays ?? null,
+      dueAt: status.dueAt ?? null,
+      due: status.due ?? null,
+      keys:
+        status.keys?.map((k) => ({
+          accessKeyId: maskKeyId(k.accessKeyId),
+          status: k.status,
+          createDate: k.createDate.toISOString(),
+        })) ?? null,
+      lastResult: recorded?.lastResult ?? null,
+      note: status.refusal
+        ? status.refusal.replace(/^keyrot will not rotate profile "[^"]*": /, 'not rotated: ')
+        : status.error
+          ? `${status.error.code}: ${redactText(status.error.message)}`
+          : status.dueSoon
+            ? 'due soon'
+            : null,
+    });
+  }
+
+  const envKey = env.AWS_ACCESS_KEY_ID;
+  if (envKey) {
+    const current = new Set([...shared.credentials.values()].map((s) => s.aws_access_key_id).filter(Boolean));
+    if (!current.has(envKey) && (input.offline || userKeys.has(envKey) || userKeys.size === 0)) {
+      warnings.push(
+        `AWS_ACCESS_KEY_ID in your environment holds ${maskKeyId(envKey)}, which no profile holds any more (an old key?): unset it or open a new shell so the SDK reads the rotated file`,
+      );
+    }
+  }
+  if (input.offline && !state)
+    warnings.push(`no state recorded yet: the daemon has not run (looked in ${stateDir})`);
+
+  if (input.json) {
+    ctx.io.stdout.write(
+      `${JSON.stringify({ offline: Boolean(input.offline), profiles: rows, warnings }, null, 2)}\n`,
+    );
+  } else {
+    ctx.io.stdout.write(renderTable(rows));
+    for (const w of warnings) ctx.io.stderr.write(`keyrot: warning: ${w}\n`);
+  }
+  return ExitCode.ok;
+}
+
+/** A plain-text table, one profile per row, notes below. */
+function renderTable(rows: StatusRow[]): string {
+  const head = ['PROFILE', 'KIND', 'KEY', 'AGE', 'DUE', 'KEYS', 'LAST RESULT'];
+  const body = rows.map((r) => [
+    r.profile,
+    r.kind,
+    r.keyId ?? '-',
+    r.ageDays === null ? '-' : `${r.ageDays} d`,
+    r.dueAt ? `${r.dueAt.slice(0, 10)}${r.due ? ' (due)' : ''}` : '-',
+    r.keys ? keysSummary(r.keys) : '-',
+    r.lastResult ? `${r.lastResult.outcome} ${r.lastResult.at.slice(0, 10)}` : '-',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    `${cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()}\n`;
+  let out = line(head) + body.map(line).join('');
+  for (const r of rows) if (r.note) out += `  ${r.profile}: ${r.note}\n`;
+  return out;
+}
+
+function keysSummary(keys: { status: string }[]): string {
+  const active = keys.filter((k) => k.status === 'Active').length;
+  return `${active} active, ${keys.length - active} inactive`;
 }

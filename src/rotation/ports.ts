@@ -77,7 +77,12 @@ export interface JournalEntryLike {
   updatedAt: string;
 }
 
-/** The rotation journal in the keychain. */
+/**
+ * The rotation journal in the keychain. Only what cannot be recomputed is journaled — the intent (so a
+ * key whose CreateAccessKey answer was lost can be found and deleted) and the new secret. Steps 6–9 are
+ * idempotent and resume from what the file and IAM say, so they write nothing here (each keychain write
+ * costs a few D-Bus round trips).
+ */
 export interface JournalPort {
   /** The unfinished rotation of `profile`, if any. */
   get(profile: string): Promise<JournalEntryLike | null>;
@@ -85,8 +90,6 @@ export interface JournalPort {
   begin(profile: string, oldKeyId: string, extra?: { userArn?: string }): Promise<unknown>;
   /** Records the new key and its secret (right after CreateAccessKey). */
   recordNewKey(profile: string, keyId: string, secret: string): Promise<unknown>;
-  /** Moves the entry to a later phase (never backward), optionally recording the backup id. */
-  advance(profile: string, phase: JournalPhase, details?: { backupId?: string }): Promise<unknown>;
   /** Removes the entry, and with it the secret. */
   finish(profile: string): Promise<unknown>;
 }

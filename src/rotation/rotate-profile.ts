@@ -59,8 +59,8 @@ export async function rotateProfile(request: RotationRequest, wired: RotationDep
       return resultOf(state, deps, 'dry-run');
     }
     await createKey(state, deps);
-    await proveKey(state, deps);
-    await backupFiles(state, deps);
+    // Both must finish before the file is touched; they are independent, so they overlap.
+    await Promise.all([proveKey(state, deps), backupFiles(state, deps)]);
     await rewriteFiles(state, deps);
     await retireOldKey(state, deps);
     return await finish(state, deps);

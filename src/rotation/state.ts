@@ -1,6 +1,6 @@
 import type { AccessKeyInfo, AwsCredentials } from '../aws/types.js';
 import type { ProfileSettings } from '../config/settings.js';
-import type { JournalPhase, OtherKeyAction, RotationDeps, RotationRequest, RotationResult } from './ports.js';
+import type { OtherKeyAction, RotationDeps, RotationRequest, RotationResult } from './ports.js';
 import type { ClassifiedProfile } from './profile-kind.js';
 
 /** What the steps of one rotation learn and hand to the next step. */
@@ -9,8 +9,6 @@ export interface RotationState {
   policy: ProfileSettings;
   startedAtMs: number;
   resumed: boolean;
-  /** The journal phase reached so far (none before the intent is journaled). */
-  phase?: JournalPhase;
   profile?: ClassifiedProfile;
   /** The key the profile held when the rotation began (from the file or the journal). */
   oldKeyId: string;
@@ -80,18 +78,4 @@ export function resultOf(
     dueAt: state.dueAt,
     ...(outcome === 'dry-run' ? { plan: state.plan } : {}),
   };
-}
-
-const PHASES: JournalPhase[] = ['intent', 'created', 'proven', 'backed-up', 'written', 'retired'];
-
-/** Moves the journal forward to `phase`; a resumed rotation that is already past it leaves it alone. */
-export async function advancePhase(
-  state: RotationState,
-  deps: RotationDeps,
-  phase: JournalPhase,
-  details?: { backupId?: string },
-): Promise<void> {
-  if (state.phase && PHASES.indexOf(state.phase) >= PHASES.indexOf(phase)) return;
-  await deps.journal.advance(state.request.profile, phase, details);
-  state.phase = phase;
 }

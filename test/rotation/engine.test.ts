@@ -113,10 +113,8 @@ describe('rotation engine', () => {
     const deps = engineDeps(emulator, store, files);
     const journal = deps.journal;
     deps.journal = {
-      ...journal,
       get: journal.get.bind(journal),
       begin: journal.begin.bind(journal),
-      advance: journal.advance.bind(journal),
       finish: journal.finish.bind(journal),
       recordNewKey: async () => {
         throw new Error('keychain locked');

@@ -1,5 +1,5 @@
 import type { RotationDeps } from '../ports.js';
-import { advancePhase, type RotationState } from '../state.js';
+import type { RotationState } from '../state.js';
 
 /** Step 7: copies each AWS file that still holds the old key id into a keychain backup. */
 export async function backupFiles(state: RotationState, deps: RotationDeps): Promise<void> {
@@ -15,5 +15,4 @@ export async function backupFiles(state: RotationState, deps: RotationDeps): Pro
     state.backupId ??= info.id;
     deps.progress.step('backup', `${file} saved in the keychain as backup ${info.id}`);
   }
-  await advancePhase(state, deps, 'backed-up', state.backupId ? { backupId: state.backupId } : undefined);
 }

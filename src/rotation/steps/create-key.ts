@@ -18,7 +18,6 @@ export async function createKey(state: RotationState, deps: RotationDeps): Promi
   const profile = state.request.profile;
   const signer = state.oldCredentials!;
   await deps.journal.begin(profile, state.oldKeyId, { userArn: state.userArn });
-  state.phase = 'intent';
   const intentAt = deps.clock.now().getTime();
   for (let attempt = 1; ; attempt += 1) {
     let created: { accessKeyId: string; secretAccessKey: string };
@@ -57,7 +56,6 @@ export async function createKey(state: RotationState, deps: RotationDeps): Promi
       );
     }
     state.newKey = created;
-    state.phase = 'created';
     deps.progress.step('create', `created ${maskKeyId(created.accessKeyId)} and saved it in the journal`);
     return;
   }

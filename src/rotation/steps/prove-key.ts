@@ -3,7 +3,7 @@ import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
 import { withBackoff } from '../backoff.js';
 import type { RotationDeps } from '../ports.js';
-import { advancePhase, type RotationState } from '../state.js';
+import type { RotationState } from '../state.js';
 
 /** Step 6: polls STS with the new key until it answers with the same user (IAM is eventually consistent). */
 export async function proveKey(state: RotationState, deps: RotationDeps): Promise<void> {
@@ -35,6 +35,5 @@ export async function proveKey(state: RotationState, deps: RotationDeps): Promis
   if (identity.arn !== state.userArn) {
     throw new KeyrotError('ROTATION_FAILED', `the new key belongs to ${identity.arn}, not ${state.userArn}`);
   }
-  await advancePhase(state, deps, 'proven');
   deps.progress.step('prove', `AWS accepts ${maskKeyId(key.accessKeyId)} as ${identity.arn}`);
 }

@@ -27,7 +27,6 @@ export async function resume(
   const profile = state.request.profile;
   state.resumed = true;
   state.oldKeyId = entry.oldKeyId;
-  state.phase = entry.phase;
   if (entry.backupId) state.backupId = entry.backupId;
   const settings = mergedProfile(await deps.files.read(), profile) ?? {};
   state.profile = classifyProfile(profile, settings);
@@ -80,8 +79,7 @@ export async function resume(
       state.dueAt = new Date(old.createDate.getTime() + state.policy.maxAgeDays * DAY_MS).toISOString();
     }
   }
-  await proveKey(state, deps);
-  await backupFiles(state, deps);
+  await Promise.all([proveKey(state, deps), backupFiles(state, deps)]);
   await rewriteFiles(state, deps);
   await retireOldKey(state, deps);
   return finish(state, deps);

@@ -2,7 +2,7 @@ import { awsErrorName, isRejectedKey, isTransient } from '../../aws/errors.js';
 import { maskKeyId } from '../../errors/redact.js';
 import { withBackoff } from '../backoff.js';
 import type { RotationDeps } from '../ports.js';
-import { advancePhase, type RotationState } from '../state.js';
+import type { RotationState } from '../state.js';
 
 /**
  * Step 9: deactivates (or, by policy, deletes) the old key, signed with the NEW key — which also proves
@@ -28,6 +28,5 @@ export async function retireOldKey(state: RotationState, deps: RotationDeps): Pr
     if (awsErrorName(error) !== 'NoSuchEntity') throw error;
   }
   state.oldKeyAction = remove ? 'deleted' : 'deactivated';
-  await advancePhase(state, deps, 'retired');
   deps.progress.step('retire', `${remove ? 'deleted' : 'deactivated'} the old key ${maskKeyId(old)}`);
 }

@@ -2,7 +2,7 @@ import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
 import type { RotationDeps } from '../ports.js';
 import { mergedProfile } from '../profile-kind.js';
-import { advancePhase, type RotationState } from '../state.js';
+import type { RotationState } from '../state.js';
 
 /**
  * Step 8: puts the new key into every profile of both files that holds the old key id (one atomic
@@ -30,7 +30,6 @@ export async function rewriteFiles(state: RotationState, deps: RotationDeps): Pr
       },
     );
   }
-  await advancePhase(state, deps, 'written');
   const names = state.updated.flatMap((u) => u.profiles.map((p) => `${p} (${u.file})`));
   deps.progress.step(
     'rewrite',

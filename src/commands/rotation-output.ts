@@ -1,0 +1,60 @@
+// How rotation results and failures are shown: masked JSON documents and one-line summaries.
+import { isKeyrotError } from '../errors/keyrot-error.js';
+import { maskKeyId, redactText } from '../errors/redact.js';
+import type { RotationResult } from '../rotation/ports.js';
+
+/** A rotation result as printed: key ids masked, never a secret. */
+export function maskedResult(result: RotationResult): Record<string, unknown> {
+  return {
+    ...result,
+    oldKeyId: result.oldKeyId ? maskKeyId(result.oldKeyId) : null,
+    newKeyId: result.newKeyId ? maskKeyId(result.newKeyId) : null,
+    ...(result.plan ? { plan: result.plan.map(redactText) } : {}),
+  };
+}
+
+/** A failed profile as printed in JSON. */
+export function failureDocument(profile: string, error: unknown): Record<string, unknown> {
+  if (isKeyrotError(error)) {
+    return {
+      profile,
+      outcome: 'failed',
+      error: {
+        code: error.code,
+        message: redactText(error.message),
+        ...(error.hint ? { hint: redactText(error.hint) } : {}),
+      },
+      exitCode: error.exitCode,
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    profile,
+    outcome: 'failed',
+    error: { code: 'INTERNAL', message: redactText(message) },
+    exitCode: 1,
+  };
+}
+
+/** One line for a person about a result. */
+export function summaryLine(result: RotationResult): string {
+  const p = `profile ${result.profile}:`;
+  if (result.outcome === 'not-due') {
+    const cleaned =
+      result.otherKeyAction === 'deleted-inactive'
+        ? '; deleted the inactive old key past its grace period'
+        : '';
+    return `${p} not due (key ${maskKeyId(result.oldKeyId)} is ${result.ageDays} days old, due ${result.dueAt.slice(0, 10)})${cleaned}`;
+  }
+  if (result.outcome === 'dry-run')
+    return `${p} would ${(result.plan ?? []).join('; ')} (dry run: nothing changed)`;
+  const parts = [
+    `rotated ${maskKeyId(result.oldKeyId)} → ${maskKeyId(result.newKeyId ?? '')}`,
+    `old key ${result.oldKeyAction}`,
+  ];
+  if (result.otherKeyAction !== 'none') parts.push(`other key ${result.otherKeyAction}`);
+  if (result.backupId) parts.push(`backup ${result.backupId}`);
+  if (result.resumed) parts.push('resumed an interrupted rotation');
+  if (result.hook && !result.hook.ok) parts.push(`after_rotate FAILED (exit ${result.hook.exitCode})`);
+  return `${p} ${parts.join(', ')} in ${(result.durationMs / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,182 @@
+// Wires the rotation's ports to the real modules: the AWS SDK (lazily), the credentials engine, the
+// keychain journal and backups, the lock, the logger. Used by `rotate-now`, `status`, `demo` and the daemon.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { IamApi, StsApi } from '../aws/clients.js';
+import { resolveEndpoint, resolveRegion } from '../aws/endpoint.js';
+import type { AwsClientOptions } from '../aws/types.js';
+import type { CommandContext } from '../commands/context.js';
+import { keyrotPaths } from '../config/paths.js';
+import type { Settings } from '../config/settings.js';
+import { readSharedFiles, replaceKeyId } from '../credentials/index.js';
+import { resolveAwsFilePaths } from '../credentials/paths.js';
+import { BackupStore } from '../keychain/backups.js';
+import { RotationJournal } from '../keychain/journal.js';
+import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
+import { acquireLock } from '../lock/index.js';
+import { createLogger, type Logger } from '../log/index.js';
+import { systemClock } from '../time/clock.js';
+import { shellHook } from './hook.js';
+import type {
+  CredentialFilesPort,
+  IamPort,
+  ProgressPort,
+  RotationDeps,
+  SharedProfiles,
+  StsPort,
+} from './ports.js';
+import { mergedProfile } from './profile-kind.js';
+
+/** Extra wiring choices of createRotationDeps. */
+export interface RotationWiring {
+  /** Where step progress goes (default: stderr lines). */
+  progress?: ProgressPort;
+  /** An already opened keychain (the demo passes an in-memory one). */
+  keychain?: Keychain;
+  /** The logger (default: keyrot.log in the log dir, warnings on stderr). */
+  logger?: Logger;
+}
+
+/** Real rotation dependencies plus what the caller must release when done. */
+export interface WiredRotationDeps extends RotationDeps {
+  /** The opened keychain (for messages such as where backups are). */
+  keychain: Keychain;
+  logger: Logger;
+  /** Releases sockets and flushes the log. */
+  close(): Promise<void>;
+}
+
+/** The AWS shared files port over the credentials engine. */
+export function credentialFilesPort(
+  env: NodeJS.ProcessEnv,
+  globals: CommandContext['globals'],
+): CredentialFilesPort {
+  const paths = resolveAwsFilePaths(env, {
+    credentialsFile: globals.credentialsFile,
+    configFile: globals.awsConfigFile,
+  });
+  return {
+    paths,
+    async read(): Promise<SharedProfiles> {
+      const files = await readSharedFiles(paths);
+      return { credentials: files.credentials, config: files.config };
+    },
+    async readText(file) {
+      try {
+        return await readFile(file, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw error;
+      }
+    },
+    replaceKeyId: (oldKeyId, next) => replaceKeyId(paths, oldKeyId, next),
+  };
+}
+
+/** SDK settings from the environment; tests shorten timeouts with KEYROT_AWS_TIMEOUT_MS / KEYROT_AWS_MAX_ATTEMPTS. */
+function sdkTuning(env: NodeJS.ProcessEnv): Pick<AwsClientOptions, 'maxAttempts' | 'requestTimeoutMs'> {
+  const n = (v?: string) => (v && /^\d+$/.test(v) ? Number(v) : undefined);
+  return { maxAttempts: n(env.KEYROT_AWS_MAX_ATTEMPTS), requestTimeoutMs: n(env.KEYROT_AWS_TIMEOUT_MS) };
+}
+
+/** The IAM and STS ports for one profile: its region and endpoints (flag, env, `services` section). */
+export async function awsPortsFor(
+  ctx: CommandContext,
+  files: CredentialFilesPort,
+  profile: string,
+): Promise<{ sts: StsPort & StsApi; iam: IamPort & IamApi }> {
+  const shared = await files
+    .read()
+    .catch(() => ({ credentials: new Map(), config: new Map() }) as SharedProfiles);
+  const settings = mergedProfile(shared, profile);
+  const sources = {
+    flag: ctx.globals.endpointUrl,
+    env: ctx.io.env,
+    profile: settings,
+    configSections: shared.config,
+  };
+  const options: AwsClientOptions = {
+    region: resolveRegion(ctx.globals.region, ctx.io.env, settings),
+    iamEndpoint: resolveEndpoint('iam', sources),
+    stsEndpoint: resolveEndpoint('sts', sources),
+    ...sdkTuning(ctx.io.env),
+  };
+  return { sts: new StsApi(options), iam: new IamApi(options) };
+}
+
+/** Progress as indented lines on a stream. */
+export function streamProgress(stream: NodeJS.WritableStream): ProgressPort {
+  return { step: (name, detail) => stream.write(`  ${name.padEnd(10)} ${detail}\n`) };
+}
+
+/** Asks for an MFA code on the terminal (prompt on stderr, answer from stdin). */
+function terminalPrompt(ctx: CommandContext): RotationDeps['promptMfaCode'] {
+  if (!ctx.io.isTTY) return undefined;
+  return (profile, serial) =>
+    new Promise((resolve) => {
+      const rl = createInterface({ input: ctx.io.stdin, output: ctx.io.stderr, terminal: false });
+      ctx.io.stderr.write(`MFA code for profile ${profile} (${serial}): `);
+      rl.once('line', (line) => {
+        rl.close();
+        resolve(line);
+      });
+    });
+}
+
+/** Wires the real ports for `ctx` and `settings` (used by commands and the daemon). */
+export async function createRotationDeps(
+  ctx: CommandContext,
+  settings: Settings,
+  wiring: RotationWiring = {},
+): Promise<WiredRotationDeps> {
+  const env = ctx.io.env;
+  const paths = keyrotPaths(env);
+  const files = credentialFilesPort(env, ctx.globals);
+  const logger =
+    wiring.logger ??
+    createLogger({
+      logDir: paths.logDir,
+      verbose: ctx.globals.verbose,
+      stderr: ctx.io.stderr,
+      stderrLevel: 'warn',
+      level: settings.logLevel,
+    });
+  const lockDir = join(paths.stateDir, 'locks');
+  const keychain =
+    wiring.keychain ?? (await openKeychain({ env, backend: settings.keychain, stateDir: paths.stateDir }));
+  const clients = new Map<string, Awaited<ReturnType<typeof awsPortsFor>>>();
+  const defaults = await awsPortsFor(ctx, files, env.AWS_PROFILE || 'default');
+  const deps: WiredRotationDeps = {
+    ...defaults,
+    awsFor: async (profile) => {
+      let ports = clients.get(profile);
+      if (!ports) {
+        ports = await awsPortsFor(ctx, files, profile);
+        clients.set(profile, ports);
+      }
+      return ports;
+    },
+    files,
+    journal: new RotationJournal(keychain.values),
+    backups: new BackupStore(keychain.values, { keep: settings.backupsKeep }),
+    clock: systemClock,
+    logger,
+    progress: wiring.progress ?? streamProgress(ctx.io.stderr),
+    policy: (profile) => settings.profile(profile),
+    lock: (profile) =>
+      acquireLock(join(lockDir, `rotate-${encodeURIComponent(profile)}.lock`), { wait: false }),
+    promptMfaCode: terminalPrompt(ctx),
+    hook: shellHook(env),
+    propagationTimeoutMs: Number(env.KEYROT_PROPAGATION_TIMEOUT_MS) || 60_000,
+    keychain,
+    async close() {
+      for (const ports of [defaults, ...clients.values()]) {
+        ports.sts.destroy();
+        ports.iam.destroy();
+      }
+      await logger.close();
+    },
+  };
+  return deps;
+}
