@@ -132,7 +132,8 @@ export function checkDisplay(env: NodeJS.ProcessEnv, platform: NodeJS.Platform):
 async function launch(model: TrayModel, options: TrayHostOptions): Promise<Running> {
   const SysTray = loadSysTray();
   const items = new Map<string, { model: TrayMenuItem; item: SysTrayItem }>();
-  const byObject = new Map<SysTrayItem, TrayMenuItem>();
+  // Clicks name the systray2 item object; map it to its key, whose model entry updates replace.
+  const keyOf = new Map<SysTrayItem, string>();
   const toItem = (entry: TrayMenuItem): SysTrayItem => {
     const item: SysTrayItem = entry.separator
       ? { title: '<SEPARATOR>', tooltip: '', enabled: true }
@@ -144,7 +145,7 @@ async function launch(model: TrayModel, options: TrayHostOptions): Promise<Runni
           ...(entry.items ? { items: entry.items.map(toItem) } : {}),
         };
     items.set(entry.key, { model: entry, item });
-    byObject.set(item, entry);
+    keyOf.set(item, entry.key);
     return item;
   };
   const roots = model.items.map(toItem);
@@ -222,8 +223,9 @@ async function launch(model: TrayModel, options: TrayHostOptions): Promise<Runni
   }
   polling = false;
   await tray.onClick((event) => {
-    const entry = byObject.get(event.item);
-    if (entry) options.onClick(entry);
+    const key = keyOf.get(event.item);
+    const slot = key === undefined ? undefined : items.get(key);
+    if (slot) options.onClick(slot.model);
   });
   return {
     tray,

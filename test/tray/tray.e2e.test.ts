@@ -1,0 +1,278 @@
+// `keyrot tray` end to end: the built CLI and systray2's real helper under Xvfb with a private session
+// bus. The menu and icon are read, and items clicked, over D-Bus exactly as a desktop panel does it
+// (StatusNotifierItem + dbusmenu); "Rotate now" rotates a key in the emulator through the real SDK.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { type DaemonState, DaemonStateSchema, writeStateFile } from '../../src/daemon/state-file.js';
+import { maskKeyId } from '../../src/errors/redact.js';
+import { formatClock } from '../../src/tray/model.js';
+import { pauseFilePath } from '../../src/tray/pause-file.js';
+import {
+  type DaemonHome,
+  leakedSecrets,
+  makeDaemonHome,
+  monitorNotifications,
+  type NotifyMonitor,
+} from '../daemon/daemon-home.js';
+import { requireRealPart } from '../support/real-part.js';
+import { CLI_PATH, runCli } from '../support/run-cli.js';
+import { clickMenu, findTrayConnection, itemProperty, menuLayout, visibleLabels } from './support/sni.js';
+
+const DAY = 86_400_000;
+const ASSETS = path.join(import.meta.dirname, '../../assets/tray');
+
+const hasCommand = (name: string) =>
+  spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+const appindicator = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib'].some((dir) =>
+  existsSync(path.join(dir, 'libayatana-appindicator3.so.1')),
+);
+const describeReal = requireRealPart(
+  'tray session',
+  process.platform === 'linux' &&
+    process.env.KEYROT_TEST_NOTIFICATIONS === '1' &&
+    process.env.KEYROT_TEST_SECRET_SERVICE === '1' &&
+    appindicator &&
+    hasCommand('busctl') &&
+    hasCommand('dbus-monitor'),
+  'needs scripts/test-session.sh (Xvfb, session bus, gnome-keyring), libayatana-appindicator3-1, busctl and dbus-monitor',
+);
+
+type TrayEvent = Record<string, unknown> & { event: string };
+
+/** A running `keyrot tray` with its event lines (KEYROT_TRAY_EVENTS=1). */
+interface RunningTray {
+  child: ChildProcess;
+  events: TrayEvent[];
+  stderr(): string;
+  waitFor(what: string, match: (event: TrayEvent) => boolean, timeoutMs?: number): Promise<TrayEvent>;
+  exited: Promise<number | null>;
+}
+
+function startTray(env: NodeJS.ProcessEnv): RunningTray {
+  const child = spawn(process.execPath, [CLI_PATH, 'tray'], {
+    // NO_AT_BRIDGE: keep GTK's accessibility bus out of the private session (one connection per helper).
+    env: { ...env, NO_AT_BRIDGE: '1', KEYROT_TRAY_EVENTS: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const events: TrayEvent[] = [];
+  let stderr = '';
+  let partial = '';
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (line.trim()) events.push(JSON.parse(line) as TrayEvent);
+  });
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+    stderr += text;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    events,
+    stderr: () => stderr,
+    exited,
+    async waitFor(what, match, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = events.find(match);
+        if (found) return found;
+        if (Date.now() > deadline || child.exitCode !== null) {
+          throw new Error(`tray never reported ${what}; events ${JSON.stringify(events)}; stderr ${stderr}`);
+        }
+        await sleep(25);
+      }
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A state file as the daemon writes it: profile dev's key `ageDays` old, measured just now. */
+function stateWith(ageDays: number, now = new Date()): DaemonState {
+  return DaemonStateSchema.parse({
+    version: 1,
+    lastCheck: now.toISOString(),
+    nextCheck: new Date(now.getTime() + 3_600_000).toISOString(),
+    profiles: {
+      dev: {
+        keyId: 'AKIA…TEST',
+        ageDays,
+        dueAt: new Date(now.getTime() + (90 - ageDays) * DAY).toISOString(),
+        lastResult: {
+          at: now.toISOString(),
+          outcome: ageDays >= 83 ? 'due-soon' : 'not-due',
+          message: 'checked',
+        },
+      },
+    },
+  });
+}
+
+async function pollUntil<T>(
+  what: string,
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 10_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (ok(last)) return last;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting until ${what}; last: ${JSON.stringify(last)}`);
+    await sleep(25);
+  }
+}
+
+async function iconBytes(connection: string): Promise<Buffer> {
+  return readFile((await itemProperty(connection, 'IconName')) as string);
+}
+
+describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
+  let home: DaemonHome | undefined;
+  let tray: RunningTray | undefined;
+  let monitor: NotifyMonitor | undefined;
+  afterEach(async () => {
+    monitor?.stop();
+    monitor = undefined;
+    if (tray && tray.child.exitCode === null) {
+      tray.child.kill('SIGTERM');
+      await tray.exited;
+    }
+    tray = undefined;
+    await home?.close();
+    home = undefined;
+  });
+
+  it('shows each profile, follows state changes within 2 s, pauses, rotates from the menu and quits', async () => {
+    home = await makeDaemonHome({ keyAgeDays: 23 });
+    await writeStateFile(home.stateDir, stateWith(23));
+    tray = startTray(home.env);
+
+    // Starts and reports ready; its helper exports the icon and menu on the session bus.
+    const ready = await tray.waitFor('ready', (e) => e.event === 'ready');
+    const connection = await findTrayConnection(ready.helperPid as number);
+    expect(connection, 'the helper is on the session bus').not.toBeNull();
+    const bus = connection!;
+
+    // The menu a panel shows, and the healthy icon.
+    expect(visibleLabels(await menuLayout(bus))).toEqual([
+      'dev — 23 days, due in 67 days',
+      expect.stringMatching(/^Last check \d\d:\d\d · next \d\d:\d\d$/),
+      'Rotate dev now',
+      'Open log',
+      'Pause checks for 1 hour',
+      'Quit',
+    ]);
+    expect(await iconBytes(bus)).toEqual(await readFile(path.join(ASSETS, 'healthy.png')));
+    // appindicator has no tooltip on Linux; the text keyrot hands systray2 (shown on macOS/Windows):
+    const firstRender = await tray.waitFor('first render', (e) => e.event === 'render');
+    expect(firstRender.tooltip).toBe('keyrot: key healthy\ndev — 23 days, due in 67 days');
+
+    // The daemon records an older key: the menu and icon follow within 2 s.
+    const written = Date.now();
+    await writeStateFile(home.stateDir, stateWith(85));
+    await pollUntil(
+      'the menu shows the new age',
+      async () => visibleLabels(await menuLayout(bus))[0],
+      (label) => label === 'dev — 85 days, due in 5 days',
+      2_000,
+    );
+    expect(Date.now() - written).toBeLessThan(2_000);
+    const dueSoon = await readFile(path.join(ASSETS, 'due-soon.png'));
+    await pollUntil(
+      'the due-soon icon',
+      () => iconBytes(bus),
+      (bytes) => bytes.equals(dueSoon),
+      2_000,
+    );
+
+    // Pause checks for 1 hour: the marker for the daemon, and the item turns into Resume.
+    const clicked = Date.now();
+    await clickMenu(bus, 'Pause checks for 1 hour');
+    const until = await pollUntil(
+      'the pause marker',
+      async () =>
+        existsSync(pauseFilePath(home!.stateDir)) ? readFile(pauseFilePath(home!.stateDir), 'utf8') : '',
+      (text) => text !== '',
+    );
+    const pausedUntil = Date.parse(until.trim());
+    expect(pausedUntil - clicked).toBeGreaterThanOrEqual(3_600_000 - 1_000);
+    expect(pausedUntil - clicked).toBeLessThanOrEqual(3_600_000 + 5_000);
+    const resume = `Resume checks (paused until ${formatClock(new Date(pausedUntil))})`;
+    await pollUntil(
+      'the Resume item',
+      async () => visibleLabels(await menuLayout(bus)),
+      (l) => l.includes(resume),
+    );
+    await clickMenu(bus, resume);
+    await pollUntil(
+      'the marker is gone',
+      async () => existsSync(pauseFilePath(home!.stateDir)),
+      (e) => !e,
+    );
+
+    // Rotate now: the same code as `keyrot rotate-now`, against the emulator; progress, then a notification.
+    monitor = await monitorNotifications();
+    const old = await home.currentKey();
+    await clickMenu(bus, 'Rotate dev now');
+    const finished = await tray.waitFor('rotation end', (e) => e.event === 'rotation-finished', 60_000);
+    expect(finished, tray.stderr()).toMatchObject({ profile: 'dev', ok: true, exitCode: 0 });
+    const rotating = tray.events.find((e) => e.event === 'render' && e.icon === 'rotating');
+    expect(rotating?.items).toContain('Rotating dev…');
+    expect(rotating?.items).toContain('Rotating dev: starting…');
+
+    const now = await home.currentKey();
+    expect(now.accessKeyId).not.toBe(old.accessKeyId);
+    const keys = home.emulator.admin.keys('alice');
+    expect(keys.find((k) => k.accessKeyId === now.accessKeyId)?.status).toBe('Active');
+    await monitor.waitFor('keyrot: dev rotated');
+    expect(monitor.text()).toContain(`${maskKeyId(old.accessKeyId)} → ${maskKeyId(now.accessKeyId)}`);
+    await pollUntil(
+      'the menu reports the rotation',
+      async () => visibleLabels(await menuLayout(bus)),
+      (labels) => labels.some((l) => /^\d\d:\d\d dev: rotated /.test(l)) && labels.includes('Rotate dev now'),
+    );
+    expect(leakedSecrets(JSON.stringify(tray.events) + tray.stderr() + monitor.text(), home.secrets)).toEqual(
+      [],
+    );
+
+    // Quit removes the icon and ends the process cleanly.
+    await clickMenu(bus, 'Quit');
+    expect(await tray.exited).toBe(0);
+    expect(spawnSync('kill', ['-0', String(ready.helperPid)]).status).not.toBe(0);
+  });
+
+  it('exits 0 on SIGTERM and takes its helper with it', async () => {
+    home = await makeDaemonHome({ keyAgeDays: 5 });
+    tray = startTray(home.env);
+    const ready = await tray.waitFor('ready', (e) => e.event === 'ready');
+    // No state file yet: the menu asks whether the daemon runs.
+    const bus = (await findTrayConnection(ready.helperPid as number))!;
+    expect(visibleLabels(await menuLayout(bus)).slice(0, 2)).toEqual([
+      'dev — not checked yet',
+      'No check yet — is the daemon running?',
+    ]);
+    tray.child.kill('SIGTERM');
+    expect(await tray.exited).toBe(0);
+    expect(spawnSync('kill', ['-0', String(ready.helperPid)]).status).not.toBe(0);
+  });
+});
+
+it('keyrot tray without a display exits 1 saying why and that notifications still work', async () => {
+  const env = { ...process.env };
+  delete env.DISPLAY;
+  delete env.WAYLAND_DISPLAY;
+  const result = await runCli(['tray'], { env, timeoutMs: 20_000 });
+  expect(result.code).toBe(1);
+  expect(result.stderr).toBe(
+    'keyrot: cannot show a tray icon: no display (DISPLAY and WAYLAND_DISPLAY are not set)\n' +
+      '  the daemon keeps checking your keys and its desktop notifications still work; run `keyrot tray` inside a graphical session that has a system tray\n',
+  );
+});
