@@ -141,7 +141,9 @@ function parseCatalog(text: string | null): BackupInfo[] {
     parsed = undefined;
   }
   if (!Array.isArray(parsed) || !parsed.every(isBackupInfo)) {
-    throw new KeyrotError('KEYCHAIN_CORRUPT', 'the backup catalog in the keychain is unreadable');
+    throw new KeyrotError('KEYCHAIN_CORRUPT', 'the backup catalog in the keychain is unreadable', {
+      hint: "Another program changed keyrot's keychain entries; the backups themselves are values named backup:ID.",
+    });
   }
   return parsed;
 }
