@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +9,7 @@ import { BackupStore } from '../../src/keychain/backups.js';
 import { FILE_BACKEND_WARNING } from '../../src/keychain/file-store.js';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
 import { requireRealPart } from '../support/real-part.js';
-import { runCli } from '../support/run-cli.js';
+import { CLI_PATH, runCli } from '../support/run-cli.js';
 
 const describeReal = requireRealPart(
   'Secret Service',
@@ -24,6 +26,23 @@ const HINT =
   '  Log in to a desktop session, or start and unlock gnome-keyring in this session ' +
   '(`gnome-keyring-daemon --unlock --components=secrets`, then `--start`); or, on a headless machine, ' +
   'opt in to the file backend with `keychain = file` in config.ini.\n';
+
+/** Runs a command that itself runs the CLI (dbus-run-session), collecting its exit code and output. */
+function runCliVia(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
 
 let home: string;
 let env: NodeJS.ProcessEnv;
@@ -67,6 +86,32 @@ describe('keyrot backup without a reachable keychain', () => {
       expect(JSON.parse(result.stdout)).toEqual({ backups: [] });
       expect(result.stderr).toBe(`keyrot: warning: ${FILE_BACKEND_WARNING}\n`);
     }
+  });
+});
+
+const hasDbus = ['/usr/bin/dbus-run-session', '/usr/bin/gnome-keyring-daemon'].every((p) => existsSync(p));
+const describeBus = requireRealPart('D-Bus session', hasDbus, 'install dbus and gnome-keyring');
+
+describeBus('keyrot backup on a D-Bus session bus without an unlocked keyring', () => {
+  it('exits 5 saying the Secret Service has no unlocked keyring', async () => {
+    // A private bus of its own; D-Bus may start gnome-keyring on demand, but nothing unlocks it.
+    const runtime = join(home, 'runtime');
+    await mkdir(runtime, { mode: 0o700 });
+    const result = await runCliVia(
+      '/usr/bin/dbus-run-session',
+      ['--', process.execPath, CLI_PATH, 'backup', 'list'],
+      {
+        ...env,
+        XDG_RUNTIME_DIR: runtime,
+        DBUS_SESSION_BUS_ADDRESS: undefined,
+      },
+    );
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain(
+      'keyrot: the OS keychain is not reachable: the Secret Service has no unlocked keyring ' +
+        '(gnome-keyring is not running or is locked)\n' +
+        HINT,
+    );
   });
 });
 
