@@ -1,4 +1,24 @@
-import { type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
+// `keyrot service install | uninstall | status`: renders the unit/agent/task for this OS and drives the
+// service manager. The work is in src/service/; this file parses the action and prints.
+import { realpathSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { readStateFile } from '../daemon/state-file.js';
+import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
+import { redactText } from '../errors/redact.js';
+import {
+  describeStep,
+  installSteps,
+  runSteps,
+  type ServiceDeps,
+  tildify,
+  uninstallSteps,
+  unitStatuses,
+} from '../service/manage.js';
+import { planService, type ServicePlan } from '../service/render.js';
+import { type CommandRunner, execRunner } from '../service/runner.js';
+import { type ServicePlatform, serviceSpec } from '../service/spec.js';
+import { loadTemplates } from '../service/templates.js';
 import type { CommandContext } from './context.js';
 
 /** Options of `keyrot service`. */
@@ -9,7 +29,147 @@ export interface ServiceInput {
   platform?: 'linux' | 'darwin' | 'win32';
 }
 
-/** `keyrot service` (not built yet). */
-export async function serviceCommand(_input: ServiceInput, _ctx: CommandContext): Promise<ExitCodeValue> {
-  throw new KeyrotError('INTERNAL', '`service` is not built yet');
+/** Test seams for `keyrot service` (the real command runner and paths by default). */
+export interface ServiceCommandDeps {
+  run?: CommandRunner;
+  nodePath?: string;
+  entryPath?: string;
+}
+
+const MANAGER: Record<ServicePlatform, string> = {
+  linux: 'systemd user unit',
+  darwin: 'launchd agent',
+  win32: 'Task Scheduler task',
+};
+
+/** `keyrot service install | uninstall | status [--dry-run] [--platform] [--with-tray]`. */
+export async function serviceCommand(
+  input: ServiceInput,
+  ctx: CommandContext,
+  deps: ServiceCommandDeps = {},
+): Promise<ExitCodeValue> {
+  const action = input.args[0];
+  if (action !== 'install' && action !== 'uninstall' && action !== 'status') {
+    throw new KeyrotError('USAGE', `unknown service action ${JSON.stringify(action ?? '')}`, {
+      hint: 'Use `keyrot service install`, `keyrot service uninstall` or `keyrot service status`.',
+    });
+  }
+  const platform = input.platform ?? currentPlatform();
+  if (platform !== process.platform && !input.dryRun) {
+    throw new KeyrotError('USAGE', `cannot ${action} a ${platform} service on ${process.platform}`, {
+      hint: `Add --dry-run to see what would be written for ${platform}.`,
+    });
+  }
+  const { env } = ctx.io;
+  const spec = serviceSpec({
+    platform,
+    env,
+    globals: ctx.globals,
+    nodePath: deps.nodePath ?? process.execPath,
+    entryPath: deps.entryPath ?? defaultEntryPath(),
+    cwd: process.cwd(),
+    // Uninstall and status always cover the tray too, so nothing is left behind or hidden.
+    withTray: action === 'install' ? Boolean(input.withTray) : true,
+    uid: process.getuid?.() ?? 0,
+    userName: env.USERNAME || env.USER || userInfo().username,
+  });
+  const plan = planService(spec, loadTemplates());
+  const serviceDeps: ServiceDeps = {
+    run: deps.run ?? execRunner(env),
+    progress: ctx.globals.verbose ? (line) => ctx.io.stderr.write(`keyrot: ${line}\n`) : undefined,
+  };
+
+  if (action === 'status') return printStatus(plan, serviceDeps, ctx);
+  const steps = action === 'install' ? installSteps(plan) : uninstallSteps(plan);
+  if (input.dryRun) {
+    printDryRun(action, plan, steps, ctx);
+    return ExitCode.ok;
+  }
+  await runSteps(plan, steps, serviceDeps);
+  const names = plan.units.map((unit) => unit.name).join(' and ');
+  const out = ctx.io.stdout;
+  if (action === 'install') {
+    out.write(`keyrot: installed and started ${names} (${MANAGER[platform]})\n`);
+    for (const unit of plan.units) out.write(`  ${tildify(unit.file, spec.home)}\n`);
+    out.write(`  logs: ${tildify(spec.logDir, spec.home)}/keyrot.log\n`);
+  } else {
+    out.write(`keyrot: stopped and removed ${names}\n`);
+  }
+  return ExitCode.ok;
+}
+
+function currentPlatform(): ServicePlatform {
+  const platform = process.platform;
+  if (platform === 'linux' || platform === 'darwin' || platform === 'win32') return platform;
+  throw new KeyrotError('USAGE', `keyrot cannot install a service on ${platform}`, {
+    hint: 'Run `keyrot daemon` from your own autostart instead.',
+  });
+}
+
+/** dist/cli.js, as a real path (npm's bin link and npx shims resolve to it). */
+function defaultEntryPath(): string {
+  const entry = fileURLToPath(new URL('../cli.js', import.meta.url));
+  try {
+    return realpathSync(entry);
+  } catch {
+    return entry;
+  }
+}
+
+function printDryRun(
+  action: string,
+  plan: ServicePlan,
+  steps: ReturnType<typeof installSteps>,
+  ctx: CommandContext,
+): void {
+  const out = ctx.io.stdout;
+  out.write(
+    `# keyrot service ${action} --dry-run (${plan.platform}, ${MANAGER[plan.platform]}): nothing is written or run\n`,
+  );
+  for (const step of steps) {
+    out.write(`${describeStep(step)}\n`);
+    if (step.kind === 'write') {
+      out.write(
+        `--- ${step.unit.file}\n${step.unit.content.endsWith('\n') ? step.unit.content : `${step.unit.content}\n`}---\n`,
+      );
+    }
+  }
+}
+
+async function printStatus(
+  plan: ServicePlan,
+  deps: ServiceDeps,
+  ctx: CommandContext,
+): Promise<ExitCodeValue> {
+  const out = ctx.io.stdout;
+  const { home } = plan.spec;
+  const yesNo = (value: boolean) => (value ? 'yes' : 'no');
+  out.write(`keyrot service (${plan.platform}, ${MANAGER[plan.platform]})\n`);
+  for (const unit of await unitStatuses(plan, deps)) {
+    if (unit.kind === 'tray' && !unit.installed) continue;
+    out.write(
+      `  ${unit.name}: installed ${yesNo(unit.installed)}, enabled ${yesNo(unit.enabled)}, running ${yesNo(unit.running)} (${unit.detail})\n`,
+    );
+    if (unit.installed) out.write(`    ${tildify(unit.file, home)}\n`);
+  }
+  try {
+    const state = await readStateFile(plan.spec.stateDir);
+    if (!state) {
+      out.write('  last check: none yet (no state file)\n');
+    } else {
+      out.write(
+        `  last check: ${state.lastCheck ?? 'none yet'}; next check: ${state.nextCheck ?? 'unknown'}\n`,
+      );
+      for (const [profile, entry] of Object.entries(state.profiles)) {
+        const age = entry.ageDays === null ? 'age unknown' : `${entry.ageDays} days old`;
+        const result = entry.lastResult
+          ? `; ${entry.lastResult.outcome}: ${redactText(entry.lastResult.message)}`
+          : '';
+        out.write(`    ${profile}: ${entry.keyId ?? 'no key'}, ${age}${result}\n`);
+      }
+    }
+  } catch (error) {
+    out.write(`  last check: unreadable state file (${(error as Error).message})\n`);
+  }
+  return ExitCode.ok;
 }

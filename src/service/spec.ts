@@ -1,0 +1,157 @@
+// What a service needs to know about this machine, gathered once so rendering can stay pure.
+import path from 'node:path';
+import { homeDir, keyrotPaths } from '../config/paths.js';
+
+/** An OS keyrot can install a service for. */
+export type ServicePlatform = 'linux' | 'darwin' | 'win32';
+
+/** Everything the renderers need; built by serviceSpec from the environment, or by hand in tests. */
+export interface ServiceSpec {
+  platform: ServicePlatform;
+  /** Absolute path of the node binary. */
+  nodePath: string;
+  /** Absolute path of keyrot's entry point (dist/cli.js). */
+  entryPath: string;
+  home: string;
+  /** launchd's stdout/stderr files go here. */
+  logDir: string;
+  /** keyrot's state directory (the Windows task XML is kept there). */
+  stateDir: string;
+  /** Where the unit / agent files go: ~/.config/systemd/user, ~/Library/LaunchAgents, or the state dir. */
+  serviceDir: string;
+  /** Environment the daemon needs, in order (never a credential). */
+  environment: [string, string][];
+  /** Global options placed before the subcommand (Windows only, which has no per-task environment). */
+  globalArgs: string[];
+  /** Also run `keyrot tray` at login. */
+  withTray: boolean;
+  /** The user id (launchd's gui/UID domain). */
+  uid: number;
+  /** The Windows account the task runs as (DOMAIN\user). */
+  userId: string;
+}
+
+/** Global CLI options that become service environment (DESIGN.md section 5). */
+export interface ServiceGlobals {
+  credentialsFile?: string;
+  awsConfigFile?: string;
+  config?: string;
+  endpointUrl?: string;
+  region?: string;
+}
+
+// Variables copied from the installing shell when set: file locations, endpoints, proxies, keyrot's own.
+// Credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) are never copied.
+const PASSED_THROUGH = [
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_CONFIG_FILE',
+  'AWS_PROFILE',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_IAM',
+  'AWS_ENDPOINT_URL_STS',
+  'AWS_CA_BUNDLE',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+  'https_proxy',
+  'http_proxy',
+  'no_proxy',
+  'KEYROT_CONFIG',
+  'KEYROT_STATE_DIR',
+  'KEYROT_KEYCHAIN_SERVICE',
+] as const;
+
+const FILE_VARIABLES = new Set([
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_CONFIG_FILE',
+  'AWS_CA_BUNDLE',
+  'KEYROT_CONFIG',
+  'KEYROT_STATE_DIR',
+]);
+
+/** Inputs of serviceSpec. */
+export interface ServiceSpecInput {
+  platform: ServicePlatform;
+  env: NodeJS.ProcessEnv;
+  globals: ServiceGlobals;
+  nodePath: string;
+  entryPath: string;
+  /** Relative paths in the environment are resolved against this directory. */
+  cwd: string;
+  withTray: boolean;
+  uid: number;
+  userName: string;
+}
+
+/** Builds the spec for `platform` from the installing shell's environment and global options. Pure. */
+export function serviceSpec(input: ServiceSpecInput): ServiceSpec {
+  const { platform, env, globals } = input;
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  const home = homeDir(env);
+  const paths = keyrotPaths(env, platform);
+
+  const values = new Map<string, string>();
+  for (const name of PASSED_THROUGH) {
+    const value = env[name];
+    if (value) values.set(name, FILE_VARIABLES.has(name) ? p.resolve(input.cwd, value) : value);
+  }
+  // Explicit options win over the environment they override.
+  const fromOptions: [string, string | undefined, boolean][] = [
+    ['AWS_SHARED_CREDENTIALS_FILE', globals.credentialsFile, true],
+    ['AWS_CONFIG_FILE', globals.awsConfigFile, true],
+    ['KEYROT_CONFIG', globals.config, true],
+    ['AWS_ENDPOINT_URL', globals.endpointUrl, false],
+    ['AWS_REGION', globals.region, false],
+  ];
+  for (const [name, value, isFile] of fromOptions) {
+    if (value) values.set(name, isFile ? p.resolve(input.cwd, value) : value);
+  }
+
+  // The service manager's PATH is minimal: keep the shell's, with node's own directory first
+  // (after_rotate hooks and notify-send are found through it).
+  const nodeDir = p.dirname(input.nodePath);
+  const shellPath = (env.PATH ?? '').split(p.delimiter).filter(Boolean);
+  const environment: [string, string][] = [
+    ['PATH', [...new Set([nodeDir, ...shellPath])].join(p.delimiter)],
+    ...values,
+    // Node 20 + AWS SDK prints a support warning on every client; it would fill the service log.
+    ['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true'],
+  ];
+
+  // Windows tasks have no environment of their own: pass what has a flag as flags.
+  const flags: [string, string][] = [
+    ['--credentials-file', 'AWS_SHARED_CREDENTIALS_FILE'],
+    ['--aws-config-file', 'AWS_CONFIG_FILE'],
+    ['--config', 'KEYROT_CONFIG'],
+    ['--endpoint-url', 'AWS_ENDPOINT_URL'],
+    ['--region', 'AWS_REGION'],
+  ];
+  const globalArgs =
+    platform === 'win32'
+      ? flags.flatMap(([flag, name]) => (values.has(name) ? [flag, values.get(name) as string] : []))
+      : [];
+
+  const serviceDir =
+    platform === 'linux'
+      ? p.join(env.XDG_CONFIG_HOME || p.join(home, '.config'), 'systemd', 'user')
+      : platform === 'darwin'
+        ? p.join(home, 'Library', 'LaunchAgents')
+        : paths.stateDir;
+
+  return {
+    platform,
+    nodePath: input.nodePath,
+    entryPath: input.entryPath,
+    home,
+    logDir: paths.logDir,
+    stateDir: paths.stateDir,
+    serviceDir,
+    environment,
+    globalArgs,
+    withTray: input.withTray,
+    uid: input.uid,
+    userId: platform === 'win32' && env.USERDOMAIN ? `${env.USERDOMAIN}\\${input.userName}` : input.userName,
+  };
+}

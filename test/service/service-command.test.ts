@@ -1,0 +1,41 @@
+// `keyrot service` through the built CLI, for what needs no service manager.
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_PATH, runCli } from '../support/run-cli.js';
+
+let home: string;
+beforeAll(async () => {
+  home = await mkdtemp(path.join(tmpdir(), 'keyrot-service-cli-'));
+});
+afterAll(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+describe.skipIf(!existsSync(CLI_PATH))('keyrot service (built CLI)', () => {
+  const env = () => ({ HOME: home, PATH: process.env.PATH ?? '/usr/bin', USER: 'ann' });
+
+  it('--dry-run prints the files and commands for another OS and touches nothing', async () => {
+    const result = await runCli(['service', 'install', '--dry-run', '--platform', 'darwin', '--with-tray'], {
+      env: env(),
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('nothing is written or run');
+    expect(result.stdout).toContain(`--- ${home}/Library/LaunchAgents/io.keyrot.daemon.plist`);
+    expect(result.stdout).toContain('<key>RunAtLoad</key>');
+    expect(result.stdout).toMatch(/run launchctl bootstrap gui\/\d+ .*io\.keyrot\.tray\.plist/);
+    expect(await readdir(home)).toEqual([]);
+  });
+
+  it('refuses to install for another OS without --dry-run, and rejects an unknown action', async () => {
+    const other = process.platform === 'darwin' ? 'linux' : 'darwin';
+    const wrongOs = await runCli(['service', 'install', '--platform', other], { env: env() });
+    expect(wrongOs.code).toBe(2);
+    expect(wrongOs.stderr).toContain('--dry-run');
+    const unknown = await runCli(['service', 'restart'], { env: env() });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('install');
+  });
+});

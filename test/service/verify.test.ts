@@ -1,0 +1,142 @@
+// The rendered files, checked by the tools that will read them: systemd-analyze, Python's plistlib
+// (plistutil exits 0 even on bad input), and an XML parser reading the UTF-16 bytes install writes.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { installSteps, runSteps } from '../../src/service/manage.js';
+import { planService } from '../../src/service/render.js';
+import { type ServicePlatform, serviceSpec } from '../../src/service/spec.js';
+import { loadTemplates } from '../../src/service/templates.js';
+import { requireRealPart } from '../support/real-part.js';
+
+const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'keyrot-verify-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Installs the plan for `platform` into a temp HOME with a runner that only records. */
+async function installedFiles(platform: ServicePlatform): Promise<string[]> {
+  const home = path.join(dir, platform);
+  const windows = platform === 'win32';
+  const spec = serviceSpec({
+    platform,
+    env: windows
+      ? { USERPROFILE: home, APPDATA: path.join(home, 'AppData'), PATH: '/usr/bin' }
+      : { HOME: home, PATH: '/usr/bin:/bin', AWS_SHARED_CREDENTIALS_FILE: `${home}/a & b "c"/credentials` },
+    globals: {},
+    nodePath: process.execPath,
+    // A real file, so systemd-analyze finds the command it would run.
+    entryPath: path.resolve('dist/cli.js'),
+    cwd: home,
+    withTray: true,
+    uid: 501,
+    userName: 'ann',
+  });
+  const plan = planService(spec, loadTemplates());
+  // Windows paths are not paths here: write those files under the temp dir instead.
+  if (windows) for (const unit of plan.units) unit.file = path.join(home, path.win32.basename(unit.file));
+  if (windows) spec.serviceDir = home;
+  const commands: string[] = [];
+  await runSteps(plan, installSteps(plan), {
+    run: async (command, args) => {
+      commands.push([command, ...args].join(' '));
+      return { code: 0, stdout: '', stderr: '' };
+    },
+  });
+  return plan.units.map((unit) => unit.file);
+}
+
+const systemd = requireRealPart(
+  'systemd-analyze',
+  has('systemd-analyze') && existsSync('dist/cli.js'),
+  'needs systemd-analyze (package systemd) and a built dist/cli.js (npm run build)',
+);
+systemd('systemd units', () => {
+  it('pass `systemd-analyze --user verify` with nothing on stderr', async () => {
+    const files = await installedFiles('linux');
+    const runtime = await mkdtemp(path.join(tmpdir(), 'keyrot-runtime-'));
+    const result = spawnSync('systemd-analyze', ['--user', 'verify', ...files], {
+      env: { ...process.env, XDG_RUNTIME_DIR: runtime },
+      encoding: 'utf8',
+    });
+    await rm(runtime, { recursive: true, force: true });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
+
+const python = requireRealPart('python3', has('python3'), 'needs python3 for plistlib and xml.dom.minidom');
+python('launchd plists and Task Scheduler XML', () => {
+  it('parse with plistlib and hold the keys launchd needs', async () => {
+    for (const file of await installedFiles('darwin')) {
+      const result = spawnSync(
+        'python3',
+        ['-c', 'import json,plistlib,sys; print(json.dumps(plistlib.load(open(sys.argv[1],"rb"))))', file],
+        { encoding: 'utf8' },
+      );
+      expect(result.stderr).toBe('');
+      const plist = JSON.parse(result.stdout);
+      expect(plist).toMatchObject({
+        RunAtLoad: true,
+        KeepAlive: { SuccessfulExit: false },
+        ProgramArguments: [
+          process.execPath,
+          path.resolve('dist/cli.js'),
+          expect.stringMatching(/^(daemon|tray)$/),
+        ],
+        EnvironmentVariables: { PATH: expect.any(String) },
+        StandardOutPath: expect.stringContaining('/Library/Logs/keyrot/'),
+        StandardErrorPath: expect.stringContaining('/Library/Logs/keyrot/'),
+      });
+      expect(plist.Label).toMatch(/^io\.keyrot\.(daemon|tray)$/);
+      expect(['Background', 'Interactive']).toContain(plist.ProcessType);
+      if (plist.Label === 'io.keyrot.daemon') {
+        expect(plist.ProcessType).toBe('Background');
+        expect(plist.EnvironmentVariables.AWS_SHARED_CREDENTIALS_FILE).toMatch(/a & b "c"\/credentials$/);
+      }
+    }
+  });
+
+  it('writes Task Scheduler XML as UTF-16 with a BOM that a strict parser reads', async () => {
+    for (const file of await installedFiles('win32')) {
+      const bytes = await readFile(file);
+      expect([...bytes.subarray(0, 2)]).toEqual([0xff, 0xfe]);
+      const result = spawnSync(
+        'python3',
+        [
+          '-c',
+          [
+            'import sys, xml.dom.minidom as m',
+            'd = m.parse(sys.argv[1])',
+            'ns = "http://schemas.microsoft.com/windows/2004/02/mit/task"',
+            'print(d.documentElement.tagName, len(d.getElementsByTagNameNS(ns, "LogonTrigger")),',
+            '      d.getElementsByTagNameNS(ns, "Command")[0].firstChild.data)',
+          ].join('\n'),
+          file,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(result.stderr).toBe('');
+      expect(result.stdout.trim()).toBe(`Task 1 ${process.execPath}`);
+    }
+  });
+
+  it('the XML checker rejects a broken file (the check can fail)', async () => {
+    const broken = path.join(dir, 'broken.xml');
+    await writeFile(broken, '<Task><Exec></Task>');
+    const result = spawnSync('python3', [
+      '-c',
+      'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])',
+      broken,
+    ]);
+    expect(result.status).not.toBe(0);
+  });
+});
