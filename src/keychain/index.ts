@@ -9,10 +9,11 @@ export {
   DEFAULT_SERVICE,
   type Keychain,
   type KeychainBackend,
+  keychainLockPath,
   keychainService,
   type OpenKeychainOptions,
   openKeychain,
 } from './open-keychain.js';
-export { OsSecretStore } from './os-store.js';
+export { LARGE_ENTRY_CHARS, OsSecretStore } from './os-store.js';
 export type { SecretStore } from './secret-store.js';
 export { keychainFailure } from './unavailable.js';
