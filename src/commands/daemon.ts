@@ -4,10 +4,10 @@
 import { userInfo } from 'node:os';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
+import { workerChecker } from '../daemon/check-worker.js';
 import { Daemon, passExitCode } from '../daemon/daemon.js';
 import { acquireDaemonLock } from '../daemon/instance-lock.js';
 import { systemTimers } from '../daemon/ports.js';
-import { rotationChecker } from '../daemon/rotation-checker.js';
 import { defaultScheduleExpression, parseSchedule } from '../daemon/schedule.js';
 import { readStateFile, writeStateFile } from '../daemon/state-file.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
@@ -40,13 +40,14 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
     stderr: ctx.io.stderr,
     level: settings.logLevel,
   });
-  const checker = rotationChecker(ctx, settings, logger);
+  // Checks run in a child process so that the idle daemon never holds the AWS SDK in memory.
+  const checker = workerChecker({ env, globals: ctx.globals, logger });
   const daemon = new Daemon({
     profiles: settings.watch,
     schedule,
     checkProfile: checker.check,
     afterPass: checker.afterPass,
-    notifier: createNotifier({ enabled: settings.notify, logger }),
+    notifier: settings.notify ? checker : createNotifier({ enabled: false, logger }),
     logger,
     clock: systemClock,
     timers: systemTimers,

@@ -1,0 +1,107 @@
+// Idle cost of `keyrot daemon`: after its start-up check (against the emulator, key not due), how much
+// memory it has held at peak (VmHWM) and how much CPU it burns while idle for IDLE seconds, compared
+// with a bare `node -e "setInterval(()=>{},1e9)"` measured over the same window in the same run.
+// Targets (issue 6): peak RSS ≤ 70 MB, idle CPU ≤ 0.2 s over 60 s.
+//   npm run bench -- daemon            (IDLE=60 by default; KEYROT_BENCH_IDLE_S=10 for a quick look)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const cli = path.join(root, 'dist', 'cli.js');
+const { startEmulator, seedUser } = await import(path.join(root, 'dist', 'emulator', 'index.js'));
+const IDLE_S = Number(process.env.KEYROT_BENCH_IDLE_S) || 60;
+// /proc/PID/stat counts CPU time in clock ticks (USER_HZ, 100 on Linux).
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU seconds (user + system) and memory figures of a process, from /proc. */
+async function sample(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuS = (Number(fields[11]) + Number(fields[12])) / TICKS;
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN);
+  return { cpuS, hwmMB: kb('VmHWM') / 1024, rssMB: kb('VmRSS') / 1024 };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const home = await mkdtemp(path.join(tmpdir(), 'keyrot-bench-daemon-'));
+const emulator = await startEmulator();
+let daemon;
+let baseline;
+try {
+  const user = await seedUser(emulator, { user: 'bench', keyAgeDays: 10 });
+  const key = user.keys[0];
+  await mkdir(path.join(home, '.aws'), { recursive: true, mode: 0o700 });
+  await writeFile(
+    path.join(home, '.aws', 'credentials'),
+    `[dev]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`,
+    { mode: 0o600 },
+  );
+  await mkdir(path.join(home, '.config', 'keyrot'), { recursive: true });
+  // The file keychain and no notifications: the bench must not depend on a desktop session.
+  await writeFile(
+    path.join(home, '.config', 'keyrot', 'config.ini'),
+    'notify = false\nkeychain = file\n[profile dev]\n',
+  );
+  const env = {
+    PATH: process.env.PATH,
+    HOME: home,
+    USER: 'bench',
+    AWS_ENDPOINT_URL: emulator.url,
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...(process.env.KEYROT_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.KEYROT_BENCH_NODE_OPTIONS } : {}),
+  };
+  const stateFile = path.join(home, '.local', 'state', 'keyrot', 'state.json');
+
+  const startedAt = Date.now();
+  daemon = spawn(process.execPath, [cli, 'daemon'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  daemon.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  baseline = spawn(process.execPath, ['-e', 'setInterval(()=>{},1e9)'], { stdio: 'ignore' });
+
+  // Start-up is over once the first check is recorded.
+  for (;;) {
+    const state = await readFile(stateFile, 'utf8').then(JSON.parse, () => null);
+    if (state?.lastCheck) break;
+    if (daemon.exitCode !== null || Date.now() - startedAt > 60_000) {
+      throw new Error(`the daemon did not record a check:\n${stderr}`);
+    }
+    await sleep(50);
+  }
+  const startupMs = Date.now() - startedAt;
+  await sleep(1_000); // let the check's sockets and log writes settle
+  const d0 = await sample(daemon.pid);
+  const b0 = await sample(baseline.pid);
+  await sleep(IDLE_S * 1000);
+  const d1 = await sample(daemon.pid);
+  const b1 = await sample(baseline.pid);
+
+  const idleCpu = d1.cpuS - d0.cpuS;
+  const baseCpu = b1.cpuS - b0.cpuS;
+  const row = (name, value, base, unit, target) =>
+    `${name.padEnd(26)} ${value.toFixed(2).padStart(8)} ${unit.padEnd(3)} baseline ${base.toFixed(2).padStart(7)} ${unit.padEnd(3)} ratio ${(value / base).toFixed(2).padStart(6)}   target ≤ ${target} ${value <= target ? 'ok' : 'MISSED'}`;
+  process.stdout.write(
+    `daemon idle for ${IDLE_S} s after a start-up check of ${startupMs} ms (1 profile, emulator)\n`,
+  );
+  process.stdout.write(`${row('peak RSS (VmHWM)', d1.hwmMB, b1.hwmMB, 'MB', 70)}\n`);
+  process.stdout.write(`${row('RSS at the end', d1.rssMB, b1.rssMB, 'MB', 70)}\n`);
+  const cpuTarget = 0.2 * (IDLE_S / 60);
+  process.stdout.write(
+    `${'idle CPU'.padEnd(26)} ${idleCpu.toFixed(2).padStart(8)} s   baseline ${baseCpu.toFixed(2).padStart(7)} s   (+${(idleCpu - baseCpu).toFixed(2)} s)      target ≤ ${cpuTarget.toFixed(2)} ${idleCpu <= cpuTarget ? 'ok' : 'MISSED'}\n`,
+  );
+  process.stdout.write(`${'CPU incl. start-up'.padEnd(26)} ${d1.cpuS.toFixed(2).padStart(8)} s\n`);
+} finally {
+  daemon?.kill('SIGTERM');
+  baseline?.kill('SIGTERM');
+  await sleep(300);
+  await emulator.close();
+  await rm(home, { recursive: true, force: true });
+}

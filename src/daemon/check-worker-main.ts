@@ -1,0 +1,114 @@
+// The check worker's entry point, forked by check-worker.ts for one pass of the daemon: it loads the
+// settings, the rotation engine and the AWS SDK, checks the profiles it is asked about, forwards its
+// log lines (redacted) to the daemon's logger, shows the daemon's notifications, and exits when told
+// the pass is over.
+import type { CommandContext, GlobalOptions } from '../commands/context.js';
+import { loadSettings } from '../config/load-settings.js';
+import { isKeyrotError } from '../errors/keyrot-error.js';
+import { redactText } from '../errors/redact.js';
+import type { LogFields, Logger, LogLevel } from '../log/logger.js';
+import { redactValue } from '../log/redact-value.js';
+import { createNotifier, type Notifier } from '../notify/notifier.js';
+import type { FromWorker, SerializedReport, ToWorker, WorkerError } from './check-worker.js';
+import type { CheckReport } from './ports.js';
+import { type RotationChecker, rotationChecker } from './rotation-checker.js';
+
+// The daemon decides when to stop us: a service manager's SIGTERM to the whole group is not ours.
+process.on('SIGTERM', () => undefined);
+process.on('SIGINT', () => undefined);
+// The daemon is gone (crashed, killed): nobody waits for our answer; the journal resumes any rotation.
+process.on('disconnect', () => process.exit(0));
+
+const sends = new Set<Promise<void>>();
+let checker: RotationChecker | null = null;
+let notifier: Notifier | null = null;
+
+process.on('message', (message: ToWorker) => {
+  void handle(message);
+});
+
+async function handle(message: ToWorker): Promise<void> {
+  if (message.type === 'done') {
+    await checker?.afterPass().catch(() => undefined);
+    await Promise.all(sends);
+    process.exit(0);
+  }
+  if (message.type === 'notify') {
+    notifier ??= createNotifier({ enabled: true, logger: ipcLogger({}) });
+    await notifier.notify(message.notification);
+    send({ type: 'notified', id: message.id });
+    return;
+  }
+  try {
+    checker ??= rotationChecker(
+      workerContext(message.globals),
+      await loadSettings({ path: message.globals.config, env: process.env }),
+      ipcLogger({}),
+    );
+    const report = await checker.check(message.profile);
+    send({ type: 'result', id: message.id, ok: true, report: serializeReport(report) });
+  } catch (error) {
+    send({ type: 'result', id: message.id, ok: false, error: serializeError(error) });
+  }
+}
+
+function send(message: FromWorker): void {
+  if (!process.send || !process.connected) return;
+  const sent = new Promise<void>((resolve) => process.send!(message, undefined, {}, () => resolve()));
+  sends.add(sent);
+  void sent.then(() => sends.delete(sent));
+}
+
+function workerContext(globals: GlobalOptions): CommandContext {
+  return {
+    globals,
+    io: {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+      isTTY: false,
+      env: process.env,
+    },
+  };
+}
+
+/** A Logger that hands every line, redacted, to the daemon's logger. */
+function ipcLogger(base: LogFields): Logger {
+  const log = (level: LogLevel) => (message: string, fields?: LogFields) =>
+    send({
+      type: 'log',
+      level,
+      message: redactText(message),
+      fields: redactValue({ ...base, ...fields }) as LogFields,
+    });
+  return {
+    error: log('error'),
+    warn: log('warn'),
+    info: log('info'),
+    debug: log('debug'),
+    child: (fields) => ipcLogger({ ...base, ...fields }),
+    close: async () => undefined,
+  };
+}
+
+function serializeReport(report: CheckReport): SerializedReport {
+  if (report.kind === 'checked') {
+    return { ...report, dueAt: report.dueAt.toISOString(), warnFrom: report.warnFrom.toISOString() };
+  }
+  return { ...report, dueAt: report.dueAt.toISOString() };
+}
+
+function serializeError(error: unknown): WorkerError {
+  if (isKeyrotError(error)) {
+    return {
+      code: error.code,
+      message: redactText(error.message),
+      ...(error.hint ? { hint: redactText(error.hint) } : {}),
+    };
+  }
+  const errno = (error as NodeJS.ErrnoException | null)?.code;
+  return {
+    message: redactText(error instanceof Error ? error.message : String(error)),
+    ...(typeof errno === 'string' ? { errno } : {}),
+  };
+}
