@@ -33,28 +33,48 @@ export interface SigningCredentials {
   sessionToken?: string;
 }
 
-const AUTH_PATTERN =
-  /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request\s*,\s*SignedHeaders=([^,\s]+)\s*,\s*Signature=([0-9a-f]{64})\s*$/;
+const ALGORITHM = 'AWS4-HMAC-SHA256';
+
+function incompleteSignature(): ApiError {
+  return new ApiError(
+    'IncompleteSignature',
+    400,
+    "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters " +
+      'in the AWS4-HMAC-SHA256 format.',
+  );
+}
 
 /** Parses an Authorization header, or throws `IncompleteSignature` as AWS does for malformed ones. */
 export function parseAuthorization(header: string): ParsedAuthorization {
-  const match = AUTH_PATTERN.exec(header.trim());
-  if (!match) {
-    throw new ApiError(
-      'IncompleteSignature',
-      400,
-      "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters " +
-        'in the AWS4-HMAC-SHA256 format.',
-    );
+  const text = header.trim();
+  if (!text.startsWith(`${ALGORITHM} `)) throw incompleteSignature();
+  const fields: Record<string, string> = {};
+  for (const part of text.slice(ALGORITHM.length).split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) fields[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
   }
-  const [, accessKeyId, scopeDate, region, service, signedHeaders, signature] = match as unknown as string[];
+  const { Credential: credential, SignedHeaders: signedHeaders, Signature: signature } = fields;
+  const scope = credential?.split('/');
+  if (
+    scope?.length !== 5 ||
+    !scope[0] ||
+    !/^\d{8}$/.test(scope[1]!) ||
+    !scope[2] ||
+    !scope[3] ||
+    scope[4] !== 'aws4_request' ||
+    !signedHeaders ||
+    !signature ||
+    !/^[0-9a-f]{64}$/.test(signature)
+  ) {
+    throw incompleteSignature();
+  }
   return {
-    accessKeyId: accessKeyId!,
-    scopeDate: scopeDate!,
-    region: region!,
-    service: service!,
-    signedHeaders: signedHeaders!.split(';'),
-    signature: signature!,
+    accessKeyId: scope[0],
+    scopeDate: scope[1]!,
+    region: scope[2],
+    service: scope[3],
+    signedHeaders: signedHeaders.split(';'),
+    signature,
   };
 }
 
