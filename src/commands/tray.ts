@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { keyrotPaths, loadSettings } from '../config/index.js';
+import { type KeyrotPaths, keyrotPaths, loadSettings } from '../config/index.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { createLogger, LOG_FILE_NAME } from '../log/index.js';
 import { createNotifier } from '../notify/index.js';
@@ -8,6 +8,7 @@ import { TrayApp } from '../tray/app.js';
 import { keyrotCacheDir, prepareTrayHelper } from '../tray/helper-binary.js';
 import { checkDisplay, startTrayHost } from '../tray/host.js';
 import { trayIconFile } from '../tray/icons.js';
+import { acquireTrayLock } from '../tray/instance-lock.js';
 import { openPath } from '../tray/open-path.js';
 import { runRotateNow } from '../tray/rotate-runner.js';
 import type { CommandContext } from './context.js';
@@ -25,6 +26,16 @@ export async function trayCommand(_input: TrayInput, ctx: CommandContext): Promi
   // Fail fast and clearly before copying the helper when there is no display at all.
   checkDisplay(env, process.platform);
   const paths = keyrotPaths(env);
+  const release = await acquireTrayLock(paths.stateDir);
+  try {
+    return await runTray(ctx, paths);
+  } finally {
+    await release();
+  }
+}
+
+async function runTray(ctx: CommandContext, paths: KeyrotPaths): Promise<ExitCodeValue> {
+  const { env } = ctx.io;
   const helper = await prepareTrayHelper({ cacheDir: keyrotCacheDir(env) });
   const logger = createLogger({
     logDir: paths.logDir,

@@ -249,7 +249,7 @@ describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
     expect(spawnSync('kill', ['-0', String(ready.helperPid)]).status).not.toBe(0);
   });
 
-  it('exits 0 on SIGTERM and takes its helper with it', async () => {
+  it('allows one tray per user, and exits 0 on SIGTERM taking its helper with it', async () => {
     home = await makeDaemonHome({ keyAgeDays: 5 });
     tray = startTray(home.env);
     const ready = await tray.waitFor('ready', (e) => e.event === 'ready');
@@ -259,6 +259,11 @@ describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
       'dev — not checked yet',
       'No check yet — is the daemon running?',
     ]);
+    // One icon per user: a second tray refuses with exit 4.
+    const second = await runCli(['tray'], { env: { ...home.env, NO_AT_BRIDGE: '1' }, timeoutMs: 20_000 });
+    expect(second.code).toBe(4);
+    expect(second.stderr).toContain('keyrot: another keyrot tray is already running for this user');
+
     tray.child.kill('SIGTERM');
     expect(await tray.exited).toBe(0);
     expect(spawnSync('kill', ['-0', String(ready.helperPid)]).status).not.toBe(0);

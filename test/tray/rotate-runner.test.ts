@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { describeRun, globalArgs } from '../../src/tray/rotate-runner.js';
+
+describe('describeRun', () => {
+  it('names the keys of a rotation, masked, from rotate-now --json', () => {
+    const json = JSON.stringify({
+      results: [
+        { profile: 'dev', outcome: 'rotated', oldKeyId: 'AKIAOLDOLDOLDOLD1234', newKeyId: 'AKIA…5678' },
+      ],
+    });
+    expect(describeRun('dev', 0, json, [])).toBe('rotated AKIA…1234 → AKIA…5678');
+    expect(describeRun('dev', 0, 'not json', [])).toBe('rotated');
+  });
+
+  it("words a failure by its exit code and the CLI's own error line", () => {
+    expect(describeRun('dev', 5, '', ['MFA code required for profile dev'])).toBe(
+      'needs you: MFA code required for profile dev',
+    );
+    expect(describeRun('dev', 4, '', [])).toBe('another rotation is running (exit code 4)');
+    expect(describeRun('dev', 3, '', ['the user has another active key'])).toBe(
+      'refused: the user has another active key',
+    );
+    expect(describeRun('dev', 1, '', [])).toBe('failed (exit code 1)');
+  });
+});
+
+describe('globalArgs', () => {
+  it('passes the files and endpoint the tray itself was given', () => {
+    expect(
+      globalArgs({
+        verbose: false,
+        credentialsFile: '/c',
+        config: '/k.ini',
+        endpointUrl: 'http://127.0.0.1:1',
+      }),
+    ).toEqual(['--credentials-file', '/c', '--config', '/k.ini', '--endpoint-url', 'http://127.0.0.1:1']);
+    expect(globalArgs({ verbose: true })).toEqual([]);
+  });
+});
