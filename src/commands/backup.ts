@@ -1,13 +1,17 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
-import { writeFileAtomic } from '../credentials/atomic-write.js';
+import { resolveWriteTarget, writeFileAtomic } from '../credentials/atomic-write.js';
+import { realFs } from '../credentials/fs-port.js';
+import { editLockPath } from '../credentials/update.js';
 import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
 import { type BackupInfo, BackupStore } from '../keychain/backups.js';
 import { maskSharedFile } from '../keychain/mask-shared-file.js';
 import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
 import { sha256Hex } from '../keychain/value-codec.js';
+import { acquireLock } from '../lock/index.js';
 import type { CommandContext } from './context.js';
 
 /** Options of `keyrot backup`. */
@@ -122,23 +126,44 @@ async function restoreBackup(
       return ExitCode.failed;
     }
   }
-  const current = await readCurrent(info.file);
-  if (current !== null && sha256Hex(current) === info.sha256) {
-    ctx.io.stdout.write(`${info.file} already matches backup ${info.id}; nothing to restore.\n`);
-    return ExitCode.ok;
-  }
-  const safety =
-    current === null
-      ? null
-      : await store.backup(current, { file: info.file, reason: `before restore of ${info.id}` });
-  await writeFileAtomic(info.file, content, {
-    create: true,
-    warn: (message) => ctx.io.stderr.write(`keyrot: warning: ${message}\n`),
-  });
-  if ((await readCurrent(info.file)) !== content) {
-    throw new KeyrotError('FILE_WRITE_FAILED', `${info.file} does not read back as backup ${info.id}`, {
-      file: info.file,
+  // The same lock as the credentials engine's edits, so a restore never interleaves with a rotation.
+  const target = (await resolveWriteTarget(realFs, info.file, true)).path;
+  await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+  const release = await acquireLock(editLockPath(target), { wait: true, timeoutMs: 10_000 });
+  let safety: BackupInfo | null = null;
+  try {
+    const current = await readCurrent(target);
+    if (current !== null && sha256Hex(current) === info.sha256) {
+      ctx.io.stdout.write(`${info.file} already matches backup ${info.id}; nothing to restore.\n`);
+      return ExitCode.ok;
+    }
+    if (current !== null) {
+      safety = await store.backup(current, { file: info.file, reason: `before restore of ${info.id}` });
+    }
+    await writeFileAtomic(target, content, {
+      create: true,
+      warn: (message) => ctx.io.stderr.write(`keyrot: warning: ${message}\n`),
+      // Compare-and-swap: a program that changed the file since it was backed up must not lose its edit.
+      beforeRename: async () => {
+        if ((await readCurrent(target)) !== current) {
+          throw new KeyrotError(
+            'FILE_CHANGED_CONCURRENTLY',
+            `${info.file} changed while keyrot restored it`,
+            {
+              file: info.file,
+              hint: 'Nothing was restored; run the restore again.',
+            },
+          );
+        }
+      },
     });
+    if ((await readCurrent(target)) !== content) {
+      throw new KeyrotError('FILE_WRITE_FAILED', `${info.file} does not read back as backup ${info.id}`, {
+        file: info.file,
+      });
+    }
+  } finally {
+    await release();
   }
   ctx.io.stdout.write(
     `Restored ${info.file} from backup ${info.id}.` +

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -111,6 +111,8 @@ describe('keyrot backup', () => {
     expect(restored.code).toBe(0);
     expect(await readFile(file, 'utf8')).toBe(ORIGINAL);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+    // The edit lock (shared with the credentials engine) and the temp file are gone.
+    expect(await readdir(dir)).toEqual(['credentials']);
     const list = await new BackupStore(keychain.values).list();
     expect(list.map((b) => b.reason)).toEqual([
       `before restore of ${info.id}`,
