@@ -1,10 +1,295 @@
-import { type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
+// `keyrot doctor`: checks everything keyrot needs, one line each, with what to do about each problem.
+// Exit 1 when a check fails; warnings (optional parts such as the service or notifications) keep 0.
+import { spawnSync } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { loadSettings } from '../config/load-settings.js';
+import { keyrotPaths } from '../config/paths.js';
+import type { Settings } from '../config/settings.js';
+import { resolveAwsFilePaths } from '../credentials/paths.js';
+import { mergedProfileValues, readSharedFiles, type SharedFilesReading } from '../credentials/read.js';
+import { readStateFile } from '../daemon/state-file.js';
+import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
+import { maskKeyId, redactText } from '../errors/redact.js';
+import { type OpenKeychainOptions, openKeychain } from '../keychain/open-keychain.js';
+import { unitStatuses } from '../service/manage.js';
+import { planService } from '../service/render.js';
+import { type CommandRunner, execRunner } from '../service/runner.js';
+import { serviceSpec } from '../service/spec.js';
+import { loadTemplates } from '../service/templates.js';
 import type { CommandContext } from './context.js';
 
 /** Options of `keyrot doctor`. */
 export type DoctorInput = Record<string, unknown>;
 
-/** `keyrot doctor` (not built yet). */
-export async function doctorCommand(_input: DoctorInput, _ctx: CommandContext): Promise<ExitCodeValue> {
-  throw new KeyrotError('INTERNAL', '`doctor` is not built yet');
+/** How one check came out. */
+export type CheckLevel = 'ok' | 'warn' | 'fail';
+
+/** One line of the checklist. */
+export interface CheckResult {
+  level: CheckLevel;
+  /** What was checked and what was found. */
+  text: string;
+  /** What to do about it (warn and fail only). */
+  fix?: string;
+}
+
+/** Test seams (the real node version, keychain and command runner by default). */
+export interface DoctorDeps {
+  nodeVersion?: string;
+  openKeychain?: (options: OpenKeychainOptions) => Promise<unknown>;
+  run?: CommandRunner;
+}
+
+/** Oldest Node major keyrot supports (package.json engines). */
+export const MIN_NODE_MAJOR = 20;
+
+const MARK: Record<CheckLevel, string> = { ok: '✓', warn: '!', fail: '✗' };
+
+/** `keyrot doctor`: prints the checklist; exit 0 when nothing failed, else 1. */
+export async function doctorCommand(
+  _input: DoctorInput,
+  ctx: CommandContext,
+  deps: DoctorDeps = {},
+): Promise<ExitCodeValue> {
+  const results = await runDoctorChecks(ctx, deps);
+  const out = ctx.io.stdout;
+  out.write('keyrot doctor\n');
+  for (const result of results) {
+    out.write(`  ${MARK[result.level]} ${redactText(result.text)}\n`);
+    if (result.fix) out.write(`      fix: ${redactText(result.fix)}\n`);
+  }
+  const failed = results.filter((result) => result.level === 'fail').length;
+  const warned = results.filter((result) => result.level === 'warn').length;
+  out.write(
+    failed
+      ? `${failed} problem${failed === 1 ? '' : 's'} to fix${warned ? `, ${warned} warning${warned === 1 ? '' : 's'}` : ''}\n`
+      : `all good${warned ? ` (${warned} warning${warned === 1 ? '' : 's'})` : ''}\n`,
+  );
+  return failed ? ExitCode.failed : ExitCode.ok;
+}
+
+/** Runs every check in order; never throws (a check that breaks is reported as failed). */
+export async function runDoctorChecks(ctx: CommandContext, deps: DoctorDeps = {}): Promise<CheckResult[]> {
+  const { env } = ctx.io;
+  const results: CheckResult[] = [checkNode(deps.nodeVersion ?? process.versions.node)];
+
+  let settings: Settings | undefined;
+  try {
+    settings = await loadSettings({ path: ctx.globals.config, env });
+    results.push({
+      level: 'ok',
+      text: settings.file
+        ? `settings ${settings.file} are valid (watching ${settings.watch.join(', ')})`
+        : `no settings file (${keyrotPaths(env).configFile}); defaults apply, watching ${settings.watch.join(', ')}`,
+    });
+  } catch (error) {
+    results.push(failure('settings are invalid', error));
+  }
+
+  const paths = resolveAwsFilePaths(env, {
+    credentialsFile: ctx.globals.credentialsFile,
+    configFile: ctx.globals.awsConfigFile,
+  });
+  results.push(await checkPrivateFile('credentials file', paths.credentialsFile, true));
+  results.push(await checkPrivateFile('AWS config file', paths.configFile, false));
+  let reading: SharedFilesReading | undefined;
+  try {
+    reading = await readSharedFiles(paths);
+  } catch (error) {
+    results.push(failure('the AWS files cannot be read', error));
+  }
+  if (reading && settings) {
+    for (const profile of settings.watch) results.push(checkProfile(profile, reading));
+  }
+
+  const { stateDir } = keyrotPaths(env);
+  try {
+    await (deps.openKeychain ?? openKeychain)({
+      env,
+      backend: settings?.keychain ?? 'os',
+      stateDir,
+      warn: () => {},
+    });
+    results.push({
+      level: 'ok',
+      text: `keychain reachable (${settings?.keychain === 'file' ? 'plain files, opted in' : 'OS keychain'})`,
+    });
+  } catch (error) {
+    results.push(failure('keychain not reachable', error));
+  }
+
+  results.push(checkNotifications(settings, env));
+  results.push(await checkService(ctx, deps, stateDir));
+  return results;
+}
+
+function checkNode(version: string): CheckResult {
+  const major = Number(version.split('.')[0]);
+  return major >= MIN_NODE_MAJOR
+    ? { level: 'ok', text: `node ${version}` }
+    : {
+        level: 'fail',
+        text: `node ${version} is too old (keyrot needs ${MIN_NODE_MAJOR} or later)`,
+        fix: `install Node.js ${MIN_NODE_MAJOR} or later`,
+      };
+}
+
+/** A file holding keys must exist (if required) and be readable by its owner only. */
+async function checkPrivateFile(label: string, file: string, required: boolean): Promise<CheckResult> {
+  let mode: number;
+  try {
+    mode = (await stat(file)).mode & 0o777;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !required)
+      return { level: 'ok', text: `${label} ${file} not present (optional)` };
+    if (code === 'ENOENT') {
+      return {
+        level: 'fail',
+        text: `${label} ${file} does not exist`,
+        fix: 'create it with `aws configure`, or point keyrot at yours with --credentials-file or AWS_SHARED_CREDENTIALS_FILE',
+      };
+    }
+    return {
+      level: 'fail',
+      text: `${label} ${file} cannot be checked (${code})`,
+      fix: `check the permissions of ${file}`,
+    };
+  }
+  // Windows has no POSIX modes: node reports 0666/0444, which mean nothing about other users.
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    return {
+      level: 'fail',
+      text: `${label} ${file} can be read by others (mode ${mode.toString(8).padStart(4, '0')})`,
+      fix: `chmod 600 ${file}`,
+    };
+  }
+  return { level: 'ok', text: `${label} ${file} (mode ${mode.toString(8).padStart(4, '0')})` };
+}
+
+/** A watched profile must hold a long-term key keyrot can rotate. */
+function checkProfile(profile: string, reading: SharedFilesReading): CheckResult {
+  const values = mergedProfileValues(reading, profile);
+  if (!values) {
+    return {
+      level: 'fail',
+      text: `profile ${profile} is not in the AWS files`,
+      fix: `add it with \`aws configure --profile ${profile}\`, or stop watching it in keyrot's config.ini`,
+    };
+  }
+  const keyId = values.aws_access_key_id;
+  if (
+    values.aws_session_token ||
+    values.sso_session ||
+    values.sso_start_url ||
+    values.role_arn ||
+    values.credential_process
+  ) {
+    return {
+      level: 'warn',
+      text: `profile ${profile} uses temporary or external credentials; keyrot cannot rotate it`,
+      fix: 'watch only profiles with a long-term access key (aws_access_key_id and aws_secret_access_key)',
+    };
+  }
+  if (!keyId || !values.aws_secret_access_key) {
+    return {
+      level: 'fail',
+      text: `profile ${profile} has no complete access key`,
+      fix: `set aws_access_key_id and aws_secret_access_key for [${profile}] (\`aws configure --profile ${profile}\`)`,
+    };
+  }
+  return { level: 'ok', text: `profile ${profile} holds key ${maskKeyId(keyId)}` };
+}
+
+function checkNotifications(settings: Settings | undefined, env: NodeJS.ProcessEnv): CheckResult {
+  if (settings && !settings.notify) return { level: 'ok', text: 'notifications off (notify = false)' };
+  if (process.platform !== 'linux')
+    return { level: 'ok', text: 'notifications through the OS notification centre' };
+  const which = spawnSync('sh', ['-c', 'command -v notify-send'], { env, encoding: 'utf8' });
+  if (which.status !== 0) {
+    return {
+      level: 'warn',
+      text: 'notify-send not found: keyrot cannot show desktop notifications',
+      fix: 'install libnotify-bin (Debian/Ubuntu) or libnotify (Fedora/Arch)',
+    };
+  }
+  const owner = spawnSync(
+    'dbus-send',
+    [
+      '--session',
+      '--print-reply',
+      '--dest=org.freedesktop.DBus',
+      '/org/freedesktop/DBus',
+      'org.freedesktop.DBus.NameHasOwner',
+      'string:org.freedesktop.Notifications',
+    ],
+    { env, encoding: 'utf8', timeout: 5000 },
+  );
+  if (owner.status === 0 && owner.stdout.includes('boolean true')) {
+    return { level: 'ok', text: 'a notification daemon is running on the session bus' };
+  }
+  return {
+    level: 'warn',
+    text:
+      owner.status === 0
+        ? 'no notification daemon answers on the session bus'
+        : 'cannot reach a D-Bus session bus to look for a notification daemon',
+    fix: 'run keyrot from a desktop session with a notification daemon (GNOME, KDE, dunst, mako…)',
+  };
+}
+
+async function checkService(ctx: CommandContext, deps: DoctorDeps, stateDir: string): Promise<CheckResult> {
+  const platform = process.platform;
+  if (platform !== 'linux' && platform !== 'darwin' && platform !== 'win32') {
+    return {
+      level: 'warn',
+      text: `no service support on ${platform}`,
+      fix: 'start `keyrot daemon` at login yourself',
+    };
+  }
+  const { env } = ctx.io;
+  try {
+    const spec = serviceSpec({
+      platform,
+      env,
+      globals: ctx.globals,
+      nodePath: process.execPath,
+      entryPath: process.argv[1] ?? 'keyrot',
+      cwd: process.cwd(),
+      withTray: false,
+      uid: process.getuid?.() ?? 0,
+      userName: env.USERNAME || env.USER || userInfo().username,
+    });
+    const [daemon] = await unitStatuses(planService(spec, loadTemplates()), {
+      run: deps.run ?? execRunner(env, 10_000),
+    });
+    if (!daemon?.installed) {
+      return {
+        level: 'warn',
+        text: 'the background service is not installed',
+        fix: 'run `keyrot service install`',
+      };
+    }
+    const state = await readStateFile(stateDir).catch(() => null);
+    const last = state?.lastCheck ? `, last check ${state.lastCheck}` : ', no check recorded yet';
+    if (!daemon.enabled || !daemon.running) {
+      return {
+        level: 'fail',
+        text: `the background service ${daemon.name} is installed but ${daemon.enabled ? '' : 'not enabled and '}not running (${daemon.detail})${last}`,
+        fix: 'run `keyrot service install` again; see keyrot.log in the state directory for why it stopped',
+      };
+    }
+    return { level: 'ok', text: `the background service ${daemon.name} is enabled and running${last}` };
+  } catch (error) {
+    return failure('cannot ask the service manager', error, 'warn');
+  }
+}
+
+function failure(what: string, error: unknown, level: CheckLevel = 'fail'): CheckResult {
+  if (isKeyrotError(error)) {
+    const where = error.file ? ` (${error.file}${error.line ? `:${error.line}` : ''})` : '';
+    return { level, text: `${what}: ${error.message}${where}`, ...(error.hint ? { fix: error.hint } : {}) };
+  }
+  return { level, text: `${what}: ${error instanceof Error ? error.message : String(error)}` };
 }

@@ -1,0 +1,146 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CommandContext } from '../../src/commands/context.js';
+import { type DoctorDeps, doctorCommand } from '../../src/commands/doctor.js';
+import { KeyrotError } from '../../src/errors/keyrot-error.js';
+import type { CommandRunner } from '../../src/service/runner.js';
+import { requireRealPart } from '../support/real-part.js';
+
+const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+
+let home: string;
+beforeEach(async () => {
+  home = await mkdtemp(path.join(tmpdir(), 'keyrot-doctor-'));
+});
+afterEach(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+async function credentials(
+  mode: number,
+  text = `[default]\naws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\n`,
+) {
+  await mkdir(path.join(home, '.aws'), { recursive: true });
+  const file = path.join(home, '.aws', 'credentials');
+  await writeFile(file, text);
+  await chmod(file, mode);
+  return file;
+}
+
+/** Runs doctor in-process in the temp HOME; returns its exit code and what it printed. */
+async function doctor(deps: DoctorDeps, env: NodeJS.ProcessEnv = {}) {
+  const stdout = new PassThrough();
+  let text = '';
+  stdout.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  const ctx: CommandContext = {
+    globals: { verbose: false },
+    io: {
+      stdout,
+      stderr: new PassThrough(),
+      stdin: new PassThrough(),
+      isTTY: false,
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        KEYROT_KEYCHAIN_SERVICE: `keyrot-test-doctor-${process.pid}`,
+        ...env,
+      },
+    },
+  };
+  const code = await doctorCommand({}, ctx, deps);
+  return { code, text };
+}
+
+const keychainOk: DoctorDeps['openKeychain'] = async () => ({});
+const noService: CommandRunner = async () => ({ code: 1, stdout: '', stderr: 'not found' });
+
+describe('keyrot doctor', () => {
+  it('passes with a private credentials file, valid settings and a reachable keychain', async () => {
+    await credentials(0o600);
+    const { code, text } = await doctor({ openKeychain: keychainOk, run: noService });
+    expect(text).toContain(`✓ credentials file ${home}/.aws/credentials (mode 0600)`);
+    expect(text).toContain('✓ profile default holds key AKIA…MPLE');
+    expect(text).toContain('✓ keychain reachable');
+    expect(text).toContain('! the background service is not installed');
+    expect(text).toContain('fix: run `keyrot service install`');
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(KEY_ID);
+    expect(code).toBe(0);
+  });
+
+  it('fails with what to fix: open file mode, bad settings line, old node, locked keychain', async () => {
+    const file = await credentials(0o644);
+    await mkdir(path.join(home, '.config', 'keyrot'), { recursive: true });
+    await writeFile(path.join(home, '.config', 'keyrot', 'config.ini'), '[profile dev]\nmax_age_dayz = 30\n');
+    const { code, text } = await doctor({
+      nodeVersion: '18.19.0',
+      run: noService,
+      openKeychain: async () => {
+        throw new KeyrotError('KEYCHAIN_UNAVAILABLE', 'the OS keychain is locked', { hint: 'unlock it' });
+      },
+    });
+    expect(code).toBe(1);
+    expect(text).toContain('✗ node 18.19.0 is too old (keyrot needs 20 or later)');
+    expect(text).toContain(`✗ credentials file ${file} can be read by others (mode 0644)`);
+    expect(text).toContain(`fix: chmod 600 ${file}`);
+    expect(text).toMatch(
+      /✗ settings are invalid: unknown key max_age_dayz in \[profile dev\] at line 2 .*config\.ini:2\)/,
+    );
+    expect(text).toContain('fix: Did you mean max_age_days?');
+    expect(text).toContain('✗ keychain not reachable: the OS keychain is locked');
+    expect(text).toContain('fix: unlock it');
+    expect(text).toMatch(/4 problems to fix/);
+  });
+
+  it('names a watched profile that is missing or cannot be rotated', async () => {
+    await credentials(
+      0o600,
+      '[default]\naws_access_key_id = ASIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\naws_session_token = t\n',
+    );
+    const missing = await doctor({ openKeychain: keychainOk, run: noService }, { AWS_PROFILE: 'work' });
+    expect(missing.text).toContain('✗ profile work is not in the AWS files');
+    expect(missing.code).toBe(1);
+    const temporary = await doctor({ openKeychain: keychainOk, run: noService });
+    expect(temporary.text).toContain('! profile default uses temporary or external credentials');
+  });
+
+  it.skipIf(process.platform !== 'linux')('fails when the service is installed but not running', async () => {
+    await credentials(0o600);
+    await mkdir(path.join(home, '.config', 'systemd', 'user'), { recursive: true });
+    await writeFile(path.join(home, '.config', 'systemd', 'user', 'keyrot.service'), '[Service]\n');
+    const run: CommandRunner = async (_command, args) =>
+      args.includes('is-enabled')
+        ? { code: 0, stdout: 'enabled\n', stderr: '' }
+        : { code: 3, stdout: 'failed\n', stderr: '' };
+    const { code, text } = await doctor({ openKeychain: keychainOk, run });
+    expect(text).toContain(
+      '✗ the background service keyrot.service is installed but not running (enabled, failed)',
+    );
+    expect(code).toBe(1);
+  });
+});
+
+const describeDesktop = requireRealPart(
+  'Secret Service and dunst',
+  process.env.KEYROT_TEST_SECRET_SERVICE === '1' && process.env.KEYROT_TEST_NOTIFICATIONS === '1',
+  'run under scripts/test-session.sh with gnome-keyring, Xvfb and dunst installed',
+);
+describeDesktop('keyrot doctor in a real desktop session', () => {
+  it('finds the real keychain and the notification daemon', async () => {
+    await credentials(0o600);
+    const env = {
+      DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
+      XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR,
+    };
+    const { code, text } = await doctor({ run: noService }, env);
+    expect(text).toContain('✓ keychain reachable (OS keychain)');
+    expect(text).toContain('✓ a notification daemon is running on the session bus');
+    expect(code).toBe(0);
+  });
+});
