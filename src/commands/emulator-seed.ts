@@ -1,4 +1,4 @@
-import { resolveAwsFilePaths } from '../credentials/paths.js';
+import { resolveAwsFilePaths, setProfileKey } from '../credentials/index.js';
 import type { SeededUser } from '../emulator/admin.js';
 import { seedUser } from '../emulator/seed.js';
 import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
@@ -31,9 +31,8 @@ export interface EmulatorSeedDeps {
 }
 
 const defaultDeps: EmulatorSeedDeps = {
-  writeProfileKey: async () => {
-    throw new KeyrotError('INTERNAL', 'writing a profile is not available in this build');
-  },
+  // The credentials engine's surgical, locked, atomic edit (creates the file 0600 when absent).
+  writeProfileKey: (request) => setProfileKey(request),
 };
 
 /**

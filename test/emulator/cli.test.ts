@@ -1,5 +1,5 @@
 // `keyrot emulator` and `keyrot emulator seed` as a person runs them: the built CLI in child processes.
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateAccessKeyCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
@@ -126,5 +126,75 @@ describe('keyrot emulator', () => {
     const result = await runCli(['emulator', 'seed', '--endpoint', 'http://127.0.0.1:9', '--user', 'u']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cannot reach the emulator at http:\/\/127\.0\.0\.1:9/);
+  });
+});
+
+describe('keyrot emulator seed --credentials-file F --profile P', () => {
+  it('writes the key into the profile (0600, other bytes kept) and never prints the secret', async () => {
+    const { loadSharedConfigFiles } = await import('@smithy/shared-ini-file-loader');
+    const dir = mkdtempSync(join(tmpdir(), 'keyrot-emulator-seed-'));
+    const file = join(dir, 'credentials');
+    const before =
+      '# my keys\n[other]\naws_access_key_id = AKIAOTHEROTHEROTHER1\naws_secret_access_key = keep-me\n';
+    writeFileSync(file, before, { mode: 0o600 });
+    const emulator = await spawnEmulator();
+    try {
+      const result = await runCli([
+        '--credentials-file',
+        file,
+        'emulator',
+        'seed',
+        '--endpoint',
+        emulator.url,
+        '--user',
+        'cli-file',
+        '--profile',
+        'work',
+        '--json',
+      ]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const json = JSON.parse(result.stdout) as SeedJson & { written: { file: string; profile: string } };
+      expect(json.written).toEqual({ file, profile: 'work' });
+      expect(json.keys[0]!.secretAccessKey).toBeUndefined();
+
+      const text = readFileSync(file, 'utf8');
+      expect(text.startsWith(before)).toBe(true);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const { credentialsFile } = await loadSharedConfigFiles({
+        filepath: file,
+        configFilepath: join(dir, 'none'),
+      });
+      const work = credentialsFile.work!;
+      expect(work.aws_access_key_id).toBe(json.keys[0]!.accessKeyId);
+      expect(result.stdout).not.toContain(work.aws_secret_access_key!);
+      const me = await stsClient(emulator.url, {
+        accessKeyId: work.aws_access_key_id!,
+        secretAccessKey: work.aws_secret_access_key!,
+      }).send(new GetCallerIdentityCommand({}));
+      expect(me.Arn).toBe(json.arn);
+
+      // A new file is created 0600; the text output names the file but not the secret.
+      const fresh = join(dir, 'new-credentials');
+      const text2 = await runCli([
+        '--credentials-file',
+        fresh,
+        'emulator',
+        'seed',
+        '--endpoint',
+        emulator.url,
+        '--user',
+        'cli-file-2',
+      ]);
+      expect(text2.code).toBe(0);
+      expect(statSync(fresh).mode & 0o777).toBe(0o600);
+      const created = (await loadSharedConfigFiles({ filepath: fresh, configFilepath: join(dir, 'none') }))
+        .credentialsFile.default!;
+      expect(text2.stdout).toContain(`to profile [default] of ${fresh}`);
+      expect(text2.stdout).not.toContain(created.aws_secret_access_key!);
+      expect(text2.stdout).not.toMatch(/secret [A-Za-z0-9+/]{40}/);
+    } finally {
+      await emulator.stop();
+    }
   });
 });
