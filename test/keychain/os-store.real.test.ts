@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
+import { BackupStore } from '../../src/keychain/backups.js';
 import { ChunkedValueStore, MAX_ENTRY_CHARS } from '../../src/keychain/chunked-values.js';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
 import { LARGE_ENTRY_CHARS, OsSecretStore } from '../../src/keychain/os-store.js';
@@ -124,6 +125,18 @@ describeReal('OS keychain on a real Secret Service (gnome-keyring)', () => {
     expect((error as Error).message).toBe(
       `the keychain value "backup:y" is corrupt: chunk 2 of ${head.cur.n} fails its checksum`,
     );
+  });
+
+  it('retention: 12 backups with keep=10 leaves the 10 newest; the pruned ones are gone from the keyring', async () => {
+    const service = freshService();
+    const backups = new BackupStore((await open(service)).values, { keep: 10 });
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++)
+      ids.push((await backups.backup(`generation ${i}\n`, { file: '/f', reason: 'manual' })).id);
+    expect((await backups.list()).map((b) => b.id)).toEqual(ids.slice(2).reverse());
+    for (const id of ids.slice(0, 2)) expect(lookup(service, `h/backup:${id}`)).toBeNull();
+    expect(lookup(service, `h/backup:${ids[2]}`)).not.toBeNull();
+    expect((await backups.read(ids[11]!)).content).toBe('generation 11\n');
   });
 
   it('budgets entries for Windows Credential Manager only on Windows', () => {
