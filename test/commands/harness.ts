@@ -1,6 +1,6 @@
 // Shared set-up of the end-to-end rotation tests: an in-process emulator reached over HTTP, a temp
 // HOME with AWS files, its own keychain service and state dir, and the built CLI as a subprocess.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -114,16 +114,14 @@ export function profileBlock(
   return `[${name}]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n${extra}`;
 }
 
-/** Runs Debian's AWS CLI v2 against the world's files and emulator. */
+/** Runs Debian's AWS CLI v2 against the world's files and emulator (async: the emulator runs in this process). */
 export function awsCli(
   world: World,
   args: string[],
   profile: string,
-): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(
-    '/usr/bin/aws',
-    [...args, '--endpoint-url', world.emulator.url, '--output', 'json'],
-    {
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('/usr/bin/aws', [...args, '--endpoint-url', world.emulator.url, '--output', 'json'], {
       env: {
         PATH: process.env.PATH,
         HOME: world.home,
@@ -131,12 +129,17 @@ export function awsCli(
         AWS_CONFIG_FILE: world.configFile,
         AWS_PROFILE: profile,
         AWS_DEFAULT_REGION: 'us-east-1',
+        AWS_PAGER: '',
+        AWS_EC2_METADATA_DISABLED: 'true',
       },
-      encoding: 'utf8',
       timeout: 30_000,
-    },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 /** The value of `key` in `[profile]` of a credentials file text (last occurrence). */
