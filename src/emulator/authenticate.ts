@@ -67,7 +67,11 @@ export async function authenticate(
   if (!user) throw invalidClientTokenId();
 
   const contentHash = request.headers['x-amz-content-sha256'];
-  if (contentHash !== undefined && contentHash !== createHash('sha256').update(request.body).digest('hex')) {
+  if (
+    contentHash !== undefined &&
+    contentHash !== 'UNSIGNED-PAYLOAD' &&
+    contentHash !== createHash('sha256').update(request.body).digest('hex')
+  ) {
     throw new ApiError(
       'XAmzContentSHA256Mismatch',
       400,
