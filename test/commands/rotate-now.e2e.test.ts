@@ -23,7 +23,7 @@ const suite = requireRealPart(
   'run under scripts/test-session.sh with gnome-keyring and /usr/bin/aws installed',
 );
 
-suite('keyrot rotate-now end to end', () => {
+suite('keyrot rotate-now end to end', { concurrent: true }, () => {
   let emulator: RunningEmulator;
   const worlds: World[] = [];
   const secrets: string[] = [];
