@@ -9,8 +9,7 @@ import {
   userNameParam,
 } from './action.js';
 import { ApiError, accessDenied, invalidClientTokenId, noSuchEntity, validationError } from './api-error.js';
-import type { Caller } from './authenticate.js';
-import { keyAuthenticates } from './authenticate.js';
+import { type Caller, keyAuthenticates } from './authenticate.js';
 import { newKeyRecord } from './records.js';
 import type { AccessKeyRecord, UserRecord } from './state.js';
 import type { XmlElements } from './xml.js';
