@@ -1,5 +1,7 @@
 // The running tray: reads the state file, settings and pause marker, shows the model, reacts to file
 // changes and to clicks (rotate, open log, pause/resume, quit). Every effect is an injected port.
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import { type DaemonState, readStateFile } from '../daemon/state-file.js';
 import { isKeyrotError } from '../errors/keyrot-error.js';
 import { redactText } from '../errors/redact.js';
@@ -189,7 +191,12 @@ export class TrayApp {
   }
 
   private async openLog(): Promise<void> {
-    const opened = await this.deps.openPath(this.deps.logFile);
+    // Before the daemon's first line there is no file yet: open its folder instead.
+    const target = await access(this.deps.logFile).then(
+      () => this.deps.logFile,
+      () => path.dirname(this.deps.logFile),
+    );
+    const opened = await this.deps.openPath(target);
     if (!opened) {
       await this.deps.notifier.notify({
         title: 'keyrot: cannot open the log',

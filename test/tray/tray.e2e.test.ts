@@ -2,8 +2,9 @@
 // bus. The menu and icon are read, and items clicked, over D-Bus exactly as a desktop panel does it
 // (StatusNotifierItem + dbusmenu); "Rotate now" rotates a key in the emulator through the real SDK.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { type DaemonState, DaemonStateSchema, writeStateFile } from '../../src/daemon/state-file.js';
@@ -271,7 +272,8 @@ describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
 });
 
 it('keyrot tray without a display exits 1 saying why and that notifications still work', async () => {
-  const env = { ...process.env };
+  const home = mkdtempSync(path.join(tmpdir(), 'keyrot-tray-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_STATE_HOME: home, XDG_CACHE_HOME: home };
   delete env.DISPLAY;
   delete env.WAYLAND_DISPLAY;
   const result = await runCli(['tray'], { env, timeoutMs: 20_000 });
@@ -280,4 +282,6 @@ it('keyrot tray without a display exits 1 saying why and that notifications stil
     'keyrot: cannot show a tray icon: no display (DISPLAY and WAYLAND_DISPLAY are not set)\n' +
       '  the daemon keeps checking your keys and its desktop notifications still work; run `keyrot tray` inside a graphical session that has a system tray\n',
   );
+  // It stopped before touching anything.
+  expect(readdirSync(home)).toEqual([]);
 });
