@@ -80,6 +80,12 @@ export async function serviceCommand(
   };
 
   if (action === 'status') return printStatus(plan, serviceDeps, ctx);
+  if (action === 'install' && spec.notCarried.length > 0) {
+    // Task Scheduler has no per-task environment: say what the daemon will not see.
+    ctx.io.stderr.write(
+      `keyrot: note: a Windows task has no environment of its own; set ${spec.notCarried.join(', ')} in your user environment (setx) for the daemon to see ${spec.notCarried.length === 1 ? 'it' : 'them'}\n`,
+    );
+  }
   const steps = action === 'install' ? installSteps(plan) : uninstallSteps(plan);
   if (input.dryRun) {
     printDryRun(action, plan, steps, ctx);

@@ -26,6 +26,8 @@ export type ServiceStep =
       args: string[];
       /** Failure is expected when there is nothing to stop or remove. */
       mayFail?: boolean;
+      /** Extra attempts, one second apart, for a command that can race the one before it. */
+      retries?: number;
       /** Only when a unit file changed (reinstall with new content), or only in a graphical session. */
       when?: 'changed' | 'graphical-session';
     };
@@ -36,7 +38,11 @@ export interface ServiceDeps {
   fs?: ServiceFs;
   /** Progress lines (stderr). */
   progress?: (line: string) => void;
+  /** Waits between retries (injected so tests do not wait). */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A command step. */
 export type RunStep = Extract<ServiceStep, { kind: 'run' }>;
@@ -76,7 +82,8 @@ export function installSteps(plan: ServicePlan): ServiceStep[] {
       steps.push(
         { kind: 'run', command: 'launchctl', args: ['bootout', target], mayFail: true },
         { kind: 'run', command: 'launchctl', args: ['enable', target] },
-        { kind: 'run', command: 'launchctl', args: ['bootstrap', `gui/${spec.uid}`, unit.file] },
+        // bootout returns before the old job is gone, and bootstrap then fails with "5: Input/output error".
+        { kind: 'run', command: 'launchctl', args: ['bootstrap', `gui/${spec.uid}`, unit.file], retries: 3 },
       );
     } else {
       steps.push(
@@ -162,7 +169,11 @@ export async function runSteps(plan: ServicePlan, steps: ServiceStep[], deps: Se
     } else {
       if (step.when === 'changed' && !changed) continue;
       if (step.when === 'graphical-session' && !(await graphicalSession(deps.run))) continue;
-      const result = await deps.run(step.command, step.args);
+      let result = await deps.run(step.command, step.args);
+      for (let attempt = 0; result.code !== 0 && attempt < (step.retries ?? 0); attempt++) {
+        await (deps.sleep ?? defaultSleep)(1000);
+        result = await deps.run(step.command, step.args);
+      }
       if (result.code !== 0 && !step.mayFail) {
         const output = (result.stderr || result.stdout).trim();
         throw new KeyrotError(

@@ -23,6 +23,8 @@ export interface ServiceSpec {
   environment: [string, string][];
   /** Global options placed before the subcommand (Windows only, which has no per-task environment). */
   globalArgs: string[];
+  /** Variables the service cannot carry (Windows: those without a flag); the person must set them for the user. */
+  notCarried: string[];
   /** Also run `keyrot tray` at login. */
   withTray: boolean;
   /** The user id (launchd's gui/UID domain). */
@@ -132,6 +134,8 @@ export function serviceSpec(input: ServiceSpecInput): ServiceSpec {
     platform === 'win32'
       ? flags.flatMap(([flag, name]) => (values.has(name) ? [flag, values.get(name) as string] : []))
       : [];
+  const flagged = new Set(flags.map(([, name]) => name));
+  const notCarried = platform === 'win32' ? [...values.keys()].filter((name) => !flagged.has(name)) : [];
 
   const serviceDir =
     platform === 'linux'
@@ -150,6 +154,7 @@ export function serviceSpec(input: ServiceSpecInput): ServiceSpec {
     serviceDir,
     environment,
     globalArgs,
+    notCarried,
     withTray: input.withTray,
     uid: input.uid,
     userId: platform === 'win32' && env.USERDOMAIN ? `${env.USERDOMAIN}\\${input.userName}` : input.userName,

@@ -172,6 +172,20 @@ describe('install on macOS (launchd) and Windows (Task Scheduler), commands reco
     });
   });
 
+  it('retries a bootstrap that races the bootout before it', async () => {
+    const mac = plan('darwin');
+    let failures = 2;
+    const calls: string[] = [];
+    const run: CommandRunner = async (_command, args) => {
+      calls.push(args[0] ?? '');
+      if (args[0] === 'bootstrap' && failures-- > 0)
+        return { code: 5, stdout: '', stderr: 'Bootstrap failed: 5: Input/output error' };
+      return { code: 0, stdout: '', stderr: '' };
+    };
+    await runSteps(mac, installSteps(mac), { run, sleep: async () => {} });
+    expect(calls).toEqual(['bootout', 'enable', 'bootstrap', 'bootstrap', 'bootstrap']);
+  });
+
   it('registers the task from its XML with /F (idempotent) and runs it', () => {
     const windows = plan('win32');
     expect(installSteps(windows).map(describeStep).slice(-3)).toEqual([

@@ -86,6 +86,8 @@ describe('service rendering (snapshots for every OS, rendered on any OS)', () =>
       '--endpoint-url',
       'http://127.0.0.1:4566',
     ]);
+    expect(specFor('win32').notCarried).toEqual(['KEYROT_KEYCHAIN_SERVICE']);
+    expect(linux.notCarried).toEqual([]);
   });
 
   it('quotes ExecStart and Environment for systemd ($ and % doubled, quotes escaped)', () => {
