@@ -149,6 +149,19 @@ describe('faults', () => {
     expect(emulator.admin.keys('fault-reset-after')).toHaveLength(2);
   });
 
+  it('timeout-after: the key is deactivated but no answer comes', async () => {
+    emulator = await startEmulator({ faults: ['UpdateAccessKey:timeout-after:once'] });
+    const user = await seedUser(emulator, { user: 'fault-timeout-after', secondKey: 'active' });
+    const spare = user.keys[1]!.accessKeyId;
+    const error = (await iamClient(emulator.url, user.keys[0]!, { requestTimeoutMs: 300 })
+      .send(new UpdateAccessKeyCommand({ AccessKeyId: spare, Status: 'Inactive' }))
+      .catch((caught: unknown) => caught)) as Error;
+    expect(error.name).toBe('TimeoutError');
+    expect(emulator.admin.keys('fault-timeout-after').find((key) => key.accessKeyId === spare)!.status).toBe(
+      'Inactive',
+    );
+  });
+
   it('latency: every answer is delayed', async () => {
     emulator = await startEmulator({ latencyMs: 150 });
     const user = await seedUser(emulator, { user: 'fault-latency' });
