@@ -95,8 +95,13 @@ export async function serviceCommand(
   const names = plan.units.map((unit) => unit.name).join(' and ');
   const out = ctx.io.stdout;
   if (action === 'install') {
-    out.write(`keyrot: installed and started ${names} (${MANAGER[platform]})\n`);
-    for (const unit of plan.units) out.write(`  ${tildify(unit.file, spec.home)}\n`);
+    for (const unit of plan.units) {
+      // On Linux the tray waits for the graphical session (it needs a display); elsewhere it starts now.
+      const started =
+        unit.kind === 'tray' && platform === 'linux' ? 'it starts with your graphical session' : 'started';
+      out.write(`keyrot: installed ${unit.name} (${MANAGER[platform]}); ${started}\n`);
+      out.write(`  ${tildify(unit.file, spec.home)}\n`);
+    }
     out.write(`  logs: ${tildify(spec.logDir, spec.home)}/keyrot.log\n`);
   } else {
     out.write(`keyrot: stopped and removed ${names}\n`);

@@ -105,7 +105,7 @@ describeSystemd('keyrot service with a real systemd --user', () => {
     expect(values.pid_after_reinstall).toBe(values.pid1);
     expect(values.pid2).not.toBe(values.pid1);
     expect(readFileSync(path.join(home, 'install.out'), 'utf8')).toContain(
-      'installed and started keyrot.service',
+      'installed keyrot.service (systemd user unit); started',
     );
     expect(readFileSync(path.join(home, 'status.out'), 'utf8')).toContain(
       'keyrot.service: installed yes, enabled yes, running yes (enabled, active)',
