@@ -111,7 +111,8 @@ async function serve(
 ): Promise<void> {
   const started = performance.now();
   const body = await readBody(req);
-  if (body === undefined) {
+  if (body === ABORTED) return;
+  if (body === TOO_LARGE) {
     res.writeHead(413, { 'content-type': 'text/plain' }).end('request body too large\n');
     return;
   }
@@ -180,16 +181,22 @@ function sleepLatency(runtime: EmulatorRuntime): Promise<void> {
   return runtime.latencyMs > 0 ? runtime.clock.sleep(runtime.latencyMs) : Promise.resolve();
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
+const TOO_LARGE = Symbol('too large');
+const ABORTED = Symbol('aborted');
+
+/** The request body as text; TOO_LARGE past 1 MiB; ABORTED when the client went away first. */
+function readBody(req: IncomingMessage): Promise<string | typeof TOO_LARGE | typeof ABORTED> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? TOO_LARGE : Buffer.concat(chunks).toString('utf8')));
+    // 'close' before 'end' means the peer aborted; resolving after 'end' is a no-op.
+    req.on('close', () => resolve(ABORTED));
+    req.on('error', () => resolve(ABORTED));
   });
 }
 
