@@ -5,6 +5,7 @@ import path from 'node:path';
 import { type DaemonState, readStateFile } from '../daemon/state-file.js';
 import { isKeyrotError } from '../errors/keyrot-error.js';
 import { redactText } from '../errors/redact.js';
+import { failedMessage, rotatedMessage, type Urgency } from '../notify/index.js';
 import type { Clock } from '../time/clock.js';
 import type { TrayHost } from './host.js';
 import {
@@ -179,15 +180,7 @@ export class TrayApp {
       message: run.message,
     });
     await this.refresh();
-    await this.deps.notifier.notify(
-      run.ok
-        ? { title: `keyrot: ${profile} rotated`, body: `Profile ${profile}: ${run.message}`, urgency: 'low' }
-        : {
-            title: `keyrot: could not rotate ${profile}`,
-            body: `Profile ${profile}: ${run.message}`,
-            urgency: 'normal',
-          },
-    );
+    await this.deps.notifier.notify(notificationFor(run));
   }
 
   private async openLog(): Promise<void> {
@@ -243,6 +236,25 @@ export class TrayApp {
   private emit(event: Record<string, unknown>): void {
     this.deps.events?.(event);
   }
+}
+
+/** The same words the daemon uses (src/notify), so a tray rotation reads like a scheduled one. */
+export function notificationFor(run: RotationRun): { title: string; body: string; urgency?: Urgency } {
+  if (!run.ok) return failedMessage({ profile: run.profile, reason: run.message });
+  if (!run.keys) {
+    return {
+      title: `keyrot: rotated ${run.profile}`,
+      body: `Profile ${run.profile}: ${run.message}`,
+      urgency: 'low',
+    };
+  }
+  const { oldKeyAction } = run.keys;
+  return rotatedMessage({
+    profile: run.profile,
+    oldKeyId: run.keys.oldKeyId,
+    newKeyId: run.keys.newKeyId,
+    oldKeyAction: oldKeyAction === 'deactivated' || oldKeyAction === 'deleted' ? oldKeyAction : 'kept',
+  });
 }
 
 function describe(error: unknown): string {

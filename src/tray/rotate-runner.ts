@@ -17,6 +17,8 @@ export interface RotationRun {
   ok: boolean;
   /** One line for the menu and the notification; never a secret. */
   message: string;
+  /** The rotated keys (masked) when rotate-now reported them. */
+  keys?: { oldKeyId: string; newKeyId: string; oldKeyAction: string };
 }
 
 /** What runRotateNow needs. */
@@ -84,11 +86,14 @@ export function runRotateNow(options: RotateNowOptions): Promise<RotationRun> {
     child.on('close', (code) => {
       if (stderrTail.trim().startsWith('keyrot: ')) errors.push(redactText(stderrTail.trim().slice(8)));
       const exitCode = code ?? ExitCode.failed;
+      const ok = exitCode === ExitCode.ok;
+      const keys = ok ? rotatedKeys(stdout, profile) : undefined;
       resolve({
         profile,
         exitCode,
-        ok: exitCode === ExitCode.ok,
+        ok,
         message: describeRun(profile, exitCode, stdout, errors),
+        ...(keys ? { keys } : {}),
       });
     });
   });
@@ -114,6 +119,14 @@ export function describeRun(profile: string, exitCode: number, stdout: string, e
           ? 'needs you'
           : 'failed';
   return said ? `${kind}: ${said}` : `${kind} (exit code ${exitCode})`;
+}
+
+/** The masked old and new key ids and what happened to the old key, from rotate-now --json. */
+export function rotatedKeys(stdout: string, profile: string): RotationRun['keys'] {
+  const result = findResult(parseJson(stdout), profile);
+  if (typeof result?.oldKeyId !== 'string' || typeof result.newKeyId !== 'string') return undefined;
+  const action = typeof result.oldKeyAction === 'string' ? result.oldKeyAction : 'kept';
+  return { oldKeyId: mask(result.oldKeyId), newKeyId: mask(result.newKeyId), oldKeyAction: action };
 }
 
 function mask(keyId: string): string {

@@ -113,9 +113,9 @@ describe('TrayApp', () => {
     expect(t.models.at(-1)?.icon).toBe('action-needed');
     expect(t.notes).toEqual([
       {
-        title: 'keyrot: could not rotate dev',
-        body: 'Profile dev: needs you: MFA code required',
-        urgency: 'normal',
+        title: 'keyrot: dev not rotated',
+        body: 'Rotation for profile dev failed: needs you: MFA code required',
+        urgency: 'critical',
       },
     ]);
     t.app.stop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRun, globalArgs } from '../../src/tray/rotate-runner.js';
+import { describeRun, globalArgs, rotatedKeys } from '../../src/tray/rotate-runner.js';
 
 describe('describeRun', () => {
   it('names the keys of a rotation, masked, from rotate-now --json', () => {
@@ -10,6 +10,12 @@ describe('describeRun', () => {
     });
     expect(describeRun('dev', 0, json, [])).toBe('rotated AKIA…1234 → AKIA…5678');
     expect(describeRun('dev', 0, 'not json', [])).toBe('rotated');
+    expect(rotatedKeys(json, 'dev')).toEqual({
+      oldKeyId: 'AKIA…1234',
+      newKeyId: 'AKIA…5678',
+      oldKeyAction: 'kept',
+    });
+    expect(rotatedKeys(json, 'prod')).toBeUndefined();
   });
 
   it("words a failure by its exit code and the CLI's own error line", () => {

@@ -233,8 +233,10 @@ describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
     expect(now.accessKeyId).not.toBe(old.accessKeyId);
     const keys = home.emulator.admin.keys('alice');
     expect(keys.find((k) => k.accessKeyId === now.accessKeyId)?.status).toBe('Active');
-    await monitor.waitFor('keyrot: dev rotated');
-    expect(monitor.text()).toContain(`${maskKeyId(old.accessKeyId)} → ${maskKeyId(now.accessKeyId)}`);
+    // The daemon's words; the key ids make it this rotation's notification, not another test's.
+    await monitor.waitFor(
+      `Rotated key for profile dev (${maskKeyId(old.accessKeyId)} → ${maskKeyId(now.accessKeyId)}); old key deactivated`,
+    );
     await pollUntil(
       'the menu reports the rotation',
       async () => visibleLabels(await menuLayout(bus)),
