@@ -17,6 +17,7 @@ if [ "${KEYROT_SYSTEMD_SESSION_INNER:-}" != "1" ]; then
 fi
 unset KEYROT_SYSTEMD_SESSION_INNER
 
+mkdir -p /run/systemd
 mount -t tmpfs -o mode=0755 tmpfs /run/systemd
 mkdir -p /run/systemd/system
 XDG_RUNTIME_DIR=$(mktemp -d -t keyrot-systemd.XXXXXX)

@@ -14,7 +14,7 @@ const SCRIPT = path.resolve('scripts/systemd-session.sh');
 const available =
   process.getuid?.() === 0 &&
   existsSync('/lib/systemd/systemd') &&
-  spawnSync('sh', ['-c', 'command -v unshare && command -v systemctl']).status === 0 &&
+  spawnSync('sh', ['-c', 'command -v systemctl && unshare -m --propagation private true']).status === 0 &&
   existsSync(CLI_PATH);
 
 // Runs inside the session; prints key=value lines for the test to check.
@@ -58,7 +58,7 @@ afterAll(async () => {
 const describeSystemd = requireRealPart(
   'systemd --user',
   available,
-  'needs root (for a private mount namespace), unshare, /lib/systemd/systemd and a built dist/cli.js',
+  'needs a private mount namespace (root: `unshare -m`), /lib/systemd/systemd, systemctl and a built dist/cli.js',
 );
 
 describeSystemd('keyrot service with a real systemd --user', () => {
