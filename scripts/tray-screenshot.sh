@@ -10,6 +10,8 @@ if [ "${1:-}" = "--inside" ]; then
   display=:$((500 + RANDOM % 400))
   Xvfb "$display" -nolisten tcp -screen 0 420x260x24 >/dev/null 2>&1 &
   xvfb=$!
+  # Whatever happens, leave no X server or helper behind.
+  trap 'kill ${tray:-} ${trayer:-} ${backdrop:-} $xvfb 2>/dev/null || true' EXIT
   for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
   export DISPLAY=$display
   convert -size 420x260 gradient:'#5e81ac'-'#2e3440' "$work/bg.png"
@@ -31,7 +33,6 @@ if [ "${1:-}" = "--inside" ]; then
   xdotool mousemove 240 119
   sleep 1
   import -window root "$out"
-  kill "$tray" "$trayer" "$backdrop" "$xvfb" 2>/dev/null || true
   exit 0
 fi
 
