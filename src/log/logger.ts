@@ -72,17 +72,15 @@ export function createLogger(options: LoggerOptions): Logger {
   const stderrLevel: LogLevel = options.verbose ? 'debug' : (options.stderrLevel ?? 'info');
   const transports: winston.transport[] = [];
   if (options.logDir) {
-    mkdirSync(options.logDir, { recursive: true, mode: 0o700 });
-    chmodSync(options.logDir, 0o700);
-    const file = new RotatingFileTransport({
-      filename: path.join(options.logDir, LOG_FILE_NAME),
-      level: fileLevel,
-      maxBytes: options.maxBytes ?? LOG_MAX_BYTES,
-      maxFiles: LOG_MAX_FILES,
-      format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
-    });
-    file.tightenMode();
-    transports.push(file);
+    try {
+      transports.push(openLogFile(options.logDir, fileLevel, options.maxBytes ?? LOG_MAX_BYTES));
+    } catch (error) {
+      // Logging is not worth failing a rotation for: carry on with stderr and say why.
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      options.stderr?.write(
+        `keyrot warn: cannot write the log in ${options.logDir} (${code}); logging to stderr only\n`,
+      );
+    }
   }
   if (options.stderr) {
     transports.push(
@@ -105,6 +103,21 @@ export function createLogger(options: LoggerOptions): Logger {
     root.close();
   };
   return wrap(root, {}, close, state);
+}
+
+/** The log file transport; creates the directory 0700 (an existing one is left as its owner set it). */
+function openLogFile(logDir: string, level: LogLevel, maxBytes: number): RotatingFileTransport {
+  const created = mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  if (created) chmodSync(logDir, 0o700);
+  const file = new RotatingFileTransport({
+    filename: path.join(logDir, LOG_FILE_NAME),
+    level,
+    maxBytes,
+    maxFiles: LOG_MAX_FILES,
+    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+  });
+  file.tightenMode();
+  return file;
 }
 
 function wrap(

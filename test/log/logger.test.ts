@@ -125,6 +125,22 @@ describe('createLogger', () => {
     expect(failure.error.hint).toContain('[redacted-token]');
   });
 
+  it('falls back to stderr when the log directory cannot be created', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(path.join(dir, 'not-a-dir'), '');
+    const err = capture();
+    const logger = createLogger({
+      logDir: path.join(dir, 'not-a-dir', 'keyrot'),
+      verbose: false,
+      stderr: err.stream,
+    });
+    logger.info('still logging');
+    await logger.close();
+    expect(err.text()).toContain('cannot write the log in');
+    expect(err.text()).toContain('ENOTDIR');
+    expect(err.text()).toContain('keyrot info: still logging');
+  });
+
   it('survives circular fields', async () => {
     const logger = createLogger({ logDir: dir, verbose: false });
     const loop: Record<string, unknown> = { name: 'a' };
