@@ -28,7 +28,11 @@ if [ "${KEYROT_TEST_SESSION:-}" = "1" ]; then
     done
     export KEYROT_TEST_NOTIFICATIONS=1
   fi
-  exec "$@"
+  # Not exec: the display and notification daemons started above must stop when the command does.
+  status=0
+  "$@" || status=$?
+  kill $(jobs -p) 2>/dev/null || true
+  exit $status
 fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
