@@ -39,6 +39,8 @@ function clientConfig(
     ...(endpoint ? { endpoint } : {}),
     maxAttempts: attempts ?? options.maxAttempts ?? 3,
     requestHandler: {
+      // Without throwOnRequestTimeout the SDK only logs a warning and waits forever on a silent server.
+      throwOnRequestTimeout: true,
       requestTimeout: options.requestTimeoutMs ?? 30_000,
       connectionTimeout: Math.min(options.requestTimeoutMs ?? 10_000, 10_000),
     },

@@ -70,16 +70,17 @@ suite('fault matrix: every call × 500/throttle/reset/timeout', () => {
               failures.push(`${label}: unclean stop ${first.code}`);
             if (count === 'once' && first.code !== 0)
               failures.push(`${label}: one fault was not retried (${first.stdout})`);
+            emulator.admin.clearFaults();
             await checkInvariants(w, user.user, old, { template, finished: false }).catch((e: Error) =>
               failures.push(`${label}: after the first run: ${e.message}`),
             );
-            emulator.admin.clearFaults();
             const second = await w.run(['rotate-now', '--profile', 'p', '--json']);
             if (second.code !== 0) failures.push(`${label}: re-run exit ${second.code}: ${second.stdout}`);
             await checkInvariants(w, user.user, old, { template, finished: true }).catch((e: Error) =>
               failures.push(`${label}: after the re-run: ${e.message}`),
             );
             secrets.push((await fileKey(w)).secretAccessKey);
+            process.stderr.write(`fault ${label}: first exit ${first.code}, re-run exit ${second.code}\n`);
           } finally {
             await emulator.close();
           }
