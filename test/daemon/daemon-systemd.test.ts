@@ -1,0 +1,170 @@
+// The installed service's daemon under a real `systemd --user` (scripts/systemd-session.sh, owned by
+// the service engineer): `keyrot service install` starts it, it rotates a due key against the
+// emulator (real SDK, real Secret Service, a real notification), and after `systemctl --user kill -s
+// KILL keyrot` systemd restarts it and the new daemon records its check and the next one.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { DaemonStateSchema } from '../../src/daemon/state-file.js';
+import { maskKeyId } from '../../src/errors/redact.js';
+import { requireRealPart } from '../support/real-part.js';
+import { CLI_PATH } from '../support/run-cli.js';
+import {
+  type DaemonHome,
+  desktopSession,
+  leakedSecrets,
+  makeDaemonHome,
+  monitorNotifications,
+  type NotifyMonitor,
+} from './daemon-home.js';
+
+const SCRIPT = path.resolve('scripts/systemd-session.sh');
+/** Serialises systemd sessions across test files and engineers (see below). */
+const SESSION_LOCK = path.join(tmpdir(), 'keyrot-systemd-session.lock');
+const systemd =
+  process.getuid?.() === 0 &&
+  existsSync('/lib/systemd/systemd') &&
+  existsSync(SCRIPT) &&
+  spawnSync('sh', ['-c', 'command -v unshare && command -v systemctl && command -v flock'], {
+    stdio: 'ignore',
+  }).status === 0;
+
+const describeReal = requireRealPart(
+  'systemd --user with a desktop session',
+  systemd && desktopSession.available,
+  `${desktopSession.reason}; and root (private mount namespace), unshare, /lib/systemd/systemd, scripts/systemd-session.sh`,
+);
+
+// Runs inside the session; prints key=value lines. $STATE is the daemon's state file.
+const INNER = `
+set -u
+main_pid() { systemctl --user show -p MainPID --value keyrot.service; }
+wait_for() { # wait_for SECONDS COMMAND...: poll until COMMAND succeeds
+  local tries=$(( $1 * 10 )); shift
+  for _ in $(seq 1 "$tries"); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+# What a desktop session does at login (dbus-update-activation-environment --systemd): units reach
+# the session bus, hence the Secret Service and the notification daemon.
+systemctl --user import-environment DBUS_SESSION_BUS_ADDRESS DISPLAY
+node "$CLI" service install >"$HOME/install.out" 2>&1; echo "install_rc=$?"
+wait_for 60 grep -q '"outcome": "rotated"' "$STATE"; echo "rotated_rc=$?"
+pid1=$(main_pid); echo "pid1=$pid1"
+wait_for 10 grep -q "\\"pid\\": $pid1," "$STATE"; echo "pid1_recorded_rc=$?"
+cp "$STATE" "$HOME/state-before-kill.json"
+systemctl --user kill -s KILL keyrot
+restarted() { p=$(main_pid); [ "$p" != 0 ] && [ "$p" != "$pid1" ] && [ "$(systemctl --user is-active keyrot.service)" = active ]; }
+wait_for 30 restarted; echo "restarted_rc=$?"
+pid2=$(main_pid); echo "pid2=$pid2"
+echo "restarts=$(systemctl --user show -p NRestarts --value keyrot.service)"
+wait_for 30 grep -q "\\"pid\\": $pid2," "$STATE"; echo "pid2_recorded_rc=$?"
+wait_for 30 grep -q '"nextCheck": "' "$STATE"; echo "next_check_rc=$?"
+sleep 0.5
+cp "$STATE" "$HOME/state-after-restart.json"
+node "$CLI" service uninstall >"$HOME/uninstall.out" 2>&1; echo "uninstall_rc=$?"
+if kill -0 "$pid2" 2>/dev/null; then echo "pid2_alive=yes"; else echo "pid2_alive=no"; fi
+`;
+
+describeReal('the installed daemon under a real systemd --user', () => {
+  let home: DaemonHome | undefined;
+  let monitor: NotifyMonitor | undefined;
+  afterEach(async () => {
+    monitor?.stop();
+    await home?.close();
+  });
+
+  it('rotates a due key, comes back after SIGKILL and records its next check', async () => {
+    home = await makeDaemonHome({ keyAgeDays: 100 });
+    const old = await home.currentKey();
+    monitor = await monitorNotifications();
+    const stateFile = path.join(home.stateDir, 'state.json');
+    const env: NodeJS.ProcessEnv = { ...home.env, CLI: CLI_PATH, STATE: stateFile };
+    if (process.env.GNOME_KEYRING_CONTROL) env.GNOME_KEYRING_CONTROL = process.env.GNOME_KEYRING_CONTROL;
+    if (process.env.CI) env.CI = process.env.CI;
+
+    // Two user managers started from the same cgroup share /app.slice/keyrot.service, so one session's
+    // stop or kill hits the other's daemon: run one systemd session at a time on this machine.
+    // Asynchronously: the emulator answers from this very process.
+    const result = await run(
+      'flock',
+      ['-w', '300', SESSION_LOCK, 'bash', SCRIPT, 'bash', '-c', INNER],
+      env,
+      400_000,
+    );
+    const out = Object.fromEntries(
+      result.stdout
+        .split('\n')
+        .filter((line) => line.includes('='))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    const context = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}\ninstall:\n${readOr(path.join(home.root, 'install.out'))}\nlog:\n${readOr(home.logFile)}`;
+    expect(out.install_rc, context).toBe('0');
+    expect(out.rotated_rc, context).toBe('0');
+    expect(out.pid1_recorded_rc, context).toBe('0');
+    expect(out.restarted_rc, context).toBe('0');
+    expect(Number(out.restarts)).toBeGreaterThanOrEqual(1);
+    expect(out.pid2_recorded_rc, context).toBe('0');
+    expect(out.next_check_rc, context).toBe('0');
+    expect(out.uninstall_rc, context).toBe('0');
+    expect(out.pid2_alive).toBe('no');
+
+    // The unit's daemon rotated the key: the file holds a new one, IAM has the old one deactivated.
+    const now = await home.currentKey();
+    expect(now.accessKeyId).not.toBe(old.accessKeyId);
+    const keys = home.emulator.admin.keys('alice');
+    expect(keys.find((k) => k.accessKeyId === old.accessKeyId)?.status).toBe('Inactive');
+    expect(keys.find((k) => k.accessKeyId === now.accessKeyId)?.status).toBe('Active');
+    await monitor.waitFor(
+      `Rotated key for profile dev (${maskKeyId(old.accessKeyId)} → ${maskKeyId(now.accessKeyId)}); old key deactivated`,
+    );
+
+    // The restarted daemon checked again (the key is young now) and planned its next check.
+    const before = DaemonStateSchema.parse(
+      JSON.parse(readFileSync(path.join(home.root, 'state-before-kill.json'), 'utf8')),
+    );
+    const after = DaemonStateSchema.parse(
+      JSON.parse(readFileSync(path.join(home.root, 'state-after-restart.json'), 'utf8')),
+    );
+    expect(before.pid).toBe(Number(out.pid1));
+    expect(after.pid).toBe(Number(out.pid2));
+    expect(Date.parse(after.lastCheck!)).toBeGreaterThan(Date.parse(before.lastCheck!));
+    expect(Date.parse(after.nextCheck!)).toBeGreaterThan(Date.parse(after.lastCheck!));
+    expect(Date.parse(after.nextCheck!) - Date.parse(after.lastCheck!)).toBeLessThanOrEqual(3_600_000);
+    expect(after.profiles.dev).toMatchObject({ keyId: maskKeyId(now.accessKeyId), ageDays: 0 });
+    expect(after.profiles.dev?.lastResult?.outcome).toBe('not-due');
+
+    const everything = [readOr(home.logFile), monitor.text(), result.stdout, result.stderr].join('\n');
+    expect(leakedSecrets(everything, home.secrets)).toEqual([]);
+  });
+});
+
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function readOr(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '(none)';
+  }
+}
