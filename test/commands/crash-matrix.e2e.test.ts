@@ -65,7 +65,7 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
       child.on('close', (code, signal) => {
         clearTimeout(timer);
         w.captures.push(output);
-        resolve({ code, signal, ms: Date.now() - started });
+        resolve({ code, signal, ms: Date.now() - started, output });
       });
     });
   }
@@ -90,7 +90,7 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
           // Right after the kill: the file is whole and works; an unheld key may wait for the re-run only.
           await checkInvariants(w, user.user, old, { template, finished: false, allowUnheld: true });
           const rerun = await rotate(w);
-          expect(rerun.code, `re-run after a kill at ${at} ms`).toBe(0);
+          expect(rerun.code, `re-run after a kill at ${at} ms: ${rerun.output}`).toBe(0);
           await checkInvariants(w, user.user, old, { template, finished: true });
           secrets.push((await fileKey(w)).secretAccessKey);
         }),
