@@ -20,6 +20,14 @@ export interface AtomicWriteOptions {
   beforeRename?: () => Promise<void>;
 }
 
+/** The file a write produced: enough to tell later whether anyone has replaced or modified it since. */
+export interface WrittenFile {
+  path: string;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
 /** Where a write really lands: the final target of a symlink chain, and that file's status if it exists. */
 export interface WriteTarget {
   path: string;
@@ -80,14 +88,19 @@ export async function resolveWriteTarget(fs: FsPort, path: string, create = fals
  */
 export async function writeFileAtomic(
   path: string,
-  content: string | Buffer,
+  content: string | Buffer | readonly Buffer[],
   options: AtomicWriteOptions = {},
-): Promise<void> {
+): Promise<WrittenFile> {
   const fs = options.fs ?? realFs;
   const target = await resolveWriteTarget(fs, path, options.create);
   const dir = dirname(target.path);
   if (target.stat === null) await ensureDir(fs, dir);
-  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  const chunks =
+    typeof content === 'string'
+      ? [Buffer.from(content, 'utf8')]
+      : Buffer.isBuffer(content)
+        ? [content]
+        : content;
   const oldMode = target.stat ? target.stat.mode & 0o777 : null;
   // Never looser than 0600: group/other bits on a credentials file are a leak, so they are dropped.
   const mode = oldMode === null ? (options.mode ?? 0o600) : oldMode & 0o077 ? 0o600 : oldMode;
@@ -98,16 +111,23 @@ export async function writeFileAtomic(
   let handle: FileHandlePort | undefined;
   let created = false;
   let inHook = false;
+  let written: WrittenFile | undefined;
   try {
     handle = await fs.open(temp, 'wx', 0o600);
     created = true;
-    let offset = 0;
-    while (offset < bytes.length) {
-      const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, offset);
-      if (bytesWritten <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
-      offset += bytesWritten;
+    let position = 0;
+    for (const chunk of chunks) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset, position);
+        if (bytesWritten <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
+        offset += bytesWritten;
+        position += bytesWritten;
+      }
     }
     await handle.sync();
+    const stat = await handle.stat();
+    written = { path: target.path, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
     await handle.close();
     handle = undefined;
     if (target.stat && (target.stat.uid !== process.getuid?.() || target.stat.gid !== process.getgid?.())) {
@@ -134,6 +154,7 @@ export async function writeFileAtomic(
       `${target.path} was readable by others (mode ${oldMode.toString(8).padStart(4, '0')}); keyrot wrote it back as 0600.`,
     );
   }
+  return written as WrittenFile;
 }
 
 // The rename is durable only once the directory entry is: fsync the directory (POSIX; not possible on Windows).

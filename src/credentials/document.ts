@@ -43,7 +43,8 @@ interface SectionScan {
   entries: Map<string, EntryPosition>;
 }
 
-interface Splice {
+/** One replacement of text[at, end) by `text`; `order` keeps insertions at one offset in edit order. */
+export interface Splice {
   at: number;
   end: number;
   text: string;
@@ -64,14 +65,23 @@ export function parseSharedFile(
  * every other character (comments, order, spacing, CRLF, BOM, a missing final newline) is kept.
  */
 export class SharedFileDocument {
-  #text: string;
+  #source: string;
+  // Splices not yet applied to #source: the writer can use them directly, so the text is built only if asked.
+  #pending: Splice[] = [];
+  #version = 0;
+  // The splices of the first edit batch, relative to the parsed text; null once a second batch makes them stale.
+  #splices: Splice[] | null = [];
+  // The last targeted scan, reused while the text and the wanted sections are the same (one scan per edit).
+  #cache:
+    | { version: number; key: string; sections: Map<string, SectionScan>; blocked: number | undefined }
+    | undefined;
   /** Which file this is; decides how `[profile x]` headers are read. */
   readonly kind: FileKind;
   /** The path, used only to name the file in errors. */
   readonly file: string | undefined;
 
   constructor(text: string, kind: FileKind, file?: string) {
-    this.#text = text;
+    this.#source = text;
     this.kind = kind;
     this.file = file;
   }
@@ -79,6 +89,29 @@ export class SharedFileDocument {
   /** The file's text, byte-identical to the input when nothing was edited. */
   toString(): string {
     return this.#text;
+  }
+
+  get #text(): string {
+    if (this.#pending.length > 0) {
+      this.#source = applySplices(this.#source, this.#pending);
+      this.#pending = [];
+    }
+    return this.#source;
+  }
+
+  /** Whether any edit changed the text since it was parsed. */
+  get edited(): boolean {
+    return this.#version > 0;
+  }
+
+  /**
+   * The changes since parsing as splices of the parsed text, in ascending order (so a writer can reuse the
+   * original bytes around them); null when several edit batches were applied.
+   */
+  splicesSinceParse(): readonly Splice[] | null {
+    return this.#splices === null
+      ? null
+      : [...this.#splices].sort((a, b) => a.at - b.at || a.order - b.order);
   }
 
   /** Line of a header that makes the SDK reject the whole file (`[__proto__]`), if any. */
@@ -194,7 +227,10 @@ export class SharedFileDocument {
       if (text.length > 0 && lastLine.trim() !== '') lead += eol;
       splices.push({ at: text.length, end: text.length, text: lead + tail, order: order++ });
     }
-    this.#text = applySplices(text, splices);
+    if (splices.length === 0) return;
+    this.#pending = splices;
+    this.#splices = this.#version === 0 ? splices : null;
+    this.#version += 1;
   }
 
   // The internal section names that can hold the SDK profile `profile` in this file.
@@ -299,31 +335,39 @@ export class SharedFileDocument {
     blocked: number | undefined;
   } {
     const names = new Set(wanted);
+    const cacheKey = [...names].sort().join('\u0000');
+    if (this.#cache && this.#cache.version === this.#version && this.#cache.key === cacheKey)
+      return this.#cache;
     const sections = new Map<string, SectionScan>();
     let current: SectionScan | undefined;
-    const result = scanSharedText(this.#text, {
-      header(section, line, next) {
-        current = undefined;
-        if (section === undefined || !names.has(section)) return;
-        current = sections.get(section);
-        if (!current) {
-          current = { firstStored: 0, lastHeaderLine: 0, insertAt: 0, entries: new Map() };
-          sections.set(section, current);
-        }
-        current.lastHeaderLine = line;
-        current.insertAt = next;
+    const result = scanSharedText(
+      this.#text,
+      {
+        header(section, line, next) {
+          current = undefined;
+          if (section === undefined || !names.has(section)) return;
+          current = sections.get(section);
+          if (!current) {
+            current = { firstStored: 0, lastHeaderLine: 0, insertAt: 0, entries: new Map() };
+            sections.set(section, current);
+          }
+          current.lastHeaderLine = line;
+          current.insertAt = next;
+        },
+        entry(_section, key, valueStart, valueEnd, line, next) {
+          if (!current) return;
+          if (current.firstStored === 0) current.firstStored = line;
+          current.entries.set(key, { valueStart, valueEnd, line });
+          current.insertAt = next;
+        },
+        opener(_section, _line, next) {
+          if (current) current.insertAt = next;
+        },
       },
-      entry(_section, key, valueStart, valueEnd, line, next) {
-        if (!current) return;
-        if (current.firstStored === 0) current.firstStored = line;
-        current.entries.set(key, { valueStart, valueEnd, line });
-        current.insertAt = next;
-      },
-      opener(_section, _line, next) {
-        if (current) current.insertAt = next;
-      },
-    });
-    return { sections, blocked: result.blockedLine };
+      (section) => section !== undefined && names.has(section),
+    );
+    this.#cache = { version: this.#version, key: cacheKey, sections, blocked: result.blockedLine };
+    return this.#cache;
   }
 }
 

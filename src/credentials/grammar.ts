@@ -9,7 +9,6 @@ export type FileKind = 'credentials' | 'config';
 const COMMENT = /(^|\s)[;#]/;
 // `[prefix name]` headers; the SDK's character class `[\w-@+.%:/]` reads `-` literally after `\w`.
 const PREFIXED = /^([\w-]+)\s(["'])?([\w\-@+.%:/]+)\2$/;
-const LEADING_WS = /^\s/;
 /** Section prefixes the SDK keeps (IniSectionType). */
 export const SECTION_PREFIXES: readonly string[] = ['profile', 'sso-session', 'services'];
 // Header names that make the SDK throw, which turns the whole file into an empty reading.
@@ -17,6 +16,11 @@ const BLOCKED = ['__proto__', 'profile __proto__'];
 
 /** The SDK's internal name of the section a header opens, or undefined when the SDK ignores the section. */
 export function sectionNameOf(headerInner: string): string | undefined {
+  // The prefixed form needs white space between prefix and name; most headers have none, skip the regex.
+  let spaced = false;
+  for (let i = 0; i < headerInner.length && !spaced; i += 1)
+    spaced = isJsWhitespace(headerInner.charCodeAt(i));
+  if (!spaced) return headerInner;
   const match = PREFIXED.exec(headerInner);
   if (!match) return headerInner;
   const prefix = match[1] as string;
@@ -53,14 +57,58 @@ export interface ScanResult {
   lines: number;
 }
 
-/** Walks `text` line by line with the SDK's rules, reporting headers and stored entries with positions. */
-export function scanSharedText(text: string, visitor: ScanVisitor): ScanResult {
+/**
+ * True for the characters JavaScript's `\s` and String.prototype.trim treat as white space (WhiteSpace and
+ * LineTerminator: ASCII TAB LF VT FF CR SPACE, NBSP, BOM, LS, PS and the Unicode Zs characters).
+ */
+export function isJsWhitespace(code: number): boolean {
+  if (code < 128) return code === 32 || (code >= 9 && code <= 13);
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+/**
+ * Walks `text` line by line with the SDK's rules, reporting headers and stored entries with positions.
+ * Works on character codes rather than per-line substrings: it runs over every line of every edit.
+ */
+export function scanSharedText(
+  text: string,
+  visitor: ScanVisitor,
+  wanted?: (section: string | undefined) => boolean,
+): ScanResult {
   let section: string | undefined;
   let subSection: string | undefined;
   let start = 0;
   let line = 0;
+  let skipping = false;
   const length = text.length;
-  while (start <= length) {
+  for (;;) {
+    if (skipping) {
+      // Inside a section nobody asked about only the next header matters: jump to the next line whose first
+      // non-blank character is `[` (every header line is one), counting the lines passed over.
+      let lineStart = -1;
+      for (let bracket = text.indexOf('[', start); bracket !== -1; bracket = text.indexOf('[', bracket + 1)) {
+        const candidate = text.lastIndexOf('\n', bracket) + 1;
+        let j = candidate;
+        while (j < bracket && isJsWhitespace(text.charCodeAt(j))) j += 1;
+        if (j === bracket) {
+          lineStart = candidate;
+          break;
+        }
+      }
+      if (lineStart === -1) return { lines: line + countNewlines(text, start, length) + 1 };
+      line += countNewlines(text, start, lineStart);
+      start = lineStart;
+    }
     line += 1;
     let newline = text.indexOf('\n', start);
     if (newline === -1) newline = length;
@@ -68,43 +116,56 @@ export function scanSharedText(text: string, visitor: ScanVisitor): ScanResult {
     const end =
       newline < length && newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
     const next = newline + 1;
-    const raw = text.slice(start, end);
-    let cut = raw.length;
-    if (raw.includes(';') || raw.includes('#')) {
-      const comment = COMMENT.exec(raw);
-      if (comment) cut = comment.index;
+    // Comment: `;` or `#` at line start or after white space; the SDK cuts before that white space.
+    let cut = end;
+    for (let j = start; j < end; j += 1) {
+      const c = text.charCodeAt(j);
+      if ((c === 59 || c === 35) && (j === start || isJsWhitespace(text.charCodeAt(j - 1)))) {
+        cut = j === start ? start : j - 1;
+        break;
+      }
     }
-    const code = cut === raw.length ? raw : raw.slice(0, cut);
-    const trimmed = code.trim();
-    if (trimmed[0] === '[' && trimmed[trimmed.length - 1] === ']') {
+    let ts = start;
+    while (ts < cut && isJsWhitespace(text.charCodeAt(ts))) ts += 1;
+    let te = cut;
+    while (te > ts && isJsWhitespace(text.charCodeAt(te - 1))) te -= 1;
+    if (te > ts && text.charCodeAt(ts) === 91 && text.charCodeAt(te - 1) === 93) {
       subSection = undefined;
-      const inner = trimmed.slice(1, -1);
+      const inner = text.slice(ts + 1, te - 1);
       section = sectionNameOf(inner);
       if (BLOCKED.includes(inner)) return { blockedLine: line, lines: line };
       visitor.header?.(section, line, next);
+      skipping = wanted !== undefined && !wanted(section);
     } else if (section) {
-      const eq = trimmed.indexOf('=');
-      if (eq > 0) {
-        const name = trimmed.slice(0, eq).trim();
-        const after = trimmed.slice(eq + 1);
-        const value = after.trim();
-        if (value === '') {
+      let eq = ts;
+      while (eq < te && text.charCodeAt(eq) !== 61) eq += 1;
+      if (eq > ts && eq < te) {
+        let nameEnd = eq;
+        while (nameEnd > ts && isJsWhitespace(text.charCodeAt(nameEnd - 1))) nameEnd -= 1;
+        let valueStart = eq + 1;
+        while (valueStart < te && isJsWhitespace(text.charCodeAt(valueStart))) valueStart += 1;
+        const name = text.slice(ts, nameEnd);
+        if (valueStart === te) {
           subSection = name;
           visitor.opener?.(section, line, next);
         } else {
           // A non-indented line with a value ends a sub-section (the SDK tests the raw line).
-          if (subSection && !LEADING_WS.test(raw)) subSection = undefined;
+          if (subSection && !isJsWhitespace(text.charCodeAt(start))) subSection = undefined;
           const key = subSection ? `${subSection}.${name}` : name;
-          const lead = code.length - code.trimStart().length;
-          const valueStart = start + lead + eq + 1 + (after.length - after.trimStart().length);
-          visitor.entry?.(section, key, valueStart, valueStart + value.length, line, next);
+          visitor.entry?.(section, key, valueStart, te, line, next);
         }
       }
     }
-    if (newline === length) break;
+    if (newline === length) return { lines: line };
     start = next;
   }
-  return { lines: line };
+}
+
+// Number of LF characters in text[from, to), with native indexOf (much faster here than a character loop).
+function countNewlines(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let at = text.indexOf('\n', from); at !== -1 && at < to; at = text.indexOf('\n', at + 1)) count += 1;
+  return count;
 }
 
 /** The SDK key (profile name as `loadSharedConfigFiles` returns it) of a config-file internal section, or null. */

@@ -5,10 +5,11 @@
 import { basename, dirname, join } from 'node:path';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { acquireLock } from '../lock/index.js';
-import { resolveWriteTarget, writeFileAtomic } from './atomic-write.js';
+import { resolveWriteTarget, type WrittenFile, writeFileAtomic } from './atomic-write.js';
 import { parseSharedFile, type SharedFileDocument } from './document.js';
 import { errnoCode, type FileHandlePort, type FsPort, realFs, type StatsPort } from './fs-port.js';
 import type { FileKind } from './grammar.js';
+import { outputBytes } from './output-bytes.js';
 
 /** Options of updateSharedFile. */
 export interface UpdateOptions {
@@ -77,17 +78,17 @@ export async function updateSharedFile(
         const text = decodeExact(base, target);
         const doc = parseSharedFile(text, kind, { file: target });
         edit(doc);
-        const out = doc.toString();
-        if (out === text && recovered === undefined) return { file: target, changed };
+        if (!doc.edited && recovered === undefined) return { file: target, changed };
         if (attempt === attempts) break;
         recovered = undefined;
+        let written: WrittenFile;
         try {
-          await writeFileAtomic(target, out, {
+          written = await writeFileAtomic(target, outputBytes(base, text, doc), {
             fs,
             create: options.create,
             warn: options.warn,
             beforeRename: async () => {
-              if (!sameBytes(await readOrNull(fs, target), current)) throw CHANGED;
+              if (!(await holdsExactly(fs, target, current))) throw CHANGED;
             },
           });
           changed = true;
@@ -97,7 +98,13 @@ export async function updateSharedFile(
         }
         // A writer that truncated the old file and wrote into it after our re-check wrote into the inode we
         // just unlinked: its content is its author's intended file, so it becomes the base of the next pass.
-        if (opened && (await writtenSince(opened))) recovered = await settledContent(opened.handle);
+        if (opened && (await writtenSince(opened))) {
+          recovered = await settledContent(opened.handle);
+          continue;
+        }
+        // Read-back check: the file is still the very one we wrote (same inode, size and mtime), so it holds
+        // the edit; otherwise someone replaced or modified it since, and the next pass re-applies the edit.
+        if (await stillOurs(fs, written)) return { file: target, changed };
       } finally {
         await opened?.handle.close().catch(() => undefined);
       }
@@ -141,7 +148,7 @@ async function openCurrent(fs: FsPort, file: string): Promise<OpenedFile | null>
       await sleep(50);
       content = await readAt(handle);
     }
-    return { handle, content, stat: content.length === 0 ? stat : await handle.stat() };
+    return { handle, content, stat };
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw new KeyrotError('FILE_UNREADABLE', `Cannot read ${file} (${errnoCode(error) ?? 'error'}).`, {
@@ -181,24 +188,46 @@ async function settledContent(handle: FileHandlePort): Promise<Buffer> {
   return last;
 }
 
-async function readOrNull(fs: FsPort, file: string): Promise<Buffer | null> {
+async function stillOurs(fs: FsPort, written: WrittenFile): Promise<boolean> {
   try {
-    return await fs.readFile(file);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return null;
-    throw error;
+    const now = await fs.stat(written.path);
+    return now.ino === written.ino && now.size === written.size && now.mtimeMs === written.mtimeMs;
+  } catch {
+    return false;
   }
 }
 
-function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
-  return a === null || b === null ? a === b : a.equals(b);
+// Whether the file at `path` holds exactly `expected` (null: does not exist), compared in small chunks so
+// that checking a large file does not allocate a second copy of it.
+async function holdsExactly(fs: FsPort, path: string, expected: Buffer | null): Promise<boolean> {
+  let handle: FileHandlePort;
+  try {
+    handle = await fs.open(path, 'r');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return expected === null;
+    throw error;
+  }
+  try {
+    if (expected === null || (await handle.stat()).size !== expected.length) return false;
+    const chunk = Buffer.alloc(Math.min(expected.length, 1 << 16) + 1);
+    let offset = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset);
+      if (bytesRead === 0) return offset === expected.length;
+      if (offset + bytesRead > expected.length) return false;
+      if (!chunk.subarray(0, bytesRead).equals(expected.subarray(offset, offset + bytesRead))) return false;
+      offset += bytesRead;
+    }
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }
 
 // The SDK decodes as UTF-8; an edit is only byte-exact if decoding and re-encoding gives the same bytes.
 function decodeExact(bytes: Buffer, file: string): string {
   const text = bytes.toString('utf8');
-  if (Buffer.byteLength(text, 'utf8') === bytes.length && Buffer.from(text, 'utf8').equals(bytes))
-    return text;
+  // Without U+FFFD every byte sequence was valid UTF-8, so the text re-encodes to exactly these bytes.
+  if (!text.includes('\uFFFD') || Buffer.from(text, 'utf8').equals(bytes)) return text;
   let line = 1;
   let start = 0;
   for (;;) {

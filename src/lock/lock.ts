@@ -154,8 +154,8 @@ async function tryCreate(fs: LockFs, lockPath: string, content: Buffer): Promise
     );
   }
   try {
+    // No fsync: a lock need not survive a crash (its dead owner makes it stale anyway).
     await handle.write(content, 0, content.length, 0);
-    await handle.sync();
   } finally {
     await handle.close();
   }

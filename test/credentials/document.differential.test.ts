@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSharedFile } from '../../src/credentials/document.js';
 import type { FileKind } from '../../src/credentials/grammar.js';
+import { outputBytes } from '../../src/credentials/output-bytes.js';
 import { sharedFileText } from './support/generators.js';
 import { asObject, sdkReading } from './support/sdk-oracle.js';
 
@@ -54,6 +55,8 @@ async function expectSurgicalEdit(text: string, kind: FileKind, pick: number, va
   const doc = parseSharedFile(text, kind);
   doc.setProfileValue(target.profile, target.key, value);
   const after = doc.toString();
+  // The writer's byte chunks (original bytes around the splices) are exactly the edited text's bytes.
+  expect(Buffer.concat(outputBytes(Buffer.from(text), text, doc)).equals(Buffer.from(after))).toBe(true);
   const old = (before.get(target.profile) as Record<string, string>)[target.key] as string;
   const expected = structuredClone(asObject(before));
   (expected[target.profile] as Record<string, string>)[target.key] = value;
@@ -96,6 +99,7 @@ async function expectCleanInsert(text: string, kind: FileKind, profile: string, 
     return;
   }
   const after = doc.toString();
+  expect(Buffer.concat(outputBytes(Buffer.from(text), text, doc)).equals(Buffer.from(after))).toBe(true);
   const expected = structuredClone(asObject(before));
   expected[profile] = { ...(expected[profile] ?? {}), [key]: 'AKIAINSERTED00000001' };
   const sdk = await sdkReading(dir, after);

@@ -88,20 +88,20 @@ describe('a failure at any step leaves the original byte-identical and no temp f
 describe('compare-and-swap', () => {
   it('re-applies the edit when another program changes the file between read and rename, keeping its change', async () => {
     const { fs, vol } = faultyFs({ [FILE]: ORIGINAL });
-    let rechecks = 0;
+    let opens = 0;
     const sneaky = {
       ...fs,
-      // keyrot reads the file through an open handle, then re-reads it by path right before the rename:
-      // an editor saves a new profile just before that first re-check.
-      async readFile(path: string) {
-        if (path === FILE && rechecks++ === 0)
+      // keyrot reads the file through an open handle, then opens it again right before the rename to check
+      // it is unchanged: an editor saves a new profile just before that first re-check.
+      async open(path: string, flags: string | number, mode?: number) {
+        if (path === FILE && opens++ === 1)
           vol.writeFileSync(FILE, `${ORIGINAL}[added]\nregion = by-editor\n`);
-        return fs.readFile(path);
+        return fs.open(path, flags, mode);
       },
     };
     const result = await setProfileKey({ file: FILE, profile: 'default', ...NEW }, { fs: sneaky });
     expect(result.changed).toBe(true);
-    expect(rechecks).toBe(2); // the first swap was refused, the second went through
+    expect(opens).toBe(4); // read, re-check (refused), read again, re-check (went through)
     expect(vol.readFileSync(FILE, 'utf8')).toBe(
       `# keep\n[default]\naws_access_key_id = ${NEW.accessKeyId}\naws_secret_access_key = ${NEW.secretAccessKey}\n[added]\nregion = by-editor\n`,
     );
@@ -112,9 +112,9 @@ describe('compare-and-swap', () => {
     let n = 0;
     const busy = {
       ...fs,
-      async readFile(path: string) {
+      async open(path: string, flags: string | number, mode?: number) {
         if (path === FILE) vol.writeFileSync(FILE, `${ORIGINAL}# edit ${++n}\n`);
-        return fs.readFile(path);
+        return fs.open(path, flags, mode);
       },
     };
     await expect(
