@@ -1,6 +1,7 @@
 // IAM and STS over the AWS SDK v3, loaded on first use (dynamic import) so that commands which never
 // call AWS — and `keyrot --help/--version` — never pay the SDK's ~200 ms load. Every client is built
 // with EXPLICIT credentials: the ambient default chain (env, SSO, IMDS…) is never consulted.
+import { createRequire } from 'node:module';
 import { mapAwsError } from './errors.js';
 import type {
   AccessKeyInfo,
@@ -15,12 +16,26 @@ type IamModule = typeof import('@aws-sdk/client-iam');
 type StsModule = typeof import('@aws-sdk/client-sts');
 
 let sdkPromise: Promise<[IamModule, StsModule]> | undefined;
+// The SDK ships CommonJS: require() skips the ESM loader's scan of every CJS file for named exports.
+const requireCjs = createRequire(import.meta.url);
 
 /** Starts loading the SDK in the background (idempotent); call early to overlap it with other work. */
 export function preloadAwsSdk(): Promise<[IamModule, StsModule]> {
   // The SDK warns on Node 20 about its own future releases; the person cannot act on that here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  sdkPromise ??= Promise.all([import('@aws-sdk/client-iam'), import('@aws-sdk/client-sts')]);
+  sdkPromise ??= new Promise((resolve, reject) => {
+    // Loaded on a later tick so that callers can start their own I/O first.
+    setImmediate(() => {
+      try {
+        resolve([
+          requireCjs('@aws-sdk/client-iam') as IamModule,
+          requireCjs('@aws-sdk/client-sts') as StsModule,
+        ]);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
   return sdkPromise;
 }
 
