@@ -68,8 +68,10 @@ try {
   baseline = spawn(process.execPath, ['-e', 'setInterval(()=>{},1e9)'], { stdio: 'ignore' });
 
   // Start-up is over once the first check is recorded.
+  let outcome;
   for (;;) {
     const state = await readFile(stateFile, 'utf8').then(JSON.parse, () => null);
+    outcome = state?.profiles?.dev?.lastResult?.outcome;
     if (state?.lastCheck) break;
     if (daemon.exitCode !== null || Date.now() - startedAt > 60_000) {
       throw new Error(`the daemon did not record a check:\n${stderr}`);
@@ -77,6 +79,7 @@ try {
     await sleep(50);
   }
   const startupMs = Date.now() - startedAt;
+  if (outcome !== 'not-due') throw new Error(`the start-up check did not succeed (${outcome}):\n${stderr}`);
   await sleep(1_000); // let the check's sockets and log writes settle
   const d0 = await sample(daemon.pid);
   const b0 = await sample(baseline.pid);

@@ -2,16 +2,15 @@
 // desktop notifications and the rotation engine, holds the one-per-user lock, and stops cleanly on
 // SIGTERM/SIGINT within a bounded time.
 import { userInfo } from 'node:os';
-import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
-import { workerChecker } from '../daemon/check-worker.js';
+import { type DaemonSettings, daemonWorker } from '../daemon/check-worker.js';
 import { Daemon, passExitCode } from '../daemon/daemon.js';
 import { acquireDaemonLock } from '../daemon/instance-lock.js';
 import { systemTimers } from '../daemon/ports.js';
-import { defaultScheduleExpression, parseSchedule } from '../daemon/schedule.js';
-import { readStateFile, writeStateFile } from '../daemon/state-file.js';
+import { defaultScheduleExpression, parseSchedule, type Schedule } from '../daemon/schedule.js';
+import { writeStateJson } from '../daemon/state-shape.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger, type Logger, nullLogger } from '../log/logger.js';
 import { createNotifier } from '../notify/notifier.js';
 import { systemClock } from '../time/clock.js';
 import type { CommandContext } from './context.js';
@@ -27,31 +26,39 @@ export const STOP_GRACE_MS = 3_500;
 /** `keyrot daemon`: checks now, then on the schedule and after wakes, until SIGTERM/SIGINT; `--once` checks once. */
 export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Promise<ExitCodeValue> {
   const env = ctx.io.env;
-  const settings = await loadSettings({ path: ctx.globals.config, env });
-  const schedule = parseSchedule(
-    settings.schedule ?? defaultScheduleExpression(userName(env)),
-    settings.file,
-  );
+  // The worker reads config.ini (and later does every check): this process never loads zod, the
+  // rotation engine or the AWS SDK. Its log lines go to our logger once it exists.
+  let logger: Logger = nullLogger;
+  const worker = daemonWorker({ env, globals: ctx.globals, logger: forwardTo(() => logger) });
+  let releaseLock: () => Promise<void>;
+  let schedule: Schedule;
+  let settings: DaemonSettings;
+  try {
+    settings = await worker.settings();
+    schedule = parseSchedule(settings.schedule ?? defaultScheduleExpression(userName(env)), settings.file);
+    releaseLock = await acquireDaemonLock(keyrotPaths(env).stateDir);
+  } catch (error) {
+    await worker.afterPass();
+    throw error;
+  }
   const { stateDir, logDir } = keyrotPaths(env);
-  const releaseLock = await acquireDaemonLock(stateDir);
-  const logger = createLogger({
+  logger = createLogger({
     logDir,
     verbose: ctx.globals.verbose,
     stderr: ctx.io.stderr,
     level: settings.logLevel,
   });
-  // Checks run in a child process so that the idle daemon never holds the AWS SDK in memory.
-  const checker = workerChecker({ env, globals: ctx.globals, logger });
   const daemon = new Daemon({
     profiles: settings.watch,
     schedule,
-    checkProfile: checker.check,
-    afterPass: checker.afterPass,
-    notifier: settings.notify ? checker : createNotifier({ enabled: false, logger }),
+    checkProfile: worker.check,
+    afterPass: worker.afterPass,
+    notifier: settings.notify ? worker : createNotifier({ enabled: false, logger }),
     logger,
     clock: systemClock,
     timers: systemTimers,
-    store: { load: () => readStateFile(stateDir), save: (state) => writeStateFile(stateDir, state) },
+    // The daemon built this state itself: written as is (readers validate it).
+    store: { load: worker.readState, save: (state) => writeStateJson(stateDir, state) },
     pid: process.pid,
   });
   let abandoned = false;
@@ -71,8 +78,10 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
     const received = await signal.received;
     logger.info('daemon stopping', { signal: received });
     abandoned = !(await within(daemon.stop(), STOP_GRACE_MS));
-    if (abandoned)
+    if (abandoned) {
+      worker.kill();
       logger.warn('abandoned the check in progress; the rotation journal resumes it at the next start');
+    }
     signal.dispose();
     return ExitCode.ok;
   } finally {
@@ -81,6 +90,18 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
     // An abandoned check still has sockets and timers in flight: end the process rather than wait.
     if (abandoned) setTimeout(() => process.exit(ExitCode.ok), 200).unref();
   }
+}
+
+/** A logger that writes through whatever `current()` returns at the time of each line. */
+function forwardTo(current: () => Logger): Logger {
+  return {
+    error: (message, fields) => current().error(message, fields),
+    warn: (message, fields) => current().warn(message, fields),
+    info: (message, fields) => current().info(message, fields),
+    debug: (message, fields) => current().debug(message, fields),
+    child: (fields) => current().child(fields),
+    close: async () => undefined,
+  };
 }
 
 /** Resolves with the first SIGTERM or SIGINT. */

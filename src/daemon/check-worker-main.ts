@@ -1,17 +1,26 @@
-// The check worker's entry point, forked by check-worker.ts for one pass of the daemon: it loads the
-// settings, the rotation engine and the AWS SDK, checks the profiles it is asked about, forwards its
-// log lines (redacted) to the daemon's logger, shows the daemon's notifications, and exits when told
-// the pass is over.
+// The daemon's worker process (forked by check-worker.ts for one pass): it reads config.ini and the
+// state file, checks profiles through the rotation engine, shows notifications, forwards its log
+// lines (redacted) to the daemon's logger, and exits when told the pass is over.
 import type { CommandContext, GlobalOptions } from '../commands/context.js';
 import { loadSettings } from '../config/load-settings.js';
+import { keyrotPaths } from '../config/paths.js';
+import type { Settings } from '../config/settings.js';
 import { isKeyrotError } from '../errors/keyrot-error.js';
 import { redactText } from '../errors/redact.js';
 import type { LogFields, Logger, LogLevel } from '../log/logger.js';
 import { redactValue } from '../log/redact-value.js';
 import { createNotifier, type Notifier } from '../notify/notifier.js';
-import type { FromWorker, SerializedReport, ToWorker, WorkerError } from './check-worker.js';
+import type {
+  DaemonSettings,
+  FromWorker,
+  SerializedReport,
+  ToWorker,
+  WorkerError,
+  WorkerRequest,
+} from './check-worker.js';
 import type { CheckReport } from './ports.js';
 import { type RotationChecker, rotationChecker } from './rotation-checker.js';
+import { readStateFile } from './state-file.js';
 
 // The daemon decides when to stop us: a service manager's SIGTERM to the whole group is not ours.
 process.on('SIGTERM', () => undefined);
@@ -20,6 +29,7 @@ process.on('SIGINT', () => undefined);
 process.on('disconnect', () => process.exit(0));
 
 const sends = new Set<Promise<void>>();
+let settings: Promise<Settings> | null = null;
 let checker: RotationChecker | null = null;
 let notifier: Notifier | null = null;
 
@@ -33,22 +43,31 @@ async function handle(message: ToWorker): Promise<void> {
     await Promise.all(sends);
     process.exit(0);
   }
-  if (message.type === 'notify') {
-    notifier ??= createNotifier({ enabled: true, logger: ipcLogger({}) });
-    await notifier.notify(message.notification);
-    send({ type: 'notified', id: message.id });
-    return;
-  }
   try {
-    checker ??= rotationChecker(
-      workerContext(message.globals),
-      await loadSettings({ path: message.globals.config, env: process.env }),
-      ipcLogger({}),
-    );
-    const report = await checker.check(message.profile);
-    send({ type: 'result', id: message.id, ok: true, report: serializeReport(report) });
+    const value = await answer(message.request, message.globals);
+    send({ type: 'reply', id: message.id, ok: true, value });
   } catch (error) {
-    send({ type: 'result', id: message.id, ok: false, error: serializeError(error) });
+    send({ type: 'reply', id: message.id, ok: false, error: serializeError(error) });
+  }
+}
+
+async function answer(request: WorkerRequest, globals: GlobalOptions): Promise<unknown> {
+  settings ??= loadSettings({ path: globals.config, env: process.env });
+  switch (request.op) {
+    case 'settings': {
+      const { file, schedule, watch, notify, logLevel } = await settings;
+      return { file, schedule, watch, notify, logLevel } satisfies DaemonSettings;
+    }
+    case 'read-state':
+      return readStateFile(keyrotPaths(process.env).stateDir);
+    case 'check': {
+      checker ??= rotationChecker(workerContext(globals), await settings, ipcLogger({}));
+      return serializeReport(await checker.check(request.profile));
+    }
+    case 'notify':
+      notifier ??= createNotifier({ enabled: true, logger: ipcLogger({}) });
+      await notifier.notify(request.notification);
+      return null;
   }
 }
 
@@ -104,6 +123,8 @@ function serializeError(error: unknown): WorkerError {
       code: error.code,
       message: redactText(error.message),
       ...(error.hint ? { hint: redactText(error.hint) } : {}),
+      ...(error.file ? { file: error.file } : {}),
+      ...(error.line ? { line: error.line } : {}),
     };
   }
   const errno = (error as NodeJS.ErrnoException | null)?.code;

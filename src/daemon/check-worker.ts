@@ -1,23 +1,40 @@
-// Runs the daemon's checks in a short-lived child process (check-worker-main.ts), one per pass.
-// Why: the AWS SDK and the rotation engine cost ~50 MB of memory once loaded, and a Node process never
-// gives that back; the daemon sits idle for hours between checks, so it must never load them itself.
+// The daemon's heavy lifting runs in a short-lived child process (check-worker-main.ts), one per pass:
+// reading config.ini and the state file (zod), checking profiles (the rotation engine and the AWS
+// SDK) and showing notifications (node-notifier). Why: together they cost ~35 MB of memory once
+// loaded, a Node process never gives that back, and the daemon sits idle for hours between checks.
 // The worker ignores SIGTERM/SIGINT (a service manager signals the whole group): the daemon decides
 // whether to wait for it or to kill it, and an abandoned rotation is resumed from the journal.
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { GlobalOptions } from '../commands/context.js';
+import type { LogLevel } from '../config/settings.js';
 import { ERROR_CODES, type ErrorCode, KeyrotError } from '../errors/keyrot-error.js';
-import type { Logger, LogLevel } from '../log/logger.js';
+import type { Logger } from '../log/logger.js';
 import type { CheckReport, DaemonNotification, DaemonNotifier } from './ports.js';
-import type { RotationChecker } from './rotation-checker.js';
+import type { DaemonState } from './state-file.js';
 
 /** A check that has not answered after this long is abandoned (the journal resumes a rotation). */
 export const CHECK_TIMEOUT_MS = 10 * 60_000;
 
+/** The part of keyrot's settings the daemon itself needs. */
+export interface DaemonSettings {
+  file: string | null;
+  schedule?: string;
+  watch: string[];
+  notify: boolean;
+  logLevel: LogLevel;
+}
+
+/** What the daemon can ask of a worker. */
+export type WorkerRequest =
+  | { op: 'settings' }
+  | { op: 'read-state' }
+  | { op: 'check'; profile: string }
+  | { op: 'notify'; notification: DaemonNotification };
+
 /** Messages from the daemon to the worker. */
 export type ToWorker =
-  | { type: 'check'; id: number; profile: string; globals: GlobalOptions }
-  | { type: 'notify'; id: number; notification: DaemonNotification }
+  | { type: 'request'; id: number; globals: GlobalOptions; request: WorkerRequest }
   | { type: 'done' };
 
 /** A failure as it crosses the process boundary (already redacted by the worker). */
@@ -26,13 +43,14 @@ export interface WorkerError {
   errno?: string;
   message: string;
   hint?: string;
+  file?: string;
+  line?: number;
 }
 
 /** Messages from the worker to the daemon. */
 export type FromWorker =
-  | { type: 'notified'; id: number }
-  | { type: 'result'; id: number; ok: true; report: SerializedReport }
-  | { type: 'result'; id: number; ok: false; error: WorkerError }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: WorkerError }
   | { type: 'log'; level: LogLevel; message: string; fields?: Record<string, unknown> };
 
 type Checked = Extract<CheckReport, { kind: 'checked' }>;
@@ -43,55 +61,73 @@ export type SerializedReport =
   | (Omit<Checked, 'dueAt' | 'warnFrom'> & { dueAt: string; warnFrom: string })
   | (Omit<Rotated, 'dueAt'> & { dueAt: string });
 
-/** A RotationChecker whose in-flight work can be abandoned; it also delivers notifications. */
-export interface WorkerChecker extends RotationChecker, DaemonNotifier {
-  /** Kills the worker at once (SIGKILL), failing the check in progress. */
+/** The daemon's side of the worker: each call starts the pass's worker if none is running. */
+export interface DaemonWorker extends DaemonNotifier {
+  /** keyrot's settings (CONFIG_INVALID and friends are thrown as they are). */
+  settings(): Promise<DaemonSettings>;
+  /** The state file, validated; null when absent. */
+  readState(): Promise<DaemonState | null>;
+  /** Checks one profile (rotating it when due). */
+  check(profile: string): Promise<CheckReport>;
+  /** Ends the pass: the worker releases its clients and exits. */
+  afterPass(): Promise<void>;
+  /** Kills the worker at once (SIGKILL), failing what it was doing. */
   kill(): void;
 }
 
 const WORKER_MAIN = fileURLToPath(new URL('./check-worker-main.js', import.meta.url));
 
-/** Checks profiles in a child process started for each pass and ended after it. */
-export function workerChecker(options: {
+/** Creates the daemon's worker side; `workerPath` defaults to the built check-worker-main.js. */
+export function daemonWorker(options: {
   env: NodeJS.ProcessEnv;
   globals: GlobalOptions;
   logger: Logger;
   workerPath?: string;
   timeoutMs?: number;
-}): WorkerChecker {
+}): DaemonWorker {
   let worker: WorkerHandle | null = null;
-  return {
+  const current = () => {
+    worker ??= new WorkerHandle(options.workerPath ?? WORKER_MAIN, options.env, options.logger);
+    return worker;
+  };
+  const ask = (request: WorkerRequest, timeoutMs = 60_000) =>
+    current().ask(request, options.globals, timeoutMs);
+  const self: DaemonWorker = {
+    settings: async () => (await ask({ op: 'settings' })) as DaemonSettings,
+    readState: async () => (await ask({ op: 'read-state' })) as DaemonState | null,
     async check(profile) {
-      worker ??= new WorkerHandle(options.workerPath ?? WORKER_MAIN, options.env, options.logger);
-      return worker.check(profile, options.globals, options.timeoutMs ?? CHECK_TIMEOUT_MS);
+      const report = await ask({ op: 'check', profile }, options.timeoutMs ?? CHECK_TIMEOUT_MS);
+      return reviveReport(report as SerializedReport);
+    },
+    async notify(notification) {
+      // Normally sent during a pass; a worker started just for it is ended right after.
+      const own = worker === null;
+      try {
+        await ask({ op: 'notify', notification }, 30_000);
+      } finally {
+        if (own) await self.afterPass();
+      }
     },
     async afterPass() {
       const ending = worker;
       worker = null;
       await ending?.finish();
     },
-    async notify(notification) {
-      // node-notifier costs ~10 MB once loaded: show it from the pass's worker (started if need be).
-      const own = worker === null;
-      const handle =
-        worker ?? new WorkerHandle(options.workerPath ?? WORKER_MAIN, options.env, options.logger);
-      if (own) worker = handle;
-      try {
-        await handle.notify(notification);
-      } finally {
-        if (own) await this.afterPass();
-      }
-    },
     kill() {
       worker?.kill();
     },
   };
+  return self;
 }
 
 /** Turns what a worker sent back into the error the daemon's policy classifies. */
 export function reviveError(error: WorkerError): Error {
   if (error.code && error.code in ERROR_CODES) {
-    return new KeyrotError(error.code as ErrorCode, error.message, { hint: error.hint });
+    return new KeyrotError(error.code as ErrorCode, error.message, {
+      hint: error.hint,
+      file: error.file,
+      line: error.line,
+    });
   }
   return Object.assign(new Error(error.message), { code: error.errno });
 }
@@ -106,8 +142,10 @@ function reviveReport(report: SerializedReport): CheckReport {
 /** One worker process and its pending requests. */
 class WorkerHandle {
   private readonly child: ChildProcess;
-  // biome-ignore lint/suspicious/noExplicitAny: each request resolves with its own answer type
-  private readonly pending = new Map<number, { resolve(r: any): void; reject(e: unknown): void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve(value: unknown): void; reject(error: unknown): void }
+  >();
   private nextId = 1;
   private readonly exited: Promise<void>;
 
@@ -119,28 +157,30 @@ class WorkerHandle {
     // stdout/stderr inherited: under a service manager they go to its log like the daemon's own.
     this.child = fork(path, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (message: FromWorker) => this.onMessage(message));
+    this.child.on('error', (error) => this.logger.warn('check worker failed', { error: error.message }));
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         const why = signal ? `was killed (${signal})` : `exited with code ${code}`;
         for (const { reject } of this.pending.values()) {
-          reject(new KeyrotError('INTERNAL', `the check ${why} before answering`));
+          reject(new KeyrotError('INTERNAL', `the check worker ${why} before answering`));
         }
         this.pending.clear();
         resolve();
       });
     });
-    this.child.on('error', (error) => this.logger.warn('check worker failed', { error: error.message }));
   }
 
-  check(profile: string, globals: GlobalOptions, timeoutMs: number): Promise<CheckReport> {
+  ask(request: WorkerRequest, globals: GlobalOptions, timeoutMs: number): Promise<unknown> {
     const id = this.nextId++;
-    return new Promise<CheckReport>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.kill();
+        const what =
+          request.op === 'check' ? `the check of profile ${request.profile}` : `the ${request.op} request`;
         reject(
           new KeyrotError(
             'AWS_UNREACHABLE',
-            `the check of profile ${profile} did not finish within ${Math.round(timeoutMs / 1000)} s and was abandoned`,
+            `${what} did not finish within ${Math.round(timeoutMs / 1000)} s and was abandoned`,
           ),
         );
       }, timeoutMs);
@@ -152,25 +192,9 @@ class WorkerHandle {
           fn(value);
         };
       this.pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
-      this.send({ type: 'check', id, profile, globals });
-    });
-  }
-
-  /** Shows a notification from the worker; resolves when it was handed to the OS (or failed, logged there). */
-  notify(notification: DaemonNotification): Promise<void> {
-    const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, {
-        resolve: () => {
-          this.pending.delete(id);
-          resolve();
-        },
-        reject: (error) => {
-          this.pending.delete(id);
-          reject(error);
-        },
-      });
-      this.send({ type: 'notify', id, notification });
+      if (!this.send({ type: 'request', id, globals, request })) {
+        this.pending.get(id)?.reject(new KeyrotError('INTERNAL', 'the check worker is gone'));
+      }
     });
   }
 
@@ -186,8 +210,10 @@ class WorkerHandle {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 
-  private send(message: ToWorker): void {
-    if (this.child.connected) this.child.send(message);
+  private send(message: ToWorker): boolean {
+    if (!this.child.connected) return false;
+    this.child.send(message);
+    return true;
   }
 
   private onMessage(message: FromWorker): void {
@@ -197,8 +223,7 @@ class WorkerHandle {
     }
     const waiting = this.pending.get(message.id);
     if (!waiting) return;
-    if (message.type === 'notified') waiting.resolve(undefined);
-    else if (message.ok) waiting.resolve(reviveReport(message.report));
+    if (message.ok) waiting.resolve(message.value);
     else waiting.reject(reviveError(message.error));
   }
 }

@@ -12,7 +12,8 @@ import { classifyFailure, failureCode, failureLine } from './classify-error.js';
 import type { CheckProfile, DaemonLogger, DaemonNotifier, Timers } from './ports.js';
 import { type CheckResult, recordCheck } from './record-check.js';
 import type { Schedule } from './schedule.js';
-import { type DaemonState, emptyProfileState, emptyState, type ProfileState } from './state-file.js';
+import type { DaemonState, ProfileState } from './state-file.js';
+import { emptyProfileState, emptyState } from './state-shape.js';
 
 /** Why a pass runs: start-up, `--once`, the schedule, a backoff retry, or a wake from sleep. */
 export type PassReason = 'start' | 'once' | 'schedule' | 'retry' | 'wake';

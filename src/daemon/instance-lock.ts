@@ -3,7 +3,6 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isKeyrotError, KeyrotError } from '../errors/keyrot-error.js';
 import { acquireLock } from '../lock/index.js';
-import { readStateFile } from './state-file.js';
 
 /** The daemon's lock file in `stateDir`. */
 export function daemonLockPath(stateDir: string): string {
@@ -22,6 +21,8 @@ export async function acquireDaemonLock(
     return await acquire(lockPath, { wait: false, staleMs: Number.POSITIVE_INFINITY });
   } catch (error) {
     if (!isKeyrotError(error, 'LOCKED')) throw error;
+    // Loaded only here: the running daemon itself never needs the state file's schema (zod).
+    const { readStateFile } = await import('./state-file.js');
     const pid = await readStateFile(stateDir).then(
       (state) => state?.pid ?? null,
       () => null,

@@ -2,12 +2,17 @@
 // and what the person was last told. Read by `keyrot status --offline`, `keyrot service status` and
 // the tray. It never holds a secret: key ids are stored masked (AKIA…WXYZ).
 import * as nodeFs from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { type StateFs, stateFilePath, writeStateJson } from './state-shape.js';
 
-/** The file name of the state file inside the state directory. */
-export const STATE_FILE_NAME = 'state.json';
+export {
+  emptyProfileState,
+  emptyState,
+  STATE_FILE_NAME,
+  type StateFs,
+  stateFilePath,
+} from './state-shape.js';
 
 const isoDate = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'an ISO date');
 
@@ -62,31 +67,6 @@ export const DaemonStateSchema = z.looseObject({
 /** The whole state file. */
 export type DaemonState = z.infer<typeof DaemonStateSchema>;
 
-/** A fresh state with nothing known yet. */
-export function emptyState(): DaemonState {
-  return DaemonStateSchema.parse({ version: 1 });
-}
-
-/** A fresh profile entry with nothing known yet. */
-export function emptyProfileState(): ProfileState {
-  return ProfileStateSchema.parse({});
-}
-
-/** The subset of node:fs/promises the state file uses (injectable for fault tests). */
-export interface StateFs {
-  readFile(file: string, encoding: 'utf8'): Promise<string>;
-  writeFile(file: string, data: string, options: { mode: number; flag?: string }): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  mkdir(dir: string, options: { recursive: true; mode: number }): Promise<string | undefined>;
-  chmod(file: string, mode: number): Promise<void>;
-  unlink(file: string): Promise<void>;
-}
-
-/** The path of the state file in `stateDir`. */
-export function stateFilePath(stateDir: string): string {
-  return path.join(stateDir, STATE_FILE_NAME);
-}
-
 /** Reads and validates `<stateDir>/state.json`; null when there is none yet (KeyrotError FILE_INVALID if corrupt). */
 export async function readStateFile(
   stateDir: string,
@@ -126,31 +106,13 @@ export async function readStateFile(
   return parsed.data;
 }
 
-/** Writes `<stateDir>/state.json` atomically (temp file + rename), mode 0600, creating the dir 0700. */
+/** Validates `state` and writes `<stateDir>/state.json` atomically (temp file + rename), mode 0600, dir 0700. */
 export async function writeStateFile(
   stateDir: string,
   state: DaemonState,
   deps: { fs?: StateFs } = {},
 ): Promise<void> {
-  const fs = deps.fs ?? nodeFs;
-  const valid = DaemonStateSchema.parse(state);
-  const file = stateFilePath(stateDir);
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
-    // A temp file left by a crashed writer with a reused pid would make `wx` fail: clear it first.
-    await fs.unlink(temp).catch(() => undefined);
-    // wx: never follow a planted file or symlink at the temp path.
-    await fs.writeFile(temp, `${JSON.stringify(valid, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    await fs.chmod(temp, 0o600);
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.unlink(temp).catch(() => undefined);
-    throw new KeyrotError('FILE_WRITE_FAILED', `cannot write the daemon state file: ${describe(error)}`, {
-      file,
-      cause: error,
-    });
-  }
+  await writeStateJson(stateDir, DaemonStateSchema.parse(state), deps);
 }
 
 function describe(error: unknown): string {

@@ -2,8 +2,8 @@
 // emulator, the real Secret Service (journal, backups), real notifications through dunst watched with
 // dbus-monitor, and real signals.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { afterEach, expect, it } from 'vitest';
+import { readFile, writeFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
 import { readStateFile } from '../../src/daemon/state-file.js';
 import { maskKeyId } from '../../src/errors/redact.js';
 import { requireRealPart } from '../support/real-part.js';
@@ -186,5 +186,28 @@ describeReal('keyrot daemon (real SDK, emulator, Secret Service, dunst)', () => 
     const exit = await daemon.exited;
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(exit).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe('keyrot daemon settings errors', () => {
+  it('an invalid schedule in config.ini exits 2 with a message naming the file, before taking the lock', async () => {
+    const home = await makeDaemonHome({ keyAgeDays: 1, configIni: '' });
+    try {
+      const configFile = `${home.root}/.config/keyrot/config.ini`;
+      await writeFile(configFile, 'schedule = 61 * * * *\n[profile dev]\n');
+      const run = await runCli(['daemon', '--once'], { env: home.env });
+      expect(run.code).toBe(2);
+      // A schedule valid as cron but too frequent is refused by the daemon, also naming the file.
+      await writeFile(configFile, 'schedule = */5 * * * * *\n[profile dev]\n');
+      const frequent = await runCli(['daemon', '--once'], { env: home.env });
+      expect(frequent.code).toBe(2);
+      expect(frequent.stderr).toContain(`in ${configFile} is invalid: it runs more often than once a minute`);
+      // config.ini's own validation (src/config) names the key, the line and the file.
+      expect(run.stderr).toMatch(/^keyrot: schedule .*61 \* \* \* \*/);
+      expect(run.stderr).toContain(`${configFile}:1`);
+      expect(home.emulator.admin.requestCount()).toBe(0);
+    } finally {
+      await home.close();
+    }
   });
 });
