@@ -23,7 +23,7 @@ export interface DaemonInput {
 /** How long a stop waits for the check in progress before abandoning it (the journal resumes it). */
 export const STOP_GRACE_MS = 3_500;
 
-/** `keyrot daemon`: checks now, then on the schedule and after wakes, until SIGTERM/SIGINT; `--once` checks once. */
+/** `keyrot daemon`: checks now, then on the schedule, after wakes and on SIGHUP, until SIGTERM/SIGINT; `--once` checks once. */
 export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Promise<ExitCodeValue> {
   const env = ctx.io.env;
   // The worker reads config.ini (and later does every check): this process never loads zod, the
@@ -75,7 +75,14 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
       profiles: settings.watch,
     });
     void daemon.start();
+    // SIGHUP: check now (after an outside change, or to see a fixed problem cleared at once).
+    const checkNow = () => {
+      logger.info('check requested (SIGHUP)');
+      daemon.runPass('request').catch((error: unknown) => logger.error('check failed', { error }));
+    };
+    process.on('SIGHUP', checkNow);
     const received = await signal.received;
+    process.off('SIGHUP', checkNow);
     logger.info('daemon stopping', { signal: received });
     abandoned = !(await within(daemon.stop(), STOP_GRACE_MS));
     if (abandoned) {

@@ -15,8 +15,8 @@ import type { Schedule } from './schedule.js';
 import type { DaemonState, ProfileState } from './state-file.js';
 import { emptyProfileState, emptyState } from './state-shape.js';
 
-/** Why a pass runs: start-up, `--once`, the schedule, a backoff retry, or a wake from sleep. */
-export type PassReason = 'start' | 'once' | 'schedule' | 'retry' | 'wake';
+/** Why a pass runs: start-up, `--once`, the schedule, a backoff retry, a wake from sleep, or SIGHUP. */
+export type PassReason = 'start' | 'once' | 'schedule' | 'retry' | 'wake' | 'request';
 
 /** Where the state lives (the state file in production, memory in tests). */
 export interface StateStore {

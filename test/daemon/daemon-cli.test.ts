@@ -176,6 +176,35 @@ describeReal('keyrot daemon (real SDK, emulator, Secret Service, dunst)', () => 
     expect(after.code).toBe(0);
   });
 
+  it('rotate-now beside the running daemon; on SIGHUP the daemon re-reads the credentials file and sees the new key', async () => {
+    home = await makeDaemonHome({ keyAgeDays: 10 });
+    const old = await home.currentKey();
+    const daemon = startDaemon(home.env);
+    const stateDir = home.stateDir;
+    await waitUntil('the first check is recorded', async () =>
+      Boolean((await readStateFile(stateDir).catch(() => null))?.nextCheck),
+    );
+    const manual = await runCli(['rotate-now', '--profile', 'dev', '--force'], { env: home.env });
+    expect(manual.code, manual.stderr).toBe(0);
+    const now = await home.currentKey();
+    expect(now.accessKeyId).not.toBe(old.accessKeyId);
+    const checksBefore = home.emulator.admin.requestCount('ListAccessKeys');
+    daemon.child.kill('SIGHUP');
+    await waitUntil('the daemon checked the new key', async () => {
+      const state = await readStateFile(stateDir).catch(() => null);
+      return (
+        state?.profiles.dev?.keyId === maskKeyId(now.accessKeyId) &&
+        home!.emulator.admin.requestCount('ListAccessKeys') > checksBefore
+      );
+    });
+    const state = await readStateFile(stateDir);
+    expect(state?.profiles.dev).toMatchObject({ ageDays: 0 });
+    expect(state?.profiles.dev?.lastResult?.outcome).toBe('not-due');
+    expect(state?.pid).toBe(daemon.child.pid);
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toEqual({ code: 0, signal: null });
+  });
+
   it('SIGTERM in the middle of a slow check still exits 0 in under 5 s', async () => {
     home = await makeDaemonHome({ keyAgeDays: 10 });
     home.emulator.admin.setLatencyMs(30_000);
