@@ -1,6 +1,6 @@
 // Wires the rotation's ports to the real modules: the AWS SDK (lazily), the credentials engine, the
 // keychain journal and backups, the lock, the logger. Used by `rotate-now`, `status`, `demo` and the daemon.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { IamApi, StsApi } from '../aws/clients.js';
@@ -164,8 +164,10 @@ export async function createRotationDeps(
     logger,
     progress: wiring.progress ?? streamProgress(ctx.io.stderr),
     policy: (profile) => settings.profile(profile),
-    lock: (profile) =>
-      acquireLock(join(lockDir, `rotate-${encodeURIComponent(profile)}.lock`), { wait: false }),
+    lock: async (profile) => {
+      await mkdir(lockDir, { recursive: true, mode: 0o700 });
+      return acquireLock(join(lockDir, `rotate-${encodeURIComponent(profile)}.lock`), { wait: false });
+    },
     promptMfaCode: terminalPrompt(ctx),
     hook: shellHook(env),
     propagationTimeoutMs: Number(env.KEYROT_PROPAGATION_TIMEOUT_MS) || 60_000,

@@ -51,7 +51,7 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
   function rotate(
     w: World,
     afterMs?: number,
-  ): Promise<{ code: number | null; signal: string | null; ms: number }> {
+  ): Promise<{ code: number | null; signal: string | null; ms: number; output: string }> {
     return new Promise((resolve) => {
       const started = Date.now();
       const child = spawn(process.execPath, [CLI_PATH, 'rotate-now', '--profile', 'p', '--json'], {
