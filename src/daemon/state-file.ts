@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { type StateFs, stateFilePath, writeStateJson } from './state-shape.js';
 
+// The zod-free parts, re-exported so readers need only this module.
 export {
   emptyProfileState,
   emptyState,

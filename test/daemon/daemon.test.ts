@@ -138,6 +138,17 @@ describe('daemon scheduling', () => {
     await daemon.stop();
   });
 
+  it('re-plans when the wall clock is set back, instead of waiting for the old time', async () => {
+    const h = harness((_p, now) => keyAged(10, now));
+    const daemon = h.make();
+    await daemon.start(); // 10:05, next 10:17
+    h.clock.suspend(-2 * HOUR); // the clock is set back to 08:05
+    await h.clock.advance(13 * MIN); // 08:18: 08:17 has passed on the new clock
+    expect(h.calls).toHaveLength(2);
+    expect(h.calls[1]!.at).toEqual(new Date(2026, 10, 25, 8, 17));
+    await daemon.stop();
+  });
+
   it('stop cancels the timer, waits for the check in progress and clears the pid', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => {
