@@ -156,7 +156,7 @@ function lineDiff(before: string, after: string): string {
   const b = after.split('\n');
   const lines: string[] = [];
   for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
-    if (a[i] === b[i]) lines.push(`  ${a[i] ?? ''}`);
+    if (a[i] === b[i]) lines.push(a[i] ? `  ${a[i]}` : '');
     else {
       if (a[i] !== undefined) lines.push(`- ${a[i]}`);
       if (b[i] !== undefined) lines.push(`+ ${b[i]}`);
