@@ -93,19 +93,16 @@ describe('rotation engine', () => {
     expect(emulator.admin.keys(user.user)).toHaveLength(1);
   });
 
-  it('deletes an inactive old key once the current key is older than grace_days, without rotating', async () => {
-    const user = await emulator.admin.seedUser({
-      user: `u${++users}`,
-      keyAgeDays: 20,
-      secondKey: 'inactive',
-    });
-    // The seeded second key is newer than the first; make the first one the current key only if older.
-    const [first, second] = user.keys;
-    const files = new MemoryFiles(block(second!.status === 'Inactive' ? first! : second!));
-    const deps = engineDeps(emulator, new MemorySecretStore(), files, { graceDays: 0, maxAgeDays: 90 });
-    const result = await rotateProfile(request, deps);
-    expect(result.outcome).toBe('not-due');
-    expect(['none', 'deleted-inactive']).toContain(result.otherKeyAction);
+  it('keeps the deactivated old key through grace_days, then deletes it without rotating', async () => {
+    const { user, files, store } = await setup(30);
+    const old = user.keys[0]!.accessKeyId;
+    await rotateProfile({ ...request, force: true }, engineDeps(emulator, store, files));
+    const kept = await rotateProfile(request, engineDeps(emulator, store, files, { graceDays: 1 }));
+    expect(kept).toMatchObject({ outcome: 'not-due', otherKeyAction: 'none' });
+    expect(emulator.admin.keys(user.user).find((k) => k.accessKeyId === old)?.status).toBe('Inactive');
+    const expired = await rotateProfile(request, engineDeps(emulator, store, files, { graceDays: 0 }));
+    expect(expired).toMatchObject({ outcome: 'not-due', otherKeyAction: 'deleted-inactive' });
+    expect(emulator.admin.keys(user.user).map((k) => k.accessKeyId)).not.toContain(old);
   });
 
   it('stops cleanly when the keychain cannot record the new key, deleting that key again', async () => {
