@@ -141,7 +141,7 @@ export class IamApi {
   async listAccessKeys(credentials: AwsCredentials, userName: string): Promise<AccessKeyInfo[]> {
     const { client, iam } = await this.client(credentials);
     try {
-      const out = await client.send(new iam.ListAccessKeysCommand({ UserName: userName }));
+      const out = await client.send(new iam.ListAccessKeysCommand({ UserName: userName || undefined }));
       return (out.AccessKeyMetadata ?? []).map((k) => ({
         accessKeyId: k.AccessKeyId ?? '',
         status: k.Status === 'Inactive' ? 'Inactive' : 'Active',
@@ -156,7 +156,7 @@ export class IamApi {
   async createAccessKey(credentials: AwsCredentials, userName: string): Promise<CreatedAccessKey> {
     const { client, iam } = await this.client(credentials, true);
     try {
-      const out = await client.send(new iam.CreateAccessKeyCommand({ UserName: userName }));
+      const out = await client.send(new iam.CreateAccessKeyCommand({ UserName: userName || undefined }));
       const k = out.AccessKey;
       if (!k?.AccessKeyId || !k.SecretAccessKey) throw new Error('CreateAccessKey returned no key');
       return {
@@ -179,7 +179,11 @@ export class IamApi {
     const { client, iam } = await this.client(credentials);
     try {
       await client.send(
-        new iam.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
+        new iam.UpdateAccessKeyCommand({
+          UserName: userName || undefined,
+          AccessKeyId: accessKeyId,
+          Status: status,
+        }),
       );
     } catch (error) {
       throw mapAwsError(error, 'IAM', 'UpdateAccessKey');
@@ -190,7 +194,9 @@ export class IamApi {
   async deleteAccessKey(credentials: AwsCredentials, userName: string, accessKeyId: string): Promise<void> {
     const { client, iam } = await this.client(credentials);
     try {
-      await client.send(new iam.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }));
+      await client.send(
+        new iam.DeleteAccessKeyCommand({ UserName: userName || undefined, AccessKeyId: accessKeyId }),
+      );
     } catch (error) {
       throw mapAwsError(error, 'IAM', 'DeleteAccessKey');
     }

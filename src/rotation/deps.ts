@@ -171,6 +171,8 @@ export async function createRotationDeps(
     promptMfaCode: terminalPrompt(ctx),
     hook: shellHook(env),
     propagationTimeoutMs: Number(env.KEYROT_PROPAGATION_TIMEOUT_MS) || 60_000,
+    // Rotating a root key is refused unless the person opts in explicitly.
+    allowRoot: env.KEYROT_ALLOW_ROOT === '1',
     keychain,
     async close() {
       for (const ports of [defaults, ...clients.values()]) {
