@@ -4,7 +4,7 @@
 // KILL keyrot` systemd restarts it and the new daemon records its check and the next one.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { DaemonStateSchema } from '../../src/daemon/state-file.js';
@@ -21,13 +21,25 @@ import {
 } from './daemon-home.js';
 
 const SCRIPT = path.resolve('scripts/systemd-session.sh');
-/** Serialises systemd sessions across test files and engineers (see below). */
-const SESSION_LOCK = path.join(tmpdir(), 'keyrot-systemd-session.lock');
+// Moves the shell into a new cgroup in each hierarchy systemd tracks processes with (name=systemd and
+// the unified one; or the cgroup2 root), records them in $HOME/cgroups.txt for removal, runs its arguments.
+const ISOLATE = `
+name=keyrot-daemon-test-$$
+move() { mkdir -p "$1" && echo $$ > "$1/cgroup.procs" && echo "$1" >> "$HOME/cgroups.txt"; }
+v2=$(grep '^0::' /proc/self/cgroup | cut -d: -f3)
+if [ -d /sys/fs/cgroup/systemd ]; then
+  move "/sys/fs/cgroup/systemd$(grep ':name=systemd:' /proc/self/cgroup | cut -d: -f3)/$name"
+  [ -d /sys/fs/cgroup/unified ] && move "/sys/fs/cgroup/unified$v2/$name"
+else
+  move "/sys/fs/cgroup$v2/$name"
+fi
+exec "$@"
+`;
 const systemd =
   process.getuid?.() === 0 &&
   existsSync('/lib/systemd/systemd') &&
   existsSync(SCRIPT) &&
-  spawnSync('sh', ['-c', 'command -v unshare && command -v systemctl && command -v flock'], {
+  spawnSync('sh', ['-c', 'command -v unshare && command -v systemctl'], {
     stdio: 'ignore',
   }).status === 0;
 
@@ -84,15 +96,16 @@ describeReal('the installed daemon under a real systemd --user', () => {
     if (process.env.GNOME_KEYRING_CONTROL) env.GNOME_KEYRING_CONTROL = process.env.GNOME_KEYRING_CONTROL;
     if (process.env.CI) env.CI = process.env.CI;
 
-    // Two user managers started from the same cgroup share /app.slice/keyrot.service, so one session's
-    // stop or kill hits the other's daemon: run one systemd session at a time on this machine.
-    // Asynchronously: the emulator answers from this very process.
+    // Two user managers started from the same cgroup share <cgroup>/app.slice/keyrot.service, so one
+    // session's stop or kill would hit another's daemon (the service tests may run beside this one):
+    // start ours from a cgroup of its own. Asynchronously: the emulator answers from this process.
     const result = await run(
-      'flock',
-      ['-w', '300', SESSION_LOCK, 'bash', SCRIPT, 'bash', '-c', INNER],
+      'bash',
+      ['-c', ISOLATE, 'isolate', 'bash', SCRIPT, 'bash', '-c', INNER],
       env,
-      400_000,
+      300_000,
     );
+    await removeCgroups(path.join(home.root, 'cgroups.txt'));
     const out = Object.fromEntries(
       result.stdout
         .split('\n')
@@ -159,6 +172,23 @@ function run(
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Removes the cgroups listed in `listFile`, deepest first (cgroupfs only allows rmdir of empty groups). */
+async function removeCgroups(listFile: string): Promise<void> {
+  const roots = readOr(listFile)
+    .split('\n')
+    .filter((line) => line.startsWith('/sys/fs/cgroup/'));
+  for (const root of roots) {
+    const dirs: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      dirs.push(dir);
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) if (entry.isDirectory()) await walk(path.join(dir, entry.name));
+    };
+    await walk(root);
+    for (const dir of dirs.reverse()) await rmdir(dir).catch(() => undefined);
+  }
 }
 
 function readOr(file: string): string {
