@@ -147,6 +147,36 @@ describeReal('keyrot daemon (real SDK, emulator, Secret Service, dunst)', () => 
     expect(everything).not.toContain(other.accessKeyId);
   });
 
+  it('MFA required: exits 5 and asks the person, once across runs, to run rotate-now', async () => {
+    home = await makeDaemonHome({ keyAgeDays: 100, mfa: true });
+    const old = await home.currentKey();
+    monitor = await monitorNotifications();
+    const first = await runCli(['daemon', '--once'], { env: home.env });
+    expect(first.code).toBe(5);
+    await monitor.waitFor('keyrot needs you: enter your MFA code with `keyrot rotate-now --profile dev`');
+    const second = await runCli(['daemon', '--once'], { env: home.env });
+    expect(second.code).toBe(5);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(monitor.text().split('enter your MFA code').length - 1).toBe(1);
+    const state = await readStateFile(home.stateDir);
+    expect(state?.profiles.dev?.lastResult).toMatchObject({ outcome: 'needs-person', code: 'MFA_REQUIRED' });
+    expect((await home.currentKey()).accessKeyId).toBe(old.accessKeyId);
+    expect(leakedSecrets(monitor.text() + (await readFile(home.logFile, 'utf8')), home.secrets)).toEqual([]);
+  });
+
+  it('a locked keychain (no Secret Service reachable): exits 5 and records that the person is needed', async () => {
+    home = await makeDaemonHome({ keyAgeDays: 100 });
+    const env = { ...home.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus', DISPLAY: undefined };
+    const run = await runCli(['daemon', '--once'], { env });
+    expect(run.code).toBe(5);
+    const state = await readStateFile(home.stateDir);
+    expect(state?.profiles.dev?.lastResult).toMatchObject({
+      outcome: 'needs-person',
+      code: 'KEYCHAIN_UNAVAILABLE',
+    });
+    expect(home.emulator.admin.requestCount('CreateAccessKey')).toBe(0);
+  });
+
   it('one daemon per user: a second one exits 4; SIGTERM stops the first with 0 in under 5 s', async () => {
     home = await makeDaemonHome({ keyAgeDays: 10 });
     const daemon = startDaemon(home.env);

@@ -40,6 +40,8 @@ export async function makeDaemonHome(options: {
   configIni?: string;
   user?: string;
   secondKey?: 'none' | 'active' | 'inactive';
+  /** The user gets a virtual MFA device and the "manage own keys only with MFA" policy. */
+  mfa?: boolean;
 }): Promise<DaemonHome> {
   const root = await mkdtemp(path.join(tmpdir(), 'keyrot-daemon-'));
   const emulator = await startEmulator();
@@ -47,6 +49,7 @@ export async function makeDaemonHome(options: {
     user: options.user ?? 'alice',
     keyAgeDays: options.keyAgeDays,
     secondKey: options.secondKey ?? 'none',
+    mfa: options.mfa ?? false,
   });
   const key = user.keys[0]!;
   const credentialsFile = path.join(root, '.aws', 'credentials');
@@ -56,7 +59,10 @@ export async function makeDaemonHome(options: {
     `# my keys\n[dev]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`,
     { mode: 0o600 },
   );
-  await writeFile(path.join(root, '.aws', 'config'), '[profile dev]\nregion = us-east-1\n', { mode: 0o600 });
+  const mfaSerial = user.mfa ? `mfa_serial = ${user.mfa.serial}\n` : '';
+  await writeFile(path.join(root, '.aws', 'config'), `[profile dev]\nregion = us-east-1\n${mfaSerial}`, {
+    mode: 0o600,
+  });
   const configDir = path.join(root, '.config', 'keyrot');
   await mkdir(configDir, { recursive: true });
   await writeFile(path.join(configDir, 'config.ini'), `[profile dev]\n${options.configIni ?? ''}`);
