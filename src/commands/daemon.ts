@@ -88,6 +88,8 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
     if (abandoned) {
       worker.kill();
       logger.warn('abandoned the check in progress; the rotation journal resumes it at the next start');
+      // stop() never got to record that no daemon runs any more.
+      await writeStateJson(stateDir, { ...daemon.snapshot(), pid: null }).catch(() => undefined);
     }
     signal.dispose();
     return ExitCode.ok;

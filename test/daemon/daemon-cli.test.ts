@@ -245,6 +245,7 @@ describeReal('keyrot daemon (real SDK, emulator, Secret Service, dunst)', () => 
     const exit = await daemon.exited;
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(exit).toEqual({ code: 0, signal: null });
+    expect((await readStateFile(home.stateDir))?.pid).toBeNull();
   });
 });
 
