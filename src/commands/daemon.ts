@@ -21,7 +21,7 @@ export interface DaemonInput {
 }
 
 /** How long a stop waits for the check in progress before abandoning it (the journal resumes it). */
-export const STOP_GRACE_MS = 3_500;
+export const STOP_GRACE_MS = 3_000;
 
 /** `keyrot daemon`: checks now, then on the schedule, after wakes and on SIGHUP, until SIGTERM/SIGINT; `--once` checks once. */
 export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Promise<ExitCodeValue> {
