@@ -75,7 +75,7 @@ export async function updateSharedFile(
           throw new KeyrotError('FILE_NOT_FOUND', `${target} does not exist.`, { file: target });
         }
         const base = recovered ?? current ?? Buffer.alloc(0);
-        const text = decodeExact(base, target);
+        const text = base.toString('utf8');
         const doc = parseSharedFile(text, kind, { file: target });
         edit(doc);
         if (!doc.edited && recovered === undefined) return { file: target, changed };
@@ -83,7 +83,7 @@ export async function updateSharedFile(
         recovered = undefined;
         let written: WrittenFile;
         try {
-          written = await writeFileAtomic(target, outputBytes(base, text, doc), {
+          written = await writeFileAtomic(target, outputBytes(base, text, doc, target), {
             fs,
             create: options.create,
             warn: options.warn,
@@ -221,30 +221,4 @@ async function holdsExactly(fs: FsPort, path: string, expected: Buffer | null): 
   } finally {
     await handle.close().catch(() => undefined);
   }
-}
-
-// The SDK decodes as UTF-8; an edit is only byte-exact if decoding and re-encoding gives the same bytes.
-function decodeExact(bytes: Buffer, file: string): string {
-  const text = bytes.toString('utf8');
-  // Without U+FFFD every byte sequence was valid UTF-8, so the text re-encodes to exactly these bytes.
-  if (!text.includes('\uFFFD') || Buffer.from(text, 'utf8').equals(bytes)) return text;
-  let line = 1;
-  let start = 0;
-  for (;;) {
-    const end = bytes.indexOf(10, start);
-    const chunk = bytes.subarray(start, end === -1 ? bytes.length : end);
-    if (!Buffer.from(chunk.toString('utf8'), 'utf8').equals(chunk)) break;
-    if (end === -1) break;
-    start = end + 1;
-    line += 1;
-  }
-  throw new KeyrotError(
-    'FILE_INVALID',
-    `${file} is not valid UTF-8 text (line ${line}); keyrot will not rewrite it.`,
-    {
-      file,
-      line,
-      hint: 'Save the file as UTF-8 (the AWS tools expect it), then try again.',
-    },
-  );
 }
