@@ -100,6 +100,19 @@ export function applySetProfileKey(
         );
       }
     }
+    // Inserting lines is reserved for `create`: without it a half-configured profile is refused, not completed.
+    const secret = location.keys.has('aws_secret_access_key');
+    if (!request.create && location.keys.has('aws_access_key_id') && !secret) {
+      throw new KeyrotError(
+        'NO_STATIC_KEY',
+        `Profile "${profile}" in ${doc.file} (line ${location.headerLine}) has an aws_access_key_id but no aws_secret_access_key.`,
+        {
+          file: doc.file,
+          line: location.headerLine,
+          hint: 'Add the secret, or pass create to let keyrot add it.',
+        },
+      );
+    }
   } else if (doc.blockedLine() !== undefined) {
     throw notFound(doc, profile);
   }

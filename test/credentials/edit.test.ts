@@ -253,3 +253,17 @@ describe('replaceKeyId', () => {
     expect(diff).toBeNull();
   });
 });
+
+describe('setProfileKey on a half-configured profile', () => {
+  it('refuses a key id without a secret unless create, which inserts the secret line', async () => {
+    const text = `[default]\r\naws_access_key_id = ${OLD_ID}\r\nregion = x\r\n`;
+    const file = await put('credentials', text);
+    const error = await refusal(setProfileKey({ file, profile: 'default', ...NEW }));
+    expect([error.code, error.line]).toEqual(['NO_STATIC_KEY', 1]);
+    expect(await readFile(file, 'utf8')).toBe(text);
+    await setProfileKey({ file, profile: 'default', ...NEW, create: true });
+    expect(await readFile(file, 'utf8')).toBe(
+      `[default]\r\naws_access_key_id = ${NEW.accessKeyId}\r\nregion = x\r\naws_secret_access_key = ${NEW.secretAccessKey}\r\n`,
+    );
+  });
+});
