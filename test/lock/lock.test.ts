@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,5 +101,63 @@ describe('acquireLock', () => {
     await writeFile(lock, foreignLock(process.ppid));
     await release();
     expect(JSON.parse(await readFile(lock, 'utf8')).token).toBe('someone-else');
+  });
+});
+
+// Real processes on the built module (npm test builds dist/ first).
+const DIST_LOCK = join(import.meta.dirname, '..', '..', 'dist', 'lock', 'index.js');
+const runNode = (script: string, args: string[]) =>
+  new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout }));
+  });
+
+describe.runIf(existsSync(DIST_LOCK))('acquireLock across processes', () => {
+  it('admits one process at a time (no interleaved enter/exit in a shared log)', async () => {
+    const log = join(dir, 'log');
+    const worker = `
+      import { appendFileSync } from 'node:fs';
+      const { acquireLock } = await import(${JSON.stringify(DIST_LOCK)});
+      const [lock, log] = process.argv.slice(1);
+      for (let i = 0; i < 15; i++) {
+        const release = await acquireLock(lock, { wait: true, pollMs: 5 });
+        appendFileSync(log, 'enter ' + process.pid + '\\n');
+        await new Promise((r) => setTimeout(r, 3));
+        appendFileSync(log, 'exit ' + process.pid + '\\n');
+        await release();
+      }`;
+    const results = await Promise.all([1, 2, 3, 4].map(() => runNode(worker, [lock, log])));
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    const lines = (await readFile(log, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(4 * 15 * 2);
+    for (let i = 0; i < lines.length; i += 2) {
+      expect(lines[i]?.startsWith('enter ')).toBe(true);
+      expect(lines[i + 1]).toBe(`exit ${lines[i]?.slice(6)}`);
+    }
+  });
+
+  it('takes over the lock of a process killed with SIGKILL while holding it', async () => {
+    const holder = `
+      const { acquireLock } = await import(${JSON.stringify(DIST_LOCK)});
+      await acquireLock(process.argv[1]);
+      process.stdout.write('held\\n');
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', holder, '--', lock], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    await expect(acquireLock(lock)).rejects.toMatchObject({ code: 'LOCKED' });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('close', resolve));
+    const release = await acquireLock(lock);
+    expect(JSON.parse(await readFile(lock, 'utf8')).pid).toBe(process.pid);
+    await release();
   });
 });
