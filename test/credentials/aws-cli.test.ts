@@ -95,8 +95,14 @@ describeCli('AWS CLI v2 alongside keyrot', () => {
     const counts = { unlink: 0, rename: 0 };
     const fs: FsPort = {
       ...realFs,
-      unlink: (path) => ((counts.unlink += 1), realFs.unlink(path)),
-      rename: (from, to) => ((counts.rename += 1), realFs.rename(from, to)),
+      unlink: (path) => {
+        counts.unlink += 1;
+        return realFs.unlink(path);
+      },
+      rename: (from, to) => {
+        counts.rename += 1;
+        return realFs.rename(from, to);
+      },
     };
     let writes = 0;
     while (!cliDone) {
