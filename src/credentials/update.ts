@@ -67,7 +67,8 @@ export async function updateSharedFile(
     let changed = false;
     let recovered: Buffer | undefined;
     const attempts = options.maxAttempts ?? 8;
-    for (let attempt = 0; attempt <= attempts; attempt += 1) {
+    // Recovered content (another writer's file) is always written back, so its passes get a separate, larger cap.
+    for (let attempt = 0; attempt <= attempts * 3; attempt += 1) {
       const opened = await openCurrent(fs, target);
       try {
         const current = opened?.content ?? null;
@@ -79,7 +80,7 @@ export async function updateSharedFile(
         const doc = parseSharedFile(text, kind, { file: target });
         edit(doc);
         if (!doc.edited && recovered === undefined) return { file: target, changed };
-        if (attempt === attempts) break;
+        if (attempt >= attempts && recovered === undefined) break;
         recovered = undefined;
         let written: WrittenFile;
         try {
