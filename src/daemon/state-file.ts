@@ -71,7 +71,7 @@ export type DaemonState = z.infer<typeof DaemonStateSchema>;
 /** Reads and validates `<stateDir>/state.json`; null when there is none yet (KeyrotError FILE_INVALID if corrupt). */
 export async function readStateFile(
   stateDir: string,
-  deps: { fs?: Pick<StateFs, 'readFile'> } = {},
+  deps: { fs?: { readFile(file: string, encoding: 'utf8'): Promise<string> } } = {},
 ): Promise<DaemonState | null> {
   const fs = deps.fs ?? nodeFs;
   const file = stateFilePath(stateDir);

@@ -1,9 +1,9 @@
 // The state file's location, empty values and raw atomic write, without its zod schema: the idle
 // daemon writes a state it built itself and never loads zod (its schema lives in state-file.ts,
 // which every reader uses).
-import * as nodeFs from 'node:fs/promises';
 import path from 'node:path';
-import { KeyrotError } from '../errors/keyrot-error.js';
+import { writeFileAtomic } from '../credentials/atomic-write.js';
+import type { FsPort } from '../credentials/fs-port.js';
 import type { DaemonState, ProfileState } from './state-file.js';
 
 /** The file name of the state file inside the state directory. */
@@ -33,40 +33,18 @@ export function emptyProfileState(): ProfileState {
   };
 }
 
-/** The subset of node:fs/promises the state file uses (injectable for fault tests). */
-export interface StateFs {
-  readFile(file: string, encoding: 'utf8'): Promise<string>;
-  writeFile(file: string, data: string, options: { mode: number; flag?: string }): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  mkdir(dir: string, options: { recursive: true; mode: number }): Promise<string | undefined>;
-  chmod(file: string, mode: number): Promise<void>;
-  unlink(file: string): Promise<void>;
-}
+/** The file system the state file uses (node:fs/promises by default; tests inject faults). */
+export type StateFs = FsPort;
 
-/** Writes `state` to `<stateDir>/state.json` atomically (temp file + rename), mode 0600, dir 0700; no validation. */
+/** Writes `state` to `<stateDir>/state.json` atomically and durably (src/credentials writeFileAtomic), 0600, dir 0700; no validation. */
 export async function writeStateJson(
   stateDir: string,
   state: DaemonState,
   deps: { fs?: StateFs } = {},
 ): Promise<void> {
-  const fs = deps.fs ?? nodeFs;
-  const file = stateFilePath(stateDir);
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
-    // A temp file left by a crashed writer with a reused pid would make `wx` fail: clear it first.
-    await fs.unlink(temp).catch(() => undefined);
-    // wx: never follow a planted file or symlink at the temp path.
-    await fs.writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    await fs.chmod(temp, 0o600);
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.unlink(temp).catch(() => undefined);
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new KeyrotError(
-      'FILE_WRITE_FAILED',
-      `cannot write the daemon state file: ${code ?? (error instanceof Error ? error.message : String(error))}`,
-      { file, cause: error },
-    );
-  }
+  await writeFileAtomic(stateFilePath(stateDir), `${JSON.stringify(state, null, 2)}\n`, {
+    fs: deps.fs,
+    mode: 0o600,
+    create: true,
+  });
 }
