@@ -150,7 +150,7 @@ describeReal('the installed daemon under a real systemd --user', () => {
 
     const everything = [readOr(home.logFile), monitor.text(), result.stdout, result.stderr].join('\n');
     expect(leakedSecrets(everything, home.secrets)).toEqual([]);
-  });
+  }, 300_000);
 });
 
 function run(
