@@ -14,6 +14,7 @@ export const MAX_ENTRY_CHARS = 1000;
 const CHUNK_CHECK_CHARS = 8;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const INDEX_NAME = '~index';
+const INLINE_RESERVE = 64;
 const NAME = /^[^~\s/][^\u0000-\u001f/]{0,199}$/;
 
 /** Takes an inter-process lock and returns its release (src/lock's acquireLock, when wired). */
@@ -36,6 +37,8 @@ interface CurrentValue extends ChunkSet {
   z: Codec;
   size: number;
   sha256: string;
+  /** The packed value itself (base64) when it fits in the head entry; then there are no chunks (n = 0). */
+  d?: string;
 }
 
 /** The head entry of a value: which chunk generation is live, and which are left to delete. */
@@ -107,7 +110,7 @@ export class ChunkedValueStore {
     const head = await this.readHead(name);
     if (!head?.cur) return null;
     const { cur } = head;
-    const parts: Buffer[] = [];
+    const parts: Buffer[] = cur.d === undefined ? [] : [Buffer.from(cur.d, 'base64')];
     for (let i = 0; i < cur.n; i++) {
       const entry = await this.store.get(chunkAccount(name, cur.gen, i));
       if (entry === null) throw corrupt(name, `chunk ${i + 1} of ${cur.n} is missing`);
@@ -138,6 +141,29 @@ export class ChunkedValueStore {
       const body = base64.slice(at, at + base64PerChunk);
       chunks.push(sha256Hex(body).slice(0, CHUNK_CHECK_CHARS) + body);
     }
+    const before = await this.readHeadForWrite(name);
+    const previous = [
+      ...(before?.junk ?? []),
+      ...(before?.cur && before.cur.n > 0 ? [chunkSet(before.cur)] : []),
+    ];
+    const inline: CurrentValue = {
+      gen: 'inline',
+      n: 0,
+      z: packed.codec,
+      size: packed.size,
+      sha256: packed.sha256,
+      d: base64,
+    };
+    // Small values (nearly all: journal entries, catalogs, credentials files) live in the head entry
+    // itself, so one entry write is both the data and the commit point: far fewer keychain round trips.
+    // The reserve keeps room for the one junk record a later, chunked write adds beside an inline value.
+    if (JSON.stringify({ v: 1, cur: inline, junk: previous }).length <= this.maxEntryChars - INLINE_RESERVE) {
+      if (indexed) await this.addToIndex(name);
+      await this.writeHead(name, { v: 1, cur: inline, junk: previous });
+      if (previous.length > 0) await this.dropJunk(name, { v: 1, cur: inline, junk: previous });
+      return;
+    }
+
     const gen = randomBytes(4).toString('hex');
     const next: CurrentValue = {
       gen,
@@ -147,7 +173,6 @@ export class ChunkedValueStore {
       sha256: packed.sha256,
     };
 
-    const before = await this.readHeadForWrite(name);
     await this.dropJunk(name, before);
     // 1. Record the new generation as junk-to-be, so a crash while writing its chunks leaks nothing.
     await this.writeHead(name, { v: 1, cur: before?.cur, junk: [{ gen, n: chunks.length }] });
@@ -156,7 +181,7 @@ export class ChunkedValueStore {
     // 3. List the name before it becomes readable, so a listing never misses a live value.
     if (indexed) await this.addToIndex(name);
     // 4. The commit point: one entry write flips readers to the new generation.
-    const old = before?.cur ? [{ gen: before.cur.gen, n: before.cur.n }] : [];
+    const old = before?.cur && before.cur.n > 0 ? [chunkSet(before.cur)] : [];
     await this.writeHead(name, { v: 1, cur: next, junk: old });
     // 5. The old generation is garbage now.
     if (old.length > 0) await this.dropJunk(name, { v: 1, cur: next, junk: old });
@@ -168,10 +193,10 @@ export class ChunkedValueStore {
     if (before) {
       const junk = [
         ...(before.junk ?? []),
-        ...(before.cur ? [{ gen: before.cur.gen, n: before.cur.n }] : []),
+        ...(before.cur && before.cur.n > 0 ? [chunkSet(before.cur)] : []),
       ];
       // The commit point: from here on the value reads as absent; the chunks are only garbage.
-      if (before.cur) await this.writeHead(name, { v: 1, junk });
+      if (before.cur && junk.length > 0) await this.writeHead(name, { v: 1, junk });
       for (const set of junk) await this.deleteChunks(name, set);
       await this.store.delete(headAccount(name));
     }
@@ -248,6 +273,10 @@ export class ChunkedValueStore {
   }
 }
 
+function chunkSet(value: ChunkSet): ChunkSet {
+  return { gen: value.gen, n: value.n };
+}
+
 function headAccount(name: string): string {
   return `h/${name}`;
 }
@@ -288,7 +317,9 @@ function parseHead(text: string): Head | null {
   if (head.junk !== undefined && !(Array.isArray(head.junk) && head.junk.every(isSet))) return null;
   const cur = head.cur;
   if (cur !== undefined) {
-    if (!isSet(cur) || cur.n < 1) return null;
+    if (!isSet(cur)) return null;
+    const inline = cur.d !== undefined;
+    if (inline ? cur.n !== 0 || typeof cur.d !== 'string' || !BASE64.test(cur.d) : cur.n < 1) return null;
     if (
       (cur.z !== 'br' && cur.z !== 'raw') ||
       !Number.isInteger(cur.size) ||

@@ -158,6 +158,38 @@ describe('ChunkedValueStore', () => {
     }
   });
 
+  it('keeps a small value inline in its head entry: few round trips, damage still caught', async () => {
+    const store = new MemorySecretStore();
+    const values = new ChunkedValueStore(store);
+    await values.put('journal:dev', 'x'.repeat(300));
+    // Only the value's head and the index's head exist: no chunk entries.
+    expect([...store.entries.keys()].sort()).toEqual(['h/journal:dev', 'h/~index']);
+    store.calls.length = 0;
+    await values.put('journal:dev', 'y'.repeat(300));
+    // Already listed: one read of the head, one of the index, one write of the head.
+    expect(store.calls.filter((call) => call.startsWith('set') || call.startsWith('delete'))).toHaveLength(1);
+    expect(await values.get('journal:dev')).toBe('y'.repeat(300));
+
+    const head = JSON.parse(store.entries.get('h/journal:dev')!) as { cur: { d: string } };
+    head.cur.d = Buffer.from('z'.repeat(300)).toString('base64');
+    store.entries.set('h/journal:dev', JSON.stringify(head));
+    await expectCorrupt(values.get('journal:dev'), /SHA-256/);
+  });
+
+  it('moves a value between inline and chunked storage without leaving entries behind', async () => {
+    const store = new MemorySecretStore();
+    const values = new ChunkedValueStore(store);
+    const big = randomText(5000);
+    await values.put('v', 'small');
+    await values.put('v', big);
+    expect(await values.get('v')).toBe(big);
+    await values.put('v', 'small again');
+    expect(await values.get('v')).toBe('small again');
+    expect([...store.entries.keys()].sort()).toEqual(['h/v', 'h/~index']);
+    await values.delete('v');
+    expect([...store.entries.keys()]).toEqual(['h/~index']);
+  });
+
   it('passes backend errors through unchanged', async () => {
     const store = new MemorySecretStore();
     const values = new ChunkedValueStore(store);

@@ -147,9 +147,10 @@ describe('RotationJournal', () => {
     await journal.begin('good', OLD);
     await journal.begin('bad', OLD);
     await journal.recordNewKey('bad', NEW, SECRET);
-    // Another program rewrites one chunk of the "bad" entry.
-    const head = JSON.parse(store.entries.get('h/journal:bad')!) as { cur: { gen: string } };
-    store.entries.set(`c/journal:bad/${head.cur.gen}/0`, '00000000AAAA');
+    // Another program rewrites the data of the "bad" entry (small entries live inline in their head).
+    const head = JSON.parse(store.entries.get('h/journal:bad')!) as { cur: { d: string } };
+    head.cur.d = 'AAAA';
+    store.entries.set('h/journal:bad', JSON.stringify(head));
     const error = await reopen()
       .pending()
       .catch((e: unknown) => e);
