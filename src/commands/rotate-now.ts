@@ -1,12 +1,14 @@
 import { preloadAwsSdk } from '../aws/clients.js';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
+import type { Settings } from '../config/settings.js';
 import { emptyProfileState, emptyState, readStateFile, writeStateFile } from '../daemon/state-file.js';
 import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
 import { createRotationDeps } from '../rotation/deps.js';
 import type { ResultRecorderPort, RotationResult } from '../rotation/ports.js';
 import { rotateProfile } from '../rotation/rotate-profile.js';
+import { type Clock, systemClock } from '../time/clock.js';
 import type { CommandContext } from './context.js';
 import { failureDocument, maskedResult, summaryLine } from './rotation-output.js';
 
@@ -32,7 +34,7 @@ export async function rotateNowCommand(input: RotateNowInput, ctx: CommandContex
       ? settings.watch
       : [env.AWS_PROFILE || 'default'];
   const deps = await createRotationDeps(ctx, settings);
-  deps.recorder = stateFileRecorder(keyrotPaths(env).stateDir);
+  deps.recorder = stateFileRecorder(keyrotPaths(env).stateDir, settings);
   const documents: Record<string, unknown>[] = [];
   let exitCode: ExitCodeValue = ExitCode.ok;
   try {
@@ -74,19 +76,33 @@ export async function rotateNowCommand(input: RotateNowInput, ctx: CommandContex
   return exitCode;
 }
 
-/** Records each finished rotation in the daemon's state file so `status --offline` and the tray see it. */
-export function stateFileRecorder(stateDir: string): ResultRecorderPort {
+const DAY_MS = 86_400_000;
+
+/**
+ * Records each finished rotation in the daemon's state file so `status --offline` and the tray see it.
+ * The new key is due max_age_days from now (result.dueAt is the old key's due date).
+ */
+export function stateFileRecorder(
+  stateDir: string,
+  settings: Pick<Settings, 'profile'>,
+  clock: Pick<Clock, 'now'> = systemClock,
+): ResultRecorderPort {
   return {
     async record(result: RotationResult) {
       if (result.outcome !== 'rotated') return;
+      const now = clock.now();
+      const maxAgeDays = settings.profile(result.profile).maxAgeDays;
       const state = (await readStateFile(stateDir).catch(() => null)) ?? emptyState();
       const previous = state.profiles[result.profile] ?? emptyProfileState();
       state.profiles[result.profile] = {
         ...previous,
         keyId: maskKeyId(result.newKeyId ?? ''),
         ageDays: 0,
+        dueAt: new Date(now.getTime() + maxAgeDays * DAY_MS).toISOString(),
+        // A fresh key is not due soon: the next warning is news again.
+        warnedOn: null,
         lastResult: {
-          at: new Date().toISOString(),
+          at: now.toISOString(),
           outcome: 'rotated',
           message: `rotated ${maskKeyId(result.oldKeyId)} → ${maskKeyId(result.newKeyId ?? '')} (rotate-now)`,
         },
