@@ -9,6 +9,7 @@ import {
   sectionNameOf,
   unwritableValueReason,
 } from './grammar.js';
+import { scanWantedSections } from './section-finder.js';
 
 /** A profile as the SDK reads it: key → value (sub-section keys as `sub.key`). */
 export type ProfileValues = Record<string, string>;
@@ -340,32 +341,28 @@ export class SharedFileDocument {
       return this.#cache;
     const sections = new Map<string, SectionScan>();
     let current: SectionScan | undefined;
-    const result = scanSharedText(
-      this.#text,
-      {
-        header(section, line, next) {
-          current = undefined;
-          if (section === undefined || !names.has(section)) return;
-          current = sections.get(section);
-          if (!current) {
-            current = { firstStored: 0, lastHeaderLine: 0, insertAt: 0, entries: new Map() };
-            sections.set(section, current);
-          }
-          current.lastHeaderLine = line;
-          current.insertAt = next;
-        },
-        entry(_section, key, valueStart, valueEnd, line, next) {
-          if (!current) return;
-          if (current.firstStored === 0) current.firstStored = line;
-          current.entries.set(key, { valueStart, valueEnd, line });
-          current.insertAt = next;
-        },
-        opener(_section, _line, next) {
-          if (current) current.insertAt = next;
-        },
+    const result = scanWantedSections(this.#text, names, {
+      header(section, line, next) {
+        current = undefined;
+        if (section === undefined || !names.has(section)) return;
+        current = sections.get(section);
+        if (!current) {
+          current = { firstStored: 0, lastHeaderLine: 0, insertAt: 0, entries: new Map() };
+          sections.set(section, current);
+        }
+        current.lastHeaderLine = line;
+        current.insertAt = next;
       },
-      (section) => section !== undefined && names.has(section),
-    );
+      entry(_section, key, valueStart, valueEnd, line, next) {
+        if (!current) return;
+        if (current.firstStored === 0) current.firstStored = line;
+        current.entries.set(key, { valueStart, valueEnd, line });
+        current.insertAt = next;
+      },
+      opener(_section, _line, next) {
+        if (current) current.insertAt = next;
+      },
+    });
     this.#cache = { version: this.#version, key: cacheKey, sections, blocked: result.blockedLine };
     return this.#cache;
   }

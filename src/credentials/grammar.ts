@@ -53,8 +53,20 @@ export interface ScanVisitor {
 export interface ScanResult {
   /** Line of a `[__proto__]`-style header: the SDK rejects the file and reads it as empty. */
   blockedLine?: number;
-  /** Number of lines (the SDK's `split(/\r?\n/)` count). */
-  lines: number;
+  /** With `stopAtUnwanted`: offset of the unwanted header line the scan stopped at (text.length + 1 at the end). */
+  stoppedAt: number;
+  /** The line number at `stoppedAt`. */
+  stoppedLine: number;
+}
+
+/** Where a scan starts and when it stops (defaults: the whole text). */
+export interface ScanRange {
+  /** Offset of the line to start at (a line start). */
+  from?: number;
+  /** The 1-based number of that line. */
+  fromLine?: number;
+  /** Return at the first header of a section `wanted` rejects, instead of skipping to the next one. */
+  stopAtUnwanted?: boolean;
 }
 
 /**
@@ -76,21 +88,80 @@ export function isJsWhitespace(code: number): boolean {
   );
 }
 
+/** One line measured with the SDK's rules: `[ts, te)` is its comment-free, trimmed content. */
+interface LineShape {
+  /** Offset after the line's LF (text.length + 1 for the last line). */
+  next: number;
+  ts: number;
+  te: number;
+}
+
+// Measures the line starting at `start` into `shape` (reused: this runs for every line of every edit).
+function measureLine(text: string, start: number, shape: LineShape): void {
+  const length = text.length;
+  let newline = text.indexOf('\n', start);
+  if (newline === -1) newline = length;
+  // The SDK splits on /\r?\n/: a CR right before the LF belongs to the line ending.
+  const end =
+    newline < length && newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
+  // Comment: `;` or `#` at line start or after white space; the SDK cuts before that white space.
+  let cut = end;
+  for (let j = start; j < end; j += 1) {
+    const c = text.charCodeAt(j);
+    if ((c === 59 || c === 35) && (j === start || isJsWhitespace(text.charCodeAt(j - 1)))) {
+      cut = j === start ? start : j - 1;
+      break;
+    }
+  }
+  let ts = start;
+  while (ts < cut && isJsWhitespace(text.charCodeAt(ts))) ts += 1;
+  let te = cut;
+  while (te > ts && isJsWhitespace(text.charCodeAt(te - 1))) te -= 1;
+  shape.next = newline + 1;
+  shape.ts = ts;
+  shape.te = te;
+}
+
+function isHeaderShape(text: string, shape: LineShape): boolean {
+  return shape.te > shape.ts && text.charCodeAt(shape.ts) === 91 && text.charCodeAt(shape.te - 1) === 93;
+}
+
+/**
+ * The header read from the line at `start`: null when the line is not a header, else the text between
+ * the brackets and the SDK's section name (undefined when the SDK ignores the section). Context-free.
+ */
+export function headerAt(text: string, start: number): { inner: string; section: string | undefined } | null {
+  const shape: LineShape = { next: 0, ts: 0, te: 0 };
+  measureLine(text, start, shape);
+  if (!isHeaderShape(text, shape)) return null;
+  const inner = text.slice(shape.ts + 1, shape.te - 1);
+  return { inner, section: sectionNameOf(inner) };
+}
+
+/** True when a header's inner text makes the SDK reject the whole file. */
+export function isBlockedHeader(inner: string): boolean {
+  return BLOCKED.includes(inner);
+}
+
 /**
  * Walks `text` line by line with the SDK's rules, reporting headers and stored entries with positions.
- * Works on character codes rather than per-line substrings: it runs over every line of every edit.
+ * With `wanted`, lines of other sections are skipped (a jump to the next line starting with `[`) and their
+ * headers reported as undefined. Works on character codes, not per-line substrings: it runs on every edit.
  */
 export function scanSharedText(
   text: string,
   visitor: ScanVisitor,
   wanted?: (section: string | undefined) => boolean,
+  range: ScanRange = {},
 ): ScanResult {
   let section: string | undefined;
   let subSection: string | undefined;
-  let start = 0;
-  let line = 0;
+  let start = range.from ?? 0;
+  let line = (range.fromLine ?? 1) - 1;
   let skipping = false;
   const length = text.length;
+  const shape: LineShape = { next: 0, ts: 0, te: 0 };
+  const end = () => ({ stoppedAt: length + 1, stoppedLine: line + 1 });
   for (;;) {
     if (skipping) {
       // Inside a section nobody asked about only the next header matters: jump to the next line whose first
@@ -105,37 +176,25 @@ export function scanSharedText(
           break;
         }
       }
-      if (lineStart === -1) return { lines: line + countNewlines(text, start, length) + 1 };
+      if (lineStart === -1) {
+        line += countNewlines(text, start, length);
+        return end();
+      }
       line += countNewlines(text, start, lineStart);
       start = lineStart;
     }
     line += 1;
-    let newline = text.indexOf('\n', start);
-    if (newline === -1) newline = length;
-    // The SDK splits on /\r?\n/: a CR right before the LF belongs to the line ending.
-    const end =
-      newline < length && newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-    const next = newline + 1;
-    // Comment: `;` or `#` at line start or after white space; the SDK cuts before that white space.
-    let cut = end;
-    for (let j = start; j < end; j += 1) {
-      const c = text.charCodeAt(j);
-      if ((c === 59 || c === 35) && (j === start || isJsWhitespace(text.charCodeAt(j - 1)))) {
-        cut = j === start ? start : j - 1;
-        break;
-      }
-    }
-    let ts = start;
-    while (ts < cut && isJsWhitespace(text.charCodeAt(ts))) ts += 1;
-    let te = cut;
-    while (te > ts && isJsWhitespace(text.charCodeAt(te - 1))) te -= 1;
-    if (te > ts && text.charCodeAt(ts) === 91 && text.charCodeAt(te - 1) === 93) {
+    measureLine(text, start, shape);
+    const { next, ts, te } = shape;
+    if (isHeaderShape(text, shape)) {
       subSection = undefined;
       const inner = text.slice(ts + 1, te - 1);
       section = sectionNameOf(inner);
-      if (BLOCKED.includes(inner)) return { blockedLine: line, lines: line };
-      visitor.header?.(section, line, next);
-      skipping = wanted !== undefined && !wanted(section);
+      if (BLOCKED.includes(inner)) return { blockedLine: line, stoppedAt: start, stoppedLine: line };
+      const rejected = wanted !== undefined && !wanted(section);
+      if (rejected && range.stopAtUnwanted) return { stoppedAt: start, stoppedLine: line };
+      visitor.header?.(rejected ? undefined : section, line, next);
+      skipping = rejected;
     } else if (section) {
       let eq = ts;
       while (eq < te && text.charCodeAt(eq) !== 61) eq += 1;
@@ -156,13 +215,13 @@ export function scanSharedText(
         }
       }
     }
-    if (newline === length) return { lines: line };
+    if (next > length) return end();
     start = next;
   }
 }
 
-// Number of LF characters in text[from, to), with native indexOf (much faster here than a character loop).
-function countNewlines(text: string, from: number, to: number): number {
+/** Number of LF characters in text[from, to), with native indexOf (much faster here than a character loop). */
+export function countNewlines(text: string, from: number, to: number): number {
   let count = 0;
   for (let at = text.indexOf('\n', from); at !== -1 && at < to; at = text.indexOf('\n', at + 1)) count += 1;
   return count;
