@@ -13,6 +13,8 @@ export interface IniEntry {
   key: string;
   /** The value as the `ini` package decodes it (quotes removed, inline comment dropped; true/false as booleans). */
   value: unknown;
+  /** The value exactly as written: everything after the first `=`, trimmed (quotes and any `;`/`#` kept). */
+  raw: string;
   /** 1-based line number. */
   line: number;
 }
@@ -56,7 +58,14 @@ export function scanIni(text: string, file: string): { sections: IniSection[]; e
       );
     }
     const section = current as IniSection | null;
-    entries.push({ section: section?.name ?? null, sectionLine: section?.line ?? 0, key, value, line });
+    entries.push({
+      section: section?.name ?? null,
+      sectionLine: section?.line ?? 0,
+      key,
+      value,
+      raw: raw.slice(raw.indexOf('=') + 1).trim(),
+      line,
+    });
   });
   return { sections, entries };
 }

@@ -75,6 +75,7 @@ export async function parseSettings(
     const rule = inSection ? PROFILE_KEYS[entry.key] : (GLOBAL_KEYS[entry.key] ?? PROFILE_KEYS[entry.key]);
     if (!rule) throw unknownKey(entry, where);
     const value = decode(entry, rule, where);
+    if (entry.key === 'after_rotate') checkCommandLine(entry, where);
     if (entry.key === 'schedule') await checkSchedule(entry, value as string, where);
     if (!inSection) {
       (entry.key in GLOBAL_KEYS ? globals : defaults)[rule.field] = value;
@@ -185,6 +186,49 @@ function decode(entry: IniEntry, rule: KeyRule, file: string): unknown {
     file,
     `${entry.key} ${describeSection(entry)} at line ${entry.line} must be ${rule.expected}, not ${got}`,
   );
+}
+
+/**
+ * The `ini` package ends an unquoted value at `;` or `#` (an INI comment) and strips one pair of single
+ * quotes, so `after_rotate = a; b` would silently run only `a`. A command is refused unless it reaches
+ * the shell exactly as written: the hint gives the double-quoted line that does.
+ */
+function checkCommandLine(entry: IniEntry, file: string): void {
+  const { raw } = entry;
+  const quoted = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"');
+  if (quoted) return;
+  const singleQuoted = raw.length >= 2 && raw.startsWith("'") && raw.endsWith("'");
+  const cut = singleQuoted ? -1 : commentStart(raw);
+  // `"./hook.sh"   ; note`: a quoted command, then a comment; the shell removes the quotes ini keeps.
+  const head = cut >= 0 ? raw.slice(0, cut) : '';
+  const commentAfterQuoted = /^(?:"[^"]*"|'[^']*')\s+$/.test(head);
+  const mangled = singleQuoted ? raw.slice(1, -1).includes("'") : cut >= 0 && !commentAfterQuoted;
+  if (!mangled) return;
+  const where = `${entry.key} ${describeSection(entry)} at line ${entry.line}`;
+  const runs = typeof entry.value === 'string' ? entry.value : String(entry.value);
+  const why = singleQuoted
+    ? 'starts and ends with a single quote, which the INI format removes'
+    : `has an unquoted "${raw[cut]}", where the INI format starts a comment`;
+  fail(
+    entry,
+    file,
+    `${where} ${why}: keyrot would run \`${runs}\`, not \`${raw}\``,
+    `Put the whole command in double quotes, as in \`${entry.key} = ${JSON.stringify(raw)}\` ` +
+      '(inside them ; and # belong to the command; escape a double quote as \\"). ' +
+      'If the rest was meant as a comment, put it on a line of its own.',
+  );
+}
+
+/** Where the `ini` package would cut an unquoted value: the first `;` or `#` not escaped by a backslash; -1 if none. */
+function commentStart(raw: string): number {
+  let escaped = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (escaped) escaped = false;
+    else if (c === '\\') escaped = true;
+    else if (c === ';' || c === '#') return i;
+  }
+  return -1;
 }
 
 async function checkSchedule(entry: IniEntry, expression: string, file: string): Promise<void> {
