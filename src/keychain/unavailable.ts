@@ -11,10 +11,17 @@ const LINUX_HINT =
   FILE_OPT_IN +
   '.';
 
-// Texts @napi-rs/keyring (keyring-rs over zbus) produces; see FACTS.md and the probes in the tests.
+// Texts @napi-rs/keyring (keyring-rs over libdbus) produces; see FACTS.md and the probes in the tests.
+// libdbus's NoReply: the Secret Service did not answer within the library's 2 s per call.
+const NO_REPLY = /Did not receive a reply|org\.freedesktop\.DBus\.Error\.(?:NoReply|Timeout)/i;
 const NO_BUS = /DBus error|Failed to connect to socket|autolaunch|AccessDenied/i;
 const NO_UNLOCKED_KEYRING = /no result found|locked|NoDefaultCollection|prompt/i;
 const PLATFORM = /platform storage|Platform failure|NoStorageAccess|keychain|credential manager/i;
+
+/** True when a keychain call failed only because the Secret Service did not answer in time (retryable). */
+export function isNoReply(error: unknown): boolean {
+  return NO_REPLY.test(error instanceof Error ? error.message : String(error));
+}
 
 /**
  * Maps a failure of the OS keychain library to a KeyrotError: KEYCHAIN_UNAVAILABLE (exit 5, with how
@@ -23,6 +30,17 @@ const PLATFORM = /platform storage|Platform failure|NoStorageAccess|keychain|cre
 export function keychainFailure(error: unknown, platform: NodeJS.Platform = process.platform): KeyrotError {
   if (error instanceof KeyrotError) return error;
   const text = error instanceof Error ? error.message : String(error);
+  // Before NO_BUS: libdbus words a timeout as "DBus error", yet the bus and the keyring are there.
+  if (NO_REPLY.test(text)) {
+    return new KeyrotError(
+      'KEYCHAIN_UNAVAILABLE',
+      'the OS keychain did not answer in time: the Secret Service (gnome-keyring) is there but its calls kept timing out',
+      {
+        hint: 'Check that gnome-keyring-daemon is not hung (restart it or log in again), then run the command again.',
+        cause: error,
+      },
+    );
+  }
   if (platform === 'linux' && NO_BUS.test(text)) {
     return new KeyrotError(
       'KEYCHAIN_UNAVAILABLE',
