@@ -117,7 +117,8 @@ export class SharedFileDocument {
 
   /** Line of a header that makes the SDK reject the whole file (`[__proto__]`), if any. */
   blockedLine(): number | undefined {
-    return scanSharedText(this.#text, {}).blockedLine;
+    const text = this.#text;
+    return text.includes('__proto__') ? scanSharedText(text, {}).blockedLine : undefined;
   }
 
   /** Every section exactly as `loadSharedConfigFiles` returns it for this file (config: `[profile x]` → `x`). */

@@ -76,10 +76,15 @@ function syncHandle(fd: number): FileHandlePort {
  * The real file system used by default. Each call is one short system call made synchronously behind the
  * promise interface: an edit makes about twenty of them, and on a busy machine every thread-pool round trip
  * of node:fs/promises costs a scheduler wake-up (measured: most of an edit's wall time). The longest block
- * is the fsync of the file (a few ms for a 1.5 MB file).
+ * is the fsync of the file (a few ms for a 1.5 MB file). Opening a file yields to the event loop once.
  */
 export const realFs: FsPort = {
-  open: async (path, flags, mode) => syncHandle(syncFs.openSync(path, flags, mode)),
+  open: async (path, flags, mode) => {
+    // Synchronous calls never leave the microtask queue: yield to the event loop once per file opened, so a
+    // caller looping over edits still lets timers, child-process exits and I/O callbacks run.
+    await new Promise((resolve) => setImmediate(resolve));
+    return syncHandle(syncFs.openSync(path, flags, mode));
+  },
   readFile: async (path) => syncFs.readFileSync(path),
   writeFile: async (path, data, options) => syncFs.writeFileSync(path, data, options),
   rename: async (from, to) => syncFs.renameSync(from, to),

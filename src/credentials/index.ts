@@ -18,7 +18,14 @@ export {
   type StaticKey,
   setProfileKey,
 } from './edit.js';
-export type { CredentialsDeps, FileHandlePort, FsPort, StatsPort } from './fs-port.js';
+export {
+  type CredentialsDeps,
+  type FileHandlePort,
+  type FsPort,
+  promiseFs,
+  realFs,
+  type StatsPort,
+} from './fs-port.js';
 export type { FileKind } from './grammar.js';
 export { type AwsFilePathOverrides, type AwsFilePaths, awsHomeDir, resolveAwsFilePaths } from './paths.js';
 export { mergedProfileValues, readSharedFiles, type SharedFilesReading } from './read.js';

@@ -133,5 +133,5 @@ describeCli('AWS CLI v2 alongside keyrot', () => {
       `[aws-cli] ${writes} keyrot edits during ${cliEdits.length} aws configure set calls: ${counts.rename} renames, ` +
         `${counts.unlink - writes} swaps refused and re-applied (the other unlinks are lock files)\n`,
     );
-  });
+  }, 180_000);
 });

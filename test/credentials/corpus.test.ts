@@ -192,7 +192,7 @@ describe('cases made at test time', () => {
     parts[target] =
       `[p${target}]\naws_access_key_id = ${NEW.accessKeyId}\naws_secret_access_key = ${NEW.secretAccessKey}\nregion = us-east-1\n\n`;
     expect((await readFile(file)).equals(Buffer.from(parts.join('')))).toBe(true);
-  });
+  }, 180_000);
 
   const refusals: [string, ErrorCode, (file: string) => Promise<void>][] = [
     ['a directory where the file should be', 'FILE_INVALID', (file) => mkdir(file).then(() => undefined)],

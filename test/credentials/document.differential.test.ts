@@ -84,7 +84,7 @@ describe('surgical edits agree with the SDK and change only value bytes', () => 
       ),
       { numRuns: 3_000 },
     );
-  });
+  }, 180_000);
 });
 
 // An insertion (missing key, or missing profile with create): the SDK sees exactly one more value and
@@ -124,7 +124,7 @@ describe('inserted keys and sections agree with the SDK and keep every old byte'
       ),
       { numRuns: 3_000 },
     );
-  });
+  }, 180_000);
 });
 
 // What a visitor hears about the wanted sections, as a list of calls.
@@ -168,5 +168,5 @@ describe('the jump scan reports exactly what the line-by-line scan reports for t
       }),
       { numRuns: 5_000 },
     );
-  });
+  }, 180_000);
 });

@@ -267,3 +267,28 @@ describe('setProfileKey on a half-configured profile', () => {
     );
   });
 });
+
+describe('event loop', () => {
+  it('a loop of edits lets timers and I/O callbacks run (the default fs port yields while it works)', async () => {
+    const file = await put(
+      'credentials',
+      `[default]\naws_access_key_id = ${OLD_ID}\naws_secret_access_key = s\n`,
+    );
+    let fired = false;
+    setTimeout(() => {
+      fired = true;
+    }, 0);
+    let edits = 0;
+    while (!fired && edits < 1_000) {
+      edits += 1;
+      await setProfileKey({
+        file,
+        profile: 'default',
+        accessKeyId: `AKIA${String(edits).padStart(16, '0')}`,
+        secretAccessKey: 's',
+      });
+    }
+    expect(fired).toBe(true);
+    expect(edits).toBeLessThan(1_000);
+  });
+});

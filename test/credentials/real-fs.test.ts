@@ -42,8 +42,10 @@ const [file, stop, prefix, suffix] = process.argv.slice(1).map((a, i) => (i < 2 
 const middle = /^aws_access_key_id = AKIA(\\d{16})\\naws_secret_access_key = S(\\d{16})x{23}\\n$/;
 let reads = 0, bad = 0, example = null;
 const versions = new Set();
+// Never outlive the test: stop at the stop file, when orphaned, or after 170 s.
+const deadline = Date.now() + 170_000;
 for (let i = 0; ; i++) {
-  if (i % 64 === 0 && existsSync(stop)) break;
+  if (i % 64 === 0 && (existsSync(stop) || process.ppid === 1 || Date.now() > deadline)) break;
   let text;
   try { text = readFileSync(file, 'utf8'); } catch (e) { bad++; example ??= 'read error ' + e.code; continue; }
   reads++;
@@ -78,14 +80,14 @@ describe('atomicity on a real file system', () => {
     expect(seen.reads).toBeGreaterThan(1_000);
     expect(seen.versions).toBeGreaterThan(50); // the reader really ran during the rewrites
     expect(await readFile(file, 'utf8')).toBe(versionText(1_000));
-  });
+  }, 180_000);
 
   it('control: the same reader does catch a truncate-and-write writer (so it can see tearing)', async () => {
     const file = join(dir, 'credentials-naive');
     await writeFile(file, versionText(0), { mode: 0o600 });
     const seen = await readerDuring(file, (n) => writeFileSync(file, versionText(n)), 1_000);
     expect(seen.bad).toBeGreaterThan(0);
-  });
+  }, 180_000);
 });
 
 describe.runIf(distBuilt)('several keyrot processes editing one file', () => {
@@ -115,5 +117,5 @@ describe.runIf(distBuilt)('several keyrot processes editing one file', () => {
       });
     }
     expect((await readFile(file, 'utf8')).startsWith('# four writers\n[w0]\n')).toBe(true);
-  });
+  }, 180_000);
 });

@@ -148,13 +148,13 @@ describe.runIf(existsSync(DIST_LOCK))('acquireLock across processes', () => {
       const { acquireLock } = await import(${JSON.stringify(DIST_LOCK)});
       await acquireLock(process.argv[1]);
       process.stdout.write('held\\n');
-      setInterval(() => {}, 1000);`;
+      setTimeout(() => process.exit(0), 60_000); // never outlive a failed test`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', holder, '--', lock], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     await expect(acquireLock(lock)).rejects.toMatchObject({ code: 'LOCKED' });
-    child.kill('SIGKILL');
+    child.kill('SIGKILL'); // the holder dies without releasing
     await new Promise((resolve) => child.once('close', resolve));
     const release = await acquireLock(lock);
     expect(JSON.parse(await readFile(lock, 'utf8')).pid).toBe(process.pid);
