@@ -1,12 +1,14 @@
 // Start-up: `keyrot --version` and `keyrot --help` against `node -e 0`, measured interleaved in the same
-// run (medians), and proof that neither loads any AWS SDK module (a resolve hook records every import).
+// run (medians), and proof that neither loads any AWS SDK module (a resolve hook records every import,
+// a preload every require()). The command measured is the package's `bin` (dist/cli.cjs).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+const cli = fileURLToPath(new URL(`../../${pkg.bin.keyrot}`, import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const LIMIT = 1.3;
 
@@ -40,7 +42,8 @@ for (const [name, xs] of Object.entries(times)) {
   console.log(`${name.padEnd(18)} median ${m.toFixed(1).padStart(7)} ms  ${ratio.toFixed(2)}x  ${verdict}`);
 }
 
-// Which modules do --version and --help load? A resolve hook appends every resolved URL to a file.
+// Which modules do --version and --help load? A resolve hook appends every resolved URL to a file, and a
+// preload appends every module in require's cache at exit (the bin is CommonJS; the SDK loads by require).
 const dir = mkdtempSync(join(tmpdir(), 'keyrot-bench-'));
 const log = join(dir, 'modules.log');
 const hooks = join(dir, 'hooks.mjs');
@@ -58,10 +61,18 @@ writeFileSync(
   register,
   `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`,
 );
+const preload = join(dir, 'preload.cjs');
+writeFileSync(
+  preload,
+  `process.on('exit', () => require('node:fs').appendFileSync(${JSON.stringify(log)},
+  Object.keys(require.cache).filter((f) => f !== __filename).map((f) => f + '\\n').join('')));\n`,
+);
 for (const flag of ['--version', '--help']) {
   writeFileSync(log, '');
-  const result = spawnSync(process.execPath, ['--import', register, cli, flag], { stdio: 'ignore' });
-  const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  const result = spawnSync(process.execPath, ['--require', preload, '--import', register, cli, flag], {
+    stdio: 'ignore',
+  });
+  const modules = [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))];
   const sdk = modules.filter((url) => /@aws-sdk|@smithy/.test(url));
   console.log(
     `keyrot ${flag}: ${modules.length} modules resolved, AWS SDK modules: ${sdk.length} (exit ${result.status})`,

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** Path of the built CLI entry point (npm test builds it first). */
-export const CLI_PATH = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+/** Path of the built CLI as installed: the package's `bin`, dist/cli.cjs (npm test builds it first). */
+export const CLI_PATH = fileURLToPath(new URL('../../dist/cli.cjs', import.meta.url));
 
 /** What a finished CLI process left behind. */
 export interface CliResult {
@@ -12,13 +12,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built `keyrot` CLI as a subprocess with the given environment and optional stdin. */
+/** Runs the built `keyrot` CLI (or another `entry` file) as a subprocess with the given environment. */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string; entry?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    const child = spawn(process.execPath, [options.entry ?? CLI_PATH, ...args], {
       env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...(options.env ?? process.env) },
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
