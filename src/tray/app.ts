@@ -15,7 +15,7 @@ import {
   type TrayMenuItem,
   type TrayModel,
 } from './model.js';
-import { clearPause, PAUSE_MS, readPauseUntil, writePauseUntil } from './pause-file.js';
+import { clearPause, PAUSE_MS, readPauseUntil, writePauseUntil } from '../daemon/pause-file.js';
 import type { RotationRun } from './rotate-runner.js';
 import { type StateWatch, watchState } from './watch-state.js';
 

@@ -10,7 +10,7 @@ import { afterEach, expect, it } from 'vitest';
 import { type DaemonState, DaemonStateSchema, writeStateFile } from '../../src/daemon/state-file.js';
 import { maskKeyId } from '../../src/errors/redact.js';
 import { formatClock } from '../../src/tray/model.js';
-import { pauseFilePath } from '../../src/tray/pause-file.js';
+import { pauseFilePath } from '../../src/daemon/pause-file.js';
 import {
   type DaemonHome,
   leakedSecrets,

@@ -1,6 +1,7 @@
 // "Pause checks for 1 hour": the tray writes `<stateDir>/pause-until`, the daemon skips its checks
 // until then. The file is one line, an ISO-8601 UTC time (`2026-11-25T20:15:00.000Z`), mode 0600.
-// A missing, unreadable or past time means "not paused"; deleting the file resumes at once.
+// A missing, unreadable, malformed (not ISO-8601 UTC) or past time means "not paused"; deleting the
+// file resumes checks (the daemon re-reads it at least once a minute while paused).
 import * as nodeFs from 'node:fs/promises';
 import path from 'node:path';
 import { KeyrotError } from '../errors/keyrot-error.js';
@@ -8,8 +9,10 @@ import { KeyrotError } from '../errors/keyrot-error.js';
 /** The file name of the pause marker in the state directory. */
 export const PAUSE_FILE_NAME = 'pause-until';
 
-/** How long "Pause checks" pauses. */
+/** How long the tray's "Pause checks" pauses. */
 export const PAUSE_MS = 60 * 60 * 1000;
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?Z$/;
 
 /** The subset of node:fs/promises the pause marker uses. */
 export type PauseFs = Pick<typeof nodeFs, 'readFile' | 'writeFile' | 'rename' | 'mkdir' | 'unlink'>;
@@ -32,7 +35,10 @@ export async function readPauseUntil(
   } catch {
     return null;
   }
-  const until = Date.parse(text.trim());
+  // Only the format the tray writes: a local time or a bare date would be read in this machine's zone.
+  const line = text.trim();
+  if (!ISO_UTC.test(line)) return null;
+  const until = Date.parse(line);
   if (Number.isNaN(until) || until <= now.getTime()) return null;
   return new Date(until);
 }
