@@ -6,6 +6,7 @@ import { keyrotPaths } from '../config/paths.js';
 import { type DaemonSettings, daemonWorker } from '../daemon/check-worker.js';
 import { Daemon, passExitCode } from '../daemon/daemon.js';
 import { acquireDaemonLock } from '../daemon/instance-lock.js';
+import { readPauseUntil } from '../daemon/pause-file.js';
 import { systemTimers } from '../daemon/ports.js';
 import { defaultScheduleExpression, parseSchedule, type Schedule } from '../daemon/schedule.js';
 import { writeStateJson } from '../daemon/state-shape.js';
@@ -59,6 +60,8 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
     timers: systemTimers,
     // The daemon built this state itself: written as is (readers validate it).
     store: { load: worker.readState, save: (state) => writeStateJson(stateDir, state) },
+    // The tray's "Pause checks" marker, read before each pass.
+    pausedUntil: (now) => readPauseUntil(stateDir, now),
     pid: process.pid,
   });
   let abandoned = false;

@@ -1,6 +1,7 @@
 import { preloadAwsSdk } from '../aws/clients.js';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
+import { pauseFilePath, readPauseUntil } from '../daemon/pause-file.js';
 import { type DaemonState, readStateFile } from '../daemon/state-file.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
@@ -39,6 +40,8 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
   const profiles = input.profile?.length ? input.profile : [...shared.credentials.keys()];
   const stateDir = keyrotPaths(env).stateDir;
   const state = await readStateFile(stateDir).catch(() => null);
+  // The marker itself, not the state file: the daemon records a pause only at its next tick.
+  const pausedUntil = await readPauseUntil(stateDir, systemClock.now());
   const rows: StatusRow[] = [];
   const warnings: string[] = [];
   const userKeys = new Set<string>();
@@ -115,10 +118,24 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
 
   if (input.json) {
     ctx.io.stdout.write(
-      `${JSON.stringify({ offline: Boolean(input.offline), profiles: rows, warnings }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          offline: Boolean(input.offline),
+          pausedUntil: pausedUntil?.toISOString() ?? null,
+          profiles: rows,
+          warnings,
+        },
+        null,
+        2,
+      )}\n`,
     );
   } else {
     ctx.io.stdout.write(renderTable(rows));
+    if (pausedUntil) {
+      ctx.io.stdout.write(
+        `checks are paused until ${pausedUntil.toISOString()} (delete ${pauseFilePath(stateDir)} to resume)\n`,
+      );
+    }
     for (const w of warnings) ctx.io.stderr.write(`keyrot: warning: ${w}\n`);
   }
   return ExitCode.ok;

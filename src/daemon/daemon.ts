@@ -45,6 +45,8 @@ export interface DaemonOptions {
   wakeMinGapMs?: number;
   /** Called after every pass (the real checker releases its AWS clients and keychain here). */
   afterPass?: () => Promise<void>;
+  /** Until when checks are paused (the tray's pause marker), or null; read before each pass. */
+  pausedUntil?: (now: Date) => Promise<Date | null>;
 }
 
 /** How one profile's check ended within a pass. */
@@ -79,6 +81,8 @@ export class Daemon {
   private lastPassEndedAt = Number.NEGATIVE_INFINITY;
   private armedAt = 0;
   private armedDelay = 0;
+  /** The pause seen at the last pass (ms; 0 when not paused): the timer waits it out, tick by tick. */
+  private pausedUntilMs = 0;
 
   constructor(private readonly options: DaemonOptions) {
     this.tickMs = options.tickMs ?? 60_000;
@@ -91,9 +95,13 @@ export class Daemon {
     return structuredClone(this.state);
   }
 
-  /** Checks the profiles (all, or on a retry only those whose backoff expired), records and notifies. */
+  /**
+   * Checks the profiles (all, or on a retry only those whose backoff expired), records and notifies.
+   * While checks are paused nothing is checked (except on an explicit SIGHUP request): the pass stays
+   * owed and runs once the pause ends.
+   */
   runPass(reason: PassReason): Promise<ProfilePassResult[]> {
-    const run = this.current.then(() => this.pass(reason));
+    const run = this.current.then(async () => ((await this.paused(reason)) ? [] : this.pass(reason)));
     this.current = run.catch(() => undefined);
     return run;
   }
@@ -121,6 +129,36 @@ export class Daemon {
     }
   }
 
+  /** True (after recording it in the state file) when checks are paused now. */
+  private async paused(reason: PassReason): Promise<boolean> {
+    const { clock, logger, pausedUntil: readPause } = this.options;
+    // An explicit request (SIGHUP) checks even while paused; the pause itself goes on.
+    if (reason === 'request' || !readPause) return false;
+    const now = clock.now();
+    const until = await readPause(now).catch((error: unknown) => {
+      logger.warn('pause marker unreadable; checking as usual', { reason: failureLine(error) });
+      return null;
+    });
+    const wasPaused = this.pausedUntilMs > 0;
+    this.pausedUntilMs = until?.getTime() ?? 0;
+    if (!until) {
+      if (wasPaused) logger.info('checks resumed');
+      return false;
+    }
+    await this.load();
+    // The check that fell due stays owed: it runs when the pause ends (the start check included).
+    if (this.nextScheduledAt === 0) this.nextScheduledAt = now.getTime();
+    const pausedUntil = until.toISOString();
+    const nextCheck = reason === 'once' ? null : isoOrNull(Math.max(until.getTime(), this.nextCheckAt()));
+    if (this.state.pausedUntil !== pausedUntil || this.state.nextCheck !== nextCheck) {
+      this.state.pausedUntil = pausedUntil;
+      this.state.nextCheck = nextCheck;
+      await this.save();
+      logger.info(`checks paused until ${pausedUntil}`, { reason });
+    }
+    return true;
+  }
+
   private async pass(reason: PassReason): Promise<ProfilePassResult[]> {
     try {
       return await this.checkProfiles(reason);
@@ -134,6 +172,7 @@ export class Daemon {
   private async checkProfiles(reason: PassReason): Promise<ProfilePassResult[]> {
     const { logger, clock, schedule } = this.options;
     await this.load();
+    if (reason !== 'request') this.state.pausedUntil = null;
     const started = clock.now();
     const results: ProfilePassResult[] = [];
     // Keep only watched profiles: an unwatched one must not keep a stale warning in the tray.
@@ -199,7 +238,10 @@ export class Daemon {
   private arm(): void {
     if (this.stopping) return;
     const now = this.options.clock.now().getTime();
-    const delay = Math.max(0, Math.min(this.nextCheckAt() - now, this.tickMs));
+    let delay = Math.max(0, this.nextCheckAt() - now);
+    // Paused: an owed check waits for the pause to end; the marker is re-read at least every tick.
+    if (this.pausedUntilMs > now) delay = Math.max(delay, this.pausedUntilMs - now);
+    delay = Math.min(delay, this.tickMs);
     this.armedAt = now;
     this.armedDelay = delay;
     this.cancelTimer = this.options.timers.set(delay, () => this.onTimer());

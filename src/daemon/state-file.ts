@@ -62,6 +62,8 @@ export const DaemonStateSchema = z.looseObject({
   schedule: z.string().nullable().default(null),
   lastCheck: isoDate.nullable().default(null),
   nextCheck: isoDate.nullable().default(null),
+  /** Checks are paused until then (the tray's pause marker, seen by the daemon); null when not paused. */
+  pausedUntil: isoDate.nullable().default(null),
   profiles: z.record(z.string(), ProfileStateSchema).default({}),
 });
 

@@ -16,7 +16,15 @@ export function stateFilePath(stateDir: string): string {
 
 /** A fresh state with nothing known yet. */
 export function emptyState(): DaemonState {
-  return { version: 1, pid: null, schedule: null, lastCheck: null, nextCheck: null, profiles: {} };
+  return {
+    version: 1,
+    pid: null,
+    schedule: null,
+    lastCheck: null,
+    nextCheck: null,
+    pausedUntil: null,
+    profiles: {},
+  };
 }
 
 /** A fresh profile entry with nothing known yet. */
