@@ -2,6 +2,7 @@
 // changes and to clicks (rotate, open log, pause/resume, quit). Every effect is an injected port.
 import { access } from 'node:fs/promises';
 import path from 'node:path';
+import { clearPause, PAUSE_MS, readPauseUntil, writePauseUntil } from '../daemon/pause-file.js';
 import { type DaemonState, readStateFile } from '../daemon/state-file.js';
 import { isKeyrotError } from '../errors/keyrot-error.js';
 import { redactText } from '../errors/redact.js';
@@ -15,7 +16,6 @@ import {
   type TrayMenuItem,
   type TrayModel,
 } from './model.js';
-import { clearPause, PAUSE_MS, readPauseUntil, writePauseUntil } from '../daemon/pause-file.js';
 import type { RotationRun } from './rotate-runner.js';
 import { type StateWatch, watchState } from './watch-state.js';
 
