@@ -3,14 +3,16 @@
 // Debian AWS CLI v2 call per step — measured in the same run. Targets: ≤ 8 requests, < 600 ms, ≥ 10x.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../../dist/emulator/index.js';
 
-const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+// The command a person runs: the package's `bin` (dist/cli.cjs).
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+const cli = fileURLToPath(new URL(`../../${pkg.bin.keyrot}`, import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const CLASSIC_RUNS = Number(process.env.BENCH_CLASSIC_RUNS ?? 3);
 const AWS = '/usr/bin/aws';

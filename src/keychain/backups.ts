@@ -65,13 +65,16 @@ export class BackupStore {
     // Content first, catalog second: a listed backup always has its content.
     await this.values.put(CONTENT_PREFIX + info.id, content);
     let pruned: BackupInfo[] = [];
+    let kept: BackupInfo[] = [];
     await this.values.update(CATALOG, (text) => {
       const catalog = [...parseCatalog(text), info];
       pruned = overflow(catalog, this.keep);
-      return JSON.stringify(catalog.filter((entry) => !pruned.includes(entry)));
+      kept = catalog.filter((entry) => !pruned.includes(entry));
+      return JSON.stringify(kept);
     });
     for (const old of pruned) await this.values.delete(CONTENT_PREFIX + old.id);
-    await this.sweepOrphans(now);
+    // The catalog just written needs no second read: the sweep only removes content an hour old.
+    await this.sweepOrphans(now, kept);
     return info;
   }
 
@@ -109,8 +112,8 @@ export class BackupStore {
     );
   }
 
-  private async sweepOrphans(now: Date): Promise<void> {
-    const listed = new Set((await this.list()).map((info) => CONTENT_PREFIX + info.id));
+  private async sweepOrphans(now: Date, catalog: BackupInfo[]): Promise<void> {
+    const listed = new Set(catalog.map((info) => CONTENT_PREFIX + info.id));
     for (const name of await this.values.list(CONTENT_PREFIX)) {
       const taken = idTime(name.slice(CONTENT_PREFIX.length));
       if (!listed.has(name) && taken !== null && now.getTime() - taken > ORPHAN_AGE_MS) {

@@ -88,9 +88,11 @@ export class ChunkedValueStore {
   async update(name: string, change: (current: string | null) => string | null): Promise<void> {
     checkName(name);
     await this.exclusive(async () => {
-      const next = change(await this.read(name));
+      // One read of the head serves both the value and the write that replaces it (under the lock).
+      const head = await this.readHead(name);
+      const next = change(await this.decode(name, head));
       if (next === null) await this.remove(name, true);
-      else await this.write(name, next, true);
+      else await this.write(name, next, true, head);
     });
   }
 
@@ -107,7 +109,10 @@ export class ChunkedValueStore {
   }
 
   private async read(name: string): Promise<string | null> {
-    const head = await this.readHead(name);
+    return this.decode(name, await this.readHead(name));
+  }
+
+  private async decode(name: string, head: Head | null): Promise<string | null> {
     if (!head?.cur) return null;
     const { cur } = head;
     const parts: Buffer[] = cur.d === undefined ? [] : [Buffer.from(cur.d, 'base64')];
@@ -132,7 +137,8 @@ export class ChunkedValueStore {
     return value;
   }
 
-  private async write(name: string, value: string, indexed: boolean): Promise<void> {
+  // `known`: the head as just read under the same lock, which saves reading it again.
+  private async write(name: string, value: string, indexed: boolean, known?: Head | null): Promise<void> {
     const packed = packValue(value);
     const base64 = packed.payload.toString('base64');
     const base64PerChunk = (this.chunkBytes / 3) * 4;
@@ -141,7 +147,7 @@ export class ChunkedValueStore {
       const body = base64.slice(at, at + base64PerChunk);
       chunks.push(sha256Hex(body).slice(0, CHUNK_CHECK_CHARS) + body);
     }
-    const before = await this.readHeadForWrite(name);
+    const before = known !== undefined ? known : await this.readHeadForWrite(name);
     const previous = [
       ...(before?.junk ?? []),
       ...(before?.cur && before.cur.n > 0 ? [chunkSet(before.cur)] : []),
@@ -236,25 +242,31 @@ export class ChunkedValueStore {
   }
 
   private async readIndex(): Promise<string[]> {
-    const text = await this.read(INDEX_NAME);
-    if (text === null) return [];
+    return (await this.readIndexWithHead()).names;
+  }
+
+  // The index's names and its head entry, so an index update writes without reading the head twice.
+  private async readIndexWithHead(): Promise<{ names: string[]; head: Head | null }> {
+    const head = await this.readHead(INDEX_NAME);
+    const text = await this.decode(INDEX_NAME, head);
+    if (text === null) return { names: [], head };
     const names: unknown = safeJson(text);
     if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
       throw corrupt(INDEX_NAME, 'it is not a list of names');
     }
-    return names as string[];
+    return { names: names as string[], head };
   }
 
   private async addToIndex(name: string): Promise<void> {
-    const names = await this.readIndex();
+    const { names, head } = await this.readIndexWithHead();
     if (names.includes(name)) return;
-    await this.write(INDEX_NAME, JSON.stringify([...names, name].sort()), false);
+    await this.write(INDEX_NAME, JSON.stringify([...names, name].sort()), false, head);
   }
 
   private async removeFromIndex(name: string): Promise<void> {
-    const names = await this.readIndex();
+    const { names, head } = await this.readIndexWithHead();
     if (!names.includes(name)) return;
-    await this.write(INDEX_NAME, JSON.stringify(names.filter((n) => n !== name)), false);
+    await this.write(INDEX_NAME, JSON.stringify(names.filter((n) => n !== name)), false, head);
   }
 
   // One writer at a time: in this process through a queue, between processes through the lock.

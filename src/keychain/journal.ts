@@ -32,6 +32,10 @@ const PREFIX = 'journal:';
  */
 export class RotationJournal {
   private readonly clock: Clock;
+  // Each profile's entry as this journal last read it or wrote and read back. A rotation holds its
+  // profile's lock, so no one else changes the entry meanwhile: `begin` right after `get`, and
+  // `recordNewKey` right after `begin`, need no keychain round trip to know it. Forgotten on any error.
+  private readonly known = new Map<string, JournalEntry | null>();
 
   /** @param values the opened keychain's value store. */
   constructor(
@@ -43,7 +47,7 @@ export class RotationJournal {
 
   /** Records the intent to rotate `profile`'s key; refuses if an entry already holds a new key. */
   async begin(profile: string, oldKeyId: string, extra: { userArn?: string } = {}): Promise<JournalEntry> {
-    const existing = await this.get(profile);
+    const existing = this.known.has(profile) ? this.known.get(profile) : await this.get(profile);
     if (existing?.newKeyId) {
       throw new KeyrotError(
         'ROTATION_FAILED',
@@ -89,6 +93,7 @@ export class RotationJournal {
 
   /** Ends `profile`'s rotation: the entry, and the secret in it, are removed from the keychain. */
   async finish(profile: string): Promise<void> {
+    this.known.delete(profile);
     await this.values.delete(nameOf(profile));
     if ((await this.values.get(nameOf(profile))) !== null) {
       throw new KeyrotError(
@@ -96,11 +101,15 @@ export class RotationJournal {
         `the keychain kept the journal of profile "${profile}" after deleting it`,
       );
     }
+    this.known.set(profile, null);
   }
 
   /** `profile`'s entry, or null; KEYCHAIN_CORRUPT when it cannot be read whole. */
   async get(profile: string): Promise<JournalEntry | null> {
-    return this.load(nameOf(profile), profile);
+    this.known.delete(profile);
+    const entry = await this.load(nameOf(profile), profile);
+    this.known.set(profile, entry && { ...entry });
+    return entry;
   }
 
   /** Every rotation in progress; throws KEYCHAIN_CORRUPT naming each profile whose entry is damaged. */
@@ -130,7 +139,7 @@ export class RotationJournal {
   }
 
   private async require(profile: string): Promise<JournalEntry> {
-    const entry = await this.get(profile);
+    const entry = this.known.has(profile) ? this.known.get(profile) : await this.get(profile);
     if (!entry) throw new KeyrotError('INTERNAL', `no rotation of profile "${profile}" is in the journal`);
     return entry;
   }
@@ -139,6 +148,7 @@ export class RotationJournal {
   private async save(entry: JournalEntry): Promise<JournalEntry> {
     const next = { ...entry, updatedAt: this.clock.now().toISOString() };
     const text = JSON.stringify(next);
+    this.known.delete(entry.profile);
     await this.values.put(nameOf(entry.profile), text);
     if ((await this.values.get(nameOf(entry.profile))) !== text) {
       throw new KeyrotError(
@@ -146,6 +156,7 @@ export class RotationJournal {
         `the keychain did not keep the journal of profile "${entry.profile}"`,
       );
     }
+    this.known.set(entry.profile, next);
     return next;
   }
 
