@@ -22,7 +22,8 @@ export function runCli(
       env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...(options.env ?? process.env) },
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: options.timeoutMs ?? 60_000,
+      // Generous: only a hung run reaches it, and a loaded CI machine is slow.
+      timeout: options.timeoutMs ?? 120_000,
     });
     let stdout = '';
     let stderr = '';
