@@ -68,15 +68,24 @@ function harness(overrides: Partial<TrayAppDeps> = {}) {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
+/** Waits (up to 10 s: a loaded machine is slow) until `condition` holds; fails naming `what`. */
+async function until(what: string, condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe('TrayApp', () => {
   it('opens the log file, or its folder before the first log line', async () => {
     const t = harness();
-    await settle();
+    await until('the tray shows its menu', () => t.models.length > 0);
     t.click('open-log');
-    await settle();
+    await until('the folder is opened', () => t.opened.length === 1);
     writeFileSync(path.join(t.stateDir, 'keyrot.log'), '{}\n');
     t.click('open-log');
-    await settle();
+    await until('the log is opened', () => t.opened.length === 2);
     expect(t.opened).toEqual([t.stateDir, path.join(t.stateDir, 'keyrot.log')]);
     t.app.stop();
     await t.running;
@@ -84,9 +93,9 @@ describe('TrayApp', () => {
 
   it('tells the person where the log is when nothing can open it', async () => {
     const t = harness({ openPath: async () => false });
-    await settle();
+    await until('the tray shows its menu', () => t.models.length > 0);
     t.click('open-log');
-    await settle();
+    await until('a notification', () => t.notes.length > 0);
     expect(t.notes).toEqual([
       {
         title: 'keyrot: cannot open the log',
@@ -99,17 +108,16 @@ describe('TrayApp', () => {
 
   it('runs one rotation at a time, shows it, and notifies how it ended', async () => {
     const t = harness();
-    await settle();
+    await until('the tray shows its menu', () => t.models.length > 0);
     const rotate = t.item('rotate');
     t.click('rotate');
-    await settle();
-    expect(t.models.at(-1)?.icon).toBe('rotating');
+    await until('the rotating icon', () => t.models.at(-1)?.icon === 'rotating');
     t.click('rotate'); // a stale menu may still deliver a click: ignored
     (t.app as unknown as { onClick(item: TrayMenuItem): void }).onClick(rotate);
-    await settle();
+    await settle(); // (a second rotation, if one were started, would show by now)
     expect(t.rotations).toEqual(['dev']);
     t.finish({ profile: 'dev', exitCode: 5, ok: false, message: 'needs you: MFA code required' });
-    await settle();
+    await until('the end is shown', () => t.models.at(-1)?.icon === 'action-needed' && t.notes.length > 0);
     expect(t.models.at(-1)?.icon).toBe('action-needed');
     expect(t.notes).toEqual([
       {

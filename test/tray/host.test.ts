@@ -114,7 +114,7 @@ linuxOnly('startTrayHost with stand-in helpers', () => {
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     const first = host.helperPid;
     try {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await until(() => clicks.length > 0);
       expect(clicks).toEqual(['rotate']); // __id 5 is the fifth item: "Rotate dev now"
       const init = lines(first)[0] as { items: { title: string }[]; icon: string };
       expect(init.items.map((item) => item.title)).toContain('dev — not checked yet');
@@ -141,7 +141,9 @@ linuxOnly('startTrayHost with stand-in helpers', () => {
   });
 });
 
+/** Polls `condition` for up to 20 s (the stand-in helpers are real node processes; a loaded machine is slow). */
 async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  const deadline = Date.now() + 20_000;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   expect(condition()).toBe(true);
 }
