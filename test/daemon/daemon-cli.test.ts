@@ -35,7 +35,8 @@ function startDaemon(env: NodeJS.ProcessEnv) {
   return { child, exited, output: () => output };
 }
 
-async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+/** Polls `condition` until it holds; generous by default (real processes on a possibly loaded machine). */
+async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);

@@ -134,7 +134,7 @@ export async function monitorNotifications(): Promise<NotifyMonitor> {
   });
   const monitor: NotifyMonitor = {
     text: () => captured,
-    async waitFor(needle, timeoutMs = 10_000) {
+    async waitFor(needle, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (!captured.includes(needle)) {
         if (Date.now() > deadline)
@@ -144,8 +144,9 @@ export async function monitorNotifications(): Promise<NotifyMonitor> {
     },
     stop: () => void child.kill('SIGTERM'),
   };
-  // dbus-monitor announces itself (NameAcquired) once its match rule is in place.
-  await monitor.waitFor('NameAcquired', 5_000).catch(() => undefined);
+  // dbus-monitor announces itself (NameAcquired) once its match rule is in place. Until then a
+  // notification would be missed, so wait as long as a loaded machine may need.
+  await monitor.waitFor('NameAcquired', 60_000).catch(() => undefined);
   return monitor;
 }
 
