@@ -138,7 +138,7 @@ suite('status, demo, refusals, lock and hook', { concurrent: true }, () => {
 
   it('keyrot demo rotates a 120-day-old key in a throwaway HOME and shows the result', async () => {
     const w = await world();
-    const result = await w.run(['demo'], { timeoutMs: 60_000 });
+    const result = await w.run(['demo'], { timeoutMs: 120_000 });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/identify\s+AKIA…\w{4} belongs to arn:aws:iam::\d+:user\/demo-user/);
     expect(result.stdout).toMatch(/- aws_access_key_id=AKIA…\w{4}\n\s*\+ aws_access_key_id=AKIA…\w{4}/);

@@ -63,7 +63,7 @@ suite('fault matrix: every call × 500/throttle/reset/timeout', () => {
             const template = profileBlock('p', old);
             await writeCredentials(w, template);
             emulator.admin.addFault(`${action}:${kind}:${count}`);
-            const first = await w.run(['rotate-now', '--profile', 'p', '--json'], { timeoutMs: 60_000 });
+            const first = await w.run(['rotate-now', '--profile', 'p', '--json'], { timeoutMs: 120_000 });
             if (first.signal) failures.push(`${label}: first run killed by ${first.signal}`);
             // A stop must be clean: exit 1 with an explanation, and the file still works.
             if (first.code !== 0 && !/"code"/.test(first.stdout))
@@ -75,7 +75,8 @@ suite('fault matrix: every call × 500/throttle/reset/timeout', () => {
               failures.push(`${label}: after the first run: ${e.message}`),
             );
             const second = await w.run(['rotate-now', '--profile', 'p', '--json']);
-            if (second.code !== 0) failures.push(`${label}: re-run exit ${second.code}: ${second.stdout}`);
+            if (second.code !== 0)
+              failures.push(`${label}: re-run exit ${second.code}: ${second.stdout}${second.stderr}`);
             await checkInvariants(w, user.user, old, { template, finished: true }).catch((e: Error) =>
               failures.push(`${label}: after the re-run: ${e.message}`),
             );
@@ -88,5 +89,5 @@ suite('fault matrix: every call × 500/throttle/reset/timeout', () => {
       );
     }
     expect(failures).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 });
