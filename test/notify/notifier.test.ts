@@ -105,7 +105,7 @@ describeDunst('createNotifier with a real notification daemon (dunst)', () => {
       captured += chunk.toString('utf8');
     });
     // dbus-monitor loses its bus name once it has become a monitor: from then on it sees every call.
-    await waitFor(() => captured.includes('member=NameLost'), 5000);
+    await waitFor(() => captured.includes('member=NameLost'), 60_000);
   });
   afterAll(() => {
     monitor.kill();
@@ -113,7 +113,8 @@ describeDunst('createNotifier with a real notification daemon (dunst)', () => {
 
   it('delivers the title and body to org.freedesktop.Notifications, without a secret', async () => {
     const logger = recordingLogger();
-    const notifier = createNotifier({ enabled: true, logger });
+    // A generous delivery timeout: notify-send is a process of its own, slow to start on a loaded machine.
+    const notifier = createNotifier({ enabled: true, logger, timeoutMs: 60_000 });
     const message = rotatedMessage({
       profile: 'dev',
       oldKeyId: 'AKIAIOSFODNN7EXA1234',
@@ -122,7 +123,7 @@ describeDunst('createNotifier with a real notification daemon (dunst)', () => {
     });
     // A careless caller: a secret in the body must still never reach the bus.
     await notifier.notify({ ...message, body: `${message.body} ${SECRET}` });
-    await waitFor(() => captured.includes('member=Notify'), 5000);
+    await waitFor(() => captured.includes('member=Notify'), 30_000);
     const call = captured.slice(captured.indexOf('member=Notify'));
     expect(call).toContain('string "keyrot"');
     expect(call).toContain('string "keyrot: rotated dev"');
