@@ -25,7 +25,9 @@ unit_pid() { systemctl --user show -p MainPID --value keyrot.service; }
 wait_active() { # up to 90 s of wall-clock time: a loaded machine is slow to start node
   local until=$((SECONDS + 90))
   while [ "$SECONDS" -lt "$until" ]; do
-    [ "$(systemctl --user is-active keyrot.service)" = active ] && [ "$(unit_pid)" != 0 ] && [ "$(unit_pid)" != "$1" ] && return 0
+    # One MainPID reading per try: two could see the old pid, then 0 while systemd waits to restart it.
+    p=$(unit_pid)
+    [ "$p" != 0 ] && [ "$p" != "$1" ] && [ "$(systemctl --user is-active keyrot.service)" = active ] && return 0
     sleep 0.1
   done
   return 1
