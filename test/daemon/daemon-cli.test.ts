@@ -220,10 +220,14 @@ describeReal('keyrot daemon (real SDK, emulator, Secret Service, dunst)', () => 
     const now = await home.currentKey();
     expect(now.accessKeyId).not.toBe(old.accessKeyId);
     const checksBefore = home.emulator.admin.requestCount('ListAccessKeys');
+    // rotate-now itself records the new key in the state file; the daemon's pass is done when it
+    // records its own check (lastCheck changes at the end of a pass), not when IAM sees its request.
+    const lastCheckBefore = (await readStateFile(stateDir))?.lastCheck;
     daemon.child.kill('SIGHUP');
     await waitUntil('the daemon checked the new key', async () => {
       const state = await readStateFile(stateDir).catch(() => null);
       return (
+        state?.lastCheck !== lastCheckBefore &&
         state?.profiles.dev?.keyId === maskKeyId(now.accessKeyId) &&
         home!.emulator.admin.requestCount('ListAccessKeys') > checksBefore
       );
