@@ -2,11 +2,14 @@ import { preloadAwsSdk } from '../aws/clients.js';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
+import { readSharedFiles } from '../credentials/index.js';
+import { resolveAwsFilePaths } from '../credentials/paths.js';
 import { emptyProfileState, emptyState, readStateFile, writeStateFile } from '../daemon/state-file.js';
-import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
+import { ExitCode, type ExitCodeValue, isKeyrotError, type KeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
 import { createRotationDeps } from '../rotation/deps.js';
 import type { ResultRecorderPort, RotationResult } from '../rotation/ports.js';
+import { profileRefusal } from '../rotation/profile-kind.js';
 import { rotateProfile } from '../rotation/rotate-profile.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import type { CommandContext } from './context.js';
@@ -33,44 +36,63 @@ export async function rotateNowCommand(input: RotateNowInput, ctx: CommandContex
     : input.all
       ? settings.watch
       : [env.AWS_PROFILE || 'default'];
-  const deps = await createRotationDeps(ctx, settings);
-  deps.recorder = stateFileRecorder(keyrotPaths(env).stateDir, settings);
   const documents: Record<string, unknown>[] = [];
   let exitCode: ExitCodeValue = ExitCode.ok;
-  try {
-    for (const profile of profiles) {
-      ctx.io.stderr.write(`keyrot: ${input.dryRun ? 'dry run for' : 'rotating'} profile ${profile}\n`);
-      try {
-        const result = await rotateProfile(
-          {
-            profile,
-            force: Boolean(input.force),
-            deleteOther: Boolean(input.deleteOther),
-            dryRun: Boolean(input.dryRun),
-          },
-          deps,
-        );
-        documents.push(maskedResult(result));
-        if (result.hook && !result.hook.ok) {
-          ctx.io.stderr.write(
-            `keyrot: the after_rotate command of profile ${profile} failed; the rotation itself is complete\n`,
+  const reportFailure = (profile: string, error: KeyrotError): void => {
+    documents.push(failureDocument(profile, error));
+    if (exitCode === ExitCode.ok) exitCode = error.exitCode;
+    if (input.json) return;
+    // A single profile: let cli.ts print the error the usual way.
+    if (profiles.length === 1) throw error;
+    ctx.io.stderr.write(`keyrot: profile ${profile}: ${redactText(error.message)}\n`);
+    if (error.hint) ctx.io.stderr.write(`  ${redactText(error.hint)}\n`);
+  };
+
+  // Profiles the AWS files alone rule out (missing, session, SSO, role…) are refused before the
+  // keychain or the network is touched: the answer then does not depend on either being reachable.
+  const paths = resolveAwsFilePaths(env, {
+    credentialsFile: ctx.globals.credentialsFile,
+    configFile: ctx.globals.awsConfigFile,
+  });
+  const files = await readSharedFiles(paths);
+  const rotatable = profiles.filter((profile) => {
+    const { error } = profileRefusal(files, profile, paths);
+    if (error) reportFailure(profile, error);
+    return !error;
+  });
+
+  if (rotatable.length > 0) {
+    const deps = await createRotationDeps(ctx, settings);
+    deps.recorder = stateFileRecorder(keyrotPaths(env).stateDir, settings);
+    try {
+      for (const profile of rotatable) {
+        ctx.io.stderr.write(`keyrot: ${input.dryRun ? 'dry run for' : 'rotating'} profile ${profile}\n`);
+        try {
+          const result = await rotateProfile(
+            {
+              profile,
+              force: Boolean(input.force),
+              deleteOther: Boolean(input.deleteOther),
+              dryRun: Boolean(input.dryRun),
+            },
+            deps,
           );
+          documents.push(maskedResult(result));
+          if (result.hook && !result.hook.ok) {
+            ctx.io.stderr.write(
+              `keyrot: the after_rotate command of profile ${profile} failed; the rotation itself is complete\n`,
+            );
+          }
+          if (!input.json) ctx.io.stdout.write(`${summaryLine(result)}\n`);
+        } catch (error) {
+          if (!isKeyrotError(error)) throw error;
+          deps.logger.warn('rotation stopped', { profile, code: error.code, message: error.message });
+          reportFailure(profile, error);
         }
-        if (!input.json) ctx.io.stdout.write(`${summaryLine(result)}\n`);
-      } catch (error) {
-        if (!isKeyrotError(error)) throw error;
-        documents.push(failureDocument(profile, error));
-        deps.logger.warn('rotation stopped', { profile, code: error.code, message: error.message });
-        if (exitCode === ExitCode.ok) exitCode = error.exitCode;
-        if (input.json) continue;
-        // A single profile: let cli.ts print the error the usual way.
-        if (profiles.length === 1) throw error;
-        ctx.io.stderr.write(`keyrot: profile ${profile}: ${redactText(error.message)}\n`);
-        if (error.hint) ctx.io.stderr.write(`  ${redactText(error.hint)}\n`);
       }
+    } finally {
+      await deps.close();
     }
-  } finally {
-    await deps.close();
   }
   if (input.json) ctx.io.stdout.write(`${JSON.stringify({ profiles: documents }, null, 2)}\n`);
   return exitCode;

@@ -1,3 +1,4 @@
+import { KeyrotError } from '../errors/keyrot-error.js';
 import type { SharedProfiles } from './ports.js';
 
 /** What kind of credentials a profile resolves to. */
@@ -52,4 +53,32 @@ export function classifyProfile(name: string, settings: Record<string, string>):
   function refuse(kind: ProfileKind, why: string): ClassifiedProfile {
     return { name, kind, settings, refusal: `keyrot will not rotate profile "${name}": ${why}` };
   }
+}
+
+/**
+ * Why `name` cannot be rotated, judged from the AWS files alone (missing, session, SSO, role…), or
+ * undefined for a static key. Needs no keychain or network, so refusals come before either is opened.
+ */
+export function profileRefusal(
+  files: SharedProfiles,
+  name: string,
+  paths: { credentialsFile: string; configFile: string },
+): { error: KeyrotError; profile?: ClassifiedProfile } | { error?: undefined; profile: ClassifiedProfile } {
+  const settings = mergedProfile(files, name);
+  if (!settings) {
+    return {
+      error: new KeyrotError('PROFILE_NOT_FOUND', `profile "${name}" is in neither AWS file`, {
+        hint: `Looked in ${paths.credentialsFile} and ${paths.configFile}.`,
+      }),
+    };
+  }
+  const profile = classifyProfile(name, settings);
+  if (!profile.refusal) return { profile };
+  const code =
+    profile.kind === 'session'
+      ? 'SESSION_CREDENTIALS'
+      : profile.kind === 'none'
+        ? 'NO_STATIC_KEY'
+        : 'UNSUPPORTED_PROFILE';
+  return { error: new KeyrotError(code, profile.refusal), profile };
 }

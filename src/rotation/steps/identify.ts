@@ -1,30 +1,17 @@
 import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
 import type { RotationDeps } from '../ports.js';
-import { classifyProfile, mergedProfile } from '../profile-kind.js';
+import { profileRefusal } from '../profile-kind.js';
 import { type RotationState, userNameFromArn } from '../state.js';
 
 /** Step 2: finds the profile's static key and, through STS, the IAM user it belongs to. */
 export async function identify(state: RotationState, deps: RotationDeps): Promise<void> {
   const name = state.request.profile;
   const files = await deps.files.read();
-  const settings = mergedProfile(files, name);
-  if (!settings) {
-    throw new KeyrotError('PROFILE_NOT_FOUND', `profile "${name}" is in neither AWS file`, {
-      hint: `Looked in ${deps.files.paths.credentialsFile} and ${deps.files.paths.configFile}.`,
-    });
-  }
-  const profile = classifyProfile(name, settings);
-  state.profile = profile;
-  if (profile.refusal) {
-    const code =
-      profile.kind === 'session'
-        ? 'SESSION_CREDENTIALS'
-        : profile.kind === 'none'
-          ? 'NO_STATIC_KEY'
-          : 'UNSUPPORTED_PROFILE';
-    throw new KeyrotError(code, profile.refusal);
-  }
+  const { error, profile } = profileRefusal(files, name, deps.files.paths);
+  if (profile) state.profile = profile;
+  if (error) throw error;
+  const settings = profile.settings;
   const credentials = {
     accessKeyId: settings.aws_access_key_id!,
     secretAccessKey: settings.aws_secret_access_key!,
