@@ -213,6 +213,11 @@ export async function reportError(
 
 /** The entry point: parse, run one command, exit with its code. */
 export async function main(argv: string[]): Promise<number> {
+  // `keyrot … | head` closes stdout early: the reader is done, which is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? ExitCode.ok);
+  });
   let exitCode: number = ExitCode.ok;
   const verbose = argv.includes('--verbose');
   const program = buildProgram(async (task) => {

@@ -1,0 +1,87 @@
+// Refusals that the AWS files alone decide come before the keychain or the network is touched, so
+// they hold even where neither is reachable (here: no D-Bus session bus, no endpoint).
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/run-cli.js';
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+
+async function home(): Promise<{ env: NodeJS.ProcessEnv; credentials: string; text: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'keyrot-refusal-'));
+  const credentials = join(dir, 'credentials');
+  const text = [
+    '[static]',
+    'aws_access_key_id = AKIAIOSFODNN7EXAMPLE',
+    `aws_secret_access_key = ${SECRET}`,
+    '[sess]',
+    'aws_access_key_id = ASIAIOSFODNN7EXAMPLE',
+    `aws_secret_access_key = ${SECRET}`,
+    'aws_session_token = FwoGZXIvYXdzEJr',
+    '',
+  ].join('\n');
+  await writeFile(credentials, text, { mode: 0o600 });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    AWS_SHARED_CREDENTIALS_FILE: credentials,
+    AWS_CONFIG_FILE: join(dir, 'config'),
+    KEYROT_STATE_DIR: join(dir, 'state'),
+    KEYROT_CONFIG: join(dir, 'no-settings.ini'),
+    DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-bus')}`,
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  };
+  // An explicitly named settings file must exist; an empty one means the defaults.
+  await writeFile(env.KEYROT_CONFIG!, '', { mode: 0o600 });
+  return { env, credentials, text };
+}
+
+describe('rotate-now refusals decided by the AWS files', () => {
+  it('refuses a session-token profile with exit 3 without needing the keychain', async () => {
+    const { env, credentials, text } = await home();
+    const result = await runCli(['rotate-now', '--profile', 'sess'], { env });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('keyrot will not rotate profile "sess"');
+    expect(result.stderr).not.toContain('keychain');
+    expect(result.stderr + result.stdout).not.toContain(SECRET);
+    expect(await readFile(credentials, 'utf8')).toBe(text);
+  });
+
+  it('names a missing profile with exit 2', async () => {
+    const { env } = await home();
+    const result = await runCli(['rotate-now', '--profile', 'nope'], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('profile "nope" is in neither AWS file');
+  });
+
+  it('reports every refused profile in one JSON document', async () => {
+    const { env } = await home();
+    const result = await runCli(['rotate-now', '--profile', 'sess', '--profile', 'nope', '--json'], { env });
+    expect(result.code).toBe(3);
+    const document = JSON.parse(result.stdout) as { profiles: { profile: string }[] };
+    expect(document.profiles.map((p) => p.profile)).toEqual(['sess', 'nope']);
+  });
+});
+
+describe('output into a closed pipe', () => {
+  it('exits quietly when the reader stops early (keyrot … | head)', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI_PATH } = await import('../support/run-cli.js');
+    const child = spawn(
+      process.execPath,
+      [CLI_PATH, 'service', 'install', '--dry-run', '--platform', 'linux'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
+  });
+});
