@@ -4,21 +4,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { acquireLock } from '../../src/lock/index.js';
-import { requireRealPart } from '../support/real-part.js';
 import {
   createWorld,
   fileKey,
   profileBlock,
-  secretServiceAvailable,
+  secretServiceSuite,
   type World,
   writeCredentials,
 } from './harness.js';
 
-const suite = requireRealPart(
-  'Secret Service',
-  secretServiceAvailable,
-  'run under scripts/test-session.sh with gnome-keyring',
-);
+const suite = secretServiceSuite;
 
 suite('status, demo, refusals, lock and hook', { concurrent: true }, () => {
   let emulator: RunningEmulator;

@@ -3,23 +3,18 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { requireRealPart } from '../support/real-part.js';
 import { CLI_PATH } from '../support/run-cli.js';
 import {
   checkInvariants,
   createWorld,
   fileKey,
   profileBlock,
-  secretServiceAvailable,
+  secretServiceSuite,
   type World,
   writeCredentials,
 } from './harness.js';
 
-const suite = requireRealPart(
-  'Secret Service',
-  secretServiceAvailable,
-  'run under scripts/test-session.sh with gnome-keyring',
-);
+const suite = secretServiceSuite;
 const INSTANTS = 20;
 const BATCH = 4;
 /** Longest one CLI run may take (generous: a loaded 2-core CI machine is slow). */

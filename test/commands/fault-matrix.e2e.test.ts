@@ -3,22 +3,17 @@
 // or stops cleanly; a re-run completes; the person is never locked out.
 import { afterAll, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
-import { requireRealPart } from '../support/real-part.js';
 import {
   checkInvariants,
   createWorld,
   fileKey,
   profileBlock,
-  secretServiceAvailable,
+  secretServiceSuite,
   type World,
   writeCredentials,
 } from './harness.js';
 
-const suite = requireRealPart(
-  'Secret Service',
-  secretServiceAvailable,
-  'run under scripts/test-session.sh with gnome-keyring',
-);
+const suite = secretServiceSuite;
 
 const ACTIONS = ['GetCallerIdentity', 'ListAccessKeys', 'CreateAccessKey', 'UpdateAccessKey'];
 const KINDS = ['500', 'throttle', 'reset', 'timeout'];

@@ -1,4 +1,5 @@
 // Shared set-up of the end-to-end rotation tests: an in-process emulator reached over HTTP, a temp
+
 // HOME with AWS files, its own keychain service and state dir, and the built CLI as a subprocess.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,10 +15,18 @@ import {
   seedUser,
   startEmulator,
 } from '../../src/emulator/index.js';
+import { requireRealPart } from '../support/real-part.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
 
 /** True when scripts/test-session.sh started a Secret Service for this run. */
 export const secretServiceAvailable = process.env.KEYROT_TEST_SECRET_SERVICE === '1';
+
+/** describe() for suites that need the real Secret Service (skips locally without it, fails under CI). */
+export const secretServiceSuite = requireRealPart(
+  'Secret Service',
+  secretServiceAvailable,
+  'run under scripts/test-session.sh with gnome-keyring',
+);
 /** True when Debian's AWS CLI v2 is installed. */
 export const awsCliAvailable = existsSync('/usr/bin/aws');
 
