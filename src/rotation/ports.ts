@@ -8,6 +8,7 @@ import type {
   CreatedAccessKey,
 } from '../aws/types.js';
 import type { ProfileSettings } from '../config/settings.js';
+import type { JournalEntry } from '../keychain/journal.js';
 import type { Clock } from '../time/clock.js';
 
 /** STS, every call signed with the credentials given. */
@@ -61,21 +62,11 @@ export interface CredentialFilesPort {
   ): Promise<{ file: string; profiles: string[] }[]>;
 }
 
-/** A journal phase, in protocol order. */
-export type JournalPhase = 'intent' | 'created' | 'proven' | 'backed-up' | 'written' | 'retired';
+/** A journal phase, in protocol order (the keychain's journal defines them). */
+export type { JournalPhase } from '../keychain/journal.js';
 
 /** What the journal remembers of an unfinished rotation (it holds the new secret: keychain only). */
-export interface JournalEntryLike {
-  profile: string;
-  oldKeyId: string;
-  userArn?: string;
-  phase: JournalPhase;
-  newKeyId?: string;
-  newSecret?: string;
-  backupId?: string;
-  startedAt: string;
-  updatedAt: string;
-}
+export type JournalEntryLike = JournalEntry;
 
 /**
  * The rotation journal in the keychain. Only what cannot be recomputed is journaled — the intent (so a
