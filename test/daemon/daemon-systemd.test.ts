@@ -2,14 +2,14 @@
 // the service engineer): `keyrot service install` starts it, it rotates a due key against the
 // emulator (real SDK, real Secret Service, a real notification), and after `systemctl --user kill -s
 // KILL keyrot` systemd restarts it and the new daemon records its check and the next one.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { DaemonStateSchema } from '../../src/daemon/state-file.js';
 import { maskKeyId } from '../../src/errors/redact.js';
 import { requireRealPart } from '../support/real-part.js';
-import { CLI_PATH } from '../support/run-cli.js';
+import { CLI_PATH, runCommand } from '../support/run-cli.js';
 import {
   type DaemonHome,
   desktopSession,
@@ -83,7 +83,7 @@ describeReal('the installed daemon under a real systemd --user', () => {
 
     // The script runs its user manager in a cgroup of its own, so the service tests' session beside
     // this one cannot stop or kill our daemon. Asynchronously: the emulator answers from this process.
-    const result = await run('bash', [SCRIPT, 'bash', '-c', INNER], env, 480_000);
+    const result = await runCommand('bash', [SCRIPT, 'bash', '-c', INNER], { env, timeoutMs: 480_000 });
     const out = Object.fromEntries(
       result.stdout
         .split('\n')
@@ -130,27 +130,6 @@ describeReal('the installed daemon under a real systemd --user', () => {
     expect(leakedSecrets(everything, home.secrets)).toEqual([]);
   }, 500_000);
 });
-
-function run(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  timeoutMs: number,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function readOr(file: string): string {
   try {

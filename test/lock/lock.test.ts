@@ -5,6 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/lock/index.js';
+import { runCommand } from '../support/run-cli.js';
 
 let dir: string;
 let lock: string;
@@ -107,17 +108,7 @@ describe('acquireLock', () => {
 // Real processes on the built module (npm test builds dist/ first).
 const DIST_LOCK = join(import.meta.dirname, '..', '..', 'dist', 'lock', 'index.js');
 const runNode = (script: string, args: string[]) =>
-  new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout }));
-  });
+  runCommand(process.execPath, ['--input-type=module', '-e', script, '--', ...args]);
 
 describe.runIf(existsSync(DIST_LOCK))('acquireLock across processes', () => {
   it('admits one process at a time (no interleaved enter/exit in a shared log)', async () => {

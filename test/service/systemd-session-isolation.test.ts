@@ -2,13 +2,14 @@
 // names its units' cgroups after the cgroup it started from, so two sessions started side by side
 // (vitest runs test files in parallel) would otherwise share <cgroup>/app.slice/NAME.service, and
 // stopping a unit in one session would kill the other session's unit too.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { requireRealPart } from '../support/real-part.js';
+import { runCommand } from '../support/run-cli.js';
 
 const SCRIPT = path.resolve('scripts/systemd-session.sh');
 const available =
@@ -59,39 +60,28 @@ afterAll(async () => {
 });
 
 /** Runs one session to its end; its stdout's key=value lines as an object, plus the raw output. */
-function session(me: string, peer: string): Promise<{ values: Record<string, string>; output: string }> {
-  return new Promise((resolve, reject) => {
-    const env = {
-      PATH: process.env.PATH,
-      HOME: path.join(root, me),
-      SYNC: root,
-      ME: me,
-      PEER: peer,
-    };
-    const child = spawn('bash', [SCRIPT, 'bash', '-c', INNER], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 400_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const values = Object.fromEntries(
-        stdout
-          .split('\n')
-          .filter((line) => /^\w+=/.test(line))
-          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-      );
-      resolve({ values, output: `session ${me} exited ${code}\nstdout:\n${stdout}\nstderr:\n${stderr}` });
-    });
+async function session(
+  me: string,
+  peer: string,
+): Promise<{ values: Record<string, string>; output: string }> {
+  const env = {
+    PATH: process.env.PATH,
+    HOME: path.join(root, me),
+    SYNC: root,
+    ME: me,
+    PEER: peer,
+  };
+  const { code, stdout, stderr } = await runCommand('bash', [SCRIPT, 'bash', '-c', INNER], {
+    env,
+    timeoutMs: 400_000,
   });
+  const values = Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter((line) => /^\w+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+  return { values, output: `session ${me} exited ${code}\nstdout:\n${stdout}\nstderr:\n${stderr}` };
 }
 
 describeSystemd('scripts/systemd-session.sh isolates concurrent sessions', () => {

@@ -12,18 +12,24 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built `keyrot` CLI (or another `entry` file) as a subprocess with the given environment. */
-export function runCli(
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; cwd?: string; entry?: string } = {},
-): Promise<CliResult> {
+/** Options of runCommand. */
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Written to stdin, which is then closed (closed at once when absent). */
+  input?: string;
+  /** Kill the process after this long (a hung run then fails with its output); none when absent. */
+  timeoutMs?: number;
+  cwd?: string;
+}
+
+/** Runs a command to its end, collecting stdout and stderr as text. */
+export function runCommand(command: string, args: string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [options.entry ?? CLI_PATH, ...args], {
-      env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...(options.env ?? process.env) },
+    const child = spawn(command, args, {
+      env: options.env ?? process.env,
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
-      // Generous: only a hung run reaches it, and a loaded CI machine is slow.
-      timeout: options.timeoutMs ?? 120_000,
+      timeout: options.timeoutMs,
     });
     let stdout = '';
     let stderr = '';
@@ -36,5 +42,15 @@ export function runCli(
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Runs the built `keyrot` CLI (or another `entry` file) as a subprocess with the given environment. */
+export function runCli(args: string[], options: RunOptions & { entry?: string } = {}): Promise<CliResult> {
+  return runCommand(process.execPath, [options.entry ?? CLI_PATH, ...args], {
+    ...options,
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...(options.env ?? process.env) },
+    // Generous: only a hung run reaches it, and a loaded CI machine is slow.
+    timeoutMs: options.timeoutMs ?? 120_000,
   });
 }

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runCommand } from '../../support/run-cli.js';
 
 /** The built credentials engine that child processes import (npm test builds dist/ first). */
 export const DIST_CREDENTIALS = fileURLToPath(new URL('../../../dist/credentials/index.js', import.meta.url));
@@ -9,27 +9,14 @@ export const DIST_CREDENTIALS = fileURLToPath(new URL('../../../dist/credentials
 export const distBuilt = existsSync(DIST_CREDENTIALS);
 
 /** Runs `node --input-type=module -e script args…`, resolving with its stdout; rejects on a non-zero exit. */
-export function runNodeScript(
+export async function runNodeScript(
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`child exited ${code}: ${stderr}`)),
-    );
+  const result = await runCommand(process.execPath, ['--input-type=module', '-e', script, '--', ...args], {
+    env,
   });
+  if (result.code !== 0) throw new Error(`child exited ${result.code}: ${result.stderr}`);
+  return result.stdout;
 }
