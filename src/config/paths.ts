@@ -11,6 +11,8 @@ export interface KeyrotPaths {
   stateDir: string;
   /** Where keyrot.log lives. */
   logDir: string;
+  /** Disposable files: V8's compiled code of keyrot's command bundles (src/code-cache). */
+  cacheDir: string;
 }
 
 /** The user's home directory as the AWS SDK finds it: HOME, USERPROFILE, HOMEDRIVE+HOMEPATH, then the OS. */
@@ -34,20 +36,27 @@ export function keyrotPaths(
   let configDir: string;
   let stateDir: string;
   let logDir: string;
+  let cacheDir: string;
   if (platform === 'win32') {
     const appData = env.APPDATA || p.join(home, 'AppData', 'Roaming');
     configDir = p.join(appData, 'keyrot');
     stateDir = configDir;
     logDir = p.join(configDir, 'logs');
+    cacheDir = p.join(env.LOCALAPPDATA || p.join(home, 'AppData', 'Local'), 'keyrot', 'cache');
   } else {
     configDir = p.join(env.XDG_CONFIG_HOME || p.join(home, '.config'), 'keyrot');
     stateDir = p.join(env.XDG_STATE_HOME || p.join(home, '.local', 'state'), 'keyrot');
     logDir = platform === 'darwin' ? p.join(home, 'Library', 'Logs', 'keyrot') : stateDir;
+    cacheDir =
+      platform === 'darwin'
+        ? p.join(home, 'Library', 'Caches', 'keyrot')
+        : p.join(env.XDG_CACHE_HOME || p.join(home, '.cache'), 'keyrot');
   }
   if (env.KEYROT_STATE_DIR) {
     stateDir = p.resolve(env.KEYROT_STATE_DIR);
     logDir = stateDir;
   }
   const configFile = env.KEYROT_CONFIG ? p.resolve(env.KEYROT_CONFIG) : p.join(configDir, 'config.ini');
-  return { configFile, stateDir, logDir };
+  // The cache stays where it is under KEYROT_STATE_DIR: it holds nothing but compiled code.
+  return { configFile, stateDir, logDir, cacheDir };
 }

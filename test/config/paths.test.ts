@@ -7,11 +7,18 @@ describe('keyrotPaths', () => {
       configFile: '/home/ann/.config/keyrot/config.ini',
       stateDir: '/home/ann/.local/state/keyrot',
       logDir: '/home/ann/.local/state/keyrot',
+      cacheDir: '/home/ann/.cache/keyrot',
     });
-    expect(keyrotPaths({ HOME: '/h', XDG_CONFIG_HOME: '/x/c', XDG_STATE_HOME: '/x/s' }, 'linux')).toEqual({
+    expect(
+      keyrotPaths(
+        { HOME: '/h', XDG_CONFIG_HOME: '/x/c', XDG_STATE_HOME: '/x/s', XDG_CACHE_HOME: '/x/k' },
+        'linux',
+      ),
+    ).toEqual({
       configFile: '/x/c/keyrot/config.ini',
       stateDir: '/x/s/keyrot',
       logDir: '/x/s/keyrot',
+      cacheDir: '/x/k/keyrot',
     });
   });
 
@@ -19,17 +26,23 @@ describe('keyrotPaths', () => {
     const paths = keyrotPaths({ HOME: '/Users/ann' }, 'darwin');
     expect(paths.logDir).toBe('/Users/ann/Library/Logs/keyrot');
     expect(paths.configFile).toBe('/Users/ann/.config/keyrot/config.ini');
+    expect(paths.cacheDir).toBe('/Users/ann/Library/Caches/keyrot');
   });
 
   it('uses %APPDATA% on Windows, whatever OS renders it', () => {
     const paths = keyrotPaths(
-      { USERPROFILE: 'C:\\Users\\ann', APPDATA: 'C:\\Users\\ann\\AppData\\Roaming' },
+      {
+        USERPROFILE: 'C:\\Users\\ann',
+        APPDATA: 'C:\\Users\\ann\\AppData\\Roaming',
+        LOCALAPPDATA: 'C:\\Users\\ann\\AppData\\Local',
+      },
       'win32',
     );
     expect(paths).toEqual({
       configFile: 'C:\\Users\\ann\\AppData\\Roaming\\keyrot\\config.ini',
       stateDir: 'C:\\Users\\ann\\AppData\\Roaming\\keyrot',
       logDir: 'C:\\Users\\ann\\AppData\\Roaming\\keyrot\\logs',
+      cacheDir: 'C:\\Users\\ann\\AppData\\Local\\keyrot\\cache',
     });
   });
 
@@ -38,6 +51,11 @@ describe('keyrotPaths', () => {
       { HOME: '/Users/ann', KEYROT_CONFIG: '/etc/k.ini', KEYROT_STATE_DIR: '/tmp/s' },
       'darwin',
     );
-    expect(paths).toEqual({ configFile: '/etc/k.ini', stateDir: '/tmp/s', logDir: '/tmp/s' });
+    expect(paths).toEqual({
+      configFile: '/etc/k.ini',
+      stateDir: '/tmp/s',
+      logDir: '/tmp/s',
+      cacheDir: '/Users/ann/Library/Caches/keyrot',
+    });
   });
 });
