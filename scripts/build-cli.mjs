@@ -4,44 +4,61 @@
 // target is 1.3x `node -e 0`). Every dynamic import() (the commands, the error reporting) stays a real
 // import of the ES module beside it, so commands load lazily and share one copy of each module.
 //
-// `rotate-now`, the command people run by hand, is also bundled on its own (dist/commands/
-// rotate-now.bundle.js, an ES module with zod and keyrot's modules inside, other packages left to
-// node_modules): its ~150 small ES modules cost ~100 ms to load one by one. The bundle sits beside the
-// module it replaces, so URLs relative to import.meta.url resolve as before, and it imports the one
-// KeyrotError class from dist/errors/ so that cli.cjs recognises the errors it throws.
-import { chmod } from 'node:fs/promises';
+// `rotate-now` and `status`, the commands people run by hand, are built into one CommonJS bundle with
+// every package inside — the AWS SDK too — except native addons (dist/commands/rotation-commands.
+// bundle.cjs). cli.ts runs it through src/code-cache, which keeps V8's compiled code between runs:
+// one file to compile instead of ~400 modules to resolve and compile, and a cache hit skips even that.
+// The bundle sits beside the modules it replaces, so URLs relative to it resolve as before; it takes the
+// one KeyrotError class from dist/errors/ (cli.ts hands it in) so that cli.ts recognises what it throws.
+import { chmod, readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const entry = new URL('../dist/cli.js', import.meta.url).pathname;
 const outfile = new URL('../dist/cli.cjs', import.meta.url).pathname;
-const BUNDLED_COMMANDS = { './commands/rotate-now.js': './commands/rotate-now.bundle.js' };
+const dist = (path) => new URL(`../dist/${path}`, import.meta.url).pathname;
 
-for (const [source, bundle] of Object.entries(BUNDLED_COMMANDS)) {
-  await build({
-    entryPoints: [new URL(`../dist/${source}`, import.meta.url).pathname],
-    outfile: new URL(`../dist/${bundle}`, import.meta.url).pathname,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-    plugins: [
-      {
-        name: 'shared-errors-and-packages-stay-external',
-        setup(b) {
-          b.onResolve({ filter: /keyrot-error\.js$/ }, () => ({
-            path: '../errors/keyrot-error.js',
-            external: true,
-          }));
-          // Packages load from node_modules (the SDK, the keychain binding, winston…); zod is bundled.
-          b.onResolve({ filter: /^[^./]/ }, (args) =>
-            /^zod(\/|$)/.test(args.path) ? undefined : { path: args.path, external: true },
-          );
-        },
+await build({
+  entryPoints: [dist('commands/rotation-commands.js')],
+  outfile: dist('commands/rotation-commands.bundle.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // Smaller text to read and hash on every run; names are kept for readable stacks in the log.
+  minify: true,
+  keepNames: true,
+  logLevel: 'warning',
+  // import.meta does not exist in CommonJS: give it the bundle's own URL.
+  define: { 'import.meta.url': '__keyrotBundleUrl' },
+  banner: { js: "var __keyrotBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [
+    {
+      name: 'shared-errors-and-native-addons-stay-external',
+      setup(b) {
+        b.onResolve({ filter: /keyrot-error\.js$/ }, () => ({
+          path: '../errors/keyrot-error.js',
+          external: true,
+        }));
+        // A .node binary cannot be bundled; @napi-rs/keyring picks its binary at run time.
+        b.onResolve({ filter: /^@napi-rs\// }, (args) => ({ path: args.path, external: true }));
       },
-    ],
-  });
-}
+    },
+    {
+      // src/aws/clients.ts loads the SDK with a require made by createRequire() (fast, lazy, unbundled
+      // everywhere else); esbuild only follows a plain require(), so the bundle gets one.
+      name: 'bundle-the-aws-sdk',
+      setup(b) {
+        b.onLoad({ filter: /[\\/]dist[\\/]aws[\\/]clients\.js$/ }, async (args) => {
+          const text = await readFile(args.path, 'utf8');
+          const bundled = text.replaceAll("requireCjs('@aws-sdk/", "require('@aws-sdk/");
+          if (bundled === text)
+            throw new Error('bundle-the-aws-sdk: no requireCjs(...) left to rewrite in clients.js');
+          return { contents: bundled, loader: 'js' };
+        });
+      },
+    },
+  ],
+});
 
 await build({
   entryPoints: [entry],
@@ -59,9 +76,7 @@ await build({
       name: 'dynamic-imports-stay-external',
       setup(b) {
         b.onResolve({ filter: /.*/ }, (args) =>
-          args.kind === 'dynamic-import'
-            ? { path: BUNDLED_COMMANDS[args.path] ?? args.path, external: true }
-            : undefined,
+          args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined,
         );
       },
     },

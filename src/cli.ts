@@ -2,7 +2,8 @@
 // Argument parsing only: every command lives in src/commands/ and is loaded on demand, so that
 // `--help` and `--version` never load the AWS SDK. The build also bundles this file with commander
 // into one CommonJS file (dist/cli.cjs, the `bin`): Node starts that ~20 ms faster than ESM modules.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { BackupInput } from './commands/backup.js';
 import { type CommandContext, type GlobalOptions, processContext } from './commands/context.js';
@@ -12,9 +13,11 @@ import type { DoctorInput } from './commands/doctor.js';
 import type { EmulatorInput } from './commands/emulator.js';
 import type { EmulatorSeedInput } from './commands/emulator-seed.js';
 import type { RotateNowInput } from './commands/rotate-now.js';
+import type * as RotationCommands from './commands/rotation-commands.js';
 import type { ServiceInput } from './commands/service.js';
 import type { StatusInput } from './commands/status.js';
 import type { TrayInput } from './commands/tray.js';
+import { keyrotPaths } from './config/paths.js';
 import { FAULT_GRAMMAR_HELP } from './emulator/faults.js';
 import { ExitCode, type ExitCodeValue } from './errors/keyrot-error.js';
 
@@ -23,6 +26,30 @@ const version = (
 ).version;
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/**
+ * `rotate-now` and `status`: from the prebuilt bundle with its compiled-code cache for `use` (saved
+ * after a run that succeeds), or from their modules when running from the sources (no build).
+ */
+async function rotationCommands(use: string): Promise<typeof RotationCommands> {
+  const bundlePath = fileURLToPath(new URL('./commands/rotation-commands.bundle.cjs', import.meta.url));
+  if (!existsSync(bundlePath)) return import('./commands/rotation-commands.js');
+  const [{ loadBundle }, errors] = await Promise.all([
+    import('./code-cache/load-bundle.js'),
+    // The bundle must throw the very KeyrotError class that reportError checks.
+    import('./errors/keyrot-error.js'),
+  ]);
+  const bundle = loadBundle<typeof RotationCommands>({
+    bundlePath,
+    cacheDir: keyrotPaths(process.env).cacheDir,
+    use,
+    externals: { '../errors/keyrot-error.js': errors },
+  });
+  process.once('exit', (code) => {
+    if (code === ExitCode.ok) bundle.saveCache();
+  });
+  return bundle.exports;
+}
 
 /** Builds the commander program; `run` receives each command's exit code. */
 export function buildProgram(
@@ -65,7 +92,7 @@ export function buildProgram(
     .option('--offline', "read ages from keyrot's state file instead of IAM")
     .action(
       action<StatusInput>(async (input, ctx) =>
-        (await import('./commands/status.js')).statusCommand(input, ctx),
+        (await rotationCommands(input.offline ? 'status-offline' : 'status')).statusCommand(input, ctx),
       ),
     );
 
@@ -80,7 +107,7 @@ export function buildProgram(
     .option('--json', 'print one JSON document on stdout')
     .action(
       action<RotateNowInput>(async (input, ctx) =>
-        (await import('./commands/rotate-now.js')).rotateNowCommand(input, ctx),
+        (await rotationCommands('rotate-now')).rotateNowCommand(input, ctx),
       ),
     );
 
