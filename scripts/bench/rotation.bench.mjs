@@ -1,6 +1,8 @@
 // One rotation through the CLI against the emulator (no propagation delay): HTTP requests counted at
 // the emulator, whole-process wall time (median), and the same rotation done the classic way — one
 // Debian AWS CLI v2 call per step — measured in the same run. Targets: ≤ 8 requests, < 600 ms, ≥ 10x.
+// keyrot is measured twice: as a person runs it day to day (V8's code cache in ~/.cache/keyrot written
+// by an earlier run), and as the first run after an install or upgrade (an empty cache, then written).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -31,7 +33,7 @@ function run(command, args, env) {
   });
 }
 
-async function world(emulator, n) {
+async function world(emulator, n, cacheHome) {
   const home = await mkdtemp(join(tmpdir(), 'keyrot-bench-'));
   await mkdir(join(home, '.aws'), { mode: 0o700 });
   const user = await emulator.admin.seedUser({ user: `bench-${n}`, keyAgeDays: 120 });
@@ -50,6 +52,7 @@ async function world(emulator, n) {
     HOME: home,
     DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
     XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR,
+    XDG_CACHE_HOME: cacheHome ?? join(home, '.cache'),
     KEYROT_CONFIG: config,
     KEYROT_STATE_DIR: join(home, 'state'),
     KEYROT_KEYCHAIN_SERVICE: `keyrot-bench-${randomBytes(4).toString('hex')}`,
@@ -60,30 +63,46 @@ async function world(emulator, n) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** One `keyrot rotate-now` in a fresh HOME: its wall time and the HTTP requests the emulator saw. */
+async function rotateOnce(emulator, n, cacheHome) {
+  const w = await world(emulator, n, cacheHome);
+  const before = emulator.admin.requestCount();
+  const result = await run(process.execPath, [cli, 'rotate-now', '--profile', 'p', '--json'], w.env);
+  if (result.code !== 0) throw new Error(`keyrot rotate-now exited ${result.code}:\n${result.out}`);
+  const requests = emulator.admin.requestCount() - before;
+  await rm(w.home, { recursive: true, force: true });
+  return { ms: result.ms, requests };
+}
 const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
 let failed = false;
 try {
-  const keyrotMs = [];
-  const requests = [];
-  for (let i = 0; i < RUNS; i += 1) {
-    const w = await world(emulator, `k${i}`);
-    const before = emulator.admin.requestCount();
-    const result = await run(process.execPath, [cli, 'rotate-now', '--profile', 'p', '--json'], w.env);
-    if (result.code !== 0) throw new Error(`keyrot rotate-now exited ${result.code}:\n${result.out}`);
-    requests.push(emulator.admin.requestCount() - before);
-    keyrotMs.push(result.ms);
-    await rm(w.home, { recursive: true, force: true });
-  }
-  const keyrot = median(keyrotMs);
+  // Day to day: one run writes the code cache, the measured runs read it.
+  const cacheHome = await mkdtemp(join(tmpdir(), 'keyrot-bench-cache-'));
+  await rotateOnce(emulator, 'prime', cacheHome);
+  const warm = [];
+  for (let i = 0; i < RUNS; i += 1) warm.push(await rotateOnce(emulator, `k${i}`, cacheHome));
+  await rm(cacheHome, { recursive: true, force: true });
+  // First run after an install: a fresh HOME each time, so an empty cache.
+  const cold = [];
+  for (let i = 0; i < RUNS; i += 1) cold.push(await rotateOnce(emulator, `f${i}`));
+
+  const keyrot = median(warm.map((r) => r.ms));
+  const first = median(cold.map((r) => r.ms));
+  const requests = [...warm, ...cold].map((r) => r.requests);
   const maxRequests = Math.max(...requests);
+  const list = (runs) => runs.map((r) => r.ms.toFixed(0)).join(', ');
   console.log(`keychain: ${osKeychain ? 'OS (Secret Service)' : 'file backend (no Secret Service here)'}`);
   console.log(
-    `keyrot rotate-now      median ${keyrot.toFixed(0).padStart(6)} ms  (${RUNS} runs: ${keyrotMs.map((x) => x.toFixed(0)).join(', ')})`,
+    `keyrot rotate-now      median ${keyrot.toFixed(0).padStart(6)} ms  (${RUNS} runs: ${list(warm)})`,
+  );
+  console.log(
+    `  first run, no cache   median ${first.toFixed(0).padStart(6)} ms  (${RUNS} runs: ${list(cold)})`,
   );
   console.log(
     `  HTTP requests per rotation: ${requests.join(', ')} (limit 8) ${maxRequests <= 8 ? 'ok' : 'TOO MANY'}`,
   );
-  console.log(`  whole-process time: ${keyrot < 600 ? 'ok' : 'OVER'} the 600 ms target`);
+  console.log(`  whole-process time: ${Math.max(keyrot, first) < 600 ? 'ok' : 'OVER'} the 600 ms target`);
   if (maxRequests > 8) failed = true;
 
   if (!existsSync(AWS)) {
@@ -136,6 +155,7 @@ try {
     console.log(
       `ratio classic / keyrot: ${ratio.toFixed(1)}x (target ≥ 10x) ${ratio >= 10 ? 'ok' : 'BELOW TARGET'}`,
     );
+    console.log(`ratio classic / keyrot's first run: ${(classic / first).toFixed(1)}x`);
   }
 } finally {
   await emulator.close();
