@@ -56,12 +56,11 @@ export function loadBundle<T>(options: LoadBundleOptions): LoadedBundle<T> {
   const prefix = `${basename(options.bundlePath)}-${options.use}-`;
   const cacheFile = options.cacheDir ? join(options.cacheDir, `${prefix}${cacheKey(source)}.v8`) : null;
   const cachedData = cacheFile ? readCacheFile(cacheFile) : undefined;
-  // Lets the bundle's own import() calls work (Node ≥ 20.12); older Nodes simply have no import() there.
-  const importModuleDynamically = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: options.bundlePath,
     cachedData,
-    ...(importModuleDynamically ? { importModuleDynamically } : {}),
+    // The bundle's own import() calls (node:http in the SDK) load as anywhere else (Node ≥ 20.12).
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const cache: CacheUse = !cacheFile
     ? 'off'
