@@ -10,6 +10,13 @@ import { type Codec, type PackedValue, packValue, sha256Hex, unpackValue } from 
  */
 export const MAX_ENTRY_CHARS = 1000;
 
+/**
+ * Largest entry on macOS and Linux. Neither caps an item near this, but gnome-keyring rewrites its
+ * whole keyring file on every change, so a 1 MB value in 1,000-character chunks took ~73 s there;
+ * in 64 Ki-character chunks it is a handful of writes.
+ */
+export const LARGE_ENTRY_CHARS = 64 * 1024;
+
 // A chunk entry is an 8-hex-digit checksum prefix followed by base64 (a multiple of 4 characters).
 const CHUNK_CHECK_CHARS = 8;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

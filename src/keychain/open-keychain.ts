@@ -5,7 +5,6 @@ import { KeyrotError } from '../errors/keyrot-error.js';
 import { acquireLock } from '../lock/index.js';
 import { ChunkedValueStore, type LockProvider } from './chunked-values.js';
 import { FileSecretStore } from './file-store.js';
-import { OsSecretStore } from './os-store.js';
 import type { SecretStore } from './secret-store.js';
 
 /** The keychain service name when KEYROT_KEYCHAIN_SERVICE is not set. */
@@ -22,6 +21,8 @@ export interface Keychain {
   backend: KeychainBackend;
   /** Where the secrets are, in words (for doctor and messages). */
   location: string;
+  /** Releases the backend's connection (the values stay usable: a later call opens it again). */
+  close?(): Promise<void>;
 }
 
 /** Options of openKeychain. */
@@ -58,14 +59,19 @@ export async function openKeychain(options: OpenKeychainOptions): Promise<Keycha
   const backend = options.backend ?? 'os';
   const service = keychainService(options.env);
   const dir = join(options.stateDir, 'keychain');
-  const store =
+  const store: SecretStore =
     options.store ??
     (backend === 'file'
       ? new FileSecretStore(dir, {
           warn: options.warn ?? ((message) => process.stderr.write(`keyrot: warning: ${message}\n`)),
         })
-      : new OsSecretStore(service));
-  await probe(store);
+      : await osStore(service));
+  try {
+    await probe(store);
+  } catch (error) {
+    await store.close?.();
+    throw error;
+  }
   const lockPath = keychainLockPath(options.stateDir);
   // The lock file needs its directory, whoever supplies the lock.
   await mkdir(dirname(lockPath), { recursive: true, mode: 0o700 });
@@ -74,7 +80,24 @@ export async function openKeychain(options: OpenKeychainOptions): Promise<Keycha
     values: new ChunkedValueStore(store, { lock }),
     backend,
     location: backend === 'file' ? `plain files in ${dir}` : `the OS keychain, service "${service}"`,
+    close: async () => {
+      await store.close?.();
+    },
   };
+}
+
+/**
+ * The OS keychain backend of this platform. Linux talks to the Secret Service itself over one D-Bus
+ * connection (@napi-rs/keyring opens a connection and a session per call: ~10 ms each); macOS and
+ * Windows go through @napi-rs/keyring. Each is loaded only where it is used.
+ */
+async function osStore(service: string): Promise<SecretStore> {
+  if (process.platform === 'linux') {
+    const { SecretServiceStore } = await import('./secret-service/store.js');
+    return new SecretServiceStore(service);
+  }
+  const { OsSecretStore } = await import('./os-store.js');
+  return new OsSecretStore(service);
 }
 
 async function probe(store: SecretStore): Promise<void> {

@@ -11,4 +11,6 @@ export interface SecretStore {
   set(account: string, value: string): Promise<void>;
   /** Removes an account's value; true when there was one. */
   delete(account: string): Promise<boolean>;
+  /** Releases what the backend holds open (a D-Bus connection); a later call may open it again. */
+  close?(): Promise<void>;
 }

@@ -23,6 +23,34 @@ export function isNoReply(error: unknown): boolean {
   return NO_REPLY.test(error instanceof Error ? error.message : String(error));
 }
 
+/** Why the Linux Secret Service cannot serve keyrot right now. */
+export type SecretServiceTrouble = 'no-reply' | 'no-bus' | 'no-unlocked-keyring';
+
+/** The KEYCHAIN_UNAVAILABLE error (exit 5, with how to fix it) for a Secret Service that cannot serve keyrot. */
+export function secretServiceUnavailable(trouble: SecretServiceTrouble, cause: unknown): KeyrotError {
+  if (trouble === 'no-reply') {
+    return new KeyrotError(
+      'KEYCHAIN_UNAVAILABLE',
+      'the OS keychain did not answer in time: the Secret Service (gnome-keyring) is there but its calls kept timing out',
+      {
+        hint: 'Check that gnome-keyring-daemon is not hung (restart it or log in again), then run the command again.',
+        cause,
+      },
+    );
+  }
+  const message =
+    trouble === 'no-bus'
+      ? 'the OS keychain is not reachable: there is no D-Bus session bus, so no Secret Service (gnome-keyring) can answer'
+      : 'the OS keychain is not reachable: the Secret Service has no unlocked keyring (gnome-keyring is not running or is locked)';
+  return new KeyrotError('KEYCHAIN_UNAVAILABLE', message, { hint: LINUX_HINT, cause });
+}
+
+/** KEYCHAIN_FAILED for a keychain failure that is not about reachability; the text is redacted. */
+export function keychainFailed(error: unknown): KeyrotError {
+  const text = error instanceof Error ? error.message : String(error);
+  return new KeyrotError('KEYCHAIN_FAILED', `the OS keychain failed: ${redactText(text)}`, { cause: error });
+}
+
 /**
  * Maps a failure of the OS keychain library to a KeyrotError: KEYCHAIN_UNAVAILABLE (exit 5, with how
  * to fix it) when the keychain cannot be reached or is locked, KEYCHAIN_FAILED otherwise.
@@ -31,29 +59,10 @@ export function keychainFailure(error: unknown, platform: NodeJS.Platform = proc
   if (error instanceof KeyrotError) return error;
   const text = error instanceof Error ? error.message : String(error);
   // Before NO_BUS: libdbus words a timeout as "DBus error", yet the bus and the keyring are there.
-  if (NO_REPLY.test(text)) {
-    return new KeyrotError(
-      'KEYCHAIN_UNAVAILABLE',
-      'the OS keychain did not answer in time: the Secret Service (gnome-keyring) is there but its calls kept timing out',
-      {
-        hint: 'Check that gnome-keyring-daemon is not hung (restart it or log in again), then run the command again.',
-        cause: error,
-      },
-    );
-  }
-  if (platform === 'linux' && NO_BUS.test(text)) {
-    return new KeyrotError(
-      'KEYCHAIN_UNAVAILABLE',
-      'the OS keychain is not reachable: there is no D-Bus session bus, so no Secret Service (gnome-keyring) can answer',
-      { hint: LINUX_HINT, cause: error },
-    );
-  }
+  if (NO_REPLY.test(text)) return secretServiceUnavailable('no-reply', error);
+  if (platform === 'linux' && NO_BUS.test(text)) return secretServiceUnavailable('no-bus', error);
   if (platform === 'linux' && NO_UNLOCKED_KEYRING.test(text)) {
-    return new KeyrotError(
-      'KEYCHAIN_UNAVAILABLE',
-      'the OS keychain is not reachable: the Secret Service has no unlocked keyring (gnome-keyring is not running or is locked)',
-      { hint: LINUX_HINT, cause: error },
-    );
+    return secretServiceUnavailable('no-unlocked-keyring', error);
   }
   if (NO_UNLOCKED_KEYRING.test(text) || PLATFORM.test(text)) {
     return new KeyrotError('KEYCHAIN_UNAVAILABLE', `the OS keychain is not reachable: ${redactText(text)}`, {
@@ -61,5 +70,5 @@ export function keychainFailure(error: unknown, platform: NodeJS.Platform = proc
       cause: error,
     });
   }
-  return new KeyrotError('KEYCHAIN_FAILED', `the OS keychain failed: ${redactText(text)}`, { cause: error });
+  return keychainFailed(error);
 }

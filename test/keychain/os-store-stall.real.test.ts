@@ -8,6 +8,7 @@ import { expect, it } from 'vitest';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
 import { OsSecretStore } from '../../src/keychain/os-store.js';
 import { requireRealPart } from '../support/real-part.js';
+import { frozenFor } from './fault-helpers.js';
 
 const describeReal = requireRealPart(
   'Secret Service',
@@ -32,21 +33,6 @@ function secretServicePid(): number {
   const pid = Number(/uint32 (\d+)/.exec(out)?.[1]);
   if (!pid) throw new Error(`no Secret Service pid in: ${out}`);
   return pid;
-}
-
-/** Freezes `pid` for `ms`, then lets it run again (always, even if the test fails). */
-async function frozenFor<T>(pid: number, ms: number, work: () => Promise<T>): Promise<T> {
-  const thawAt = Date.now() + ms;
-  process.kill(pid, 'SIGSTOP');
-  const thaw = setTimeout(() => process.kill(pid, 'SIGCONT'), ms);
-  try {
-    return await work();
-  } finally {
-    // Never leave the session's keyring frozen: wait for the planned thaw, then make sure.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, thawAt - Date.now())));
-    clearTimeout(thaw);
-    process.kill(pid, 'SIGCONT');
-  }
 }
 
 describeReal('OS keychain when the Secret Service stalls', () => {

@@ -1,0 +1,41 @@
+// Types of the two wire-protocol modules of @homebridge/dbus-native that keyrot uses (the package ships
+// types only for its high-level API, whose introspection pulls in an XML parser keyrot does not need).
+
+declare module '@homebridge/dbus-native/lib/message.js' {
+  /** A D-Bus message as the library marshals and unmarshals it (header fields by name, body by signature). */
+  export interface WireMessage {
+    type?: number;
+    flags?: number;
+    serial?: number;
+    replySerial?: number;
+    destination?: string;
+    path?: string;
+    interface?: string;
+    member?: string;
+    errorName?: string;
+    sender?: string;
+    signature?: string;
+    body?: unknown[];
+  }
+  const message: {
+    /** The bytes of one message (little-endian). */
+    marshall(message: WireMessage): Buffer;
+    /** Calls onMessage for every message read from the stream (after the auth handshake). */
+    unmarshalMessages(
+      stream: NodeJS.ReadableStream,
+      onMessage: (message: WireMessage) => void,
+      options: object,
+    ): void;
+  };
+  export default message;
+}
+
+declare module '@homebridge/dbus-native/lib/handshake.js' {
+  /** The client side of the D-Bus auth handshake (EXTERNAL, then cookie, then anonymous); calls back with the server guid. */
+  const handshake: (
+    stream: NodeJS.ReadWriteStream,
+    options: object,
+    done: (error: Error | null, guid?: string) => void,
+  ) => void;
+  export default handshake;
+}

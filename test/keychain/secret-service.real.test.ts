@@ -1,0 +1,163 @@
+// The Linux Secret Service backend against the session's real gnome-keyring: round trips, and items
+// that @napi-rs/keyring (keyrot's earlier backend, still used on macOS and Windows) and secret-tool read
+// and write interchangeably with it, so existing backups and journals stay readable.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { AsyncEntry } from '@napi-rs/keyring';
+import { afterEach, expect, it } from 'vitest';
+import { ChunkedValueStore, LARGE_ENTRY_CHARS } from '../../src/keychain/chunked-values.js';
+import { SecretServiceStore } from '../../src/keychain/secret-service/store.js';
+import { requireRealPart } from '../support/real-part.js';
+
+const describeReal = requireRealPart(
+  'Secret Service',
+  process.env.KEYROT_TEST_SECRET_SERVICE === '1',
+  'run through scripts/test-session.sh with gnome-keyring, dbus and libsecret-tools installed',
+);
+
+const opened: SecretServiceStore[] = [];
+afterEach(async () => {
+  for (const store of opened.splice(0)) await store.close();
+});
+
+/** A store on a keychain service name of this test alone. */
+function freshStore(): SecretServiceStore {
+  const store = new SecretServiceStore(`keyrot-test-${randomBytes(4).toString('hex')}`);
+  opened.push(store);
+  return store;
+}
+
+/** Exactly `chars` characters that brotli barely shrinks. */
+function randomText(chars: number): string {
+  return randomBytes(Math.ceil((chars * 3) / 4) + 3)
+    .toString('base64')
+    .slice(0, chars);
+}
+
+/** keyring-rs's entry, as keyrot used it before (and still does on macOS and Windows). */
+function napiEntry(service: string, account: string): AsyncEntry {
+  return new AsyncEntry(service, account, { linux: { store: 'secret-service' } });
+}
+
+/** `secret-tool lookup service S username U` — an independent reader (libsecret); null when absent. */
+function lookup(service: string, account: string): string | null {
+  try {
+    return execFileSync('secret-tool', ['lookup', 'service', service, 'username', account], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  } catch {
+    return null;
+  }
+}
+
+describeReal('Secret Service backend on the real gnome-keyring', () => {
+  it.each([
+    ['1 byte', 'x'],
+    ['text beyond ASCII', 'ünïcødé ✓ 🔑\nline two\ttab'],
+    ['64 Ki characters (one full entry)', randomText(LARGE_ENTRY_CHARS)],
+  ])('round-trips %s', async (_name, value) => {
+    const store = freshStore();
+    await store.set('entry', value);
+    expect(await store.get('entry')).toBe(value);
+    // A second store (its own connection and session) reads the same.
+    const other = new SecretServiceStore(store.service);
+    opened.push(other);
+    expect(await other.get('entry')).toBe(value);
+  });
+
+  it('round-trips 1,000,000 characters through ChunkedValueStore in 64 Ki-character entries', async () => {
+    const store = freshStore();
+    const values = new ChunkedValueStore(store);
+    const value = randomText(1_000_000);
+    await values.put('big', value);
+    const head = JSON.parse((await store.get('h/big'))!) as { cur: { n: number; gen: string } };
+    expect(head.cur.n).toBeGreaterThan(10);
+    expect((await store.get(`c/big/${head.cur.gen}/0`))!.length).toBe(LARGE_ENTRY_CHARS);
+    expect(await new ChunkedValueStore(new SecretServiceStore(store.service)).get('big')).toBe(value);
+    // A big keyring slows every later write of every suite sharing it: leave nothing behind.
+    expect(await values.delete('big')).toBe(true);
+    expect(await store.get(`c/big/${head.cur.gen}/0`)).toBeNull();
+  });
+
+  it('replaces a value, and delete says whether there was one', async () => {
+    const store = freshStore();
+    await store.set('journal', 'first');
+    await store.set('journal', 'second');
+    expect(await store.get('journal')).toBe('second');
+    expect(await store.delete('journal')).toBe(true);
+    expect(await store.delete('journal')).toBe(false);
+    expect(await store.get('journal')).toBeNull();
+    expect(await store.get('never-written')).toBeNull();
+  });
+
+  it('writes items that @napi-rs/keyring and secret-tool read, and deletes them for both', async () => {
+    const store = freshStore();
+    const value = `{"profile":"work","ünï":"${randomText(300)}"}`;
+    await store.set('h/journal:work', value);
+    expect(await napiEntry(store.service, 'h/journal:work').getPassword()).toBe(value);
+    expect(lookup(store.service, 'h/journal:work')).toBe(value);
+    expect(await store.delete('h/journal:work')).toBe(true);
+    expect(await napiEntry(store.service, 'h/journal:work').getPassword()).toBeNull();
+    expect(lookup(store.service, 'h/journal:work')).toBeNull();
+  });
+
+  it('reads, replaces and deletes what @napi-rs/keyring and secret-tool stored', async () => {
+    const store = freshStore();
+    await napiEntry(store.service, 'from-napi').setPassword('written by keyring-rs ✓');
+    execFileSync(
+      'secret-tool',
+      ['store', '--label', 'x', 'service', store.service, 'username', 'from-tool'],
+      {
+        input: 'written by secret-tool',
+      },
+    );
+    expect(await store.get('from-napi')).toBe('written by keyring-rs ✓');
+    expect(await store.get('from-tool')).toBe('written by secret-tool');
+    // Replacing keeps one item: the older library still finds exactly one (it refuses ambiguous ones).
+    await store.set('from-napi', 'replaced');
+    expect(await napiEntry(store.service, 'from-napi').getPassword()).toBe('replaced');
+    expect(await store.delete('from-napi')).toBe(true);
+    expect(await store.delete('from-tool')).toBe(true);
+    expect(lookup(store.service, 'from-tool')).toBeNull();
+  });
+
+  it('keeps the order of calls on one account when they are issued together', async () => {
+    const store = freshStore();
+    const results = await Promise.all([
+      store.set('x', '1'),
+      store.get('x'),
+      store.set('x', '2'),
+      store.get('x'),
+      store.delete('x'),
+      store.get('x'),
+      store.delete('x'),
+    ]);
+    expect(results).toEqual([undefined, '1', undefined, '2', true, null, false]);
+  });
+
+  it('serves 30 accounts written and read concurrently on its one connection', async () => {
+    const store = freshStore();
+    const accounts = Array.from({ length: 30 }, (_, i) => `a${i}`);
+    await Promise.all(accounts.map((account) => store.set(account, `value of ${account}`)));
+    expect(await Promise.all(accounts.map((account) => store.get(account)))).toEqual(
+      accounts.map((account) => `value of ${account}`),
+    );
+    expect(await Promise.all(accounts.map((account) => store.delete(account)))).toEqual(
+      accounts.map(() => true),
+    );
+  });
+
+  it('never keeps the process alive between calls, and close releases the connection', async () => {
+    const handles = () => process.getActiveResourcesInfo().filter((kind) => kind === 'PipeWrap').length;
+    const before = handles();
+    const store = freshStore();
+    await store.set('a', '1');
+    expect(await store.get('a')).toBe('1');
+    // The socket stays open for the next call, but unreferenced: an idle store lets the process exit.
+    expect(handles()).toBe(before);
+    await store.close();
+    // A closed store opens a new connection on its next call.
+    expect(await store.delete('a')).toBe(true);
+  });
+});
