@@ -48,13 +48,20 @@ export async function backupCommand(
       hint: 'Run `keyrot backup list` to see the ids.',
     });
   }
-  const store = await openBackups(ctx, deps);
-  if (action === 'list') return listBackups(store, input, ctx);
-  if (action === 'show') return showBackup(store, id!, ctx);
-  return restoreBackup(store, id!, input, ctx);
+  const { store, close } = await openBackups(ctx, deps);
+  try {
+    if (action === 'list') return await listBackups(store, input, ctx);
+    if (action === 'show') return await showBackup(store, id!, ctx);
+    return await restoreBackup(store, id!, input, ctx);
+  } finally {
+    await close();
+  }
 }
 
-async function openBackups(ctx: CommandContext, deps: BackupDeps): Promise<BackupStore> {
+async function openBackups(
+  ctx: CommandContext,
+  deps: BackupDeps,
+): Promise<{ store: BackupStore; close: () => Promise<void> }> {
   const env = ctx.io.env;
   let keychain = deps.keychain;
   let keep = deps.keep;
@@ -68,7 +75,9 @@ async function openBackups(ctx: CommandContext, deps: BackupDeps): Promise<Backu
       warn: (message) => ctx.io.stderr.write(`keyrot: warning: ${message}\n`),
     });
   }
-  return new BackupStore(keychain.values, { keep });
+  const opened = keychain === deps.keychain ? undefined : keychain;
+  // A keychain handed in belongs to the caller; one opened here is closed after the action.
+  return { store: new BackupStore(keychain.values, { keep }), close: async () => await opened?.close?.() };
 }
 
 async function listBackups(

@@ -136,6 +136,7 @@ export async function demoCommand(_input: DemoInput, ctx: CommandContext): Promi
       for (const name of await keychain.values.list().catch(() => [] as string[])) {
         await keychain.values.delete(name).catch(() => false);
       }
+      await keychain.close?.();
     }
     await emulator.close();
     await rm(home, { recursive: true, force: true });

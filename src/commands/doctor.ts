@@ -11,7 +11,7 @@ import { mergedProfileValues, readSharedFiles, type SharedFilesReading } from '.
 import { readStateFile } from '../daemon/state-file.js';
 import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
-import { type OpenKeychainOptions, openKeychain } from '../keychain/open-keychain.js';
+import { type Keychain, type OpenKeychainOptions, openKeychain } from '../keychain/open-keychain.js';
 import { unitStatuses } from '../service/manage.js';
 import { planService } from '../service/render.js';
 import { type CommandRunner, execRunner } from '../service/runner.js';
@@ -105,12 +105,13 @@ export async function runDoctorChecks(ctx: CommandContext, deps: DoctorDeps = {}
 
   const { stateDir } = keyrotPaths(env);
   try {
-    await (deps.openKeychain ?? openKeychain)({
+    const keychain = await (deps.openKeychain ?? openKeychain)({
       env,
       backend: settings?.keychain ?? 'os',
       stateDir,
       warn: () => {},
     });
+    await (keychain as Partial<Keychain> | undefined)?.close?.();
     results.push({
       level: 'ok',
       text: `keychain reachable (${settings?.keychain === 'file' ? 'plain files, opted in' : 'OS keychain'})`,

@@ -180,6 +180,8 @@ export async function createRotationDeps(
         ports.iam.destroy();
       }
       await logger.close();
+      // Only a keychain opened here: one handed in (the demo's) belongs to the caller.
+      if (!wiring.keychain) await keychain.close?.();
     },
   };
   return deps;
