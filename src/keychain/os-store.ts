@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { AsyncEntry, EntryOptions } from '@napi-rs/keyring';
 import { LARGE_ENTRY_CHARS, MAX_ENTRY_CHARS } from './chunked-values.js';
 import { type OsStorePatience, retryWhileNoReply } from './patience.js';
@@ -6,6 +7,10 @@ import { isNoReply, keychainFailure } from './unavailable.js';
 
 export { LARGE_ENTRY_CHARS } from './chunked-values.js';
 export { NO_REPLY_PATIENCE_MS, type OsStorePatience } from './patience.js';
+
+// The native binding loads on first use, with a plain require: inside the code-cached rotation bundle
+// a dynamic import() of a package fails ("A dynamic import callback was not specified").
+const requireCjs = createRequire(import.meta.url);
 
 // On Linux keyring-rs silently falls back to the kernel keyring (lost at logout) when there is no
 // Secret Service; pinning the store turns that into an error we can report.
@@ -45,7 +50,7 @@ export class OsSecretStore implements SecretStore {
 
   private async call<T>(action: (entry: AsyncEntry) => Promise<T>, account: string): Promise<T> {
     // Loaded on first use: Linux uses its own Secret Service backend and never needs the native binding.
-    const { AsyncEntry } = await import('@napi-rs/keyring');
+    const { AsyncEntry } = requireCjs('@napi-rs/keyring') as typeof import('@napi-rs/keyring');
     try {
       // Every operation is idempotent (set replaces, a second delete is just false): retry a timeout.
       // The constructor itself throws when there is no D-Bus session bus.
