@@ -10,16 +10,17 @@
 // one file to compile instead of ~400 modules to resolve and compile, and a cache hit skips even that.
 // The bundle sits beside the modules it replaces, so URLs relative to it resolve as before; it takes the
 // one KeyrotError class from dist/errors/ (cli.ts hands it in) so that cli.ts recognises what it throws.
-import { chmod, readFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const entry = new URL('../dist/cli.js', import.meta.url).pathname;
 const outfile = new URL('../dist/cli.cjs', import.meta.url).pathname;
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).pathname;
 
+const rotationBundle = dist('commands/rotation-commands.bundle.cjs');
 await build({
   entryPoints: [dist('commands/rotation-commands.js')],
-  outfile: dist('commands/rotation-commands.bundle.cjs'),
+  outfile: rotationBundle,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -59,6 +60,25 @@ await build({
     },
   ],
 });
+
+await withoutDynamicImports(rotationBundle);
+
+/**
+ * Node 20 loses a script's import() handler when V8 restores the script from the code cache ("A dynamic
+ * import callback was not specified"), so the cached bundle must not contain import(). The only ones
+ * left after bundling load Node built-ins (in SDK code for EC2 and Lambda): require() gives the same
+ * exports. Anything else fails the build rather than a person's rotation.
+ */
+async function withoutDynamicImports(file) {
+  const text = await readFile(file, 'utf8');
+  const rewritten = text.replace(
+    /\bimport\((["'])node:([a-z_/]+)\1\)/g,
+    'Promise.resolve(require("node:$2"))',
+  );
+  const left = rewritten.match(/\bimport\([^)]{0,60}/g);
+  if (left) throw new Error(`${file} still contains import(): ${left.join(', ')}`);
+  await writeFile(file, rewritten);
+}
 
 await build({
   entryPoints: [entry],

@@ -58,9 +58,9 @@ export function loadBundle<T>(options: LoadBundleOptions): LoadedBundle<T> {
   const cachedData = cacheFile ? readCacheFile(cacheFile) : undefined;
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: options.bundlePath,
+    // No importModuleDynamically: Node 20 drops it when the script comes from the cache, so the build
+    // leaves no import() in a bundle (scripts/build-cli.mjs).
     cachedData,
-    // The bundle's own import() calls (node:http in the SDK) load as anywhere else (Node ≥ 20.12).
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const cache: CacheUse = !cacheFile
     ? 'off'

@@ -3,6 +3,13 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createWorld,
+  fileKey,
+  profileBlock,
+  secretServiceSuite,
+  writeCredentials,
+} from '../commands/harness.js';
 import { runCli } from '../support/run-cli.js';
 
 let home: string;
@@ -48,5 +55,31 @@ describe('the built CLI and its code cache', () => {
     });
     expect(result.code).toBe(2);
     expect(() => readdirSync(cacheDir())).toThrow(/ENOENT/);
+  });
+});
+
+secretServiceSuite('rotate-now from the code cache', () => {
+  it('rotates with a cache another run wrote, through the real keychain, leaving the cache as it was', async () => {
+    const cacheHome = join(home, 'shared-cache');
+    const rotateIn = async () => {
+      const world = await createWorld({ env: { XDG_CACHE_HOME: cacheHome } });
+      try {
+        const old = (await world.seed('cached', { keyAgeDays: 120 })).keys[0]!;
+        await writeCredentials(world, profileBlock('p', old));
+        const result = await world.run(['rotate-now', '--profile', 'p', '--json']);
+        expect(result.stderr).not.toMatch(/dynamic import|unexpected error/i);
+        expect(result.code).toBe(0);
+        expect((await fileKey(world)).accessKeyId).not.toBe(old.accessKeyId);
+      } finally {
+        await world.emulator.close();
+        await rm(world.home, { recursive: true, force: true });
+      }
+    };
+    await rotateIn();
+    const [name] = readdirSync(join(cacheHome, 'keyrot'));
+    expect(name).toMatch(/^rotation-commands\.bundle\.cjs-rotate-now-/);
+    const written = statSync(join(cacheHome, 'keyrot', name as string));
+    await rotateIn();
+    expect(statSync(join(cacheHome, 'keyrot', name as string)).ino).toBe(written.ino);
   });
 });
