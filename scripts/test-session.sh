@@ -14,6 +14,8 @@ if [ "${KEYROT_TEST_SESSION:-}" = "1" ]; then
     eval "$(HOME=$work/keyring-home gnome-keyring-daemon --start --components=secrets)"
     export GNOME_KEYRING_CONTROL
     export KEYROT_TEST_SECRET_SERVICE=1
+    # Where it keeps them, so tests can see when it writes (it rewrites its keyring file on every change).
+    export KEYROT_TEST_KEYRING_DIR=$work/keyring-home/.local/share/keyrings
   fi
   if command -v Xvfb >/dev/null && command -v dunst >/dev/null; then
     display=:$((90 + RANDOM % 400))

@@ -51,7 +51,8 @@ export function keychainService(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * Opens the configured keychain and proves it works by writing, reading back and deleting a probe
+ * Opens the configured keychain and proves it works: the backend's own check where it has one (the
+ * Secret Service: an unlocked default keyring), else by writing, reading back and deleting a probe
  * entry. An unreachable or locked OS keychain is KEYCHAIN_UNAVAILABLE (exit 5) with how to fix it;
  * there is never a silent fallback to files.
  */
@@ -67,7 +68,7 @@ export async function openKeychain(options: OpenKeychainOptions): Promise<Keycha
         })
       : await osStore(service));
   try {
-    await probe(store);
+    await (store.checkWritable ? store.checkWritable() : probe(store));
   } catch (error) {
     await store.close?.();
     throw error;

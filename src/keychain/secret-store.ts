@@ -11,6 +11,11 @@ export interface SecretStore {
   set(account: string, value: string): Promise<void>;
   /** Removes an account's value; true when there was one. */
   delete(account: string): Promise<boolean>;
+  /**
+   * Proves, without writing, that values can be stored now (reachable, unlocked); backends that cannot
+   * tell leave it out and openKeychain writes, reads back and deletes a probe entry instead.
+   */
+  checkWritable?(): Promise<void>;
   /** Releases what the backend holds open (a D-Bus connection); a later call may open it again. */
   close?(): Promise<void>;
 }

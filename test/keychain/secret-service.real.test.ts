@@ -3,9 +3,14 @@
 // and write interchangeably with it, so existing backups and journals stay readable.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { afterEach, expect, it } from 'vitest';
 import { ChunkedValueStore, LARGE_ENTRY_CHARS } from '../../src/keychain/chunked-values.js';
+import { openKeychain } from '../../src/keychain/open-keychain.js';
 import { SecretServiceStore } from '../../src/keychain/secret-service/store.js';
 import { requireRealPart } from '../support/real-part.js';
 
@@ -51,7 +56,33 @@ function lookup(service: string, account: string): string | null {
   }
 }
 
+/** Modification times of gnome-keyring's files (scripts/test-session.sh): it rewrites one on every change. */
+function keyringFileTimes(): string {
+  const dir = process.env.KEYROT_TEST_KEYRING_DIR ?? join(homedir(), '.local', 'share', 'keyrings');
+  return readdirSync(dir)
+    .map((name) => `${name}@${statSync(join(dir, name)).mtimeMs}`)
+    .join(' ');
+}
+
 describeReal('Secret Service backend on the real gnome-keyring', () => {
+  it('opens the keychain without writing to the keyring (no probe entry), and a write does change it', async () => {
+    const store = freshStore();
+    // Make sure the keyring file exists, then look at it before and after opening.
+    await store.set('warm-up', 'x');
+    await store.delete('warm-up');
+    const before = keyringFileTimes();
+    expect(before).toMatch(/\.keyring@/);
+    const stateDir = await mkdtemp(join(tmpdir(), 'keyrot-open-'));
+    try {
+      const keychain = await openKeychain({ env: {}, stateDir, store });
+      expect(keyringFileTimes()).toBe(before);
+      await keychain.values.put('value', 'written');
+      expect(keyringFileTimes()).not.toBe(before);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     ['1 byte', 'x'],
     ['text beyond ASCII', 'ünïcødé ✓ 🔑\nline two\ttab'],

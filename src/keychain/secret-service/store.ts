@@ -6,13 +6,14 @@ import { keychainFailed, secretServiceUnavailable } from '../unavailable.js';
 import { sessionBusSocket } from './bus-address.js';
 import { BusConnection } from './bus-connection.js';
 import { DbusErrorReply, DbusUnreachable, isDbusNoReply } from './dbus-errors.js';
-import { openSecretSession, type SecretSession } from './session.js';
+import { openSecretSession, type SecretSession, variantValue } from './session.js';
 
 const SECRETS = 'org.freedesktop.secrets';
 const SERVICE_PATH = '/org/freedesktop/secrets';
 const SERVICE = 'org.freedesktop.Secret.Service';
 const COLLECTION = 'org.freedesktop.Secret.Collection';
 const ITEM = 'org.freedesktop.Secret.Item';
+const PROPERTIES = 'org.freedesktop.DBus.Properties';
 // An object path of `/` means "none": no prompt needed, no such alias.
 const NONE = '/';
 
@@ -92,6 +93,21 @@ export class SecretServiceStore implements SecretStore {
     });
   }
 
+  /**
+   * Connects, opens the session and checks that the default collection exists and is unlocked: what a
+   * write needs, proven in three round trips without touching the keyring (every write makes
+   * gnome-keyring rewrite its whole file).
+   */
+  async checkWritable(): Promise<void> {
+    await this.run(async (c) => {
+      const [isLocked] = await this.call(c, await this.collectionOf(c), PROPERTIES, 'Get', 'ss', [
+        COLLECTION,
+        'Locked',
+      ]);
+      if (variantValue(isLocked) !== false) throw locked('the default keyring is locked');
+    });
+  }
+
   /** Closes the connection (the Secret Service ends the session with it); a later call opens a new one. */
   async close(): Promise<void> {
     const connection = this.connection;
@@ -108,14 +124,6 @@ export class SecretServiceStore implements SecretStore {
   }
 
   private async write(c: Connected, account: string, value: string): Promise<void> {
-    if (!c.collection) {
-      const reading = this.defaultCollection(c);
-      c.collection = reading;
-      // Only a found collection is remembered: a call that timed out is made again next time.
-      reading.catch(() => {
-        if (c.collection === reading) c.collection = undefined;
-      });
-    }
     const properties = [
       ['org.freedesktop.Secret.Item.Label', ['s', `keyring:${account}@${this.service}`]],
       [
@@ -130,11 +138,14 @@ export class SecretServiceStore implements SecretStore {
       ],
     ];
     const secret = c.session.encode(value);
-    const [, prompt] = await this.call(c, await c.collection, COLLECTION, 'CreateItem', 'a{sv}(oayays)b', [
-      properties,
-      secret,
-      true,
-    ]);
+    const [, prompt] = await this.call(
+      c,
+      await this.collectionOf(c),
+      COLLECTION,
+      'CreateItem',
+      'a{sv}(oayays)b',
+      [properties, secret, true],
+    );
     if (prompt !== NONE) throw locked('creating an item needs a prompt (the keyring is locked)');
   }
 
@@ -159,6 +170,19 @@ export class SecretServiceStore implements SecretStore {
     const open = paths(unlocked);
     if (paths(lockedItems).length > 0) throw locked('the matching item is in a locked keyring');
     return open;
+  }
+
+  /** The default collection's path, read once per connection. */
+  private collectionOf(c: Connected): Promise<string> {
+    if (!c.collection) {
+      const reading = this.defaultCollection(c);
+      c.collection = reading;
+      // Only a found collection is remembered: a call that timed out is made again next time.
+      reading.catch(() => {
+        if (c.collection === reading) c.collection = undefined;
+      });
+    }
+    return c.collection;
   }
 
   private async defaultCollection(c: Connected): Promise<string> {
