@@ -3,7 +3,7 @@
 // Debian AWS CLI v2 call per step — measured in the same run. Targets: ≤ 8 requests, < 600 ms, ≥ 10x.
 // keyrot is measured twice: as a person runs it day to day (V8's code cache in ~/.cache/keyrot written
 // by an earlier run), and as the first run after an install or upgrade (an empty cache, then written).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -33,9 +33,13 @@ function run(command, args, env) {
   });
 }
 
-async function world(emulator, n, cacheHome) {
-  const home = await mkdtemp(join(tmpdir(), 'keyrot-bench-'));
-  await mkdir(join(home, '.aws'), { mode: 0o700 });
+/**
+ * A HOME whose `[p]` holds a fresh 120-day-old key. `reuse` carries a HOME and keychain service over
+ * from run to run, as a person's: backups pile up to the retention limit, the code cache stays warm.
+ */
+async function world(emulator, n, reuse) {
+  const home = reuse?.home ?? (await mkdtemp(join(tmpdir(), 'keyrot-bench-')));
+  await mkdir(join(home, '.aws'), { recursive: true, mode: 0o700 });
   const user = await emulator.admin.seedUser({ user: `bench-${n}`, keyAgeDays: 120 });
   const key = user.keys[0];
   const credentials = join(home, '.aws', 'credentials');
@@ -47,43 +51,53 @@ async function world(emulator, n, cacheHome) {
   await writeFile(join(home, '.aws', 'config'), '[profile p]\nregion = us-east-1\n', { mode: 0o600 });
   const config = join(home, 'keyrot.ini');
   await writeFile(config, osKeychain ? '' : 'keychain = file\n');
+  const service = reuse?.service ?? `keyrot-bench-${randomBytes(4).toString('hex')}`;
+  services.add(service);
   const env = {
     PATH: process.env.PATH,
     HOME: home,
     DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
     XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR,
-    XDG_CACHE_HOME: cacheHome ?? join(home, '.cache'),
     KEYROT_CONFIG: config,
     KEYROT_STATE_DIR: join(home, 'state'),
-    KEYROT_KEYCHAIN_SERVICE: `keyrot-bench-${randomBytes(4).toString('hex')}`,
+    KEYROT_KEYCHAIN_SERVICE: service,
     AWS_ENDPOINT_URL: emulator.url,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  return { home, env, key, credentials };
+  return { home, env, key, credentials, service };
 }
+
+// Every keychain service a run used, removed from the OS keychain at the end.
+const services = new Set();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** One `keyrot rotate-now` in a fresh HOME: its wall time and the HTTP requests the emulator saw. */
-async function rotateOnce(emulator, n, cacheHome) {
-  const w = await world(emulator, n, cacheHome);
+/** One `keyrot rotate-now` (in a fresh HOME unless `reuse`): its wall time and the requests the emulator saw. */
+async function rotateOnce(emulator, n, reuse) {
+  const w = await world(emulator, n, reuse);
   const before = emulator.admin.requestCount();
   const result = await run(process.execPath, [cli, 'rotate-now', '--profile', 'p', '--json'], w.env);
   if (result.code !== 0) throw new Error(`keyrot rotate-now exited ${result.code}:\n${result.out}`);
   const requests = emulator.admin.requestCount() - before;
-  await rm(w.home, { recursive: true, force: true });
+  if (!reuse) await rm(w.home, { recursive: true, force: true });
   return { ms: result.ms, requests };
 }
+
 const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
 let failed = false;
 try {
-  // Day to day: one run writes the code cache, the measured runs read it.
-  const cacheHome = await mkdtemp(join(tmpdir(), 'keyrot-bench-cache-'));
-  await rotateOnce(emulator, 'prime', cacheHome);
+  // Day to day: one HOME and keychain service. Eleven rotations first write the code cache and fill the
+  // backups to their limit of 10, so every measured run also prunes the oldest backup, as it will for
+  // a person.
+  const daily = {
+    home: await mkdtemp(join(tmpdir(), 'keyrot-bench-daily-')),
+    service: `keyrot-bench-${randomBytes(4).toString('hex')}`,
+  };
+  for (let i = 0; i < 11; i += 1) await rotateOnce(emulator, `prime${i}`, daily);
   const warm = [];
-  for (let i = 0; i < RUNS; i += 1) warm.push(await rotateOnce(emulator, `k${i}`, cacheHome));
-  await rm(cacheHome, { recursive: true, force: true });
-  // First run after an install: a fresh HOME each time, so an empty cache.
+  for (let i = 0; i < RUNS; i += 1) warm.push(await rotateOnce(emulator, `k${i}`, daily));
+  await rm(daily.home, { recursive: true, force: true });
+  // First run after an install: a fresh HOME and keychain service each time, so an empty code cache.
   const cold = [];
   for (let i = 0; i < RUNS; i += 1) cold.push(await rotateOnce(emulator, `f${i}`));
 
@@ -159,5 +173,9 @@ try {
   }
 } finally {
   await emulator.close();
+  // The runs' backups and journals (secret-tool is how the tests read the Secret Service too).
+  if (osKeychain && existsSync('/usr/bin/secret-tool')) {
+    for (const service of services) spawnSync('secret-tool', ['clear', 'service', service]);
+  }
 }
 process.exitCode = failed ? 1 : 0;
