@@ -103,13 +103,17 @@ export class ChunkedValueStore {
     });
   }
 
-  /** Removes the value under `name` and all its chunks; true when there was a value. */
-  async delete(name: string): Promise<boolean> {
+  /**
+   * Removes the value under `name` and all its chunks; true when there was a value. With `keepListed`
+   * the name stays in the index: for a name that is written again and again (a profile's journal), that
+   * saves two index round trips each time, and a listed name without a value just reads as null.
+   */
+  async delete(name: string, options: { keepListed?: boolean } = {}): Promise<boolean> {
     checkName(name);
-    return this.exclusive(() => this.remove(name, true));
+    return this.exclusive(() => this.remove(name, !options.keepListed));
   }
 
-  /** The names in the index, sorted, optionally only those starting with `prefix`. */
+  /** The names in the index (values, or names deleted with keepListed), sorted, optionally by `prefix`. */
   async list(prefix = ''): Promise<string[]> {
     const names = await this.readIndex();
     return names.filter((name) => name.startsWith(prefix));

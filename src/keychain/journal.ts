@@ -94,7 +94,8 @@ export class RotationJournal {
   /** Ends `profile`'s rotation: the entry, and the secret in it, are removed from the keychain. */
   async finish(profile: string): Promise<void> {
     this.known.delete(profile);
-    await this.values.delete(nameOf(profile));
+    // The name stays listed: the profile's next rotation writes it again (pending() skips it meanwhile).
+    await this.values.delete(nameOf(profile), { keepListed: true });
     if ((await this.values.get(nameOf(profile))) !== null) {
       throw new KeyrotError(
         'KEYCHAIN_FAILED',

@@ -66,6 +66,19 @@ describe('ChunkedValueStore', () => {
     expect(await values.list()).toEqual(['a:1', 'b:2']);
   });
 
+  it('keeps a deleted name listed when asked, and writing it again then leaves the index alone', async () => {
+    const store = new MemorySecretStore();
+    const values = new ChunkedValueStore(store);
+    await values.put('journal:p', 'one');
+    expect(await values.delete('journal:p', { keepListed: true })).toBe(true);
+    expect(await values.get('journal:p')).toBeNull();
+    expect(await values.list()).toEqual(['journal:p']);
+    const index = await store.get('h/~index');
+    await values.put('journal:p', 'two');
+    await values.delete('journal:p', { keepListed: true });
+    expect(await store.get('h/~index')).toBe(index);
+  });
+
   it('leaves no entries behind after overwrite and delete', async () => {
     const store = new MemorySecretStore();
     const values = new ChunkedValueStore(store);
