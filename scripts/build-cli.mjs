@@ -27,6 +27,8 @@ await build({
   target: 'node20',
   // Smaller text to read and hash on every run; names are kept for readable stacks in the log.
   minify: true,
+  // Packages' ES modules first: the AWS SDK's then tree-shake to the commands src/aws/sdk.ts names.
+  mainFields: ['module', 'main'],
   keepNames: true,
   logLevel: 'warning',
   // import.meta does not exist in CommonJS: give it the bundle's own URL.
@@ -42,20 +44,6 @@ await build({
         }));
         // A .node binary cannot be bundled; @napi-rs/keyring picks its binary at run time.
         b.onResolve({ filter: /^@napi-rs\// }, (args) => ({ path: args.path, external: true }));
-      },
-    },
-    {
-      // src/aws/clients.ts loads the SDK with a require made by createRequire() (fast, lazy, unbundled
-      // everywhere else); esbuild only follows a plain require(), so the bundle gets one.
-      name: 'bundle-the-aws-sdk',
-      setup(b) {
-        b.onLoad({ filter: /[\\/]dist[\\/]aws[\\/]clients\.js$/ }, async (args) => {
-          const text = await readFile(args.path, 'utf8');
-          const bundled = text.replaceAll("requireCjs('@aws-sdk/", "require('@aws-sdk/");
-          if (bundled === text)
-            throw new Error('bundle-the-aws-sdk: no requireCjs(...) left to rewrite in clients.js');
-          return { contents: bundled, loader: 'js' };
-        });
       },
     },
   ],

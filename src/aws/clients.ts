@@ -1,7 +1,6 @@
 // IAM and STS over the AWS SDK v3, loaded on first use (dynamic import) so that commands which never
 // call AWS — and `keyrot --help/--version` — never pay the SDK's ~200 ms load. Every client is built
 // with EXPLICIT credentials: the ambient default chain (env, SSO, IMDS…) is never consulted.
-import { createRequire } from 'node:module';
 import { mapAwsError } from './errors.js';
 import type {
   AccessKeyInfo,
@@ -12,30 +11,15 @@ import type {
   CreatedAccessKey,
 } from './types.js';
 
-type IamModule = typeof import('@aws-sdk/client-iam');
-type StsModule = typeof import('@aws-sdk/client-sts');
+type Sdk = typeof import('./sdk.js');
 
-let sdkPromise: Promise<[IamModule, StsModule]> | undefined;
-// The SDK ships CommonJS: require() skips the ESM loader's scan of every CJS file for named exports.
-const requireCjs = createRequire(import.meta.url);
+let sdkPromise: Promise<Sdk> | undefined;
 
 /** Starts loading the SDK in the background (idempotent); call early to overlap it with other work. */
-export function preloadAwsSdk(): Promise<[IamModule, StsModule]> {
+export function preloadAwsSdk(): Promise<Sdk> {
   // The SDK warns on Node 20 about its own future releases; the person cannot act on that here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  sdkPromise ??= new Promise((resolve, reject) => {
-    // Loaded on a later tick so that callers can start their own I/O first.
-    setImmediate(() => {
-      try {
-        resolve([
-          requireCjs('@aws-sdk/client-iam') as IamModule,
-          requireCjs('@aws-sdk/client-sts') as StsModule,
-        ]);
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
+  sdkPromise ??= import('./sdk.js');
   return sdkPromise;
 }
 
@@ -64,11 +48,11 @@ function clientConfig(
 
 /** STS calls, each signed with the credentials passed in. */
 export class StsApi {
-  private readonly clients = new Map<string, InstanceType<StsModule['STSClient']>>();
+  private readonly clients = new Map<string, InstanceType<Sdk['STSClient']>>();
   constructor(private readonly options: AwsClientOptions) {}
 
   private async client(credentials: AwsCredentials) {
-    const [, sts] = await preloadAwsSdk();
+    const sts = await preloadAwsSdk();
     let client = this.clients.get(key(credentials));
     if (!client) {
       client = new sts.STSClient(clientConfig(this.options, credentials, this.options.stsEndpoint));
@@ -119,11 +103,11 @@ export class StsApi {
 
 /** The IAM calls of a rotation, each signed with the credentials passed in. */
 export class IamApi {
-  private readonly clients = new Map<string, InstanceType<IamModule['IAMClient']>>();
+  private readonly clients = new Map<string, InstanceType<Sdk['IAMClient']>>();
   constructor(private readonly options: AwsClientOptions) {}
 
   private async client(credentials: AwsCredentials, once = false) {
-    const [iam] = await preloadAwsSdk();
+    const iam = await preloadAwsSdk();
     const id = `${once ? '1' : 'n'}:${key(credentials)}`;
     let client = this.clients.get(id);
     if (!client) {
