@@ -1,6 +1,8 @@
 // The shape of keyrot's settings and the rule for each key: how to decode it from INI text, what a
 // person should write instead when it is wrong, and its default.
-import { z } from 'zod';
+// zod/mini: the functional API tree-shakes to the few checks used here (the rotation bundle carries it).
+// Only whether a value passes, and what it becomes, is read: load-settings.ts words every error itself.
+import * as z from 'zod/mini';
 
 /** Per-profile rotation policy. */
 export interface ProfileSettings {
@@ -54,7 +56,7 @@ export const DEFAULT_PROFILE_SETTINGS: Readonly<ProfileSettings> = Object.freeze
 export interface KeyRule {
   /** The settings field this key sets. */
   field: string;
-  schema: z.ZodType;
+  schema: z.ZodMiniType;
   /** What a valid value looks like, for the error message. */
   expected: string;
 }
@@ -62,21 +64,38 @@ export interface KeyRule {
 const TRUE = ['true', 'yes', 'on', '1'];
 const FALSE = ['false', 'no', 'off', '0'];
 
+/** Text (trimmed) that is a whole number from min to max, as that number. */
 const wholeNumber = (min: number, max: number) =>
-  z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
+  z.pipe(
+    z.pipe(z.string().check(z.trim(), z.regex(/^\d+$/)), z.transform(Number)),
+    z.number().check(z.int(), z.gte(min), z.lte(max)),
+  );
 
-const boolean = z
-  .union([z.boolean(), z.string().trim().toLowerCase()])
-  .refine((value) => typeof value === 'boolean' || TRUE.includes(value) || FALSE.includes(value))
-  .transform((value) => (typeof value === 'boolean' ? value : TRUE.includes(value)));
+/** A boolean as `ini` decodes true/false, or yes/no/on/off/1/0 in any case. */
+const boolean = z.pipe(
+  z
+    .union([z.boolean(), z.string().check(z.trim(), z.toLowerCase())])
+    .check(
+      z.refine(
+        (value: boolean | string) =>
+          typeof value === 'boolean' || TRUE.includes(value) || FALSE.includes(value),
+      ),
+    ),
+  z.transform((value: boolean | string) => (typeof value === 'boolean' ? value : TRUE.includes(value))),
+);
 
-const oneOf = <T extends string>(...values: [T, ...T[]]) => z.string().trim().pipe(z.enum(values));
+/** Trimmed text that is one of `values`. */
+const oneOf = <T extends string>(...values: [T, ...T[]]) =>
+  z.pipe(z.string().check(z.trim()), z.enum(values));
+
+/** Trimmed, non-empty text. */
+const text = z.string().check(z.trim(), z.minLength(1));
 
 /** Keys allowed only at the top of the file, before any section. */
 export const GLOBAL_KEYS: Readonly<Record<string, KeyRule>> = {
   schedule: {
     field: 'schedule',
-    schema: z.string().trim().min(1),
+    schema: text,
     expected: 'a cron expression such as "17 * * * *" (minute hour day month weekday)',
   },
   notify: { field: 'notify', schema: boolean, expected: 'true or false' },
@@ -116,5 +135,5 @@ export const PROFILE_KEYS: Readonly<Record<string, KeyRule>> = {
     schema: wholeNumber(0, 3650),
     expected: 'a whole number of days from 0 to 3650',
   },
-  after_rotate: { field: 'afterRotate', schema: z.string().trim().min(1), expected: 'a command line' },
+  after_rotate: { field: 'afterRotate', schema: text, expected: 'a command line' },
 };

@@ -2,7 +2,9 @@
 // and what the person was last told. Read by `keyrot status --offline`, `keyrot service status` and
 // the tray. It never holds a secret: key ids are stored masked (AKIA…WXYZ).
 import * as nodeFs from 'node:fs/promises';
-import { z } from 'zod';
+// zod/mini: the functional API tree-shakes to what is used here, where zod's classic API cannot.
+import * as z from 'zod/mini';
+import english from 'zod/v4/locales/en.js';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { type StateFs, stateFilePath, writeStateJson } from './state-shape.js';
 
@@ -15,7 +17,14 @@ export {
   stateFilePath,
 } from './state-shape.js';
 
-const isoDate = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'an ISO date');
+const isoDate = z.string().check(z.refine((value) => !Number.isNaN(Date.parse(value)), 'an ISO date'));
+
+// zod/mini has no messages of its own (every issue reads "Invalid input"); zod's English ones name
+// what was expected, as the FILE_INVALID message always has. Passed per parse: nothing global changes.
+const messages = { error: english().localeError };
+
+/** `schema`, or null; null when absent. */
+const nullOr = <T extends z.ZodMiniType>(schema: T) => z._default(z.nullable(schema), null);
 
 /** How the last check of one profile ended. */
 export const ProfileOutcomeSchema = z.enum(['not-due', 'due-soon', 'rotated', 'failed', 'needs-person']);
@@ -26,28 +35,27 @@ export type ProfileOutcome = z.infer<typeof ProfileOutcomeSchema>;
 /** What the daemon knows about one watched profile. */
 export const ProfileStateSchema = z.looseObject({
   /** The current key id, masked. */
-  keyId: z.string().nullable().default(null),
-  ageDays: z.number().nullable().default(null),
-  dueAt: isoDate.nullable().default(null),
-  lastResult: z
-    .object({
+  keyId: nullOr(z.string()),
+  ageDays: nullOr(z.number()),
+  dueAt: nullOr(isoDate),
+  lastResult: nullOr(
+    z.object({
       at: isoDate,
       outcome: ProfileOutcomeSchema,
       /** One line for a person; never a secret. */
       message: z.string(),
       /** The KeyrotError code when the outcome is failed or needs-person. */
-      code: z.string().optional(),
-    })
-    .nullable()
-    .default(null),
+      code: z.optional(z.string()),
+    }),
+  ),
   /** The last distinct event the person was notified about (dedupe across restarts). */
-  lastNotified: z.object({ event: z.string(), at: isoDate }).nullable().default(null),
+  lastNotified: nullOr(z.object({ event: z.string(), at: isoDate })),
   /** The local day (YYYY-MM-DD) of the last "due soon" warning: at most one a day. */
-  warnedOn: z.string().nullable().default(null),
+  warnedOn: nullOr(z.string()),
   /** Consecutive transient failures (offline, AWS errors); drives the backoff. */
-  failures: z.number().int().min(0).default(0),
+  failures: z._default(z.number().check(z.int(), z.gte(0)), 0),
   /** When a profile in backoff may be checked again. */
-  retryAt: isoDate.nullable().default(null),
+  retryAt: nullOr(isoDate),
 });
 
 /** What the daemon knows about one watched profile. */
@@ -57,14 +65,14 @@ export type ProfileState = z.infer<typeof ProfileStateSchema>;
 export const DaemonStateSchema = z.looseObject({
   version: z.literal(1),
   /** The pid of the daemon that wrote the file, or null after it stopped. */
-  pid: z.number().int().nullable().default(null),
+  pid: nullOr(z.number().check(z.int())),
   /** The cron expression the daemon runs on. */
-  schedule: z.string().nullable().default(null),
-  lastCheck: isoDate.nullable().default(null),
-  nextCheck: isoDate.nullable().default(null),
+  schedule: nullOr(z.string()),
+  lastCheck: nullOr(isoDate),
+  nextCheck: nullOr(isoDate),
   /** Checks are paused until then (the tray's pause marker, seen by the daemon); null when not paused. */
-  pausedUntil: isoDate.nullable().default(null),
-  profiles: z.record(z.string(), ProfileStateSchema).default({}),
+  pausedUntil: nullOr(isoDate),
+  profiles: z._default(z.record(z.string(), ProfileStateSchema), {}),
 });
 
 /** The whole state file. */
@@ -97,7 +105,7 @@ export async function readStateFile(
       hint: 'delete it; the daemon writes a new one at its next check',
     });
   }
-  const parsed = DaemonStateSchema.safeParse(json);
+  const parsed = DaemonStateSchema.safeParse(json, messages);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new KeyrotError(
@@ -115,7 +123,7 @@ export async function writeStateFile(
   state: DaemonState,
   deps: { fs?: StateFs } = {},
 ): Promise<void> {
-  await writeStateJson(stateDir, DaemonStateSchema.parse(state), deps);
+  await writeStateJson(stateDir, DaemonStateSchema.parse(state, messages), deps);
 }
 
 function describe(error: unknown): string {
