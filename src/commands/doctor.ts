@@ -37,7 +37,8 @@ export interface CheckResult {
 /** Test seams (the real node version, keychain and command runner by default). */
 export interface DoctorDeps {
   nodeVersion?: string;
-  openKeychain?: (options: OpenKeychainOptions) => Promise<unknown>;
+  /** Opens (and so checks) the keychain; doctor closes what it returns. */
+  openKeychain?: (options: OpenKeychainOptions) => Promise<Pick<Keychain, 'close'>>;
   run?: CommandRunner;
 }
 
@@ -111,7 +112,7 @@ export async function runDoctorChecks(ctx: CommandContext, deps: DoctorDeps = {}
       stateDir,
       warn: () => {},
     });
-    await (keychain as Partial<Keychain> | undefined)?.close?.();
+    await keychain.close?.();
     results.push({
       level: 'ok',
       text: `keychain reachable (${settings?.keychain === 'file' ? 'plain files, opted in' : 'OS keychain'})`,
