@@ -1,7 +1,7 @@
 // The daemon's worker process (forked by check-worker.ts for one pass): it reads config.ini and the
 // state file, checks profiles through the rotation engine, shows notifications, forwards its log
 // lines (redacted) to the daemon's logger, and exits when told the pass is over.
-import type { CommandContext, GlobalOptions } from '../commands/context.js';
+import { type CommandContext, type GlobalOptions, processContext } from '../commands/context.js';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
@@ -79,16 +79,9 @@ function send(message: FromWorker): void {
 }
 
 function workerContext(globals: GlobalOptions): CommandContext {
-  return {
-    globals,
-    io: {
-      stdout: process.stdout,
-      stderr: process.stderr,
-      stdin: process.stdin,
-      isTTY: false,
-      env: process.env,
-    },
-  };
+  const ctx = processContext(globals);
+  // A check runs unattended: it never prompts, whatever its stdio is connected to.
+  return { ...ctx, io: { ...ctx.io, isTTY: false } };
 }
 
 /** A Logger that hands every line, redacted, to the daemon's logger. */
