@@ -6,6 +6,7 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js
 import { acquireLock } from '../../src/lock/index.js';
 import {
   createWorld,
+  expectNoSecretLeft,
   fileKey,
   profileBlock,
   secretServiceSuite,
@@ -28,8 +29,7 @@ suite('status, demo, refusals, lock and hook', { concurrent: true }, () => {
     emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
-    const leftovers = (await Promise.all(worlds.map((w) => w.leftovers()))).join('\n');
-    for (const secret of secrets) expect(leftovers.includes(secret), 'a secret leaked').toBe(false);
+    await expectNoSecretLeft(worlds, secrets);
     await emulator?.close();
   });
 

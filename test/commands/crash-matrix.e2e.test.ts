@@ -7,6 +7,7 @@ import { CLI_PATH } from '../support/run-cli.js';
 import {
   checkInvariants,
   createWorld,
+  expectNoSecretLeft,
   fileKey,
   profileBlock,
   secretServiceSuite,
@@ -28,8 +29,7 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
     emulator = await startEmulator({ host: '127.0.0.1', port: 0, latencyMs: 300 });
   });
   afterAll(async () => {
-    const leftovers = (await Promise.all(worlds.map((w) => w.leftovers()))).join('\n');
-    for (const secret of secrets) expect(leftovers.includes(secret), 'a secret leaked').toBe(false);
+    await expectNoSecretLeft(worlds, secrets);
     await emulator?.close();
   });
 

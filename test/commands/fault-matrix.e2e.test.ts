@@ -6,6 +6,7 @@ import { startEmulator } from '../../src/emulator/index.js';
 import {
   checkInvariants,
   createWorld,
+  expectNoSecretLeft,
   fileKey,
   profileBlock,
   secretServiceSuite,
@@ -38,8 +39,7 @@ suite('fault matrix: every call × 500/throttle/reset/timeout', () => {
   const worlds: World[] = [];
   const secrets: string[] = [];
   afterAll(async () => {
-    const leftovers = (await Promise.all(worlds.map((w) => w.leftovers()))).join('\n');
-    for (const secret of secrets) expect(leftovers.includes(secret), 'a secret leaked').toBe(false);
+    await expectNoSecretLeft(worlds, secrets);
   });
 
   it(`retries or stops cleanly, and a re-run completes (${CASES.length} cases)`, async () => {

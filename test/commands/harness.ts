@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import {
   type EmulatorOptions,
   type RunningEmulator,
@@ -107,6 +108,14 @@ export async function createWorld(
     },
   };
   return world;
+}
+
+/** Fails when any of `secrets` appears in what the worlds left behind: CLI output, logs, state files. */
+export async function expectNoSecretLeft(worlds: World[], secrets: string[]): Promise<void> {
+  const leftovers = (await Promise.all(worlds.map((w) => w.leftovers()))).join('\n');
+  for (const secret of secrets) {
+    expect(leftovers.includes(secret), 'a secret leaked into output, log or state').toBe(false);
+  }
 }
 
 /** Writes the credentials file (mode 0600). */

@@ -10,6 +10,7 @@ import {
   awsCli,
   awsCliAvailable,
   createWorld,
+  expectNoSecretLeft,
   profileBlock,
   secretServiceAvailable,
   valueIn,
@@ -43,9 +44,7 @@ suite('keyrot rotate-now end to end', { concurrent: true }, () => {
     // Every secret this suite saw (seeded and created) must appear in no output, log or state file.
     for (const w of worlds)
       remember(valueIn(await w.readCredentials().catch(() => ''), 'p', 'aws_secret_access_key'));
-    const leftovers = (await Promise.all(worlds.map((w) => w.leftovers()))).join('\n');
-    for (const secret of secrets)
-      expect(leftovers.includes(secret), 'a secret leaked into output/log/state').toBe(false);
+    await expectNoSecretLeft(worlds, secrets);
     await emulator?.close();
   });
 
