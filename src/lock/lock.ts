@@ -29,10 +29,31 @@ export interface LockFs {
   stat(path: string): Promise<{ mtimeMs: number }>;
 }
 
+/** Who holds a lock, as its holder described itself (no secrets: a purpose like "keyrot rotate-now"). */
+export interface LockHolder {
+  pid: number;
+  /** What the holder is doing, e.g. "keyrot daemon", "keyrot rotate-now". */
+  purpose: string;
+  /** When it took the lock (ISO 8601). */
+  since: string;
+}
+
+/** Progress of a wait for a held lock, handed to `onWait`. */
+export interface LockWait {
+  /** Who holds it (null when it could not be read: the holder is between taking it and writing its name). */
+  holder: LockHolder | null;
+  waitedMs: number;
+  timeoutMs: number;
+}
+
 /** How to acquire a lock. */
 export interface LockOptions {
   /** Wait (bounded by timeoutMs) when the lock is held; otherwise fail at once with LOCKED. Default false. */
   wait?: boolean;
+  /** Called about once a second while waiting (never when the lock is free): for a progress line. */
+  onWait?: (wait: LockWait) => void;
+  /** What this process is doing, shown to whoever finds the lock held. Default "keyrot <command>". */
+  purpose?: string;
   /** A lock older than this is stale whoever holds it (covers other hosts and reused pids). Default 10 min. */
   staleMs?: number;
   /** How long to wait in total when `wait` is true. Default 30 s. */
@@ -58,6 +79,7 @@ export interface LockOwner {
   hostname: string;
   createdAt: string;
   token: string;
+  purpose?: string;
 }
 
 /** True when the process exists (EPERM means it exists but belongs to someone else). */
@@ -102,12 +124,16 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
   const host = options.hostname ?? osHostname();
   const isAlive = options.isAlive ?? processIsAlive;
   const staleMs = options.staleMs ?? 10 * 60_000;
-  const deadline = now() + (options.timeoutMs ?? 30_000);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const started = now();
+  const deadline = started + timeoutMs;
+  let reported = started;
   const owner: LockOwner = {
     pid: process.pid,
     hostname: host,
     createdAt: new Date(now()).toISOString(),
     token: randomUUID(),
+    purpose: options.purpose ?? defaultPurpose(),
   };
   const content = Buffer.from(`${JSON.stringify(owner)}\n`);
   let delay = options.pollMs ?? 25;
@@ -126,16 +152,36 @@ export async function acquireLock(lockPath: string, options: LockOptions = {}): 
     }
     if (!options.wait || now() >= deadline) {
       const who = holder.owner
-        ? `process ${holder.owner.pid} on ${holder.owner.hostname} since ${holder.owner.createdAt}`
+        ? `${holder.owner.purpose ?? 'process'} (pid ${holder.owner.pid} on ${holder.owner.hostname}) since ${holder.owner.createdAt}`
         : 'another process';
       throw new KeyrotError('LOCKED', `The lock ${lockPath} is held by ${who}.`, {
         file: lockPath,
         hint: 'Wait for the other keyrot process to finish; if none is running, the lock is removed automatically.',
       });
     }
+    if (options.onWait && now() - reported >= 1_000) {
+      reported = now();
+      options.onWait({ holder: asHolder(holder.owner), waitedMs: reported - started, timeoutMs });
+    }
     await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(0, deadline - now()))));
     delay = Math.min(delay * 2, (options.pollMs ?? 25) * 4);
   }
+}
+
+/** "keyrot <command>": what a process is doing, from its command line (the command name only, no options). */
+function defaultPurpose(): string {
+  const command = process.argv.slice(2).find((arg) => /^[a-z][a-z-]*$/.test(arg));
+  return command ? `keyrot ${command}` : 'keyrot';
+}
+
+function asHolder(owner: LockOwner | null): LockHolder | null {
+  return owner ? { pid: owner.pid, purpose: owner.purpose ?? 'keyrot', since: owner.createdAt } : null;
+}
+
+/** Who holds the lock at `lockPath` now; null when nobody does. */
+export async function readLockHolder(lockPath: string): Promise<LockHolder | null> {
+  const holder = await inspect(nodeFs as unknown as LockFs, lockPath);
+  return holder === 'gone' ? null : asHolder(holder.owner);
 }
 
 async function tryCreate(fs: LockFs, lockPath: string, content: Buffer): Promise<boolean> {

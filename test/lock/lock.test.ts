@@ -35,7 +35,7 @@ describe('acquireLock', () => {
     await expect(acquireLock(lock, { wait: false })).rejects.toMatchObject({
       code: 'LOCKED',
       exitCode: 4,
-      message: expect.stringContaining(`process ${process.pid}`),
+      message: expect.stringContaining(`(pid ${process.pid} `),
     });
     await release();
   });
