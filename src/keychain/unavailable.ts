@@ -11,17 +11,10 @@ const LINUX_HINT =
   FILE_OPT_IN +
   '.';
 
-// Texts @napi-rs/keyring (keyring-rs over libdbus) produces; see FACTS.md and the probes in the tests.
-// libdbus's NoReply: the Secret Service did not answer within the library's 2 s per call.
-const NO_REPLY = /Did not receive a reply|org\.freedesktop\.DBus\.Error\.(?:NoReply|Timeout)/i;
-const NO_BUS = /DBus error|Failed to connect to socket|autolaunch|AccessDenied/i;
-const NO_UNLOCKED_KEYRING = /no result found|locked|NoDefaultCollection|prompt/i;
-const PLATFORM = /platform storage|Platform failure|NoStorageAccess|keychain|credential manager/i;
-
-/** True when a keychain call failed only because the Secret Service did not answer in time (retryable). */
-export function isNoReply(error: unknown): boolean {
-  return NO_REPLY.test(error instanceof Error ? error.message : String(error));
-}
+// Texts @napi-rs/keyring produces on macOS (Keychain Services) and Windows (Credential Manager) when the
+// keychain is locked, needs a prompt, or cannot be reached.
+const UNREACHABLE =
+  /locked|prompt|platform storage|Platform failure|NoStorageAccess|keychain|credential manager/i;
 
 /** Why the Linux Secret Service cannot serve keyrot right now. */
 export type SecretServiceTrouble = 'no-reply' | 'no-bus' | 'no-unlocked-keyring';
@@ -52,19 +45,14 @@ export function keychainFailed(error: unknown): KeyrotError {
 }
 
 /**
- * Maps a failure of the OS keychain library to a KeyrotError: KEYCHAIN_UNAVAILABLE (exit 5, with how
- * to fix it) when the keychain cannot be reached or is locked, KEYCHAIN_FAILED otherwise.
+ * Maps a failure of @napi-rs/keyring (the macOS and Windows keychains) to a KeyrotError:
+ * KEYCHAIN_UNAVAILABLE (exit 5, with how to fix it) when the keychain cannot be reached or is locked,
+ * KEYCHAIN_FAILED otherwise.
  */
-export function keychainFailure(error: unknown, platform: NodeJS.Platform = process.platform): KeyrotError {
+export function keychainFailure(error: unknown): KeyrotError {
   if (error instanceof KeyrotError) return error;
   const text = error instanceof Error ? error.message : String(error);
-  // Before NO_BUS: libdbus words a timeout as "DBus error", yet the bus and the keyring are there.
-  if (NO_REPLY.test(text)) return secretServiceUnavailable('no-reply', error);
-  if (platform === 'linux' && NO_BUS.test(text)) return secretServiceUnavailable('no-bus', error);
-  if (platform === 'linux' && NO_UNLOCKED_KEYRING.test(text)) {
-    return secretServiceUnavailable('no-unlocked-keyring', error);
-  }
-  if (NO_UNLOCKED_KEYRING.test(text) || PLATFORM.test(text)) {
+  if (UNREACHABLE.test(text)) {
     return new KeyrotError('KEYCHAIN_UNAVAILABLE', `the OS keychain is not reachable: ${redactText(text)}`, {
       hint: `Log in to your desktop session and unlock your login keychain; ${FILE_OPT_IN}.`,
       cause: error,

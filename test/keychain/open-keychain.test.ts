@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyrotError } from '../../src/errors/keyrot-error.js';
 import { MemorySecretStore } from '../../src/keychain/memory-store.js';
 import { keychainService, openKeychain } from '../../src/keychain/open-keychain.js';
-import { keychainFailure } from '../../src/keychain/unavailable.js';
+import { keychainFailure, secretServiceUnavailable } from '../../src/keychain/unavailable.js';
 
 let stateDir: string;
 beforeEach(async () => {
@@ -15,36 +15,23 @@ afterEach(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-describe('keychainFailure', () => {
-  // The texts @napi-rs/keyring 2.x produces on Linux (FACTS.md and the probe in os-store.real.test.ts).
+describe('keychainFailure (macOS and Windows through @napi-rs/keyring)', () => {
   it.each([
-    [
-      'Platform failure: DBus error: Failed to connect to socket /nonexistent/bus: No such file or directory',
-      /no D-Bus session bus/,
-    ],
-    ["Couldn't access platform storage: AccessDenied", /no D-Bus session bus/],
-    [
-      'Platform failure: DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time',
-      /no D-Bus/,
-    ],
-    ["Couldn't access platform storage: Secret Service: no result found", /no unlocked keyring/],
-  ])('maps %j to KEYCHAIN_UNAVAILABLE (exit 5) with how to fix it', (text, message) => {
-    const error = keychainFailure(new Error(text), 'linux');
+    ["Couldn't access platform storage: User interaction is not allowed"],
+    ['Platform failure: The user name or passphrase you entered is not correct'],
+    ['The keychain is locked'],
+  ])('maps %j to KEYCHAIN_UNAVAILABLE (exit 5) with how to unlock the keychain', (text) => {
+    const error = keychainFailure(new Error(text));
     expect(error.code).toBe('KEYCHAIN_UNAVAILABLE');
     expect(error.exitCode).toBe(5);
-    expect(error.message).toMatch(message);
-    expect(error.hint).toMatch(/gnome-keyring.*keychain = file/);
+    expect(error.message).toBe(`the OS keychain is not reachable: ${text}`);
+    expect(error.hint).toMatch(/unlock your login keychain.*keychain = file/);
   });
 
-  it('names the keychain on macOS and Windows, and keeps other failures apart', () => {
-    const mac = keychainFailure(
-      new Error("Couldn't access platform storage: User interaction is not allowed"),
-      'darwin',
-    );
-    expect(mac.code).toBe('KEYCHAIN_UNAVAILABLE');
-    expect(mac.hint).toMatch(/unlock your login keychain/);
-    const other = keychainFailure(new Error('Ambiguous: 2 credentials match'), 'linux');
+  it('keeps other failures apart, and passes a KeyrotError through', () => {
+    const other = keychainFailure(new Error('Ambiguous: 2 credentials match'));
     expect(other.code).toBe('KEYCHAIN_FAILED');
+    expect(other.exitCode).toBe(1);
     const own = new KeyrotError('KEYCHAIN_CORRUPT', 'x');
     expect(keychainFailure(own)).toBe(own);
   });
@@ -63,7 +50,7 @@ describe('openKeychain', () => {
     const store = new MemorySecretStore();
     store.injectError({
       op: 'set',
-      error: keychainFailure(new Error('Secret Service: no result found'), 'linux'),
+      error: secretServiceUnavailable('no-unlocked-keyring', new Error('no default collection')),
     });
     await expect(openKeychain({ env: {}, stateDir, store })).rejects.toMatchObject({
       code: 'KEYCHAIN_UNAVAILABLE',

@@ -1,14 +1,16 @@
+// The keychain layer (openKeychain, chunked values, backups) on the session's real gnome-keyring, checked
+// against an independent reader, secret-tool.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
 import { BackupStore } from '../../src/keychain/backups.js';
-import { ChunkedValueStore, MAX_ENTRY_CHARS } from '../../src/keychain/chunked-values.js';
-import { openKeychain } from '../../src/keychain/open-keychain.js';
-import { LARGE_ENTRY_CHARS, OsSecretStore } from '../../src/keychain/os-store.js';
+import { ChunkedValueStore, LARGE_ENTRY_CHARS, MAX_ENTRY_CHARS } from '../../src/keychain/chunked-values.js';
+import { type Keychain, openKeychain } from '../../src/keychain/open-keychain.js';
+import { SecretServiceStore } from '../../src/keychain/secret-service/store.js';
 import { requireRealPart } from '../support/real-part.js';
 
 const describeReal = requireRealPart(
@@ -51,17 +53,24 @@ function countItems(service: string): number {
 
 let stateDir: string;
 beforeAll(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'keyrot-os-store-'));
+  stateDir = await mkdtemp(join(tmpdir(), 'keyrot-keychain-'));
 });
 afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
-async function open(service: string) {
-  return openKeychain({ env: { KEYROT_KEYCHAIN_SERVICE: service }, stateDir });
+const opened: Keychain[] = [];
+afterEach(async () => {
+  for (const keychain of opened.splice(0)) await keychain.close?.();
+});
+
+async function open(service: string): Promise<Keychain> {
+  const keychain = await openKeychain({ env: { KEYROT_KEYCHAIN_SERVICE: service }, stateDir });
+  opened.push(keychain);
+  return keychain;
 }
 
-describeReal('OS keychain on a real Secret Service (gnome-keyring)', () => {
+describeReal('the keychain (chunked values, backups) on a real Secret Service (gnome-keyring)', () => {
   it.each([1, 2559, 2561])(
     'round-trips %i bytes in Windows-sized chunks; secret-tool sees every entry',
     async (size) => {
@@ -72,8 +81,14 @@ describeReal('OS keychain on a real Secret Service (gnome-keyring)', () => {
       const values = new ChunkedValueStore(keychain.values.store, { maxEntryChars: MAX_ENTRY_CHARS });
       const value = randomText(size);
       await values.put('backup:x', value);
-      const reader = new ChunkedValueStore(new OsSecretStore(service), { maxEntryChars: MAX_ENTRY_CHARS });
-      expect(await reader.get('backup:x')).toBe(value);
+      // Read back over a connection of its own, not the writer's.
+      const readerStore = new SecretServiceStore(service);
+      try {
+        const reader = new ChunkedValueStore(readerStore, { maxEntryChars: MAX_ENTRY_CHARS });
+        expect(await reader.get('backup:x')).toBe(value);
+      } finally {
+        await readerStore.close();
+      }
 
       const head = JSON.parse(lookup(service, 'h/backup:x')!) as {
         cur: { gen: string; n: number; d?: string };
@@ -141,22 +156,5 @@ describeReal('OS keychain on a real Secret Service (gnome-keyring)', () => {
     for (const id of ids.slice(0, 2)) expect(lookup(service, `h/backup:${id}`)).toBeNull();
     expect(lookup(service, `h/backup:${ids[2]}`)).not.toBeNull();
     expect((await backups.read(ids[11]!)).content).toBe('generation 11\n');
-  });
-
-  it('budgets entries for Windows Credential Manager only on Windows', () => {
-    expect(new OsSecretStore('s', 'win32').maxEntryChars).toBe(MAX_ENTRY_CHARS);
-    expect(new OsSecretStore('s', 'linux').maxEntryChars).toBe(LARGE_ENTRY_CHARS);
-  });
-
-  it('the raw store reads what secret-tool stored and deletes it', async () => {
-    const service = freshService();
-    execFileSync('secret-tool', ['store', '--label', 'x', 'service', service, 'username', 'plain'], {
-      input: 'from secret-tool',
-    });
-    const store = new OsSecretStore(service);
-    expect(await store.get('plain')).toBe('from secret-tool');
-    expect(await store.delete('plain')).toBe(true);
-    expect(await store.delete('plain')).toBe(false);
-    expect(await store.get('plain')).toBeNull();
   });
 });
