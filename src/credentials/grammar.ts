@@ -138,11 +138,6 @@ export function headerAt(text: string, start: number): { inner: string; section:
   return { inner, section: sectionNameOf(inner) };
 }
 
-/** True when a header's inner text makes the SDK reject the whole file. */
-export function isBlockedHeader(inner: string): boolean {
-  return BLOCKED.includes(inner);
-}
-
 /**
  * Walks `text` line by line with the SDK's rules, reporting headers and stored entries with positions.
  * With `wanted`, lines of other sections are skipped (a jump to the next line starting with `[`) and their

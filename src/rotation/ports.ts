@@ -111,12 +111,6 @@ export interface HookPort {
   run(command: string, env: Record<string, string>): Promise<{ exitCode: number; output: string }>;
 }
 
-/** Desktop notifications (never throws). */
-export interface NotifierPort {
-  /** Shows a notification. */
-  notify(message: { title: string; body: string; urgency?: 'low' | 'normal' | 'critical' }): Promise<void>;
-}
-
 /** Records a finished rotation's result (the daemon's state file); never throws. */
 export interface ResultRecorderPort {
   /** Records the outcome of one profile. */
@@ -142,7 +136,6 @@ export interface RotationDeps {
   /** Asks the person for an MFA code; absent when there is no terminal. */
   promptMfaCode?: (profile: string, serial: string) => Promise<string>;
   hook?: HookPort;
-  notifier?: NotifierPort;
   recorder?: ResultRecorderPort;
   /** How long to wait for AWS to accept a new key (default 60 s). */
   propagationTimeoutMs?: number;

@@ -3,7 +3,7 @@ import type { RotationDeps, RotationResult } from '../ports.js';
 import { type RotationState, resultOf } from '../state.js';
 
 /**
- * Step 10: clears the journal (and the secret in it), records the result, logs, notifies, and runs the
+ * Step 10: clears the journal (and the secret in it), records the result, logs, and runs the
  * after_rotate hook. A failing hook is reported but never undoes the rotation.
  */
 export async function finish(state: RotationState, deps: RotationDeps): Promise<RotationResult> {
@@ -45,13 +45,6 @@ export async function finish(state: RotationState, deps: RotationDeps): Promise<
     }
   }
   await deps.recorder?.record(result).catch(() => undefined);
-  await deps.notifier
-    ?.notify({
-      title: 'keyrot rotated an AWS key',
-      body: result.hook && !result.hook.ok ? `${summary}; after_rotate failed` : summary,
-      urgency: result.hook && !result.hook.ok ? 'critical' : 'low',
-    })
-    .catch(() => undefined);
   deps.progress.step('finish', summary);
   return result;
 }
