@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a command beside a private, real `systemd --user` (DESIGN.md section 7), then stops it.
+# Runs a command beside a private, real `systemd --user`, then stops it.
 #
 #   HOME=$(mktemp -d) scripts/systemd-session.sh COMMAND [ARGS...]
 #

@@ -117,7 +117,10 @@ function currentPlatform(): ServicePlatform {
   });
 }
 
-/** dist/cli.js, as a real path (npm's bin link and npx shims resolve to it). */
+/**
+ * The entry the service runs: dist/cli.js beside this module (the `bin`, dist/cli.cjs, is a bundle of
+ * it), with symlinks resolved, so that the unit names the package's real files.
+ */
 function defaultEntryPath(): string {
   const entry = fileURLToPath(new URL('../cli.js', import.meta.url));
   try {

@@ -1,4 +1,4 @@
-// Where keyrot keeps its own files (DESIGN.md section 6). Pure: every input comes from `env`,
+// Where keyrot keeps its own files (README.md, Settings). Pure: every input comes from `env`,
 // and Windows paths are built with path.win32 so they render correctly on any OS.
 import { homedir } from 'node:os';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-/** Exit codes of the command line contract (DESIGN.md section 5). */
+/** Exit codes of the command line contract (README.md, Commands). */
 export const ExitCode = {
   ok: 0,
   failed: 1,

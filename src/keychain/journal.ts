@@ -2,7 +2,7 @@ import { KeyrotError } from '../errors/keyrot-error.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import type { ChunkedValueStore } from './chunked-values.js';
 
-/** The steps of a rotation, in order (DESIGN.md section 2). */
+/** The steps of a rotation, in order (docs/rotation-protocol.md). */
 export const JOURNAL_PHASES = ['intent', 'created', 'proven', 'backed-up', 'written', 'retired'] as const;
 
 /** How far a rotation got. */

@@ -3,7 +3,7 @@ import { maskKeyId, redactText } from '../errors/redact.js';
 // Keys whose values are secrets in ~/.aws/credentials and ~/.aws/config.
 const SECRET_KEYS = new Set(['aws_secret_access_key', 'aws_session_token', 'aws_security_token']);
 const KEY_ID_KEYS = new Set(['aws_access_key_id']);
-// `key = value`, as the SDK splits it: at the first `=`, key and value trimmed (DESIGN.md section 3).
+// `key = value`, as the SDK splits it: at the first `=`, key and value trimmed (src/credentials/grammar.ts).
 const ASSIGNMENT = /^(\s*)([^=\s][^=]*?)(\s*=\s*)(.*?)(\s*)$/;
 
 /** The text of a backed-up AWS file with secret values replaced and key ids masked, for `backup show`. */

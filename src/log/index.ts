@@ -1,4 +1,4 @@
-// Logging with redaction (DESIGN.md sections 2 and 6: no secret in any log line).
+// Logging with redaction: no secret in any log line (docs/rotation-protocol.md, Invariants).
 export {
   createLogger,
   LOG_FILE_NAME,

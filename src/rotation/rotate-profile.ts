@@ -13,7 +13,7 @@ import { retireOldKey } from './steps/retire-old-key.js';
 import { rewriteFiles } from './steps/rewrite-files.js';
 
 /**
- * Rotates the key behind one profile by the protocol of DESIGN.md section 2, under the profile's
+ * Rotates the key behind one profile by the protocol of docs/rotation-protocol.md, under the profile's
  * inter-process lock. Throws KeyrotError for refusals (exit 3), a held lock (4), a needed person (5).
  */
 export async function rotateProfile(request: RotationRequest, wired: RotationDeps): Promise<RotationResult> {

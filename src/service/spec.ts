@@ -10,7 +10,7 @@ export interface ServiceSpec {
   platform: ServicePlatform;
   /** Absolute path of the node binary. */
   nodePath: string;
-  /** Absolute path of keyrot's entry point (dist/cli.js). */
+  /** Absolute path of the entry point the service runs (dist/cli.js). */
   entryPath: string;
   home: string;
   /** launchd's stdout/stderr files go here. */
@@ -33,7 +33,7 @@ export interface ServiceSpec {
   userId: string;
 }
 
-/** Global CLI options that become service environment (DESIGN.md section 5). */
+/** Global CLI options that become service environment (README.md, Commands). */
 export interface ServiceGlobals {
   credentialsFile?: string;
   awsConfigFile?: string;

@@ -1,5 +1,5 @@
 // The crash matrix: `kill -9` the rotating CLI at 20 evenly spaced instants of a ~2 s rotation (emulator
-// latency), then run it again; DESIGN.md section 2's invariants hold after the kill and after the re-run.
+// latency), then run it again; docs/rotation-protocol.md's invariants hold after the kill and after the re-run.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';

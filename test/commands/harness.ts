@@ -188,9 +188,9 @@ export async function fileKey(
 }
 
 /**
- * DESIGN.md section 2's invariants for a world whose profile `p` started with `old`: the file is complete
- * and its key works; the user has at most two keys; every key is held (the file, the old key, or the
- * journal's new key when `allowJournalKey`). With `finished`, the old key is no longer active.
+ * docs/rotation-protocol.md's invariants for a world whose profile `p` started with `old`: the file is
+ * complete and its key works; the user has at most two keys; every key is held (the file, the old key, or
+ * the journal's new key when `allowJournalKey`). With `finished`, the old key is no longer active.
  */
 export async function checkInvariants(
   world: World,

@@ -1,5 +1,5 @@
 // The protocol over the real emulator and SDK, with crashes injected at every port call: after any
-// crash, a re-run completes and the invariants of DESIGN.md section 2 hold.
+// crash, a re-run completes and the invariants of docs/rotation-protocol.md hold.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
