@@ -1,17 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
+import type { Overrides } from '../config/overrides.js';
 
-/** Options every command accepts (DESIGN.md section 5). */
-export interface GlobalOptions {
-  /** `--credentials-file`: overrides AWS_SHARED_CREDENTIALS_FILE. */
-  credentialsFile?: string;
-  /** `--aws-config-file`: overrides AWS_CONFIG_FILE. */
-  awsConfigFile?: string;
-  /** `--config`: keyrot's own settings file; overrides KEYROT_CONFIG. */
-  config?: string;
-  /** `--endpoint-url`: IAM and STS endpoint. */
-  endpointUrl?: string;
-  /** `--region`. */
-  region?: string;
+/** Options every command accepts (DESIGN.md section 5): the file and endpoint overrides, and --verbose. */
+export interface GlobalOptions extends Overrides {
   /** `--verbose`: debug output on stderr. */
   verbose: boolean;
 }

@@ -2,17 +2,18 @@
 // desktop notifications and the rotation engine, holds the one-per-user lock, and stops cleanly on
 // SIGTERM/SIGINT within a bounded time.
 import { userInfo } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { keyrotPaths } from '../config/paths.js';
 import { type DaemonSettings, daemonWorker } from '../daemon/check-worker.js';
 import { Daemon, passExitCode } from '../daemon/daemon.js';
 import { acquireDaemonLock } from '../daemon/instance-lock.js';
-import { readPauseUntil } from '../daemon/pause-file.js';
 import { systemTimers } from '../daemon/ports.js';
 import { defaultScheduleExpression, parseSchedule, type Schedule } from '../daemon/schedule.js';
-import { writeStateJson } from '../daemon/state-shape.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { createLogger, type Logger, nullLogger } from '../log/logger.js';
 import { createNotifier } from '../notify/notifier.js';
+import { readPauseUntil } from '../state/pause-file.js';
+import { writeStateJson } from '../state/state-shape.js';
 import { systemClock } from '../time/clock.js';
 import type { CommandContext } from './context.js';
 
@@ -20,6 +21,9 @@ import type { CommandContext } from './context.js';
 export interface DaemonInput {
   once?: boolean;
 }
+
+/** The module the daemon's check worker process runs. */
+const CHECK_WORKER_MAIN = fileURLToPath(new URL('./check-worker-main.js', import.meta.url));
 
 /** How long a stop waits for the check in progress before abandoning it (the journal resumes it). */
 export const STOP_GRACE_MS = 3_000;
@@ -30,7 +34,12 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
   // The worker reads config.ini (and later does every check): this process never loads zod, the
   // rotation engine or the AWS SDK. Its log lines go to our logger once it exists.
   let logger: Logger = nullLogger;
-  const worker = daemonWorker({ env, globals: ctx.globals, logger: forwardTo(() => logger) });
+  const worker = daemonWorker({
+    env,
+    globals: ctx.globals,
+    logger: forwardTo(() => logger),
+    workerPath: CHECK_WORKER_MAIN,
+  });
   let releaseLock: () => Promise<void>;
   let schedule: Schedule;
   let settings: DaemonSettings;

@@ -13,9 +13,9 @@ import { maskSharedFile } from '../keychain/mask-shared-file.js';
 import { MemorySecretStore } from '../keychain/memory-store.js';
 import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
 import { nullLogger } from '../log/index.js';
-import { createRotationDeps } from '../rotation/deps.js';
 import { rotateProfile } from '../rotation/rotate-profile.js';
 import type { CommandContext } from './context.js';
+import { createRotationDeps } from './rotation-deps.js';
 
 /** Options of `keyrot demo`. */
 export type DemoInput = Record<string, unknown>;

@@ -8,7 +8,6 @@ import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
 import { mergedProfileValues, readSharedFiles, type SharedFilesReading } from '../credentials/read.js';
-import { readStateFile } from '../daemon/state-file.js';
 import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
 import { type Keychain, type OpenKeychainOptions, openKeychain } from '../keychain/open-keychain.js';
@@ -17,6 +16,7 @@ import { planService } from '../service/render.js';
 import { type CommandRunner, execRunner } from '../service/runner.js';
 import { serviceSpec } from '../service/spec.js';
 import { loadTemplates } from '../service/templates.js';
+import { readStateFile } from '../state/state-file.js';
 import type { CommandContext } from './context.js';
 
 /** Options of `keyrot doctor`. */

@@ -4,15 +4,15 @@ import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import { readSharedFiles } from '../credentials/index.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
-import { emptyProfileState, emptyState, readStateFile, writeStateFile } from '../daemon/state-file.js';
 import { ExitCode, type ExitCodeValue, isKeyrotError, type KeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
-import { createRotationDeps } from '../rotation/deps.js';
 import type { ResultRecorderPort, RotationResult } from '../rotation/ports.js';
 import { profileRefusal } from '../rotation/profile-kind.js';
 import { rotateProfile } from '../rotation/rotate-profile.js';
+import { emptyProfileState, emptyState, readStateFile, writeStateFile } from '../state/state-file.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import type { CommandContext } from './context.js';
+import { createRotationDeps } from './rotation-deps.js';
 import { failureDocument, maskedResult, summaryLine } from './rotation-output.js';
 
 /** Options of `keyrot rotate-now`. */

@@ -3,7 +3,6 @@
 import { realpathSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { readStateFile } from '../daemon/state-file.js';
 import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
 import { redactText } from '../errors/redact.js';
 import {
@@ -19,6 +18,7 @@ import { planService, type ServicePlan } from '../service/render.js';
 import { type CommandRunner, execRunner } from '../service/runner.js';
 import { type ServicePlatform, serviceSpec } from '../service/spec.js';
 import { loadTemplates } from '../service/templates.js';
+import { readStateFile } from '../state/state-file.js';
 import type { CommandContext } from './context.js';
 
 /** Options of `keyrot service`. */

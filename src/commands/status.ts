@@ -1,14 +1,14 @@
 import { preloadAwsSdk } from '../aws/clients.js';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
-import { pauseFilePath, readPauseUntil } from '../daemon/pause-file.js';
-import { type DaemonState, readStateFile } from '../daemon/state-file.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
-import { awsPortsFor, credentialFilesPort } from '../rotation/deps.js';
 import { inspectProfile, type ProfileStatus } from '../rotation/inspect-profile.js';
+import { pauseFilePath, readPauseUntil } from '../state/pause-file.js';
+import { type DaemonState, readStateFile } from '../state/state-file.js';
 import { systemClock } from '../time/clock.js';
 import type { CommandContext } from './context.js';
+import { awsPortsFor, credentialFilesPort } from './rotation-deps.js';
 
 /** Options of `keyrot status`. */
 export interface StatusInput {

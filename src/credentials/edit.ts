@@ -1,10 +1,10 @@
 // The two edits keyrot makes to AWS shared files: put a key into one profile, and swap one key id for a
 // new key wherever it appears. Both refuse profiles that are not plain static keys, naming file and line.
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { errnoCode, realFs } from '../fs/fs-port.js';
 import type { ProfileEdit, SharedFileDocument } from './document.js';
-import type { CredentialsDeps } from './fs-port.js';
-import { errnoCode, realFs } from './fs-port.js';
 import type { FileKind } from './grammar.js';
+import type { CredentialsDeps } from './read.js';
 import { type UpdateOptions, updateSharedFile } from './update.js';
 
 /** A new static key. */

@@ -1,5 +1,4 @@
 // The credentials engine: read and surgically edit ~/.aws/credentials and ~/.aws/config as the SDK reads them.
-export { type AtomicWriteOptions, resolveWriteTarget, writeFileAtomic } from './atomic-write.js';
 export {
   type ProfileEdit,
   type ProfileLocation,
@@ -18,15 +17,12 @@ export {
   type StaticKey,
   setProfileKey,
 } from './edit.js';
-export {
-  type CredentialsDeps,
-  type FileHandlePort,
-  type FsPort,
-  promiseFs,
-  realFs,
-  type StatsPort,
-} from './fs-port.js';
 export type { FileKind } from './grammar.js';
 export { type AwsFilePathOverrides, type AwsFilePaths, awsHomeDir, resolveAwsFilePaths } from './paths.js';
-export { mergedProfileValues, readSharedFiles, type SharedFilesReading } from './read.js';
+export {
+  type CredentialsDeps,
+  mergedProfileValues,
+  readSharedFiles,
+  type SharedFilesReading,
+} from './read.js';
 export { editLockPath, type UpdateOptions, type UpdateOutcome, updateSharedFile } from './update.js';

@@ -1,8 +1,16 @@
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { errnoCode, type FsPort, realFs } from '../fs/fs-port.js';
 import { type ProfileValues, parseSharedFile } from './document.js';
-import { type CredentialsDeps, errnoCode, type FsPort, realFs } from './fs-port.js';
 import type { FileKind } from './grammar.js';
 import type { AwsFilePaths } from './paths.js';
+
+/** Dependencies of the credentials engine; all optional, defaulting to the real thing. */
+export interface CredentialsDeps {
+  /** The file system (default: node:fs/promises). */
+  fs?: FsPort;
+  /** Called with a message when keyrot fixed something the person should know about (a loose file mode). */
+  warn?: (message: string) => void;
+}
 
 /** Both AWS shared files as the SDK reads them, plus what was missing. */
 export interface SharedFilesReading {

@@ -4,10 +4,10 @@
 // inode after the rename (a writer that truncated and wrote into it in that instant is merged back).
 import { basename, dirname, join } from 'node:path';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { resolveWriteTarget, type WrittenFile, writeFileAtomic } from '../fs/atomic-write.js';
+import { errnoCode, type FileHandlePort, type FsPort, realFs, type StatsPort } from '../fs/fs-port.js';
 import { acquireLock } from '../lock/index.js';
-import { resolveWriteTarget, type WrittenFile, writeFileAtomic } from './atomic-write.js';
 import { parseSharedFile, type SharedFileDocument } from './document.js';
-import { errnoCode, type FileHandlePort, type FsPort, realFs, type StatsPort } from './fs-port.js';
 import type { FileKind } from './grammar.js';
 import { outputBytes } from './output-bytes.js';
 

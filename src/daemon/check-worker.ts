@@ -1,17 +1,17 @@
-// The daemon's heavy lifting runs in a short-lived child process (check-worker-main.ts), one per pass:
+// The daemon's heavy lifting runs in a short-lived child process (check-worker-process.ts, started
+// through the entry commands/ wires), one per pass:
 // reading config.ini and the state file (zod), checking profiles (the rotation engine and the AWS
 // SDK) and showing notifications (node-notifier). Why: together they cost ~35 MB of memory once
 // loaded, a Node process never gives that back, and the daemon sits idle for hours between checks.
 // The worker ignores SIGTERM/SIGINT (a service manager signals the whole group): the daemon decides
 // whether to wait for it or to kill it, and an abandoned rotation is resumed from the journal.
 import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { GlobalOptions } from '../commands/context.js';
+import type { Overrides } from '../config/overrides.js';
 import type { LogLevel } from '../config/settings.js';
 import { ERROR_CODES, type ErrorCode, KeyrotError } from '../errors/keyrot-error.js';
 import type { Logger } from '../log/logger.js';
+import type { DaemonState } from '../state/state-file.js';
 import type { CheckReport, DaemonNotification, DaemonNotifier } from './ports.js';
-import type { DaemonState } from './state-file.js';
 
 /** A check that has not answered after this long is abandoned (the journal resumes a rotation). */
 export const CHECK_TIMEOUT_MS = 10 * 60_000;
@@ -34,7 +34,7 @@ export type WorkerRequest =
 
 /** Messages from the daemon to the worker. */
 export type ToWorker =
-  | { type: 'request'; id: number; globals: GlobalOptions; request: WorkerRequest }
+  | { type: 'request'; id: number; globals: Overrides; request: WorkerRequest }
   | { type: 'done' };
 
 /** A failure as it crosses the process boundary (already redacted by the worker). */
@@ -75,19 +75,17 @@ export interface DaemonWorker extends DaemonNotifier {
   kill(): void;
 }
 
-const WORKER_MAIN = fileURLToPath(new URL('./check-worker-main.js', import.meta.url));
-
-/** Creates the daemon's worker side; `workerPath` defaults to the built check-worker-main.js. */
+/** Creates the daemon's worker side; `workerPath` is the module the worker process runs (it calls serveCheckWorker). */
 export function daemonWorker(options: {
   env: NodeJS.ProcessEnv;
-  globals: GlobalOptions;
+  globals: Overrides;
   logger: Logger;
-  workerPath?: string;
+  workerPath: string;
   timeoutMs?: number;
 }): DaemonWorker {
   let worker: WorkerHandle | null = null;
   const current = () => {
-    worker ??= new WorkerHandle(options.workerPath ?? WORKER_MAIN, options.env, options.logger);
+    worker ??= new WorkerHandle(options.workerPath, options.env, options.logger);
     return worker;
   };
   const ask = (request: WorkerRequest, timeoutMs = 60_000) =>
@@ -170,7 +168,7 @@ class WorkerHandle {
     });
   }
 
-  ask(request: WorkerRequest, globals: GlobalOptions, timeoutMs: number): Promise<unknown> {
+  ask(request: WorkerRequest, globals: Overrides, timeoutMs: number): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -7,13 +7,13 @@
 // at most `tickMs`; each time it fires, the wall clock is compared with what the timer promised. A
 // large surplus means the machine slept: a check that fell due meanwhile runs right away.
 import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
+import type { DaemonState, ProfileState } from '../state/state-file.js';
+import { emptyProfileState, emptyState } from '../state/state-shape.js';
 import type { Clock } from '../time/clock.js';
 import { classifyFailure, failureCode, failureLine } from './classify-error.js';
 import type { CheckProfile, DaemonLogger, DaemonNotifier, Timers } from './ports.js';
 import { type CheckResult, recordCheck } from './record-check.js';
 import type { Schedule } from './schedule.js';
-import type { DaemonState, ProfileState } from './state-file.js';
-import { emptyProfileState, emptyState } from './state-shape.js';
 
 /** Why a pass runs: start-up, `--once`, the schedule, a backoff retry, a wake from sleep, or SIGHUP. */
 export type PassReason = 'start' | 'once' | 'schedule' | 'retry' | 'wake' | 'request';

@@ -19,7 +19,7 @@ export function acquireDaemonLock(
       code: 'DAEMON_RUNNING',
       message: async () => {
         // Loaded only here: the running daemon itself never needs the state file's schema (zod).
-        const { readStateFile } = await import('./state-file.js');
+        const { readStateFile } = await import('../state/state-file.js');
         const pid = await readStateFile(stateDir).then(
           (state) => state?.pid ?? null,
           () => null,

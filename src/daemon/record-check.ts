@@ -3,10 +3,10 @@
 // event name kept in the state file, so a restart never repeats one.
 
 import { dueSoonMessage, failedMessage, needsYouMessage, rotatedMessage } from '../notify/messages.js';
+import type { ProfileState } from '../state/state-file.js';
 import { backoffDelayMs } from './backoff.js';
 import { classifyFailure, failureCode, failureLine } from './classify-error.js';
 import type { CheckReport, DaemonNotification } from './ports.js';
-import type { ProfileState } from './state-file.js';
 
 const DAY_MS = 86_400_000;
 

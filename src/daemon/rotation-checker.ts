@@ -3,15 +3,19 @@
 // resumes an interrupted rotation from the journal, rotates when due, retires old keys whose grace
 // period ended, and otherwise reports the key's age. Its dependencies are built afresh for each pass,
 // so the credentials file (our parser, no SDK cache) and the endpoints are re-read every time.
-import type { CommandContext } from '../commands/context.js';
 import type { ProfileSettings, Settings } from '../config/settings.js';
 import { maskKeyId } from '../errors/redact.js';
 import type { Logger } from '../log/logger.js';
-import type { WiredRotationDeps } from '../rotation/deps.js';
-import type { RotationResult } from '../rotation/ports.js';
+import type { ProgressPort, RotationDeps, RotationResult } from '../rotation/ports.js';
 import type { CheckReport } from './ports.js';
 
 const DAY_MS = 86_400_000;
+
+/** The real rotation dependencies of one pass, built with this logger and progress (commands/ wires them). */
+export type WireRotation = (wiring: {
+  logger: Logger;
+  progress: ProgressPort;
+}) => Promise<RotationDeps & { close(): Promise<void> }>;
 
 /** A CheckProfile plus the cleanup to run after each pass. */
 export interface RotationChecker {
@@ -21,15 +25,12 @@ export interface RotationChecker {
 }
 
 /** Checks profiles through the real rotation engine. */
-export function rotationChecker(ctx: CommandContext, settings: Settings, logger: Logger): RotationChecker {
-  let wired: Promise<WiredRotationDeps> | null = null;
+export function rotationChecker(wire: WireRotation, settings: Settings, logger: Logger): RotationChecker {
+  let wired: ReturnType<WireRotation> | null = null;
   return {
     async check(profile) {
-      const [{ createRotationDeps }, { rotateProfile }] = await Promise.all([
-        import('../rotation/deps.js'),
-        import('../rotation/rotate-profile.js'),
-      ]);
-      wired ??= createRotationDeps(ctx, settings, {
+      const { rotateProfile } = await import('../rotation/rotate-profile.js');
+      wired ??= wire({
         // The daemon owns its logger: the pass's close() must not close it.
         logger: keepOpen(logger),
         progress: { step: (step, detail) => logger.debug(`${step}: ${detail}`) },

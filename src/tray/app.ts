@@ -2,11 +2,11 @@
 // changes and to clicks (rotate, open log, pause/resume, quit). Every effect is an injected port.
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { clearPause, PAUSE_MS, readPauseUntil, writePauseUntil } from '../daemon/pause-file.js';
-import { type DaemonState, readStateFile } from '../daemon/state-file.js';
 import { isKeyrotError } from '../errors/keyrot-error.js';
 import { redactText } from '../errors/redact.js';
 import { failedMessage, rotatedMessage, type Urgency } from '../notify/index.js';
+import { clearPause, PAUSE_MS, readPauseUntil, writePauseUntil } from '../state/pause-file.js';
+import { type DaemonState, readStateFile } from '../state/state-file.js';
 import type { Clock } from '../time/clock.js';
 import type { TrayHost } from './host.js';
 import {

@@ -1,6 +1,6 @@
 // The pure heart of the tray: what the daemon's state file (plus the tray's own activity) means for the
 // icon, the tooltip and the menu. No I/O here, so every rule is unit tested.
-import type { DaemonState } from '../daemon/state-file.js';
+import type { DaemonState } from '../state/state-file.js';
 import { type ProfileLine, profileLine, shorten } from './profile-line.js';
 
 /** The four faces of the tray icon, in rising order of urgency (rotating wins over all). */

@@ -1,5 +1,5 @@
 // One line per watched profile, as the tray menu and tooltip show it: `dev — 23 days, due in 67 days`.
-import type { ProfileState } from '../daemon/state-file.js';
+import type { ProfileState } from '../state/state-file.js';
 
 const DAY_MS = 86_400_000;
 

@@ -3,7 +3,7 @@
 // rotation cannot take the icon down. Its stderr lines are the progress shown in the menu.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { GlobalOptions } from '../commands/context.js';
+import type { Overrides } from '../config/overrides.js';
 import { ExitCode } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
 
@@ -24,7 +24,7 @@ export interface RotationRun {
 /** What runRotateNow needs. */
 export interface RotateNowOptions {
   profile: string;
-  globals: GlobalOptions;
+  globals: Overrides;
   env: NodeJS.ProcessEnv;
   cliPath?: string;
   /** Each progress line (redacted) as the child reports it. */
@@ -32,7 +32,7 @@ export interface RotateNowOptions {
 }
 
 /** The global options to pass on, so the child sees the same files and endpoint as the tray. */
-export function globalArgs(globals: GlobalOptions): string[] {
+export function globalArgs(globals: Overrides): string[] {
   const args: string[] = [];
   if (globals.credentialsFile) args.push('--credentials-file', globals.credentialsFile);
   if (globals.awsConfigFile) args.push('--aws-config-file', globals.awsConfigFile);

@@ -2,8 +2,8 @@
 // (fs.watch on the state directory, debounced), and refreshes once a minute anyway so that "due in N
 // days" and an expiring pause stay current. It never polls faster than that.
 import { type FSWatcher, watch as fsWatch } from 'node:fs';
-import { PAUSE_FILE_NAME } from '../daemon/pause-file.js';
-import { STATE_FILE_NAME } from '../daemon/state-file.js';
+import { PAUSE_FILE_NAME } from '../state/pause-file.js';
+import { STATE_FILE_NAME } from '../state/state-file.js';
 
 /** Wait this long after the last event: a writer's temp file + rename arrives as a burst. */
 export const DEBOUNCE_MS = 150;

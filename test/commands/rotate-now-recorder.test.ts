@@ -6,8 +6,8 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { stateFileRecorder } from '../../src/commands/rotate-now.js';
 import { parseSettings } from '../../src/config/load-settings.js';
-import { emptyProfileState, emptyState, readStateFile, writeStateFile } from '../../src/daemon/state-file.js';
 import type { RotationResult } from '../../src/rotation/ports.js';
+import { emptyProfileState, emptyState, readStateFile, writeStateFile } from '../../src/state/state-file.js';
 import { profileLine } from '../../src/tray/profile-line.js';
 
 const DAY_MS = 86_400_000;

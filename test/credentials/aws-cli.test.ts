@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { setProfileKey } from '../../src/credentials/edit.js';
-import { type FsPort, realFs } from '../../src/credentials/fs-port.js';
+import { type FsPort, realFs } from '../../src/fs/fs-port.js';
 import { requireRealPart } from '../support/real-part.js';
 
 const AWS = '/usr/bin/aws';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/credentials/atomic-write.js';
 import { setProfileKey } from '../../src/credentials/edit.js';
 import { isKeyrotError, type KeyrotError } from '../../src/errors/keyrot-error.js';
+import { writeFileAtomic } from '../../src/fs/atomic-write.js';
 import { type Fault, faultyFs } from './support/faulty-fs.js';
 
 const FILE = '/home/u/.aws/credentials';

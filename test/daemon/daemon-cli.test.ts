@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readStateFile } from '../../src/daemon/state-file.js';
 import { maskKeyId } from '../../src/errors/redact.js';
+import { readStateFile } from '../../src/state/state-file.js';
 import { requireRealPart } from '../support/real-part.js';
 import { CLI_PATH, runCli } from '../support/run-cli.js';
 import {

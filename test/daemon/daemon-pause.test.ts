@@ -8,10 +8,10 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { statusCommand } from '../../src/commands/status.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { clearPause, pauseFilePath, readPauseUntil, writePauseUntil } from '../../src/daemon/pause-file.js';
 import type { CheckReport } from '../../src/daemon/ports.js';
 import { parseSchedule } from '../../src/daemon/schedule.js';
-import type { DaemonState } from '../../src/daemon/state-file.js';
+import { clearPause, pauseFilePath, readPauseUntil, writePauseUntil } from '../../src/state/pause-file.js';
+import type { DaemonState } from '../../src/state/state-file.js';
 import { FakeClock } from './fake-clock.js';
 
 const MIN = 60_000;

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { DaemonStateSchema } from '../../src/daemon/state-file.js';
 import { maskKeyId } from '../../src/errors/redact.js';
+import { DaemonStateSchema } from '../../src/state/state-schema.js';
 import { requireRealPart } from '../support/real-part.js';
 import { CLI_PATH, runCommand } from '../support/run-cli.js';
 import {

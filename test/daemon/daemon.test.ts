@@ -3,8 +3,8 @@ import { BACKOFF_BASE_MS, backoffDelayMs } from '../../src/daemon/backoff.js';
 import { Daemon, localDay, passExitCode } from '../../src/daemon/daemon.js';
 import type { CheckReport, DaemonNotification } from '../../src/daemon/ports.js';
 import { parseSchedule } from '../../src/daemon/schedule.js';
-import type { DaemonState } from '../../src/daemon/state-file.js';
 import { KeyrotError } from '../../src/errors/keyrot-error.js';
+import type { DaemonState } from '../../src/state/state-file.js';
 import { FakeClock } from './fake-clock.js';
 
 const MIN = 60_000;

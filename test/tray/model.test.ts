@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DaemonState, DaemonStateSchema } from '../../src/daemon/state-file.js';
+import { type DaemonState, DaemonStateSchema } from '../../src/state/state-schema.js';
 import { buildTrayModel, menuShape, TOOLTIP_MAX, type TrayModelInput } from '../../src/tray/model.js';
 import { dueText, profileLine } from '../../src/tray/profile-line.js';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { GlobalOptions } from '../../src/commands/context.js';
 import { describeRun, globalArgs, rotatedKeys } from '../../src/tray/rotate-runner.js';
 
 describe('describeRun', () => {
@@ -34,12 +35,13 @@ describe('globalArgs', () => {
   it('passes the files and endpoint the tray itself was given', () => {
     expect(
       globalArgs({
-        verbose: false,
         credentialsFile: '/c',
         config: '/k.ini',
         endpointUrl: 'http://127.0.0.1:1',
       }),
     ).toEqual(['--credentials-file', '/c', '--config', '/k.ini', '--endpoint-url', 'http://127.0.0.1:1']);
-    expect(globalArgs({ verbose: true })).toEqual([]);
+    // The tray is handed the command's global options: --verbose is not one to pass on.
+    const globals: GlobalOptions = { verbose: true };
+    expect(globalArgs(globals)).toEqual([]);
   });
 });

@@ -7,9 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { pauseFilePath } from '../../src/daemon/pause-file.js';
-import { type DaemonState, DaemonStateSchema, writeStateFile } from '../../src/daemon/state-file.js';
 import { maskKeyId } from '../../src/errors/redact.js';
+import { pauseFilePath } from '../../src/state/pause-file.js';
+import { writeStateFile } from '../../src/state/state-file.js';
+import { type DaemonState, DaemonStateSchema } from '../../src/state/state-schema.js';
 import { formatClock } from '../../src/tray/model.js';
 import {
   type DaemonHome,

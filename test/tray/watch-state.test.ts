@@ -3,8 +3,8 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writePauseUntil } from '../../src/daemon/pause-file.js';
-import { emptyState, writeStateFile } from '../../src/daemon/state-file.js';
+import { writePauseUntil } from '../../src/state/pause-file.js';
+import { emptyState, writeStateFile } from '../../src/state/state-file.js';
 import { watchState } from '../../src/tray/watch-state.js';
 
 function waitForCall(): { calls: number[]; next: () => Promise<number>; onChange: () => void } {

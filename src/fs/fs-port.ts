@@ -30,7 +30,7 @@ export interface FileHandlePort {
 }
 
 /**
- * The subset of node:fs/promises the credentials engine and the lock use, injected so tests can put a
+ * The subset of node:fs/promises keyrot's file writers and readers use, injected so tests can put a
  * fault-injecting file system (memfs behind a wrapper) in its place.
  */
 export interface FsPort {
@@ -98,14 +98,6 @@ export const realFs: FsPort = {
   chmod: async (path, mode) => syncFs.chmodSync(path, mode),
   chown: async (path, uid, gid) => syncFs.chownSync(path, uid, gid),
 };
-
-/** Dependencies of the credentials engine; all optional, defaulting to the real thing. */
-export interface CredentialsDeps {
-  /** The file system (default: node:fs/promises). */
-  fs?: FsPort;
-  /** Called with a message when keyrot fixed something the person should know about (a loose file mode). */
-  warn?: (message: string) => void;
-}
 
 /** The errno code of a Node.js system error, if any. */
 export function errnoCode(error: unknown): string | undefined {

@@ -2,13 +2,13 @@
 // and what the person was last told. Read by `keyrot status --offline`, `keyrot service status` and
 // the tray. It never holds a secret: key ids are stored masked (AKIA…WXYZ).
 import * as nodeFs from 'node:fs/promises';
-// zod/mini: the functional API tree-shakes to what is used here, where zod's classic API cannot.
-import * as z from 'zod/mini';
 import english from 'zod/v4/locales/en.js';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { type DaemonState, DaemonStateSchema } from './state-schema.js';
 import { type StateFs, stateFilePath, writeStateJson } from './state-shape.js';
 
-// The zod-free parts, re-exported so readers need only this module.
+// The schema's types and the zod-free parts, re-exported so readers need only this module.
+export type { DaemonState, ProfileOutcome, ProfileState } from './state-schema.js';
 export {
   emptyProfileState,
   emptyState,
@@ -17,66 +17,9 @@ export {
   stateFilePath,
 } from './state-shape.js';
 
-const isoDate = z.string().check(z.refine((value) => !Number.isNaN(Date.parse(value)), 'an ISO date'));
-
 // zod/mini has no messages of its own (every issue reads "Invalid input"); zod's English ones name
 // what was expected, as the FILE_INVALID message always has. Passed per parse: nothing global changes.
 const messages = { error: english().localeError };
-
-/** `schema`, or null; null when absent. */
-const nullOr = <T extends z.ZodMiniType>(schema: T) => z._default(z.nullable(schema), null);
-
-/** How the last check of one profile ended. */
-export const ProfileOutcomeSchema = z.enum(['not-due', 'due-soon', 'rotated', 'failed', 'needs-person']);
-
-/** How the last check of one profile ended: not-due, due-soon (warned), rotated, failed, needs-person. */
-export type ProfileOutcome = z.infer<typeof ProfileOutcomeSchema>;
-
-/** What the daemon knows about one watched profile. */
-export const ProfileStateSchema = z.looseObject({
-  /** The current key id, masked. */
-  keyId: nullOr(z.string()),
-  ageDays: nullOr(z.number()),
-  dueAt: nullOr(isoDate),
-  lastResult: nullOr(
-    z.object({
-      at: isoDate,
-      outcome: ProfileOutcomeSchema,
-      /** One line for a person; never a secret. */
-      message: z.string(),
-      /** The KeyrotError code when the outcome is failed or needs-person. */
-      code: z.optional(z.string()),
-    }),
-  ),
-  /** The last distinct event the person was notified about (dedupe across restarts). */
-  lastNotified: nullOr(z.object({ event: z.string(), at: isoDate })),
-  /** The local day (YYYY-MM-DD) of the last "due soon" warning: at most one a day. */
-  warnedOn: nullOr(z.string()),
-  /** Consecutive transient failures (offline, AWS errors); drives the backoff. */
-  failures: z._default(z.number().check(z.int(), z.gte(0)), 0),
-  /** When a profile in backoff may be checked again. */
-  retryAt: nullOr(isoDate),
-});
-
-/** What the daemon knows about one watched profile. */
-export type ProfileState = z.infer<typeof ProfileStateSchema>;
-
-/** The whole state file. */
-export const DaemonStateSchema = z.looseObject({
-  version: z.literal(1),
-  /** The pid of the daemon that wrote the file, or null after it stopped. */
-  pid: nullOr(z.number().check(z.int())),
-  /** The cron expression the daemon runs on. */
-  schedule: nullOr(z.string()),
-  lastCheck: nullOr(isoDate),
-  nextCheck: nullOr(isoDate),
-  /** Checks are paused until then (the tray's pause marker, seen by the daemon); null when not paused. */
-  pausedUntil: nullOr(isoDate),
-  profiles: z._default(z.record(z.string(), ProfileStateSchema), {}),
-});
-
-/** The whole state file. */
-export type DaemonState = z.infer<typeof DaemonStateSchema>;
 
 /** Reads and validates `<stateDir>/state.json`; null when there is none yet (KeyrotError FILE_INVALID if corrupt). */
 export async function readStateFile(

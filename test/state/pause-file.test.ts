@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clearPause, pauseFilePath, readPauseUntil, writePauseUntil } from '../../src/daemon/pause-file.js';
+import { clearPause, pauseFilePath, readPauseUntil, writePauseUntil } from '../../src/state/pause-file.js';
 
 const NOW = new Date('2026-11-25T19:00:00Z');
 

@@ -6,7 +6,6 @@ import { createInterface } from 'node:readline';
 import { IamApi, StsApi } from '../aws/clients.js';
 import { resolveEndpoint, resolveRegion } from '../aws/endpoint.js';
 import type { AwsClientOptions } from '../aws/types.js';
-import type { CommandContext } from '../commands/context.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import { readSharedFiles, replaceKeyId } from '../credentials/index.js';
@@ -16,8 +15,7 @@ import { RotationJournal } from '../keychain/journal.js';
 import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
 import { acquireLock } from '../lock/index.js';
 import { createLogger, type Logger } from '../log/index.js';
-import { systemClock } from '../time/clock.js';
-import { shellHook } from './hook.js';
+import { shellHook } from '../rotation/hook.js';
 import type {
   CredentialFilesPort,
   IamPort,
@@ -25,8 +23,10 @@ import type {
   RotationDeps,
   SharedProfiles,
   StsPort,
-} from './ports.js';
-import { mergedProfile } from './profile-kind.js';
+} from '../rotation/ports.js';
+import { mergedProfile } from '../rotation/profile-kind.js';
+import { systemClock } from '../time/clock.js';
+import type { CommandContext } from './context.js';
 
 /** Extra wiring choices of createRotationDeps. */
 export interface RotationWiring {

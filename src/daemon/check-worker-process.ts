@@ -1,8 +1,10 @@
 // The daemon's worker process (forked by check-worker.ts for one pass): it reads config.ini and the
 // state file, checks profiles through the rotation engine, shows notifications, forwards its log
-// lines (redacted) to the daemon's logger, and exits when told the pass is over.
-import { type CommandContext, type GlobalOptions, processContext } from '../commands/context.js';
+// lines (redacted) to the daemon's logger, and exits when told the pass is over. The process's entry
+// (commands/check-worker-main.ts) calls serveCheckWorker with the wiring of the real rotation parts.
+
 import { loadSettings } from '../config/load-settings.js';
+import type { Overrides } from '../config/overrides.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import { isKeyrotError } from '../errors/keyrot-error.js';
@@ -10,6 +12,7 @@ import { redactText } from '../errors/redact.js';
 import type { LogFields, Logger, LogLevel } from '../log/logger.js';
 import { redactValue } from '../log/redact-value.js';
 import { createNotifier, type Notifier } from '../notify/notifier.js';
+import { readStateFile } from '../state/state-file.js';
 import type {
   DaemonSettings,
   FromWorker,
@@ -19,39 +22,47 @@ import type {
   WorkerRequest,
 } from './check-worker.js';
 import type { CheckReport } from './ports.js';
-import { type RotationChecker, rotationChecker } from './rotation-checker.js';
-import { readStateFile } from './state-file.js';
+import { type RotationChecker, rotationChecker, type WireRotation } from './rotation-checker.js';
 
-// The daemon decides when to stop us: a service manager's SIGTERM to the whole group is not ours.
-process.on('SIGTERM', () => undefined);
-process.on('SIGINT', () => undefined);
-// The daemon is gone (crashed, killed): nobody waits for our answer; the journal resumes any rotation.
-process.on('disconnect', () => process.exit(0));
+/** How the worker gets its real rotation dependencies for the daemon's overrides and the settings it read. */
+export type WireRotationFor = (globals: Overrides, settings: Settings) => WireRotation;
 
 const sends = new Set<Promise<void>>();
 let settings: Promise<Settings> | null = null;
 let checker: RotationChecker | null = null;
 let notifier: Notifier | null = null;
 
-process.on('message', (message: ToWorker) => {
-  void handle(message);
-});
+/** Makes this process the daemon's check worker: answers its requests until it says the pass is done. */
+export function serveCheckWorker(wireFor: WireRotationFor): void {
+  // The daemon decides when to stop us: a service manager's SIGTERM to the whole group is not ours.
+  process.on('SIGTERM', () => undefined);
+  process.on('SIGINT', () => undefined);
+  // The daemon is gone (crashed, killed): nobody waits for our answer; the journal resumes any rotation.
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (message: ToWorker) => {
+    void handle(message, wireFor);
+  });
+}
 
-async function handle(message: ToWorker): Promise<void> {
+async function handle(message: ToWorker, wireFor: WireRotationFor): Promise<void> {
   if (message.type === 'done') {
     await checker?.afterPass().catch(() => undefined);
     await Promise.all(sends);
     process.exit(0);
   }
   try {
-    const value = await answer(message.request, message.globals);
+    const value = await answer(message.request, message.globals, wireFor);
     send({ type: 'reply', id: message.id, ok: true, value });
   } catch (error) {
     send({ type: 'reply', id: message.id, ok: false, error: serializeError(error) });
   }
 }
 
-async function answer(request: WorkerRequest, globals: GlobalOptions): Promise<unknown> {
+async function answer(
+  request: WorkerRequest,
+  globals: Overrides,
+  wireFor: WireRotationFor,
+): Promise<unknown> {
   settings ??= loadSettings({ path: globals.config, env: process.env });
   switch (request.op) {
     case 'settings': {
@@ -61,7 +72,8 @@ async function answer(request: WorkerRequest, globals: GlobalOptions): Promise<u
     case 'read-state':
       return readStateFile(keyrotPaths(process.env).stateDir);
     case 'check': {
-      checker ??= rotationChecker(workerContext(globals), await settings, ipcLogger({}));
+      const loaded = await settings;
+      checker ??= rotationChecker(wireFor(globals, loaded), loaded, ipcLogger({}));
       return serializeReport(await checker.check(request.profile));
     }
     case 'notify':
@@ -76,12 +88,6 @@ function send(message: FromWorker): void {
   const sent = new Promise<void>((resolve) => process.send!(message, undefined, {}, () => resolve()));
   sends.add(sent);
   void sent.then(() => sends.delete(sent));
-}
-
-function workerContext(globals: GlobalOptions): CommandContext {
-  const ctx = processContext(globals);
-  // A check runs unattended: it never prompts, whatever its stdio is connected to.
-  return { ...ctx, io: { ...ctx.io, isTTY: false } };
 }
 
 /** A Logger that hands every line, redacted, to the daemon's logger. */

@@ -2,14 +2,14 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isKeyrotError } from '../../src/errors/keyrot-error.js';
 import {
   emptyProfileState,
   emptyState,
   readStateFile,
   stateFilePath,
   writeStateFile,
-} from '../../src/daemon/state-file.js';
-import { isKeyrotError } from '../../src/errors/keyrot-error.js';
+} from '../../src/state/state-file.js';
 
 describe('daemon state file', () => {
   let root: string;

@@ -2,9 +2,9 @@
 // daemon writes a state it built itself and never loads zod (its schema lives in state-file.ts,
 // which every reader uses).
 import path from 'node:path';
-import { writeFileAtomic } from '../credentials/atomic-write.js';
-import type { FsPort } from '../credentials/fs-port.js';
-import type { DaemonState, ProfileState } from './state-file.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import type { FsPort } from '../fs/fs-port.js';
+import type { DaemonState, ProfileState } from './state-schema.js';
 
 /** The file name of the state file inside the state directory. */
 export const STATE_FILE_NAME = 'state.json';
@@ -44,7 +44,7 @@ export function emptyProfileState(): ProfileState {
 /** The file system the state file uses (node:fs/promises by default; tests inject faults). */
 export type StateFs = FsPort;
 
-/** Writes `state` to `<stateDir>/state.json` atomically and durably (src/credentials writeFileAtomic), 0600, dir 0700; no validation. */
+/** Writes `state` to `<stateDir>/state.json` atomically and durably (src/fs writeFileAtomic), 0600, dir 0700; no validation. */
 export async function writeStateJson(
   stateDir: string,
   state: DaemonState,
