@@ -169,7 +169,7 @@ export async function createRotationDeps(
       return acquireLock(join(lockDir, `rotate-${encodeURIComponent(profile)}.lock`), { wait: false });
     },
     promptMfaCode: terminalPrompt(ctx),
-    hook: shellHook(env),
+    hook: shellHook({ env, timeoutMs: Number(env.KEYROT_HOOK_TIMEOUT_MS) || undefined }),
     propagationTimeoutMs: Number(env.KEYROT_PROPAGATION_TIMEOUT_MS) || 60_000,
     // Rotating a root key is refused unless the person opts in explicitly.
     allowRoot: env.KEYROT_ALLOW_ROOT === '1',

@@ -55,6 +55,7 @@ export function summaryLine(result: RotationResult): string {
   if (result.otherKeyAction !== 'none') parts.push(`other key ${result.otherKeyAction}`);
   if (result.backupId) parts.push(`backup ${result.backupId}`);
   if (result.resumed) parts.push('resumed an interrupted rotation');
-  if (result.hook && !result.hook.ok) parts.push(`after_rotate FAILED (exit ${result.hook.exitCode})`);
+  if (result.hook?.timedOut) parts.push('after_rotate TIMED OUT (stopped)');
+  else if (result.hook && !result.hook.ok) parts.push(`after_rotate FAILED (exit ${result.hook.exitCode})`);
   return `${p} ${parts.join(', ')} in ${(result.durationMs / 1000).toFixed(1)} s`;
 }

@@ -105,10 +105,22 @@ export interface ProgressPort {
   step(name: string, detail: string): void;
 }
 
+/** How one run of the after_rotate hook ended. */
+export interface HookRun {
+  /** The shell's exit code; -1 when it could not start or was killed by a signal. */
+  exitCode: number;
+  /** What it printed (stdout and stderr, unredacted: logged only at debug level, after redaction). */
+  output: string;
+  /** From start to exit, in milliseconds. */
+  durationMs: number;
+  /** True when it ran past its timeout and its process group was killed. */
+  timedOut: boolean;
+}
+
 /** Runs the after_rotate hook with the new key in its environment only. */
 export interface HookPort {
-  /** Runs `command`; resolves with its exit code and (redacted) output. */
-  run(command: string, env: Record<string, string>): Promise<{ exitCode: number; output: string }>;
+  /** Runs `command` and resolves when it exits (or was killed at its timeout); never rejects. */
+  run(command: string, env: Record<string, string>): Promise<HookRun>;
 }
 
 /** Records a finished rotation's result (the daemon's state file); never throws. */
@@ -183,7 +195,7 @@ export interface RotationResult {
   /** When that key is (or was) due. */
   dueAt: string;
   /** The after_rotate hook, when configured. */
-  hook?: { exitCode: number; ok: boolean };
+  hook?: { exitCode: number; ok: boolean; durationMs: number; timedOut: boolean };
   /** What a dry run would do, in order. */
   plan?: string[];
 }

@@ -81,12 +81,17 @@ describe('rotation engine', () => {
     deps.hook = {
       run: async (command, env) => {
         seen = { command, ...env };
-        return { exitCode: 3, output: `leaked ${env.AWS_SECRET_ACCESS_KEY}` };
+        return {
+          exitCode: 3,
+          output: `leaked ${env.AWS_SECRET_ACCESS_KEY}`,
+          durationMs: 40,
+          timedOut: false,
+        };
       },
     };
     const result = await rotateProfile(request, deps);
     expect(result.oldKeyAction).toBe('deleted');
-    expect(result.hook).toEqual({ exitCode: 3, ok: false });
+    expect(result.hook).toEqual({ exitCode: 3, ok: false, durationMs: 40, timedOut: false });
     expect(seen.command).toBe('echo hook');
     expect(seen.AWS_ACCESS_KEY_ID).toBe(result.newKeyId);
     expect(seen.AWS_PROFILE).toBe('p');

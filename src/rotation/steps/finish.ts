@@ -9,7 +9,6 @@ import { type RotationState, resultOf } from '../state.js';
 export async function finish(state: RotationState, deps: RotationDeps): Promise<RotationResult> {
   const profile = state.request.profile;
   await deps.journal.finish(profile);
-  const result = resultOf(state, deps, 'rotated');
   const summary = `profile ${profile}: ${maskKeyId(state.oldKeyId)} → ${maskKeyId(state.newKey!.accessKeyId)}, old key ${state.oldKeyAction}`;
   deps.logger.info('rotated', {
     profile,
@@ -20,31 +19,57 @@ export async function finish(state: RotationState, deps: RotationDeps): Promise<
     otherKeyAction: state.otherKeyAction,
     backupId: state.backupId,
     resumed: state.resumed,
-    durationMs: result.durationMs,
   });
-  const command = state.policy.afterRotate;
-  if (command && deps.hook) {
-    deps.progress.step('after_rotate', 'running the after_rotate command');
-    const env = {
-      AWS_PROFILE: profile,
-      AWS_ACCESS_KEY_ID: state.newKey!.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: state.newKey!.secretAccessKey,
-    };
-    let run: { exitCode: number; output: string };
-    try {
-      run = await deps.hook.run(command, env);
-    } catch (error) {
-      run = { exitCode: -1, output: error instanceof Error ? error.message : String(error) };
-    }
-    const output = redactText(run.output.split(env.AWS_SECRET_ACCESS_KEY).join('[redacted-secret]'));
-    result.hook = { exitCode: run.exitCode, ok: run.exitCode === 0 };
-    if (run.exitCode === 0) deps.logger.info('after_rotate succeeded', { profile, output });
-    else {
-      deps.logger.warn('after_rotate failed', { profile, exitCode: run.exitCode, output });
-      deps.progress.step('after_rotate', `failed with exit code ${run.exitCode}; the rotation stands`);
-    }
-  }
+  const hook = await runHook(state, deps);
+  // Measured after the hook, so the duration shown is the one the person waited.
+  const result = resultOf(state, deps, 'rotated');
+  if (hook) result.hook = hook;
   await deps.recorder?.record(result).catch(() => undefined);
   deps.progress.step('finish', summary);
   return result;
+}
+
+/**
+ * Runs after_rotate, if configured. Its exit code and duration are logged; its output only at debug level,
+ * because redaction cannot recognise an encoded secret (a hook that prints `base64` of the key).
+ */
+async function runHook(state: RotationState, deps: RotationDeps): Promise<RotationResult['hook']> {
+  const command = state.policy.afterRotate;
+  if (!command || !deps.hook) return undefined;
+  const profile = state.request.profile;
+  deps.progress.step('after_rotate', 'running the after_rotate command');
+  const secret = state.newKey!.secretAccessKey;
+  const run = await deps.hook.run(command, {
+    AWS_PROFILE: profile,
+    AWS_ACCESS_KEY_ID: state.newKey!.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secret,
+  });
+  const hook = {
+    exitCode: run.exitCode,
+    ok: run.exitCode === 0 && !run.timedOut,
+    durationMs: run.durationMs,
+    timedOut: run.timedOut,
+  };
+  const fields = { profile, exitCode: run.exitCode, durationMs: run.durationMs, timedOut: run.timedOut };
+  if (hook.ok) deps.logger.info('after_rotate succeeded', fields);
+  else deps.logger.warn('after_rotate failed', fields);
+  if (run.output) {
+    deps.logger.debug('after_rotate output', {
+      profile,
+      output: redactText(run.output.split(secret).join('[redacted-secret]')),
+    });
+  }
+  const seconds = (run.durationMs / 1000).toFixed(1);
+  if (run.timedOut) {
+    deps.progress.step(
+      'after_rotate',
+      `timed out after ${seconds} s and was stopped with everything it started; the rotation stands`,
+    );
+  } else if (!hook.ok) {
+    deps.progress.step(
+      'after_rotate',
+      `failed with exit code ${run.exitCode} after ${seconds} s; the rotation stands`,
+    );
+  } else deps.progress.step('after_rotate', `finished in ${seconds} s`);
+  return hook;
 }
