@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, KeyrotError } from '../src/errors/keyrot-error.js';
-import { maskKeyId, redactText } from '../src/errors/redact.js';
+import { maskKeyId, maskUrlUserinfo, redactText } from '../src/errors/redact.js';
 
 describe('KeyrotError', () => {
   it('maps each code to its exit code', () => {
@@ -25,6 +25,24 @@ describe('redaction', () => {
     const text = redactText(`secret=${secret} token=${token}`);
     expect(text).not.toContain(secret);
     expect(text).not.toContain(token);
+  });
+
+  it('masks the userinfo of URLs, in free text and through redactText', () => {
+    expect(maskUrlUserinfo('HTTPS_PROXY=http://user:password@proxy.corp:3128')).toBe(
+      'HTTPS_PROXY=http://user:***@proxy.corp:3128',
+    );
+    expect(maskUrlUserinfo('Environment="HTTPS_PROXY=http://ann:p@ss:w0rd@proxy/" x@y')).toBe(
+      'Environment="HTTPS_PROXY=http://ann:***@proxy/" x@y',
+    );
+    expect(maskUrlUserinfo('<string>https://ghp_TOKEN123@example.com/x?a=b@c</string>')).toBe(
+      '<string>https://***@example.com/x?a=b@c</string>',
+    );
+    expect(redactText('connect to http://u:hunter2@10.0.0.1:8080 failed')).toBe(
+      'connect to http://u:***@10.0.0.1:8080 failed',
+    );
+    expect(maskUrlUserinfo('http://proxy:3128 and mail ann@example.com')).toBe(
+      'http://proxy:3128 and mail ann@example.com',
+    );
   });
 
   it('leaves ordinary text alone', () => {

@@ -2,6 +2,7 @@ import { resolveAwsFilePaths, setProfileKey } from '../credentials/index.js';
 import type { SeededUser } from '../emulator/admin.js';
 import { seedUser } from '../emulator/seed.js';
 import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
+import { maskUrlUserinfo } from '../errors/redact.js';
 import type { CommandContext } from './context.js';
 
 /** Options of `keyrot emulator seed`. */
@@ -79,10 +80,11 @@ export async function emulatorSeedCommand(
     });
   }
   const { stdout } = ctx.io;
+  const endpoint = maskUrlUserinfo(input.endpoint);
   if (input.json) {
-    stdout.write(`${JSON.stringify(seedReport(seeded, input.endpoint, target), null, 2)}\n`);
+    stdout.write(`${JSON.stringify(seedReport(seeded, endpoint, target), null, 2)}\n`);
   } else {
-    stdout.write(seedText(seeded, input.endpoint, target));
+    stdout.write(seedText(seeded, endpoint, target));
   }
   return ExitCode.ok;
 }

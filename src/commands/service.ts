@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
-import { redactText } from '../errors/redact.js';
+import { maskUrlUserinfo, redactText } from '../errors/redact.js';
 import {
   describeStep,
   installSteps,
@@ -143,9 +143,9 @@ function printDryRun(
   for (const step of steps) {
     out.write(`${describeStep(step)}\n`);
     if (step.kind === 'write') {
-      out.write(
-        `--- ${step.unit.file}\n${step.unit.content.endsWith('\n') ? step.unit.content : `${step.unit.content}\n`}---\n`,
-      );
+      // The unit carries the proxy settings as they are; what is printed hides their passwords.
+      const content = maskUrlUserinfo(step.unit.content);
+      out.write(`--- ${step.unit.file}\n${content.endsWith('\n') ? content : `${content}\n`}---\n`);
     }
   }
 }

@@ -90,6 +90,9 @@ describe('createLogger', () => {
       hint: `retry; token ${TOKEN}`,
     });
     logger.error('rotation failed', { error: outer });
+    logger.warn(`proxy http://ann:${PASSWORD}@proxy.corp:3128 refused`, {
+      proxy: `http://ann:${PASSWORD}@p/`,
+    });
     await logger.close();
 
     const text = await readFile(path.join(dir, 'keyrot.log'), 'utf8');
@@ -123,6 +126,7 @@ describe('createLogger', () => {
     expect(failure.error.stack).toContain('logger.test.ts');
     expect(failure.error.cause.stack).toContain('[redacted-secret]');
     expect(failure.error.hint).toContain('[redacted-token]');
+    expect(text).toContain('http://ann:***@proxy.corp:3128');
   });
 
   it('falls back to stderr when the log directory cannot be created', async () => {

@@ -29,6 +29,15 @@ describe.skipIf(!existsSync(CLI_PATH))('keyrot service (built CLI)', () => {
     expect(await readdir(home)).toEqual([]);
   });
 
+  it('--dry-run masks the password of a proxy URL it carries into the unit', async () => {
+    const result = await runCli(['service', 'install', '--dry-run', '--platform', 'linux'], {
+      env: { ...env(), HTTPS_PROXY: 'http://user:password@proxy.corp:3128' },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('HTTPS_PROXY=http://user:***@proxy.corp:3128');
+    expect(result.stdout).not.toContain('password');
+  });
+
   it('refuses to install for another OS without --dry-run, and rejects an unknown action', async () => {
     const other = process.platform === 'darwin' ? 'linux' : 'darwin';
     const wrongOs = await runCli(['service', 'install', '--platform', other], { env: env() });
