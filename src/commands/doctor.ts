@@ -1,7 +1,7 @@
 // `keyrot doctor`: checks everything keyrot needs, one line each, with what to do about each problem.
 // Exit 1 when a check fails; warnings (optional parts such as the service or notifications) keep 0.
 import { spawnSync } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
@@ -11,7 +11,10 @@ import { mergedProfileValues, readSharedFiles, type SharedFilesReading } from '.
 import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
 import { type Keychain, type OpenKeychainOptions, openKeychain } from '../keychain/open-keychain.js';
+import { checkInstalledUnit } from '../service/check-installed.js';
+import { keyrotEntryPath } from '../service/entry-path.js';
 import { unitStatuses } from '../service/manage.js';
+import { MIN_NODE_MAJOR } from '../service/node-path.js';
 import { planService } from '../service/render.js';
 import { type CommandRunner, execRunner } from '../service/runner.js';
 import { serviceSpec } from '../service/spec.js';
@@ -41,9 +44,6 @@ export interface DoctorDeps {
   openKeychain?: (options: OpenKeychainOptions) => Promise<Pick<Keychain, 'close'>>;
   run?: CommandRunner;
 }
-
-/** Oldest Node major keyrot supports (package.json engines). */
-export const MIN_NODE_MAJOR = 20;
 
 const MARK: Record<CheckLevel, string> = { ok: '✓', warn: '!', fail: '✗' };
 
@@ -122,7 +122,7 @@ export async function runDoctorChecks(ctx: CommandContext, deps: DoctorDeps = {}
   }
 
   results.push(checkNotifications(settings, env));
-  results.push(await checkService(ctx, deps, stateDir));
+  results.push(...(await checkService(ctx, deps, stateDir)));
   return results;
 }
 
@@ -241,23 +241,26 @@ function checkNotifications(settings: Settings | undefined, env: NodeJS.ProcessE
   };
 }
 
-async function checkService(ctx: CommandContext, deps: DoctorDeps, stateDir: string): Promise<CheckResult> {
+async function checkService(ctx: CommandContext, deps: DoctorDeps, stateDir: string): Promise<CheckResult[]> {
   const platform = process.platform;
   if (platform !== 'linux' && platform !== 'darwin' && platform !== 'win32') {
-    return {
-      level: 'warn',
-      text: `no service support on ${platform}`,
-      fix: 'start `keyrot daemon` at login yourself',
-    };
+    return [
+      {
+        level: 'warn',
+        text: `no service support on ${platform}`,
+        fix: 'start `keyrot daemon` at login yourself',
+      },
+    ];
   }
   const { env } = ctx.io;
   try {
+    const entryPath = keyrotEntryPath();
     const spec = serviceSpec({
       platform,
       env,
       globals: ctx.globals,
       nodePath: process.execPath,
-      entryPath: process.argv[1] ?? 'keyrot',
+      entryPath,
       cwd: process.cwd(),
       withTray: false,
       uid: process.getuid?.() ?? 0,
@@ -267,24 +270,40 @@ async function checkService(ctx: CommandContext, deps: DoctorDeps, stateDir: str
       run: deps.run ?? execRunner(env, 10_000),
     });
     if (!daemon?.installed) {
-      return {
-        level: 'warn',
-        text: 'the background service is not installed',
-        fix: 'run `keyrot service install`',
-      };
+      return [
+        {
+          level: 'warn',
+          text: 'the background service is not installed',
+          fix: 'run `keyrot service install`',
+        },
+      ];
     }
+    // Whether the unit can still start: its node and its keyrot.
+    const { findings } = await checkInstalledUnit(platform, daemon, {
+      readFile,
+      realpath: (file) => realpath(file).catch(() => undefined),
+      run: execRunner(env, 10_000),
+      entryPath,
+      minMajor: MIN_NODE_MAJOR,
+    });
     const state = await readStateFile(stateDir).catch(() => null);
     const last = state?.lastCheck ? `, last check ${state.lastCheck}` : ', no check recorded yet';
     if (!daemon.enabled || !daemon.running) {
-      return {
-        level: 'fail',
-        text: `the background service ${daemon.name} is installed but ${daemon.enabled ? '' : 'not enabled and '}not running (${daemon.detail})${last}`,
-        fix: 'run `keyrot service install` again; see keyrot.log in the state directory for why it stopped',
-      };
+      return [
+        {
+          level: 'fail',
+          text: `the background service ${daemon.name} is installed but ${daemon.enabled ? '' : 'not enabled and '}not running (${daemon.detail})${last}`,
+          fix: 'run `keyrot service install` again; see keyrot.log in the state directory for why it stopped',
+        },
+        ...findings,
+      ];
     }
-    return { level: 'ok', text: `the background service ${daemon.name} is enabled and running${last}` };
+    return [
+      { level: 'ok', text: `the background service ${daemon.name} is enabled and running${last}` },
+      ...findings,
+    ];
   } catch (error) {
-    return failure('cannot ask the service manager', error, 'warn');
+    return [failure('cannot ask the service manager', error, 'warn')];
   }
 }
 

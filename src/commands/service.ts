@@ -1,10 +1,11 @@
 // `keyrot service install | uninstall | status`: renders the unit/agent/task for this OS and drives the
 // service manager. The work is in src/service/; this file parses the action and prints.
-import { realpathSync } from 'node:fs';
+import { readFile, realpath } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
 import { maskUrlUserinfo, redactText } from '../errors/redact.js';
+import { checkInstalledUnit, type UnitFinding } from '../service/check-installed.js';
+import { keyrotEntryPath } from '../service/entry-path.js';
 import {
   describeStep,
   installSteps,
@@ -14,6 +15,7 @@ import {
   uninstallSteps,
   unitStatuses,
 } from '../service/manage.js';
+import { MIN_NODE_MAJOR, resolveServiceNode, type ServiceNode } from '../service/node-path.js';
 import { planService, type ServicePlan } from '../service/render.js';
 import { type CommandRunner, execRunner } from '../service/runner.js';
 import { type ServicePlatform, serviceSpec } from '../service/spec.js';
@@ -31,7 +33,9 @@ export interface ServiceInput {
 
 /** Test seams for `keyrot service` (the real command runner and paths by default). */
 export interface ServiceCommandDeps {
+  /** Runs the service manager (systemctl, launchctl, schtasks). */
   run?: CommandRunner;
+  /** The node running keyrot (process.execPath); install resolves a stable path from it. */
   nodePath?: string;
   entryPath?: string;
 }
@@ -61,12 +65,23 @@ export async function serviceCommand(
     });
   }
   const { env } = ctx.io;
+  const entryPath = deps.entryPath ?? keyrotEntryPath();
+  // Always a real runner: node --version must really run, whatever runs the service manager.
+  const runNode = execRunner(env, 10_000);
+  const node =
+    action === 'install'
+      ? await resolveServiceNode(deps.nodePath ?? process.execPath, {
+          realpath: (file) => realpath(file).catch(() => undefined),
+          run: runNode,
+          minMajor: MIN_NODE_MAJOR,
+        })
+      : undefined;
   const spec = serviceSpec({
     platform,
     env,
     globals: ctx.globals,
-    nodePath: deps.nodePath ?? process.execPath,
-    entryPath: deps.entryPath ?? defaultEntryPath(),
+    nodePath: node?.path ?? deps.nodePath ?? process.execPath,
+    entryPath,
     cwd: process.cwd(),
     // Uninstall and status always cover the tray too, so nothing is left behind or hidden.
     withTray: action === 'install' ? Boolean(input.withTray) : true,
@@ -79,7 +94,16 @@ export async function serviceCommand(
     progress: ctx.globals.verbose ? (line) => ctx.io.stderr.write(`keyrot: ${line}\n`) : undefined,
   };
 
-  if (action === 'status') return printStatus(plan, serviceDeps, ctx);
+  if (action === 'status') {
+    return printStatus(plan, serviceDeps, ctx, {
+      readFile,
+      realpath: (file) => realpath(file).catch(() => undefined),
+      run: runNode,
+      entryPath,
+      minMajor: MIN_NODE_MAJOR,
+    });
+  }
+  if (node) printNodeChoice(node, spec.home, ctx);
   if (action === 'install' && spec.notCarried.length > 0) {
     // Task Scheduler has no per-task environment: say what the daemon will not see.
     ctx.io.stderr.write(
@@ -117,16 +141,20 @@ function currentPlatform(): ServicePlatform {
   });
 }
 
-/**
- * The entry the service runs: dist/cli.js beside this module (the `bin`, dist/cli.cjs, is a bundle of
- * it), with symlinks resolved, so that the unit names the package's real files.
- */
-function defaultEntryPath(): string {
-  const entry = fileURLToPath(new URL('../cli.js', import.meta.url));
-  try {
-    return realpathSync(entry);
-  } catch {
-    return entry;
+/** Which node the service will run and whether it survives a Node upgrade (stderr: stdout may be a dry run). */
+function printNodeChoice(node: ServiceNode, home: string, ctx: CommandContext): void {
+  const err = ctx.io.stderr;
+  const version = node.version ?? 'of unknown version (it did not run)';
+  err.write(`keyrot: the service will run node ${version} at ${tildify(node.path, home)}\n`);
+  if (node.replaces) {
+    err.write(
+      `  (stable across ${node.manager} upgrades, instead of the versioned ${tildify(node.replaces, home)})\n`,
+    );
+  }
+  if (node.fragile) {
+    err.write(
+      `keyrot: warning: that path is inside a versioned ${node.manager} directory: the next Node upgrade can remove it and stop the service\n  fix: ${node.fragile.fix}\n`,
+    );
   }
 }
 
@@ -150,21 +178,32 @@ function printDryRun(
   }
 }
 
+const MARK: Record<UnitFinding['level'], string> = { ok: '✓', warn: '!', fail: '✗' };
+
 async function printStatus(
   plan: ServicePlan,
   deps: ServiceDeps,
   ctx: CommandContext,
+  checkDeps: Parameters<typeof checkInstalledUnit>[2],
 ): Promise<ExitCodeValue> {
   const out = ctx.io.stdout;
   const { home } = plan.spec;
   const yesNo = (value: boolean) => (value ? 'yes' : 'no');
+  let failed = false;
   out.write(`keyrot service (${plan.platform}, ${MANAGER[plan.platform]})\n`);
   for (const unit of await unitStatuses(plan, deps)) {
     if (unit.kind === 'tray' && !unit.installed) continue;
     out.write(
       `  ${unit.name}: installed ${yesNo(unit.installed)}, enabled ${yesNo(unit.enabled)}, running ${yesNo(unit.running)} (${unit.detail})\n`,
     );
-    if (unit.installed) out.write(`    ${tildify(unit.file, home)}\n`);
+    if (!unit.installed) continue;
+    out.write(`    ${tildify(unit.file, home)}\n`);
+    const report = await checkInstalledUnit(plan.platform, unit, checkDeps);
+    for (const finding of report.findings) {
+      failed ||= finding.level === 'fail';
+      out.write(`    ${MARK[finding.level]} ${finding.text}\n`);
+      if (finding.fix) out.write(`        fix: ${finding.fix}\n`);
+    }
   }
   try {
     const state = await readStateFile(plan.spec.stateDir);
@@ -185,5 +224,5 @@ async function printStatus(
   } catch (error) {
     out.write(`  last check: unreadable state file (${(error as Error).message})\n`);
   }
-  return ExitCode.ok;
+  return failed ? ExitCode.failed : ExitCode.ok;
 }

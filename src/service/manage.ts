@@ -155,7 +155,7 @@ export async function runSteps(plan: ServicePlan, steps: ServiceStep[], deps: Se
     if (step.kind === 'mkdir') {
       await fs.mkdir(step.dir, { recursive: true, mode: 0o700 });
     } else if (step.kind === 'write') {
-      const bytes = encode(step.unit);
+      const bytes = serviceFileBytes(step.unit);
       const before = await fs.readFile(step.unit.file).catch(() => null);
       if (before === null || !before.equals(bytes)) {
         // A first install starts the service anyway: only a rewrite of an existing file counts as a change.
@@ -187,7 +187,8 @@ export async function runSteps(plan: ServicePlan, steps: ServiceStep[], deps: Se
   }
 }
 
-function encode(unit: ServiceUnit): Buffer {
+/** The bytes install writes for a unit (decodeServiceFile reads them back). */
+export function serviceFileBytes(unit: ServiceUnit): Buffer {
   // Task Scheduler reads the declared UTF-16 reliably only with a byte-order mark.
   return unit.encoding === 'utf16le'
     ? Buffer.from(`\uFEFF${unit.content}`, 'utf16le')

@@ -107,11 +107,13 @@ describeSystemd('keyrot service with a real systemd --user', () => {
     // An unchanged reinstall does not restart the daemon.
     expect(values.pid_after_reinstall).toBe(values.pid1);
     expect(values.pid2).not.toBe(values.pid1);
-    expect(readFileSync(path.join(home, 'install.out'), 'utf8')).toContain(
-      'installed keyrot.service (systemd user unit); started',
-    );
-    expect(readFileSync(path.join(home, 'status.out'), 'utf8')).toContain(
-      'keyrot.service: installed yes, enabled yes, running yes (enabled, active)',
-    );
+    const installed = readFileSync(path.join(home, 'install.out'), 'utf8');
+    expect(installed).toContain('installed keyrot.service (systemd user unit); started');
+    expect(installed).toMatch(/the service will run node v\d+\.\d+\.\d+ at \//);
+    const status = readFileSync(path.join(home, 'status.out'), 'utf8');
+    expect(status).toContain('keyrot.service: installed yes, enabled yes, running yes (enabled, active)');
+    // What the unit runs, read back from the installed file: a node that runs, and this keyrot.
+    expect(status).toMatch(/✓ keyrot\.service runs node v\d+\.\d+\.\d+ \(\//);
+    expect(status).toContain('✓ keyrot.service runs this keyrot (');
   }, 420_000);
 });

@@ -1,0 +1,97 @@
+// Reads back, from an installed unit, plist or task file, which node and which keyrot it runs: the
+// inverse of the quoting in render.ts and quoting.ts, so `doctor` and `service status` can check them.
+import type { ServicePlatform } from './spec.js';
+
+/** The two paths at the head of an installed service's command line. */
+export interface InstalledCommand {
+  nodePath: string;
+  entryPath: string;
+}
+
+/** The text of a service file as install wrote it (Task Scheduler XML is UTF-16 with a BOM). */
+export function decodeServiceFile(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  return bytes.toString('utf8').replace(/^\uFEFF/, '');
+}
+
+/** The node and entry paths of a service file's command, or undefined when it has none. */
+export function parseInstalledCommand(
+  platform: ServicePlatform,
+  content: string,
+): InstalledCommand | undefined {
+  const words =
+    platform === 'linux'
+      ? systemdWords(content)
+      : platform === 'darwin'
+        ? plistArguments(content)
+        : taskArguments(content);
+  const [nodePath, entryPath] = words ?? [];
+  return nodePath && entryPath ? { nodePath, entryPath } : undefined;
+}
+
+/** ExecStart= split into words: double-quoted with C escapes, then `%%` and `$$` undone. */
+function systemdWords(content: string): string[] | undefined {
+  const line = /^ExecStart=(.*)$/m.exec(content)?.[1];
+  if (line === undefined) return undefined;
+  const words: string[] = [];
+  const word = /\s*(?:"((?:[^"\\]|\\.)*)"|(\S+))/gy;
+  for (let match = word.exec(line); match; match = word.exec(line)) {
+    const raw = match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : (match[2] ?? '');
+    words.push(raw.replace(/%%/g, '%').replace(/\$\$/g, '$'));
+  }
+  return words;
+}
+
+/** The <string>s of the plist's ProgramArguments array. */
+function plistArguments(content: string): string[] | undefined {
+  const array = /<key>ProgramArguments<\/key>\s*<array>([\s\S]*?)<\/array>/.exec(content)?.[1];
+  if (array === undefined) return undefined;
+  return [...array.matchAll(/<string>([\s\S]*?)<\/string>/g)].map((m) => xmlUnescape(m[1] ?? ''));
+}
+
+/** <Command> then the first word of <Arguments>, read as CommandLineToArgvW reads it. */
+function taskArguments(content: string): string[] | undefined {
+  const command = /<Command>([\s\S]*?)<\/Command>/.exec(content)?.[1];
+  const args = /<Arguments>([\s\S]*?)<\/Arguments>/.exec(content)?.[1];
+  if (command === undefined || args === undefined) return undefined;
+  return [xmlUnescape(command), firstWindowsArg(xmlUnescape(args))];
+}
+
+function xmlUnescape(text: string): string {
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+/** The first argument of a Windows command line: backslashes are literal unless they precede a quote. */
+function firstWindowsArg(line: string): string {
+  const text = line.trimStart();
+  let out = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') {
+      let n = 0;
+      while (text[i + n] === '\\') n++;
+      if (text[i + n] === '"') {
+        out += '\\'.repeat(Math.floor(n / 2));
+        if (n % 2 === 1) out += '"';
+        else quoted = !quoted;
+        i += n;
+      } else {
+        out += '\\'.repeat(n);
+        i += n - 1;
+      }
+    } else if (c === '"') {
+      quoted = !quoted;
+    } else if (!quoted && /\s/.test(c ?? '')) {
+      break;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
