@@ -11,6 +11,7 @@ import { profileRefusal } from '../rotation/profile-kind.js';
 import { rotateProfile } from '../rotation/rotate-profile.js';
 import { emptyProfileState, emptyState, readStateFile, writeStateFile } from '../state/state-file.js';
 import { type Clock, systemClock } from '../time/clock.js';
+import { addDays } from '../time/days.js';
 import type { CommandContext } from './context.js';
 import { createRotationDeps } from './rotation-deps.js';
 import { failureDocument, maskedResult, summaryLine } from './rotation-output.js';
@@ -98,8 +99,6 @@ export async function rotateNowCommand(input: RotateNowInput, ctx: CommandContex
   return exitCode;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * Records each finished rotation in the daemon's state file so `status --offline` and the tray see it.
  * The new key is due max_age_days from now (result.dueAt is the old key's due date).
@@ -120,7 +119,7 @@ export function stateFileRecorder(
         ...previous,
         keyId: maskKeyId(result.newKeyId ?? ''),
         ageDays: 0,
-        dueAt: new Date(now.getTime() + maxAgeDays * DAY_MS).toISOString(),
+        dueAt: addDays(now, maxAgeDays).toISOString(),
         // A fresh key is not due soon: the next warning is news again.
         warnedOn: null,
         lastResult: {

@@ -4,11 +4,10 @@
 
 import { dueSoonMessage, failedMessage, needsYouMessage, rotatedMessage } from '../notify/messages.js';
 import type { ProfileState } from '../state/state-file.js';
+import { daysUntil } from '../time/days.js';
 import { backoffDelayMs } from './backoff.js';
 import { classifyFailure, failureCode, failureLine } from './classify-error.js';
 import type { CheckReport, DaemonNotification } from './ports.js';
-
-const DAY_MS = 86_400_000;
 
 /** A transient failure is reported only once the key is overdue and this many tries in a row failed. */
 export const TRANSIENT_FAILURES_BEFORE_NOTICE = 3;
@@ -70,7 +69,7 @@ export function recordCheck(input: {
       notification: dueSoonMessage({
         profile,
         ageDays: report.ageDays,
-        dueInDays: Math.ceil((report.dueAt.getTime() - now.getTime()) / DAY_MS),
+        dueInDays: daysUntil(report.dueAt, now),
       }),
     };
   }

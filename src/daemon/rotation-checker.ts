@@ -7,9 +7,8 @@ import type { ProfileSettings, Settings } from '../config/settings.js';
 import { maskKeyId } from '../errors/redact.js';
 import type { Logger } from '../log/logger.js';
 import type { ProgressPort, RotationDeps, RotationResult } from '../rotation/ports.js';
+import { addDays } from '../time/days.js';
 import type { CheckReport } from './ports.js';
-
-const DAY_MS = 86_400_000;
 
 /** The real rotation dependencies of one pass, built with this logger and progress (commands/ wires them). */
 export type WireRotation = (wiring: {
@@ -76,7 +75,7 @@ export function reportOf(result: RotationResult, policy: ProfileSettings, now: D
           ? result.oldKeyAction
           : 'kept',
       ageDays: 0,
-      dueAt: new Date(now.getTime() + policy.maxAgeDays * DAY_MS),
+      dueAt: addDays(now, policy.maxAgeDays),
       resumed: result.resumed,
     };
   }
@@ -86,6 +85,6 @@ export function reportOf(result: RotationResult, policy: ProfileSettings, now: D
     keyId: maskKeyId(result.oldKeyId),
     ageDays: result.ageDays,
     dueAt,
-    warnFrom: new Date(dueAt.getTime() - policy.warnDays * DAY_MS),
+    warnFrom: addDays(dueAt, -policy.warnDays),
   };
 }

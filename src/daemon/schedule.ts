@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createTask, parse, type ScheduledTask } from 'node-cron';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { DAY_MS } from '../time/days.js';
 
 /** A parsed check schedule. */
 export interface Schedule {
@@ -87,7 +88,7 @@ export function parseSchedule(expression: string, file?: string | null): Schedul
 function shortestGap(nextAfter: (from: Date) => Date | null): number | null {
   let previous = nextAfter(new Date());
   if (!previous) return null;
-  const horizon = previous.getTime() + 86_400_000;
+  const horizon = previous.getTime() + DAY_MS;
   let shortest = Number.POSITIVE_INFINITY;
   for (let i = 0; i < 48; i += 1) {
     const next = nextAfter(previous);
@@ -97,5 +98,5 @@ function shortestGap(nextAfter: (from: Date) => Date | null): number | null {
     previous = next;
   }
   // A schedule that runs once in five years: cap at a year so the backoff cap stays meaningful.
-  return Number.isFinite(shortest) ? shortest : 365 * 86_400_000;
+  return Number.isFinite(shortest) ? shortest : 365 * DAY_MS;
 }

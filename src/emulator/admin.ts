@@ -1,6 +1,7 @@
 // The emulator's admin side: seeding users and keys, adjusting faults and delays, and inspecting keys.
 // Used in-process (RunningEmulator.admin) and over HTTP under /__keyrot/admin/ from loopback peers only.
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { addDays } from '../time/days.js';
 import type { FaultSpec } from './faults.js';
 import { newKeyRecord, newUserRecord } from './records.js';
 import type { EmulatorRuntime } from './runtime.js';
@@ -62,8 +63,6 @@ export interface EmulatorAdmin {
   requestCount(action?: string): number;
 }
 
-const DAY_MS = 86_400_000;
-
 /** Checks and normalises a seed request; throws KeyrotError('USAGE') naming the bad field. */
 export function normalizeSeedInput(input: SeedUserInput): Required<SeedUserInput> {
   if (typeof input?.user !== 'string' || !/^[\w+=,.@-]{1,64}$/.test(input.user)) {
@@ -90,7 +89,7 @@ export function createAdmin(runtime: EmulatorRuntime): EmulatorAdmin {
     async seedUser(input) {
       const seed = normalizeSeedInput(input);
       const now = runtime.clock.now();
-      const keyDate = new Date(now.getTime() - seed.keyAgeDays * DAY_MS);
+      const keyDate = addDays(now, -seed.keyAgeDays);
       const user = newUserRecord(state.accountId, seed.user, keyDate, { admin: seed.admin, mfa: seed.mfa });
       state.putUser(user, now.getTime());
       const keys = [newKeyRecord(seed.user, now, { createDate: keyDate, propagated: true })];

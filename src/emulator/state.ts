@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { DAY_MS } from '../time/days.js';
 import { newAccountId } from './ids.js';
 
 /** A virtual MFA device attached to a user. */
@@ -74,7 +75,7 @@ interface StateDocument {
 }
 
 const LAST_USED_FLUSH_MS = 250;
-const EXPIRED_SESSION_KEEP_MS = 86_400_000;
+const EXPIRED_SESSION_KEEP_MS = DAY_MS;
 
 /** Users, keys and sessions of one emulator, optionally persisted to a file. */
 export class EmulatorState {

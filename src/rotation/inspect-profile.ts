@@ -1,11 +1,10 @@
 import { isAccessDenied } from '../aws/errors.js';
 import type { AccessKeyInfo } from '../aws/types.js';
 import { isKeyrotError } from '../errors/keyrot-error.js';
+import { keyAge } from '../time/days.js';
 import type { RotationDeps } from './ports.js';
 import { classifyProfile, mergedProfile, type ProfileKind } from './profile-kind.js';
 import { userNameFromArn } from './state.js';
-
-const DAY_MS = 86_400_000;
 
 /** What `status` and the daemon know about one profile (key ids unmasked; mask when printing). */
 export interface ProfileStatus {
@@ -66,12 +65,11 @@ export async function inspectProfile(
   const current = status.keys.find((k) => k.accessKeyId === credentials.accessKeyId);
   if (current) {
     const policy = deps.policy(profile);
-    const now = deps.clock.now().getTime();
-    const due = current.createDate.getTime() + policy.maxAgeDays * DAY_MS;
-    status.ageDays = Math.floor((now - current.createDate.getTime()) / DAY_MS);
-    status.dueAt = new Date(due).toISOString();
-    status.due = now >= due;
-    status.dueSoon = !status.due && now >= due - policy.warnDays * DAY_MS;
+    const age = keyAge(current.createDate, policy, deps.clock.now());
+    status.ageDays = age.ageDays;
+    status.dueAt = age.dueAt.toISOString();
+    status.due = age.due;
+    status.dueSoon = age.dueSoon;
   }
   return status;
 }

@@ -1,7 +1,6 @@
 // One line per watched profile, as the tray menu and tooltip show it: `dev — 23 days, due in 67 days`.
 import type { ProfileState } from '../state/state-file.js';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../time/days.js';
 
 /** How one profile stands, for the icon and the line. */
 export type ProfileStanding = 'unknown' | 'healthy' | 'due-soon' | 'action-needed';

@@ -1,6 +1,7 @@
 import { KeyrotError } from '../../errors/keyrot-error.js';
+import { systemClock } from '../../time/clock.js';
+import { withRetry } from '../../time/retry.js';
 import { LARGE_ENTRY_CHARS } from '../chunked-values.js';
-import { type OsStorePatience, retryWhileNoReply } from '../patience.js';
 import type { SecretStore } from '../secret-store.js';
 import { keychainFailed, secretServiceUnavailable } from '../unavailable.js';
 import { sessionBusSocket } from './bus-address.js';
@@ -22,6 +23,21 @@ const NONE = '/';
  * the store's patience). Generous: a busy gnome-keyring is slow, and a retry only adds to its work.
  */
 export const CALL_TIMEOUT_MS = 5_000;
+
+/**
+ * How long a call that timed out on D-Bus is retried. The Secret Service gets a few seconds per D-Bus
+ * call, and a gnome-keyring that is busy (it rewrites its whole keyring file on every change) on a
+ * loaded machine can take longer: that is a slow keychain, not an unreachable one.
+ */
+export const NO_REPLY_PATIENCE_MS = 60_000;
+
+/** Retry tuning of the store (tests shorten it). */
+export interface OsStorePatience {
+  /** Give up retrying timed-out calls after this long (default NO_REPLY_PATIENCE_MS). */
+  totalMs?: number;
+  /** Waits between attempts (default: a timer). */
+  sleep?: (ms: number) => Promise<void>;
+}
 
 /** D-Bus errors that mean the service we had a session with is gone (gnome-keyring restarted). */
 const SERVICE_GONE = new Set([
@@ -212,7 +228,15 @@ export class SecretServiceStore implements SecretStore {
   private async run<T>(op: (c: Connected) => Promise<T>): Promise<T> {
     let reopened = false;
     try {
-      return await retryWhileNoReply(
+      // A timed-out call may have acted and is made again: what runs here must be safe to repeat.
+      const patience = this.options.patience ?? {};
+      return await withRetry(
+        {
+          totalMs: patience.totalMs ?? NO_REPLY_PATIENCE_MS,
+          initialMs: 100,
+          maxDelayMs: 1_000,
+          clock: { now: () => new Date(), sleep: patience.sleep ?? systemClock.sleep },
+        },
         async () => {
           for (;;) {
             const existing = this.connection;
@@ -227,7 +251,6 @@ export class SecretServiceStore implements SecretStore {
           }
         },
         isDbusNoReply,
-        this.options.patience,
       );
     } catch (error) {
       throw toKeyrotError(error);

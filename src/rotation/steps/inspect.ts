@@ -1,10 +1,9 @@
 import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
+import { keyAge } from '../../time/days.js';
 import { withMfa } from '../mfa.js';
 import type { RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
-
-const DAY_MS = 86_400_000;
 
 /** Step 3: lists the user's keys and works out the current key's age and due date. */
 export async function inspect(state: RotationState, deps: RotationDeps): Promise<void> {
@@ -17,11 +16,10 @@ export async function inspect(state: RotationState, deps: RotationDeps): Promise
       `IAM does not list ${maskKeyId(state.oldKeyId)} among the keys of ${state.userArn}`,
     );
   }
-  const now = deps.clock.now().getTime();
-  state.ageDays = Math.floor((now - current.createDate.getTime()) / DAY_MS);
-  const due = current.createDate.getTime() + state.policy.maxAgeDays * DAY_MS;
-  state.dueAt = new Date(due).toISOString();
-  state.due = now >= due;
+  const age = keyAge(current.createDate, state.policy, deps.clock.now());
+  state.ageDays = age.ageDays;
+  state.dueAt = age.dueAt.toISOString();
+  state.due = age.due;
   deps.progress.step(
     'inspect',
     `key is ${state.ageDays} days old; ${state.due ? 'due' : `due on ${state.dueAt.slice(0, 10)}`}; ${state.keys.length} key(s)`,

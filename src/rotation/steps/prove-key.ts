@@ -1,7 +1,7 @@
 import { isRejectedKey, isTransient } from '../../aws/errors.js';
 import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
-import { withBackoff } from '../backoff.js';
+import { withRetry } from '../../time/retry.js';
 import type { RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
 
@@ -11,9 +11,8 @@ export async function proveKey(state: RotationState, deps: RotationDeps): Promis
   const totalMs = deps.propagationTimeoutMs ?? 60_000;
   let identity: { arn: string };
   try {
-    identity = await withBackoff(
-      deps.clock,
-      { totalMs, initialMs: 200, maxDelayMs: 5_000 },
+    identity = await withRetry(
+      { clock: deps.clock, totalMs, initialMs: 200, maxDelayMs: 5_000 },
       () => deps.sts.getCallerIdentity(key),
       (error) => isRejectedKey(error) || isTransient(error),
       (waited, next) =>

@@ -1,6 +1,7 @@
 import { isRejectedKey } from '../../aws/errors.js';
 import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
+import { keyAge } from '../../time/days.js';
 import { withMfa } from '../mfa.js';
 import type { JournalEntryLike, RotationDeps, RotationResult } from '../ports.js';
 import { classifyProfile, mergedProfile } from '../profile-kind.js';
@@ -11,8 +12,6 @@ import { finish } from './finish.js';
 import { proveKey } from './prove-key.js';
 import { retireOldKey } from './retire-old-key.js';
 import { rewriteFiles } from './rewrite-files.js';
-
-const DAY_MS = 86_400_000;
 
 /**
  * Step 1: continues the rotation an earlier run left in the journal. With a recorded new key it adopts
@@ -75,8 +74,9 @@ export async function resume(
     }
     const old = state.keys.find((k) => k.accessKeyId === entry.oldKeyId);
     if (old) {
-      state.ageDays = Math.floor((deps.clock.now().getTime() - old.createDate.getTime()) / DAY_MS);
-      state.dueAt = new Date(old.createDate.getTime() + state.policy.maxAgeDays * DAY_MS).toISOString();
+      const age = keyAge(old.createDate, state.policy, deps.clock.now());
+      state.ageDays = age.ageDays;
+      state.dueAt = age.dueAt.toISOString();
     }
   }
   await Promise.all([proveKey(state, deps), backupFiles(state, deps)]);

@@ -1,6 +1,6 @@
 import { awsErrorName, isRejectedKey, isTransient } from '../../aws/errors.js';
 import { maskKeyId } from '../../errors/redact.js';
-import { withBackoff } from '../backoff.js';
+import { withRetry } from '../../time/retry.js';
 import type { RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
 
@@ -13,9 +13,8 @@ export async function retireOldKey(state: RotationState, deps: RotationDeps): Pr
   const remove = state.policy.oldKey === 'delete';
   const old = state.oldKeyId;
   try {
-    await withBackoff(
-      deps.clock,
-      { totalMs: deps.propagationTimeoutMs ?? 60_000, initialMs: 200, maxDelayMs: 5_000 },
+    await withRetry(
+      { clock: deps.clock, totalMs: deps.propagationTimeoutMs ?? 60_000, initialMs: 200, maxDelayMs: 5_000 },
       () =>
         remove
           ? deps.iam.deleteAccessKey(signer, state.userName, old)
