@@ -215,27 +215,16 @@ function pickGlobals(all: GlobalOptions): GlobalOptions {
   return { credentialsFile, awsConfigFile, config, endpointUrl, region, verbose: Boolean(verbose) };
 }
 
-/** Turns an error into a line for the person and an exit code; never prints a secret. */
+/** Prints an error for the person (src/errors/describe-error.ts) and returns its exit code. */
 export async function reportError(
   error: unknown,
   stderr: NodeJS.WritableStream,
   verbose: boolean,
 ): Promise<ExitCodeValue> {
   // Imported here, not bundled: the check must use the very KeyrotError class the commands throw.
-  const { isKeyrotError } = await import('./errors/keyrot-error.js');
-  const { redactText } = await import('./errors/redact.js');
-  if (isKeyrotError(error)) {
-    const where = error.file ? ` (${error.file}${error.line ? `:${error.line}` : ''})` : '';
-    stderr.write(`keyrot: ${redactText(error.message)}${where}\n`);
-    if (error.hint) stderr.write(`  ${redactText(error.hint)}\n`);
-    if (verbose && error.cause instanceof Error)
-      stderr.write(`  cause: ${redactText(error.cause.stack ?? '')}\n`);
-    return error.exitCode;
-  }
-  const text =
-    error instanceof Error ? (verbose ? (error.stack ?? error.message) : error.message) : String(error);
-  stderr.write(`keyrot: unexpected error: ${redactText(text)}\n`);
-  return ExitCode.failed;
+  const { errorText, exitCodeOf } = await import('./errors/describe-error.js');
+  stderr.write(errorText(error, { verbose }));
+  return exitCodeOf(error);
 }
 
 /** The entry point: parse, run one command, exit with its code. */

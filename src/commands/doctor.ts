@@ -8,7 +8,8 @@ import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
 import { mergedProfileValues, readSharedFiles, type SharedFilesReading } from '../credentials/read.js';
-import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
+import { describeError, messageWithPlace } from '../errors/describe-error.js';
+import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
 import { type Keychain, type OpenKeychainOptions, openKeychain } from '../keychain/open-keychain.js';
 import { checkInstalledUnit } from '../service/check-installed.js';
@@ -308,9 +309,10 @@ async function checkService(ctx: CommandContext, deps: DoctorDeps, stateDir: str
 }
 
 function failure(what: string, error: unknown, level: CheckLevel = 'fail'): CheckResult {
-  if (isKeyrotError(error)) {
-    const where = error.file ? ` (${error.file}${error.line ? `:${error.line}` : ''})` : '';
-    return { level, text: `${what}: ${error.message}${where}`, ...(error.hint ? { fix: error.hint } : {}) };
-  }
-  return { level, text: `${what}: ${error instanceof Error ? error.message : String(error)}` };
+  const described = describeError(error);
+  return {
+    level,
+    text: `${what}: ${messageWithPlace(described)}`,
+    ...(described.hint ? { fix: described.hint } : {}),
+  };
 }

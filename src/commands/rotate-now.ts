@@ -4,8 +4,9 @@ import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import { readSharedFiles } from '../credentials/index.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
+import { errorText } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue, isKeyrotError, type KeyrotError } from '../errors/keyrot-error.js';
-import { maskKeyId, redactText } from '../errors/redact.js';
+import { maskKeyId } from '../errors/redact.js';
 import type { ResultRecorderPort, RotationResult } from '../rotation/ports.js';
 import { profileRefusal } from '../rotation/profile-kind.js';
 import { rotateProfile } from '../rotation/rotate-profile.js';
@@ -45,8 +46,7 @@ export async function rotateNowCommand(input: RotateNowInput, ctx: CommandContex
     if (input.json) return;
     // A single profile: let cli.ts print the error the usual way.
     if (profiles.length === 1) throw error;
-    ctx.io.stderr.write(`keyrot: profile ${profile}: ${redactText(error.message)}\n`);
-    if (error.hint) ctx.io.stderr.write(`  ${redactText(error.hint)}\n`);
+    ctx.io.stderr.write(errorText(error, { about: `profile ${profile}` }));
   };
 
   // Profiles the AWS files alone rule out (missing, session, SSO, role…) are refused before the

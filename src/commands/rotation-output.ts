@@ -1,5 +1,5 @@
 // How rotation results and failures are shown: masked JSON documents and one-line summaries.
-import { isKeyrotError } from '../errors/keyrot-error.js';
+import { describeError, exitCodeOf } from '../errors/describe-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
 import type { RotationResult } from '../rotation/ports.js';
 
@@ -15,25 +15,7 @@ export function maskedResult(result: RotationResult): Record<string, unknown> {
 
 /** A failed profile as printed in JSON. */
 export function failureDocument(profile: string, error: unknown): Record<string, unknown> {
-  if (isKeyrotError(error)) {
-    return {
-      profile,
-      outcome: 'failed',
-      error: {
-        code: error.code,
-        message: redactText(error.message),
-        ...(error.hint ? { hint: redactText(error.hint) } : {}),
-      },
-      exitCode: error.exitCode,
-    };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return {
-    profile,
-    outcome: 'failed',
-    error: { code: 'INTERNAL', message: redactText(message) },
-    exitCode: 1,
-  };
+  return { profile, outcome: 'failed', error: describeError(error), exitCode: exitCodeOf(error) };
 }
 
 /** One line for a person about a result. */

@@ -1,6 +1,6 @@
 // How the daemon reacts to a failed check depends on what kind of failure it is.
-import { isKeyrotError, type KeyrotError } from '../errors/keyrot-error.js';
-import { redactText } from '../errors/redact.js';
+import { describeError } from '../errors/describe-error.js';
+import { isKeyrotError } from '../errors/keyrot-error.js';
 
 /**
  * needs-person: only the person can fix it (MFA code, locked keychain): notify, no retries until the
@@ -31,11 +31,10 @@ export function classifyFailure(error: unknown): FailureKind {
 
 /** The error's code (INTERNAL for anything that is not a KeyrotError). */
 export function failureCode(error: unknown): string {
-  return isKeyrotError(error) ? (error as KeyrotError).code : 'INTERNAL';
+  return describeError(error).code;
 }
 
 /** One redacted line describing the failure, for the state file, the log and a notification. */
 export function failureLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return redactText(message.split('\n')[0] ?? '').slice(0, 300);
+  return (describeError(error).message.split('\n')[0] ?? '').slice(0, 300);
 }

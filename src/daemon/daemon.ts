@@ -6,7 +6,8 @@
 // single long timer armed before sleep would fire hours late. Instead one coarse timer is armed for
 // at most `tickMs`; each time it fires, the wall clock is compared with what the timer promised. A
 // large surplus means the machine slept: a check that fell due meanwhile runs right away.
-import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
+import { exitCodeOf } from '../errors/describe-error.js';
+import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import type { DaemonState, ProfileState } from '../state/state-file.js';
 import { emptyProfileState, emptyState } from '../state/state-shape.js';
 import type { Clock } from '../time/clock.js';
@@ -61,7 +62,7 @@ export function passExitCode(results: ProfilePassResult[]): ExitCodeValue {
   for (const { result } of results) {
     if (result.ok) continue;
     if (classifyFailure(result.error) === 'needs-person') return ExitCode.needsPerson;
-    const failure = isKeyrotError(result.error) ? result.error.exitCode : ExitCode.failed;
+    const failure = exitCodeOf(result.error);
     if (code === ExitCode.ok || failure === ExitCode.failed) code = failure;
   }
   return code;

@@ -2,8 +2,7 @@
 // changes and to clicks (rotate, open log, pause/resume, quit). Every effect is an injected port.
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { isKeyrotError } from '../errors/keyrot-error.js';
-import { redactText } from '../errors/redact.js';
+import { describeError } from '../errors/describe-error.js';
 import { failedMessage, rotatedMessage, type Urgency } from '../notify/index.js';
 import { clearPause, PAUSE_MS, readPauseUntil, writePauseUntil } from '../state/pause-file.js';
 import { type DaemonState, readStateFile } from '../state/state-file.js';
@@ -116,12 +115,12 @@ export class TrayApp {
     try {
       this.settings = await this.deps.loadSettings();
     } catch (error) {
-      stateError = `settings: ${describe(error)}`;
+      stateError = `settings: ${describeError(error).message}`;
     }
     try {
       state = await readStateFile(this.deps.stateDir);
     } catch (error) {
-      stateError ??= describe(error);
+      stateError ??= describeError(error).message;
     }
     const pausedUntil = await readPauseUntil(this.deps.stateDir, now);
     return buildTrayModel({
@@ -204,13 +203,15 @@ export class TrayApp {
       else await clearPause(this.deps.stateDir);
       this.emit({ event: on ? 'paused' : 'resumed' });
     } catch (error) {
-      await this.deps.notifier.notify({ title: 'keyrot', body: describe(error) });
+      await this.deps.notifier.notify({ title: 'keyrot', body: describeError(error).message });
     }
     await this.refresh();
   }
 
   private track(task: Promise<unknown>): void {
-    const guarded = task.catch((error) => this.emit({ event: 'error', message: describe(error) }));
+    const guarded = task.catch((error) =>
+      this.emit({ event: 'error', message: describeError(error).message }),
+    );
     this.tasks.add(guarded);
     void guarded.finally(() => this.tasks.delete(guarded));
   }
@@ -255,9 +256,4 @@ export function notificationFor(run: RotationRun): { title: string; body: string
     newKeyId: run.keys.newKeyId,
     oldKeyAction: oldKeyAction === 'deactivated' || oldKeyAction === 'deleted' ? oldKeyAction : 'kept',
   });
-}
-
-function describe(error: unknown): string {
-  if (isKeyrotError(error)) return redactText(error.message);
-  return redactText(error instanceof Error ? error.message : String(error));
 }
