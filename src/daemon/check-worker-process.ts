@@ -7,7 +7,7 @@ import { loadSettings } from '../config/load-settings.js';
 import type { Overrides } from '../config/overrides.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
-import { isKeyrotError } from '../errors/keyrot-error.js';
+import { describeError } from '../errors/describe-error.js';
 import { redactText } from '../errors/redact.js';
 import type { LogFields, Logger, LogLevel } from '../log/logger.js';
 import { redactValue } from '../log/redact-value.js';
@@ -18,7 +18,6 @@ import type {
   FromWorker,
   SerializedReport,
   ToWorker,
-  WorkerError,
   WorkerRequest,
 } from './check-worker.js';
 import type { CheckReport } from './ports.js';
@@ -54,7 +53,7 @@ async function handle(message: ToWorker, wireFor: WireRotationFor): Promise<void
     const value = await answer(message.request, message.globals, wireFor);
     send({ type: 'reply', id: message.id, ok: true, value });
   } catch (error) {
-    send({ type: 'reply', id: message.id, ok: false, error: serializeError(error) });
+    send({ type: 'reply', id: message.id, ok: false, error: describeError(error) });
   }
 }
 
@@ -114,21 +113,4 @@ function serializeReport(report: CheckReport): SerializedReport {
     return { ...report, dueAt: report.dueAt.toISOString(), warnFrom: report.warnFrom.toISOString() };
   }
   return { ...report, dueAt: report.dueAt.toISOString() };
-}
-
-function serializeError(error: unknown): WorkerError {
-  if (isKeyrotError(error)) {
-    return {
-      code: error.code,
-      message: redactText(error.message),
-      ...(error.hint ? { hint: redactText(error.hint) } : {}),
-      ...(error.file ? { file: error.file } : {}),
-      ...(error.line ? { line: error.line } : {}),
-    };
-  }
-  const errno = (error as NodeJS.ErrnoException | null)?.code;
-  return {
-    message: redactText(error instanceof Error ? error.message : String(error)),
-    ...(typeof errno === 'string' ? { errno } : {}),
-  };
 }

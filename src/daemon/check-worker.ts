@@ -8,7 +8,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { Overrides } from '../config/overrides.js';
 import type { LogLevel } from '../config/settings.js';
-import { ERROR_CODES, type ErrorCode, KeyrotError } from '../errors/keyrot-error.js';
+import { type ErrorDescription, isErrorCode } from '../errors/describe-error.js';
+import { KeyrotError } from '../errors/keyrot-error.js';
 import type { Logger } from '../log/logger.js';
 import type { DaemonState } from '../state/state-file.js';
 import type { CheckReport, DaemonNotification, DaemonNotifier } from './ports.js';
@@ -37,20 +38,10 @@ export type ToWorker =
   | { type: 'request'; id: number; globals: Overrides; request: WorkerRequest }
   | { type: 'done' };
 
-/** A failure as it crosses the process boundary (already redacted by the worker). */
-export interface WorkerError {
-  code?: string;
-  errno?: string;
-  message: string;
-  hint?: string;
-  file?: string;
-  line?: number;
-}
-
 /** Messages from the worker to the daemon. */
 export type FromWorker =
   | { type: 'reply'; id: number; ok: true; value: unknown }
-  | { type: 'reply'; id: number; ok: false; error: WorkerError }
+  | { type: 'reply'; id: number; ok: false; error: ErrorDescription }
   | { type: 'log'; level: LogLevel; message: string; fields?: Record<string, unknown> };
 
 type Checked = Extract<CheckReport, { kind: 'checked' }>;
@@ -118,16 +109,13 @@ export function daemonWorker(options: {
   return self;
 }
 
-/** Turns what a worker sent back into the error the daemon's policy classifies. */
-export function reviveError(error: WorkerError): Error {
-  if (error.code && error.code in ERROR_CODES) {
-    return new KeyrotError(error.code as ErrorCode, error.message, {
-      hint: error.hint,
-      file: error.file,
-      line: error.line,
-    });
+/** Turns a failure the worker described (describeError) back into the error the daemon's policy classifies. */
+export function reviveError(error: ErrorDescription): Error {
+  // A system error (ECONNRESET…) stays one: the daemon retries network failures.
+  if (error.errno || !isErrorCode(error.code)) {
+    return Object.assign(new Error(error.message), { code: error.errno });
   }
-  return Object.assign(new Error(error.message), { code: error.errno });
+  return new KeyrotError(error.code, error.message, { hint: error.hint, file: error.file, line: error.line });
 }
 
 function reviveReport(report: SerializedReport): CheckReport {
