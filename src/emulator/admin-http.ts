@@ -1,5 +1,5 @@
 // The admin HTTP route (`/__keyrot/admin/...`, JSON in and out) behind `keyrot emulator seed`.
-// The server answers it only for loopback peers.
+// The server answers it only for loopback peers, addressed by a loopback name, and never for a browser.
 import { isKeyrotError } from '../errors/keyrot-error.js';
 import type { EmulatorAdmin, SeedUserInput } from './admin.js';
 
@@ -12,10 +12,44 @@ export interface AdminReply {
   json: unknown;
 }
 
-/** True for loopback peer addresses (127.0.0.0/8, ::1, IPv4-mapped loopback). */
+/** True for loopback addresses (127.0.0.0/8, ::1, IPv4-mapped loopback). */
 export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   return address === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address);
+}
+
+/** True when a Host header names this machine: `localhost` or a loopback literal, with any port. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${host}/`).hostname;
+  } catch {
+    return false;
+  }
+  if (hostname === 'localhost') return true;
+  const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+  // URL writes an IPv4-mapped address in hex: [::ffff:127.0.0.1] becomes [::ffff:7f00:1].
+  return isLoopback(bare) || /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(bare);
+}
+
+/**
+ * Why an admin request is refused, or undefined when it may be served. Seeding hands out secrets, so a
+ * web page must not reach it: not by DNS rebinding (a Host that is not a loopback name) and not at all
+ * from a browser (which always sends Origin or Sec-Fetch-* headers; keyrot's own client sends neither).
+ */
+export function adminRefusal(
+  remoteAddress: string | undefined,
+  headers: Record<string, string | string[] | undefined>,
+): string | undefined {
+  if (!isLoopback(remoteAddress)) return 'the admin route answers loopback peers only';
+  if (!isLoopbackHost(typeof headers.host === 'string' ? headers.host : undefined)) {
+    return 'the admin route answers requests addressed to localhost or a loopback address only';
+  }
+  if (Object.keys(headers).some((name) => name === 'origin' || name.startsWith('sec-fetch-'))) {
+    return 'the admin route does not answer browsers (the request has Origin or Sec-Fetch-* headers)';
+  }
+  return undefined;
 }
 
 /**

@@ -6,7 +6,12 @@ import type { ActionHandler } from './action.js';
 import { ApiError } from './api-error.js';
 import { authenticate } from './authenticate.js';
 import { checkIamCaller, iamActions } from './iam-actions.js';
-import { type ParsedAuthorization, parseAuthorization, type ReceivedRequest } from './sigv4.js';
+import {
+  checkSignatureScope,
+  type ParsedAuthorization,
+  parseAuthorization,
+  type ReceivedRequest,
+} from './sigv4.js';
 import type { EmulatorState } from './state.js';
 import { stsActions } from './sts-actions.js';
 import { IAM_NAMESPACE, renderError, renderResult, STS_NAMESPACE } from './xml.js';
@@ -110,6 +115,7 @@ async function runAction(routed: RoutedRequest, request: ReceivedRequest, contex
       `Credential should be scoped to correct service: '${service}'. `,
     );
   }
+  checkSignatureScope(auth);
   const now = context.clock.now();
   context.state.purge(now.getTime(), context.propagationDelayMs);
   const caller = await authenticate(request, auth, {

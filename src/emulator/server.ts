@@ -1,11 +1,11 @@
 // The HTTP server: reads each request, applies injected faults and latency, and sends the reply the
-// router produced. Admin requests go to the admin route, from loopback peers only.
+// router produced. Admin requests go to the admin route, from loopback peers (and never browsers) only.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { createAdmin, type EmulatorAdmin } from './admin.js';
-import { ADMIN_PREFIX, handleAdminRequest, isLoopback } from './admin-http.js';
+import { ADMIN_PREFIX, adminRefusal, handleAdminRequest } from './admin-http.js';
 import { FaultPlan, type FaultSpec } from './faults.js';
 import { type ApiReply, faultReply, handleApiRequest, routeRequest } from './router.js';
 import type { EmulatorRuntime } from './runtime.js';
@@ -118,10 +118,9 @@ async function serve(
   }
   const target = req.url ?? '/';
   if (target.startsWith(ADMIN_PREFIX)) {
-    if (!isLoopback(req.socket.remoteAddress)) {
-      res
-        .writeHead(403, { 'content-type': 'text/plain' })
-        .end('the admin route answers loopback peers only\n');
+    const refusal = adminRefusal(req.socket.remoteAddress, req.headers);
+    if (refusal) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end(`${refusal}\n`);
       return;
     }
     const url = new URL(target, 'http://emulator');

@@ -5,6 +5,7 @@ import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { ApiError } from './api-error.js';
+import { AWS_REGIONS } from './regions.js';
 
 /** The parts of an `AWS4-HMAC-SHA256` Authorization header. */
 export interface ParsedAuthorization {
@@ -76,6 +77,23 @@ export function parseAuthorization(header: string): ParsedAuthorization {
     signedHeaders: signedHeaders.split(';'),
     signature,
   };
+}
+
+/**
+ * Refuses, as AWS does, a signature that does not cover the `host` header (it could be replayed against
+ * another endpoint) or whose credential scope names a region AWS does not have.
+ */
+export function checkSignatureScope(auth: ParsedAuthorization): void {
+  if (!auth.signedHeaders.some((name) => name.toLowerCase() === 'host')) {
+    throw new ApiError(
+      'SignatureDoesNotMatch',
+      403,
+      "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+    );
+  }
+  if (!AWS_REGIONS.has(auth.region)) {
+    throw new ApiError('SignatureDoesNotMatch', 403, 'Credential should be scoped to a valid region. ');
+  }
 }
 
 /** Parses an `X-Amz-Date` value (`YYYYMMDDTHHMMSSZ`). */

@@ -5,6 +5,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, type SeededUser, seedUser, startEmulator } from '../../src/emulator/index.js';
+import { adminRequest } from '../../src/emulator/seed.js';
 
 let emulator: RunningEmulator;
 let user: SeededUser;
@@ -17,7 +18,12 @@ afterAll(async () => emulator.close());
 async function post(
   service: string,
   body: string,
-  options: { sign?: boolean; headers?: Record<string, string> } = {},
+  options: {
+    sign?: boolean;
+    headers?: Record<string, string>;
+    region?: string;
+    unsignableHeaders?: Set<string>;
+  } = {},
 ): Promise<{ status: number; headers: Headers; text: string }> {
   const url = new URL(emulator.url);
   let request = new HttpRequest({
@@ -36,11 +42,11 @@ async function post(
   if (options.sign !== false) {
     const signer = new SignatureV4({
       credentials: user.keys[0]!,
-      region: 'us-east-1',
+      region: options.region ?? 'us-east-1',
       service,
       sha256: Hash.bind(null, 'sha256'),
     });
-    request = (await signer.sign(request)) as HttpRequest;
+    request = (await signer.sign(request, { unsignableHeaders: options.unsignableHeaders })) as HttpRequest;
   }
   const { host: _host, ...headers } = request.headers;
   const response = await fetch(`${emulator.url}/`, { method: 'POST', headers, body });
@@ -145,6 +151,27 @@ describe('the AWS Query protocol on the wire', () => {
     }
   });
 
+  it('refuses, with the documents AWS sends, a scope naming an unknown region and a signature without host', async () => {
+    const body = 'Action=GetCallerIdentity&Version=2011-06-15';
+    expect((await post('sts', body, { region: 'eu-west-1' })).status).toBe(200);
+    const mars = await post('sts', body, { region: 'mars-1' });
+    expect(mars.status).toBe(403);
+    expect(mars.text).toContain('<Type>Sender</Type>');
+    expect(mars.text).toContain('<Code>SignatureDoesNotMatch</Code>');
+    expect(mars.text).toContain('<Message>Credential should be scoped to a valid region. </Message>');
+    const iamMars = await post('iam', 'Action=ListAccessKeys&Version=2010-05-08', { region: 'mars-1' });
+    expect(iamMars.status).toBe(403);
+    expect(iamMars.text).toContain('xmlns="https://iam.amazonaws.com/doc/2010-05-08/"');
+    expect(iamMars.text).toContain('Credential should be scoped to a valid region.');
+
+    const hostless = await post('sts', body, { unsignableHeaders: new Set(['host']) });
+    expect(hostless.status).toBe(403);
+    expect(hostless.text).toContain('<Code>SignatureDoesNotMatch</Code>');
+    expect(hostless.text).toContain(
+      "<Message>'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.</Message>",
+    );
+  });
+
   it('escapes XML special characters in messages', async () => {
     const reply = await post('iam', 'Action=ListAccessKeys&Version=2010-05-08&MaxItems=<1>');
     expect(reply.status).toBe(400);
@@ -152,18 +179,15 @@ describe('the AWS Query protocol on the wire', () => {
   });
 
   it('answers the admin route with JSON, and 404 for unknown admin paths', async () => {
-    const keys = await fetch(`${emulator.url}/__keyrot/admin/keys?user=wire`);
+    const admin = (path: string) => new URL(`/__keyrot/admin/${path}`, emulator.url);
+    const keys = await adminRequest(admin('keys?user=wire'), 'GET');
     expect(keys.status).toBe(200);
-    const json = (await keys.json()) as { keys: { accessKeyId: string; secretAccessKey?: string }[] };
+    const json = JSON.parse(keys.text) as { keys: { accessKeyId: string; secretAccessKey?: string }[] };
     expect(json.keys.map((key) => key.accessKeyId)).toEqual([user.keys[0]!.accessKeyId]);
     expect(json.keys[0]!.secretAccessKey).toBeUndefined();
-    const missing = await fetch(`${emulator.url}/__keyrot/admin/nothing`);
-    expect(missing.status).toBe(404);
-    const bad = await fetch(`${emulator.url}/__keyrot/admin/seed`, {
-      method: 'POST',
-      body: '{"user":"bad name"}',
-    });
+    expect((await adminRequest(admin('nothing'), 'GET')).status).toBe(404);
+    const bad = await adminRequest(admin('seed'), 'POST', '{"user":"bad name"}');
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('USAGE');
+    expect((JSON.parse(bad.text) as { error: { code: string } }).error.code).toBe('USAGE');
   });
 });
