@@ -14,8 +14,13 @@ export interface ActionContext {
   propagationDelayMs: number;
 }
 
-/** An API action: returns the `…Result` element's children, or undefined for a metadata-only response. */
-export type ActionHandler = (context: ActionContext) => XmlElements | undefined;
+/**
+ * An API action: returns the `…Result` element's children, or undefined for a metadata-only response;
+ * an action that changes keys or sessions resolves once the change is on disk.
+ */
+export type ActionHandler = (
+  context: ActionContext,
+) => XmlElements | undefined | Promise<XmlElements | undefined>;
 
 /** A required string parameter; ValidationError when absent. `field` is its camelCase name in messages. */
 export function requiredParam(params: Record<string, string>, name: string, field: string): string {

@@ -98,7 +98,7 @@ export function createAdmin(runtime: EmulatorRuntime): EmulatorAdmin {
         keys.push(newKeyRecord(seed.user, now, { status, propagated: true }));
       }
       for (const key of keys) state.addKey(key);
-      state.save();
+      await state.save();
       const seeded: SeededUser = {
         user: user.userName,
         arn: user.arn,

@@ -108,7 +108,7 @@ const listAccessKeys: ActionHandler = (context) => {
   };
 };
 
-const createAccessKey: ActionHandler = (context) => {
+const createAccessKey: ActionHandler = async (context) => {
   const user = targetUser(context, 'iam:CreateAccessKey');
   requireMfa(context, 'iam:CreateAccessKey', user);
   if (context.state.userKeys(user.userName).length >= ACCESS_KEYS_PER_USER) {
@@ -120,7 +120,7 @@ const createAccessKey: ActionHandler = (context) => {
   }
   const key = newKeyRecord(user.userName, context.now, { propagated: context.propagationDelayMs === 0 });
   context.state.addKey(key);
-  context.state.save();
+  await context.state.save();
   return {
     AccessKey: {
       UserName: key.userName,
@@ -132,7 +132,7 @@ const createAccessKey: ActionHandler = (context) => {
   };
 };
 
-const updateAccessKey: ActionHandler = (context) => {
+const updateAccessKey: ActionHandler = async (context) => {
   const accessKeyId = accessKeyIdParam(context.params);
   const status = requiredParam(context.params, 'Status', 'status');
   if (status !== 'Active' && status !== 'Inactive') {
@@ -147,12 +147,12 @@ const updateAccessKey: ActionHandler = (context) => {
     key.authPreviouslyActive = keyAuthenticates(key, now, context.propagationDelayMs);
     key.authChangedAt = now;
     key.status = status;
-    context.state.save();
+    await context.state.save();
   }
   return undefined;
 };
 
-const deleteAccessKey: ActionHandler = (context) => {
+const deleteAccessKey: ActionHandler = async (context) => {
   const accessKeyId = accessKeyIdParam(context.params);
   const user = targetUser(context, 'iam:DeleteAccessKey');
   requireMfa(context, 'iam:DeleteAccessKey', user);
@@ -161,7 +161,7 @@ const deleteAccessKey: ActionHandler = (context) => {
   key.authPreviouslyActive = keyAuthenticates(key, now, context.propagationDelayMs);
   key.authChangedAt = now;
   context.state.deleteKey(key, now, context.propagationDelayMs > 0);
-  context.state.save();
+  await context.state.save();
   return undefined;
 };
 

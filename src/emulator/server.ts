@@ -60,7 +60,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** Starts the IAM/STS emulator and resolves once it listens. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const runtime: EmulatorRuntime = {
-    state: EmulatorState.open(options.statePath, options.accountId),
+    state: await EmulatorState.open(options.statePath, options.accountId),
     clock: options.clock ?? systemClock,
     faults: new FaultPlan(options.faults ?? []),
     propagationDelayMs: options.propagationDelayMs ?? 0,
@@ -93,12 +93,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url: `http://${urlHost}:${port}`,
     port,
     admin,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        runtime.state.close();
-      }),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await runtime.state.close();
+      await closed;
+    },
   };
 }
 

@@ -1,11 +1,10 @@
 // The emulator's users, access keys and sessions, kept in memory and, with a state path, persisted
-// atomically (temporary file + rename, mode 0600) so a restarted emulator keeps them. Key changes are
+// atomically (src/fs writeFileAtomic, mode 0600) so a restarted emulator keeps them. Key changes are
 // written before the response leaves, so a client that saw CreateAccessKey succeed finds the key after
 // a crash; last-used stamps, which change on every call, are written shortly after instead.
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { DAY_MS } from '../time/days.js';
 import { newAccountId } from './ids.js';
 
@@ -84,6 +83,8 @@ export class EmulatorState {
   private readonly keys = new Map<string, AccessKeyRecord>();
   private readonly sessions = new Map<string, SessionRecord>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** The last queued write: writes land in the order they were asked for. */
+  private writing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly path: string | undefined,
@@ -96,7 +97,7 @@ export class EmulatorState {
   }
 
   /** Opens the state: fresh in memory, or loaded from `path` when that file exists. */
-  static open(path: string | undefined, accountId?: string): EmulatorState {
+  static async open(path: string | undefined, accountId?: string): Promise<EmulatorState> {
     const fresh: StateDocument = {
       version: 1,
       accountId: accountId ?? newAccountId(),
@@ -111,7 +112,7 @@ export class EmulatorState {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         const state = new EmulatorState(path, fresh);
-        state.save();
+        await state.save();
         return state;
       }
       throw new KeyrotError('FILE_UNREADABLE', `cannot read the emulator state file`, {
@@ -209,9 +210,9 @@ export class EmulatorState {
     this.sessions.set(session.accessKeyId, session);
   }
 
-  /** Writes the state now (no-op in memory). */
-  save(): void {
-    if (this.path === undefined) return;
+  /** Writes the state as it is now, durably; resolves once it is on disk (at once in memory). */
+  save(): Promise<void> {
+    if (this.path === undefined) return Promise.resolve();
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
@@ -223,7 +224,12 @@ export class EmulatorState {
       keys: [...this.keys.values()],
       sessions: [...this.sessions.values()],
     };
-    writeAtomicSync(this.path, `${JSON.stringify(document, null, 2)}\n`);
+    const path = this.path;
+    const text = `${JSON.stringify(document, null, 2)}\n`;
+    // After the writes asked for before, whether they failed or not (their callers were told).
+    const write = this.writing.catch(() => undefined).then(() => writeDocument(path, text));
+    this.writing = write;
+    return write;
   }
 
   /** Writes the state soon, coalescing frequent small changes such as last-used stamps. */
@@ -231,39 +237,23 @@ export class EmulatorState {
     if (this.path === undefined || this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      try {
-        this.save();
-      } catch {
-        // A failed stamp write is retried by the next change; never crash the server over it.
-      }
+      // A failed stamp write is retried by the next change; never crash the server over it.
+      this.save().catch(() => undefined);
     }, LAST_USED_FLUSH_MS);
     this.flushTimer.unref();
   }
 
-  /** Writes any pending change and stops the flush timer. */
-  close(): void {
-    if (this.flushTimer) this.save();
+  /** Writes any pending change and waits for the writes in flight. */
+  async close(): Promise<void> {
+    if (this.flushTimer) await this.save();
+    else await this.writing.catch(() => undefined);
   }
 }
 
-/** Replaces `path` with `content` atomically: write a 0600 temporary file beside it, fsync, rename. */
-function writeAtomicSync(path: string, content: string): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  let fd: number | undefined;
+async function writeDocument(path: string, text: string): Promise<void> {
   try {
-    fd = openSync(temp, 'wx', 0o600);
-    writeSync(fd, content);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, path);
+    await writeFileAtomic(path, text, { create: true, mode: 0o600 });
   } catch (error) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Already renamed or never created.
-    }
     throw new KeyrotError('FILE_WRITE_FAILED', 'cannot write the emulator state file', {
       file: path,
       cause: error,

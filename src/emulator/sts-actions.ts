@@ -12,7 +12,7 @@ const getCallerIdentity: ActionHandler = ({ caller, state }) => ({
   Arn: caller.user.arn,
 });
 
-const getSessionToken: ActionHandler = ({ caller, params, state, now }) => {
+const getSessionToken: ActionHandler = async ({ caller, params, state, now }) => {
   const duration =
     integerParam(params, 'DurationSeconds', 'durationSeconds', 900, 129_600) ?? DEFAULT_SESSION_SECONDS;
   const serial = params.SerialNumber;
@@ -60,7 +60,7 @@ const getSessionToken: ActionHandler = ({ caller, params, state, now }) => {
     sourceKeyId: caller.accessKeyId,
   };
   state.addSession(session);
-  state.save();
+  await state.save();
   return {
     Credentials: {
       AccessKeyId: session.accessKeyId,

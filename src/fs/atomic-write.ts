@@ -148,7 +148,7 @@ export async function writeFileAtomic(
     if (inHook || error instanceof KeyrotError) throw error;
     throw fileError('FILE_WRITE_FAILED', target.path, error);
   }
-  await syncDir(fs, dir);
+  await syncDirectory(fs, dir);
   if (oldMode !== null && oldMode & 0o077) {
     options.warn?.(
       `${target.path} was readable by others (mode ${oldMode.toString(8).padStart(4, '0')}); keyrot wrote it back as 0600.`,
@@ -157,8 +157,12 @@ export async function writeFileAtomic(
   return written as WrittenFile;
 }
 
-// The rename is durable only once the directory entry is: fsync the directory (POSIX; not possible on Windows).
-async function syncDir(fs: FsPort, dir: string): Promise<void> {
+/**
+ * Makes a change of `dir`'s entries (a rename, a removal) durable: fsync the directory. Windows cannot
+ * open a directory for it and some file systems refuse it (EISDIR, EPERM, EINVAL and friends): there
+ * the change is as durable as the system makes it, and that is not an error.
+ */
+export async function syncDirectory(fs: FsPort, dir: string): Promise<void> {
   let handle: FileHandlePort | undefined;
   try {
     handle = await fs.open(dir, 'r');

@@ -1,17 +1,15 @@
-import { constants as fsConstants } from 'node:fs';
-import * as nodeFs from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
+import { errnoCode, type FsPort, realFs } from '../fs/fs-port.js';
 import type { SecretStore } from './secret-store.js';
-
-/** What FileSecretStore needs from node:fs/promises (injectable for fault tests). */
-export type FileStoreFs = Pick<typeof nodeFs, 'mkdir' | 'readFile' | 'open' | 'rename' | 'unlink' | 'chmod'>;
 
 /** Options of FileSecretStore. */
 export interface FileSecretStoreOptions {
   /** Told once per store instance (every command that opens it) that secrets sit in plain files. */
   warn: (message: string) => void;
-  fs?: FileStoreFs;
+  /** The file system (default: the real one; tests inject faults). */
+  fs?: FsPort;
 }
 
 /** The warning the opt-in file backend gives on every use. */
@@ -24,7 +22,7 @@ export const FILE_BACKEND_WARNING =
  * each write durable (fsync, rename, fsync dir) before it returns.
  */
 export class FileSecretStore implements SecretStore {
-  private readonly fs: FileStoreFs;
+  private readonly fs: FsPort;
   private warned = false;
   private ready: Promise<void> | undefined;
 
@@ -33,13 +31,13 @@ export class FileSecretStore implements SecretStore {
     readonly dir: string,
     private readonly options: FileSecretStoreOptions,
   ) {
-    this.fs = options.fs ?? nodeFs;
+    this.fs = options.fs ?? realFs;
   }
 
   async get(account: string): Promise<string | null> {
     await this.prepare();
     try {
-      return await this.fs.readFile(this.pathOf(account), 'utf8');
+      return (await this.fs.readFile(this.pathOf(account))).toString('utf8');
     } catch (error) {
       if (isMissing(error)) return null;
       throw this.failure('read', error);
@@ -48,24 +46,9 @@ export class FileSecretStore implements SecretStore {
 
   async set(account: string, value: string): Promise<void> {
     await this.prepare();
-    const target = this.pathOf(account);
-    const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
     try {
-      const handle = await this.fs.open(
-        temp,
-        fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL,
-        0o600,
-      );
-      try {
-        await handle.writeFile(value, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await this.fs.rename(temp, target);
-      await this.syncDir();
+      await writeFileAtomic(this.pathOf(account), value, { fs: this.fs, create: true, mode: 0o600 });
     } catch (error) {
-      await this.fs.unlink(temp).catch(() => undefined);
       throw this.failure('write', error);
     }
   }
@@ -74,7 +57,7 @@ export class FileSecretStore implements SecretStore {
     await this.prepare();
     try {
       await this.fs.unlink(this.pathOf(account));
-      await this.syncDir();
+      await syncDirectory(this.fs, this.dir);
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
@@ -105,17 +88,9 @@ export class FileSecretStore implements SecretStore {
     return join(this.dir, `${Buffer.from(account, 'utf8').toString('base64url')}.secret`);
   }
 
-  private async syncDir(): Promise<void> {
-    const handle = await this.fs.open(this.dir, fsConstants.O_RDONLY);
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  }
-
   private failure(action: string, error: unknown): KeyrotError {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    // The atomic writer's KeyrotError carries the system error that made it fail.
+    const code = errnoCode(error instanceof KeyrotError ? error.cause : error) ?? 'error';
     return new KeyrotError('KEYCHAIN_FAILED', `cannot ${action} the file keychain in ${this.dir} (${code})`, {
       cause: error,
       file: this.dir,
@@ -124,5 +99,5 @@ export class FileSecretStore implements SecretStore {
 }
 
 function isMissing(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  return errnoCode(error) === 'ENOENT';
 }

@@ -1,5 +1,5 @@
 // The narrow ports the rotation protocol runs over. Each is the smallest surface a step needs, so a
-// step can be driven by the real module (wired in deps.ts) or, for fault injection, by a fake.
+// step can be driven by the real module (wired in src/commands/rotation-deps.ts) or, for fault injection, by a fake.
 import type {
   AccessKeyInfo,
   AccessKeyLastUsed,

@@ -5,6 +5,8 @@
 import * as nodeFs from 'node:fs/promises';
 import path from 'node:path';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import type { FsPort } from '../fs/fs-port.js';
 
 /** The file name of the pause marker in the state directory. */
 export const PAUSE_FILE_NAME = 'pause-until';
@@ -14,8 +16,8 @@ export const PAUSE_MS = 60 * 60 * 1000;
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?Z$/;
 
-/** The subset of node:fs/promises the pause marker uses. */
-export type PauseFs = Pick<typeof nodeFs, 'readFile' | 'writeFile' | 'rename' | 'mkdir' | 'unlink'>;
+/** The subset of node:fs/promises the pause marker's reader and remover use. */
+export type PauseFs = Pick<typeof nodeFs, 'readFile' | 'unlink'>;
 
 /** The path of the pause marker in `stateDir`. */
 export function pauseFilePath(stateDir: string): string {
@@ -43,22 +45,16 @@ export async function readPauseUntil(
   return new Date(until);
 }
 
-/** Pauses checks until `until`: writes the marker atomically (temp file + rename), 0600, dir 0700. */
+/** Pauses checks until `until`: writes the marker atomically (src/fs writeFileAtomic), 0600, dir 0700. */
 export async function writePauseUntil(
   stateDir: string,
   until: Date,
-  deps: { fs?: PauseFs } = {},
+  deps: { fs?: FsPort } = {},
 ): Promise<void> {
-  const fs = deps.fs ?? nodeFs;
   const file = pauseFilePath(stateDir);
-  const temp = `${file}.${process.pid}.tmp`;
   try {
-    await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
-    await fs.unlink(temp).catch(() => undefined);
-    await fs.writeFile(temp, `${until.toISOString()}\n`, { mode: 0o600, flag: 'wx' });
-    await fs.rename(temp, file);
+    await writeFileAtomic(file, `${until.toISOString()}\n`, { fs: deps.fs, mode: 0o600, create: true });
   } catch (error) {
-    await fs.unlink(temp).catch(() => undefined);
     throw new KeyrotError('FILE_WRITE_FAILED', 'cannot pause checks: the pause marker cannot be written', {
       file,
       cause: error,

@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { homeDir } from '../config/paths.js';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import type { FsPort } from '../fs/fs-port.js';
 
 /** The helper's file name in systray2's `traybin/` folder, per platform. */
 export const HELPER_NAMES: Partial<Record<NodeJS.Platform, string>> = {
@@ -26,11 +28,8 @@ export interface TrayHelper {
   version: string;
 }
 
-/** The subset of node:fs/promises used here (injectable to simulate failures). */
-export type HelperFs = Pick<
-  typeof nodeFs,
-  'readFile' | 'writeFile' | 'rename' | 'mkdir' | 'chmod' | 'unlink' | 'lstat' | 'readdir' | 'rm'
->;
+/** The file system used here (node:fs/promises by default; injectable to simulate failures). */
+export type HelperFs = FsPort & Pick<typeof nodeFs, 'readdir' | 'rm'>;
 
 /** keyrot's cache directory: XDG_CACHE_HOME/keyrot, ~/Library/Caches/keyrot, %LOCALAPPDATA%\keyrot. */
 export function keyrotCacheDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
@@ -98,12 +97,10 @@ export async function prepareTrayHelper(options: {
     await fs.chmod(copyDir, 0o700);
     await fs.chmod(versionDir, 0o700);
     if (!(await sameContent(fs, target, packaged))) {
-      // Write beside, then rename: a half-copied helper is never run.
-      const temp = `${target}.${process.pid}.tmp`;
-      await fs.unlink(temp).catch(() => undefined);
-      await fs.writeFile(temp, packaged, { mode: 0o700, flag: 'wx' });
-      await fs.chmod(temp, 0o700);
-      await fs.rename(temp, target);
+      // A link in place of the helper is replaced, never written through.
+      if ((await fs.lstat(target).catch(() => null))?.isSymbolicLink()) await fs.unlink(target);
+      // Written beside, then renamed: a half-copied helper is never run.
+      await writeFileAtomic(target, packaged, { fs, create: true, mode: 0o700 });
     }
     await fs.chmod(target, 0o700);
     await removeOtherVersions(fs, copyDir, pkg.version);

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setProfileKey } from '../../src/credentials/edit.js';
 import type { FileKind } from '../../src/credentials/grammar.js';
 import { type ErrorCode, isKeyrotError } from '../../src/errors/keyrot-error.js';
-import { faultyFs } from './support/faulty-fs.js';
+import { faultyFs } from '../fs/faulty-fs.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'shared-files');
 const NEW = {

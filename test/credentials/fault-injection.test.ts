@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setProfileKey } from '../../src/credentials/edit.js';
 import { isKeyrotError, type KeyrotError } from '../../src/errors/keyrot-error.js';
-import { writeFileAtomic } from '../../src/fs/atomic-write.js';
-import { type Fault, faultyFs } from './support/faulty-fs.js';
+import { type Fault, faultyFs } from '../fs/faulty-fs.js';
 
 const FILE = '/home/u/.aws/credentials';
 const ORIGINAL =
@@ -65,23 +64,6 @@ describe('a failure at any step leaves the original byte-identical and no temp f
     expect(error.code).toBe('FILE_UNREADABLE');
     expect(after).toBe(ORIGINAL);
     expect(dir).toEqual(['credentials']);
-  });
-
-  it('writeFileAtomic on its own: ENOSPC leaves the old content and removes the partial temp file', async () => {
-    const { fs, vol, faults } = faultyFs({ '/d/f': 'old' });
-    faults.push({ op: 'write', code: 'ENOSPC', partial: 1 });
-    await expect(writeFileAtomic('/d/f', 'new content', { fs })).rejects.toMatchObject({
-      code: 'FILE_WRITE_FAILED',
-    });
-    expect(vol.readFileSync('/d/f', 'utf8')).toBe('old');
-    expect(vol.readdirSync('/d')).toEqual(['f']);
-  });
-
-  it('a failed directory fsync after the rename is not an error for EINVAL-type refusals, but others surface', async () => {
-    const { fs, vol, faults } = faultyFs({ '/d/f': 'old' });
-    faults.push({ op: 'sync', path: /^\/d$/, code: 'EINVAL' });
-    await writeFileAtomic('/d/f', 'new', { fs });
-    expect(vol.readFileSync('/d/f', 'utf8')).toBe('new');
   });
 });
 

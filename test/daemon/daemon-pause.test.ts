@@ -1,4 +1,4 @@
-// The daemon honours the tray's "Pause checks" marker (<stateDir>/pause-until, src/daemon/pause-file.ts):
+// The daemon honours the tray's "Pause checks" marker (<stateDir>/pause-until, src/state/pause-file.ts):
 // no scheduled, retry, wake or start check while it holds a future time; the check that fell due
 // meanwhile runs when the pause ends or the marker is deleted; the state file and `status` say so.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -48,11 +48,30 @@ describe('prepareTrayHelper', () => {
     expect(await fs.readdir(path.join(cacheDir, 'tray-helper'))).toEqual(['2.1.4']);
   });
 
+  it('replaces a link planted in place of the copy, and never writes through it', async () => {
+    const pkg = await fakePackage('helper-v3');
+    try {
+      const cacheDir = path.join(pkg.root, 'cache');
+      const elsewhere = path.join(pkg.root, 'elsewhere');
+      await fs.writeFile(elsewhere, 'not the helper');
+      const current = path.join(cacheDir, 'tray-helper', '2.1.4', 'tray_linux_release');
+      await fs.mkdir(path.dirname(current), { recursive: true });
+      await fs.symlink(elsewhere, current);
+
+      await prepareTrayHelper({ cacheDir, platform: 'linux', package: pkg });
+      expect((await fs.lstat(current)).isFile()).toBe(true);
+      expect(await fs.readFile(current, 'utf8')).toBe('helper-v3');
+      expect(await fs.readFile(elsewhere, 'utf8')).toBe('not the helper');
+    } finally {
+      await fs.rm(pkg.root, { recursive: true, force: true });
+    }
+  });
+
   it('says TRAY_UNAVAILABLE when the cache cannot be written (fault injected)', async () => {
     const pkg = await fakePackage();
     const readOnly = {
       ...fs,
-      writeFile: async () => {
+      open: async () => {
         throw Object.assign(new Error('read-only file system'), { code: 'EROFS' });
       },
     } as unknown as typeof fs;

@@ -1,5 +1,5 @@
 import { Volume } from 'memfs';
-import type { FileHandlePort, FsPort } from '../../../src/fs/fs-port.js';
+import type { FileHandlePort, FsPort } from '../../src/fs/fs-port.js';
 
 /** An operation a fault can hit. */
 export type FaultOp = 'open' | 'readFile' | 'write' | 'sync' | 'rename' | 'chmod' | 'mkdir' | 'unlink';
