@@ -15,6 +15,7 @@ import type { EmulatorSeedInput } from './commands/emulator-seed.js';
 import type { RotateNowInput } from './commands/rotate-now.js';
 import type * as RotationCommands from './commands/rotation-commands.js';
 import type { ServiceInput } from './commands/service.js';
+import type { SetupInput } from './commands/setup.js';
 import type { StatusInput } from './commands/status.js';
 import type { TrayInput } from './commands/tray.js';
 import { keyrotPaths } from './config/paths.js';
@@ -108,6 +109,21 @@ export function buildProgram(
     .action(
       action<RotateNowInput>(async (input, ctx) =>
         (await rotationCommands('rotate-now')).rotateNowCommand(input, ctx),
+      ),
+    );
+
+  program
+    .command('setup')
+    .description("choose the profiles to watch and write keyrot's settings (run once; asks on a terminal)")
+    .option('--profile <name>', 'a profile to watch (repeatable; default: those whose key works)', collect)
+    .option('--max-age-days <n>', 'rotate a key at this age (default 90)')
+    .option('--service', 'also install the background service')
+    .option('--with-tray', 'also install the service with the tray icon at login')
+    .option('--yes', 'do it without asking (needed when not on a terminal)')
+    .option('--json', 'ask nothing; print one JSON document on stdout')
+    .action(
+      action<SetupInput>(async (input, ctx) =>
+        (await import('./commands/setup.js')).setupCommand(input, ctx),
       ),
     );
 

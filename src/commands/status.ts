@@ -1,14 +1,17 @@
 import { preloadAwsSdk } from '../aws/clients.js';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
+import type { Settings } from '../config/settings.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
 import { inspectProfile, type ProfileStatus } from '../rotation/inspect-profile.js';
+import type { CredentialFilesPort } from '../rotation/ports.js';
 import { pauseFilePath, readPauseUntil } from '../state/pause-file.js';
 import { type DaemonState, readStateFile } from '../state/state-file.js';
 import { systemClock } from '../time/clock.js';
 import type { CommandContext } from './context.js';
 import { awsPortsFor, credentialFilesPort } from './rotation-deps.js';
+import { keysSummary, textTable } from './text-table.js';
 
 /** Options of `keyrot status`. */
 export interface StatusInput {
@@ -18,7 +21,7 @@ export interface StatusInput {
 }
 
 /** One row of `keyrot status`, as printed (masked). */
-interface StatusRow {
+export interface StatusRow {
   profile: string;
   kind: string;
   keyId: string | null;
@@ -66,42 +69,9 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
       });
       continue;
     }
-    const aws = await awsPortsFor(ctx, files, profile);
-    let status: ProfileStatus;
-    try {
-      status = await inspectProfile(profile, {
-        ...aws,
-        files,
-        clock: systemClock,
-        policy: (p) => settings.profile(p),
-      });
-    } finally {
-      aws.sts.destroy();
-      aws.iam.destroy();
-    }
+    const status = await inspectOnline(ctx, files, settings, profile);
     for (const key of status.keys ?? []) userKeys.add(key.accessKeyId);
-    rows.push({
-      profile,
-      kind: status.kind,
-      keyId: status.keyId ? maskKeyId(status.keyId) : null,
-      ageDays: status.ageDays ?? null,
-      dueAt: status.dueAt ?? null,
-      due: status.due ?? null,
-      keys:
-        status.keys?.map((k) => ({
-          accessKeyId: maskKeyId(k.accessKeyId),
-          status: k.status,
-          createDate: k.createDate.toISOString(),
-        })) ?? null,
-      lastResult: recorded?.lastResult ?? null,
-      note: status.refusal
-        ? status.refusal.replace(/^keyrot will not rotate profile "[^"]*": /, 'not rotated: ')
-        : status.error
-          ? `${status.error.code}: ${redactText(status.error.message)}`
-          : status.dueSoon
-            ? 'due soon'
-            : null,
-    });
+    rows.push({ profile, ...maskedStatus(status), lastResult: recorded?.lastResult ?? null });
   }
 
   const envKey = env.AWS_ACCESS_KEY_ID;
@@ -153,18 +123,52 @@ function renderTable(rows: StatusRow[]): string {
     r.keys ? keysSummary(r.keys) : '-',
     r.lastResult ? `${r.lastResult.outcome} ${r.lastResult.at.slice(0, 10)}` : '-',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) =>
-    `${cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd()}\n`;
-  let out = line(head) + body.map(line).join('');
+  let out = textTable(head, body);
   for (const r of rows) if (r.note) out += `  ${r.profile}: ${r.note}\n`;
   return out;
 }
 
-function keysSummary(keys: { status: string }[]): string {
-  const active = keys.filter((k) => k.status === 'Active').length;
-  return `${active} active, ${keys.length - active} inactive`;
+/** What IAM says about one profile, asked with its own key (used by `status` and `setup`). */
+export async function inspectOnline(
+  ctx: CommandContext,
+  files: CredentialFilesPort,
+  settings: Settings,
+  profile: string,
+): Promise<ProfileStatus> {
+  const aws = await awsPortsFor(ctx, files, profile);
+  try {
+    return await inspectProfile(profile, {
+      ...aws,
+      files,
+      clock: systemClock,
+      policy: (p) => settings.profile(p),
+    });
+  } finally {
+    aws.sts.destroy();
+    aws.iam.destroy();
+  }
+}
+
+/** A profile's status as printed: key ids masked, errors redacted, a refusal or error as a note. */
+export function maskedStatus(status: ProfileStatus): Omit<StatusRow, 'profile' | 'lastResult'> {
+  return {
+    kind: status.kind,
+    keyId: status.keyId ? maskKeyId(status.keyId) : null,
+    ageDays: status.ageDays ?? null,
+    dueAt: status.dueAt ?? null,
+    due: status.due ?? null,
+    keys:
+      status.keys?.map((k) => ({
+        accessKeyId: maskKeyId(k.accessKeyId),
+        status: k.status,
+        createDate: k.createDate.toISOString(),
+      })) ?? null,
+    note: status.refusal
+      ? status.refusal.replace(/^keyrot will not rotate profile "[^"]*": /, 'not rotated: ')
+      : status.error
+        ? `${status.error.code}: ${redactText(status.error.message)}`
+        : status.dueSoon
+          ? 'due soon'
+          : null,
+  };
 }

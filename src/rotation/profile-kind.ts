@@ -12,6 +12,8 @@ export interface ClassifiedProfile {
   settings: Record<string, string>;
   /** Why keyrot will not rotate it (absent for static keys). */
   refusal?: string;
+  /** The reason alone, without the profile name ("it assumes a role…"). */
+  reason?: string;
 }
 
 /** The profile's settings merged as the SDK does: credentials file values win over config file values. */
@@ -51,7 +53,7 @@ export function classifyProfile(name: string, settings: Record<string, string>):
   return refuse('none', 'it has no aws_access_key_id and aws_secret_access_key');
 
   function refuse(kind: ProfileKind, why: string): ClassifiedProfile {
-    return { name, kind, settings, refusal: `keyrot will not rotate profile "${name}": ${why}` };
+    return { name, kind, settings, refusal: `keyrot will not rotate profile "${name}": ${why}`, reason: why };
   }
 }
 
