@@ -104,6 +104,7 @@ export function buildProgram(
     .option('--all', 'every watched profile')
     .option('--force', 'rotate even if not due')
     .option('--delete-other', "delete the user's other active key to make room")
+    .option('--allow-hardlink', 'rewrite a hard-linked file anyway (its other names keep the old key)')
     .option('--dry-run', 'say what would happen and change nothing')
     .option('--json', 'print one JSON document on stdout')
     .action(

@@ -23,6 +23,7 @@ export interface RotateNowInput {
   all?: boolean;
   force?: boolean;
   deleteOther?: boolean;
+  allowHardlink?: boolean;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -74,6 +75,7 @@ export async function rotateNowCommand(input: RotateNowInput, ctx: CommandContex
               profile,
               force: Boolean(input.force),
               deleteOther: Boolean(input.deleteOther),
+              allowHardlink: Boolean(input.allowHardlink),
               dryRun: Boolean(input.dryRun),
             },
             deps,

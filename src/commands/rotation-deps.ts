@@ -8,12 +8,13 @@ import { resolveEndpoint, resolveRegion } from '../aws/endpoint.js';
 import type { AwsClientOptions } from '../aws/types.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
-import { readSharedFiles, replaceKeyId } from '../credentials/index.js';
+import { filesHoldingKey, readSharedFiles, replaceKeyId } from '../credentials/index.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
+import { checkReplaceable } from '../fs/replaceable.js';
 import { BackupStore } from '../keychain/backups.js';
 import { RotationJournal } from '../keychain/journal.js';
 import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
-import { acquireLock } from '../lock/index.js';
+import { acquireLock, namedLockPath } from '../lock/index.js';
 import { createLogger, type Logger } from '../log/index.js';
 import { shellHook } from '../rotation/hook.js';
 import type {
@@ -27,6 +28,9 @@ import type {
 import { mergedProfile } from '../rotation/profile-kind.js';
 import { systemClock } from '../time/clock.js';
 import type { CommandContext } from './context.js';
+
+/** How long a rotation waits for another rotation of the same key or user before giving up (exit 4). */
+export const ROTATION_LOCK_WAIT_MS = 180_000;
 
 /** Extra wiring choices of createRotationDeps. */
 export interface RotationWiring {
@@ -70,7 +74,11 @@ export function credentialFilesPort(
         throw error;
       }
     },
-    replaceKeyId: (oldKeyId, next) => replaceKeyId(paths, oldKeyId, next),
+    holding: (keyId) => filesHoldingKey(paths, keyId),
+    async checkReplaceable(files, options) {
+      for (const file of files) await checkReplaceable(file.path, options);
+    },
+    replaceKeyId: (files, oldKeyId, next) => replaceKeyId(files, oldKeyId, next),
   };
 }
 
@@ -164,9 +172,14 @@ export async function createRotationDeps(
     logger,
     progress: wiring.progress ?? streamProgress(ctx.io.stderr),
     policy: (profile) => settings.profile(profile),
-    lock: async (profile) => {
+    lock: async (kind, name, waiting) => {
       await mkdir(lockDir, { recursive: true, mode: 0o700 });
-      return acquireLock(join(lockDir, `rotate-${encodeURIComponent(profile)}.lock`), { wait: false });
+      return acquireLock(namedLockPath(lockDir, kind, name), {
+        wait: true,
+        timeoutMs: Number(env.KEYROT_LOCK_WAIT_MS) || ROTATION_LOCK_WAIT_MS,
+        onWait: ({ waitedMs, holder }) =>
+          waiting(waitedMs, holder ? `${holder.purpose}, pid ${holder.pid}` : 'another keyrot process'),
+      });
     },
     promptMfaCode: terminalPrompt(ctx),
     hook: shellHook({ env, timeoutMs: Number(env.KEYROT_HOOK_TIMEOUT_MS) || undefined }),

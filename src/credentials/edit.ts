@@ -2,9 +2,9 @@
 // new key wherever it appears. Both refuse profiles that are not plain static keys, naming file and line.
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { errnoCode, realFs } from '../fs/fs-port.js';
-import type { ProfileEdit, SharedFileDocument } from './document.js';
+import { type ProfileEdit, parseSharedFile, type SharedFileDocument } from './document.js';
 import type { FileKind } from './grammar.js';
-import type { CredentialsDeps } from './read.js';
+import { type CredentialsDeps, readSharedFileBytes } from './read.js';
 import { type UpdateOptions, updateSharedFile } from './update.js';
 
 /** A new static key. */
@@ -161,24 +161,52 @@ export function applyReplaceKeyId(doc: SharedFileDocument, oldKeyId: string, nex
   return holders;
 }
 
+/** An AWS shared file to edit: its path and which of the two files it is. */
+export interface SharedFileRef {
+  path: string;
+  kind: FileKind;
+}
+
 /**
- * Replaces key `oldKeyId` by `next` in every profile holding it, in the credentials and the config file:
- * one locked, compare-and-swap, atomic write per file. Missing files are skipped. Returns the files and
- * profiles changed (empty when no profile holds the old key).
+ * The files among `paths` that have a profile holding `keyId`, credentials file first, each as its real
+ * path (symlinks resolved: that is the file a rename replaces). Missing files hold nothing.
+ */
+export async function filesHoldingKey(
+  paths: { credentialsFile: string; configFile: string },
+  keyId: string,
+  deps: Pick<CredentialsDeps, 'fs'> = {},
+): Promise<SharedFileRef[]> {
+  const fs = deps.fs ?? realFs;
+  const holding: SharedFileRef[] = [];
+  const files: SharedFileRef[] = [
+    { path: paths.credentialsFile, kind: 'credentials' },
+    { path: paths.configFile, kind: 'config' },
+  ];
+  for (const { path, kind } of files) {
+    const bytes = await readSharedFileBytes(fs, path);
+    if (bytes === null) continue;
+    const doc = parseSharedFile(bytes.toString('utf8'), kind, { file: path });
+    if (profilesHoldingKey(doc, keyId).length === 0) continue;
+    const real = await fs.realpath(path);
+    if (!holding.some((f) => f.path === real)) holding.push({ path: real, kind });
+  }
+  return holding;
+}
+
+/**
+ * Replaces key `oldKeyId` by `next` in every profile holding it, in each of `files`: one locked,
+ * compare-and-swap, atomic write per file. Missing files are skipped. Returns the files and profiles
+ * changed (empty when no profile holds the old key).
  */
 export async function replaceKeyId(
-  paths: { credentialsFile: string; configFile: string },
+  files: readonly SharedFileRef[],
   oldKeyId: string,
   next: StaticKey,
   deps: EditDeps = {},
 ): Promise<{ file: string; profiles: string[] }[]> {
   const fs = deps.fs ?? realFs;
   const results: { file: string; profiles: string[] }[] = [];
-  const files: [string, FileKind][] = [
-    [paths.credentialsFile, 'credentials'],
-    [paths.configFile, 'config'],
-  ];
-  for (const [file, kind] of files) {
+  for (const { path: file, kind } of files) {
     try {
       await fs.stat(file);
     } catch (error) {

@@ -11,9 +11,11 @@ export {
   applySetProfileKey,
   type EditDeps,
   type EditResult,
+  filesHoldingKey,
   profilesHoldingKey,
   replaceKeyId,
   type SetProfileKeyRequest,
+  type SharedFileRef,
   type StaticKey,
   setProfileKey,
 } from './edit.js';

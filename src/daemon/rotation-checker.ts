@@ -1,5 +1,5 @@
 // The real CheckProfile: the rotation engine, loaded (with the AWS SDK) only when a check runs.
-// Every check goes through rotateProfile, which takes the same per-profile lock as `rotate-now`,
+// Every check goes through rotateProfile, which takes the same key and user locks as `rotate-now`,
 // resumes an interrupted rotation from the journal, rotates when due, retires old keys whose grace
 // period ended, and otherwise reports the key's age. Its dependencies are built afresh for each pass,
 // so the credentials file (our parser, no SDK cache) and the endpoints are re-read every time.
@@ -77,6 +77,17 @@ export function reportOf(result: RotationResult, policy: ProfileSettings, now: D
       ageDays: 0,
       dueAt: addDays(now, policy.maxAgeDays),
       resumed: result.resumed,
+    };
+  }
+  if (result.outcome === 'already-rotated') {
+    // Another keyrot (rotate-now, the tray) replaced the key moments ago: the new key is fresh.
+    const dueAt = addDays(now, policy.maxAgeDays);
+    return {
+      kind: 'checked',
+      keyId: maskKeyId(result.newKeyId ?? ''),
+      ageDays: 0,
+      dueAt,
+      warnFrom: addDays(dueAt, -policy.warnDays),
     };
   }
   const dueAt = new Date(result.dueAt);

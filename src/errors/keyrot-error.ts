@@ -30,6 +30,11 @@ export const ERROR_CODES = {
   UNSUPPORTED_PROFILE: ExitCode.refused,
   ROOT_USER: ExitCode.refused,
   OTHER_KEY_ACTIVE: ExitCode.refused,
+  PROFILE_CHANGED: ExitCode.refused,
+  // files keyrot cannot safely replace (checked before a key is created)
+  FILE_NOT_REPLACEABLE: ExitCode.refused,
+  FILE_HARD_LINKED: ExitCode.refused,
+  FILE_NOT_OWNED: ExitCode.refused,
   // locks
   LOCKED: ExitCode.locked,
   DAEMON_RUNNING: ExitCode.locked,

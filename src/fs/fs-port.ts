@@ -9,6 +9,10 @@ export interface StatsPort {
   size: number;
   mtimeMs: number;
   ino: number;
+  /** The device (file system) the file is on. */
+  dev: number;
+  /** How many hard links (names) the file has. */
+  nlink: number;
   isFile(): boolean;
   isDirectory(): boolean;
   isSymbolicLink(): boolean;

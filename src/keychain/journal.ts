@@ -1,40 +1,63 @@
+import { createHash } from 'node:crypto';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { maskKeyId } from '../errors/redact.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import type { ChunkedValueStore } from './chunked-values.js';
 
-/** The steps of a rotation, in order (docs/rotation-protocol.md). */
-export const JOURNAL_PHASES = ['intent', 'created', 'proven', 'backed-up', 'written', 'retired'] as const;
+/** How far a rotation got: `intent` before CreateAccessKey, `created` once the new key and secret are kept. */
+export type JournalPhase = 'intent' | 'created';
 
-/** How far a rotation got. */
-export type JournalPhase = (typeof JOURNAL_PHASES)[number];
+/** A file a rotation rewrites: its real path (symlinks resolved) and which AWS file it is. */
+export interface JournalFile {
+  path: string;
+  kind: 'credentials' | 'config';
+}
 
-/** One profile's rotation in progress; holds the new secret between `created` and `finish`. */
-export interface JournalEntry {
-  profile: string;
+/** Names one rotation: the IAM user and the key it replaces (one rotation per user at a time). */
+export interface JournalKey {
+  userArn: string;
   oldKeyId: string;
-  userArn?: string;
+}
+
+/** One rotation in progress; holds the new secret between `created` and `finish`. */
+export interface JournalEntry extends JournalKey {
+  /** The profile whose run started it (for messages; any run concerning the key may resume it). */
+  profile: string;
+  /** Every file the rotation rewrites. */
+  files: JournalFile[];
+  /** The user's key ids when the intent was recorded: any other key found later was created by this rotation. */
+  keysBefore: string[];
   phase: JournalPhase;
   newKeyId?: string;
   newSecret?: string;
-  backupId?: string;
   /** ISO 8601. */
   startedAt: string;
   /** ISO 8601. */
   updatedAt: string;
 }
 
+/** What a survey of the journal found: readable entries, and the old key ids of damaged ones. */
+export interface JournalSurvey {
+  entries: JournalEntry[];
+  /** Entries that cannot be read whole; the key id comes from the entry's name. */
+  damaged: { oldKeyId: string }[];
+}
+
 const PREFIX = 'journal:';
+const DAMAGED_HINT =
+  "It may hold the only copy of a new key: check the user's keys in IAM before removing it.";
 
 /**
- * The rotation journal, kept in the keychain because it holds a freshly created secret. Every write is
- * read back before the call returns, and a damaged entry is reported (KEYCHAIN_CORRUPT), never skipped:
- * it may hold the only copy of a live secret.
+ * The rotation journal, kept in the keychain because it holds a freshly created secret. An entry is named
+ * by the old key id and a hash of the user ARN (`journal:<key id>:<hash>`), so a run finds the entries
+ * that concern its key without reading anyone else's, and a damaged entry still says which key it is
+ * about. Every write is read back before the call returns; a damaged entry of the run's key is reported
+ * (KEYCHAIN_CORRUPT), never skipped: it may hold the only copy of a live secret.
  */
 export class RotationJournal {
   private readonly clock: Clock;
-  // Each profile's entry as this journal last read it or wrote and read back. A rotation holds its
-  // profile's lock, so no one else changes the entry meanwhile: `begin` right after `get`, and
-  // `recordNewKey` right after `begin`, need no keychain round trip to know it. Forgotten on any error.
+  // Entries as this journal last wrote and read back. A rotation holds the locks of its key and user, so
+  // no one else changes its entry meanwhile: `recordNewKey` right after `begin` needs no round trip.
   private readonly known = new Map<string, JournalEntry | null>();
 
   /** @param values the opened keychain's value store. */
@@ -45,153 +68,184 @@ export class RotationJournal {
     this.clock = options.clock ?? systemClock;
   }
 
-  /** Records the intent to rotate `profile`'s key; refuses if an entry already holds a new key. */
-  async begin(profile: string, oldKeyId: string, extra: { userArn?: string } = {}): Promise<JournalEntry> {
-    const existing = this.known.has(profile) ? this.known.get(profile) : await this.get(profile);
+  /** Records the intent to replace `oldKeyId` of `userArn`; refuses if its entry already holds a new key. */
+  async begin(intent: Omit<JournalEntry, 'phase' | 'startedAt' | 'updatedAt' | 'newKeyId' | 'newSecret'>) {
+    const existing = await this.get(intent);
     if (existing?.newKeyId) {
       throw new KeyrotError(
         'ROTATION_FAILED',
-        `an interrupted rotation of profile "${profile}" holds a new key; it must be resumed, not restarted`,
-        { hint: `Run \`keyrot rotate-now --profile ${profile}\` to finish it.` },
+        `an interrupted rotation of ${maskKeyId(intent.oldKeyId)} holds a new key; it must be resumed, not restarted`,
+        { hint: `Run \`keyrot rotate-now --profile ${existing.profile}\` to finish it.` },
       );
     }
     const now = this.clock.now().toISOString();
-    const entry: JournalEntry = { profile, oldKeyId, phase: 'intent', startedAt: now, updatedAt: now };
-    if (extra.userArn) entry.userArn = extra.userArn;
-    return this.save(entry);
+    return this.save({
+      ...intent,
+      files: uniqueFiles(intent.files),
+      phase: 'intent',
+      startedAt: now,
+      updatedAt: now,
+    });
   }
 
   /** Records the key CreateAccessKey just returned (phase `created`); never replaces a different new key. */
-  async recordNewKey(profile: string, keyId: string, secret: string): Promise<JournalEntry> {
-    const entry = await this.require(profile);
+  async recordNewKey(key: JournalKey, keyId: string, secret: string): Promise<JournalEntry> {
+    const entry = await this.require(key);
     if (entry.newKeyId && entry.newKeyId !== keyId) {
-      throw new KeyrotError('INTERNAL', `the journal of profile "${profile}" already holds another new key`);
-    }
-    return this.save({ ...entry, newKeyId: keyId, newSecret: secret, phase: later(entry.phase, 'created') });
-  }
-
-  /** Moves `profile`'s entry forward to `phase` (never backward), optionally recording the backup id. */
-  async advance(
-    profile: string,
-    phase: JournalPhase,
-    details: { backupId?: string } = {},
-  ): Promise<JournalEntry> {
-    const entry = await this.require(profile);
-    if (rank(phase) < rank(entry.phase)) {
       throw new KeyrotError(
         'INTERNAL',
-        `journal of "${profile}" cannot go back from ${entry.phase} to ${phase}`,
+        `the journal of ${maskKeyId(key.oldKeyId)} already holds another new key`,
       );
     }
-    if (rank(phase) >= rank('created') && !entry.newKeyId) {
-      throw new KeyrotError('INTERNAL', `journal of "${profile}" cannot reach ${phase} without a new key`);
-    }
-    const next: JournalEntry = { ...entry, phase };
-    if (details.backupId) next.backupId = details.backupId;
-    return this.save(next);
+    return this.save({ ...entry, newKeyId: keyId, newSecret: secret, phase: 'created' });
   }
 
-  /** Ends `profile`'s rotation: the entry, and the secret in it, are removed from the keychain. */
-  async finish(profile: string): Promise<void> {
-    this.known.delete(profile);
-    // The name stays listed: the profile's next rotation writes it again (pending() skips it meanwhile).
-    await this.values.delete(nameOf(profile), { keepListed: true });
-    if ((await this.values.get(nameOf(profile))) !== null) {
+  /** Adds files to the entry's list (a run resuming it from other files rewrites those too). */
+  async addFiles(key: JournalKey, files: JournalFile[]): Promise<JournalEntry> {
+    const entry = await this.require(key);
+    const merged = uniqueFiles([...entry.files, ...files]);
+    if (merged.length === entry.files.length) return entry;
+    return this.save({ ...entry, files: merged });
+  }
+
+  /** Ends the rotation: the entry, and the secret in it, are removed from the keychain. */
+  async finish(key: JournalKey): Promise<void> {
+    const name = nameOf(key);
+    this.known.delete(name);
+    await this.values.delete(name);
+    if ((await this.values.get(name)) !== null) {
       throw new KeyrotError(
         'KEYCHAIN_FAILED',
-        `the keychain kept the journal of profile "${profile}" after deleting it`,
+        `the keychain kept the journal of ${maskKeyId(key.oldKeyId)} after deleting it`,
       );
     }
-    this.known.set(profile, null);
+    this.known.set(name, null);
   }
 
-  /** `profile`'s entry, or null; KEYCHAIN_CORRUPT when it cannot be read whole. */
-  async get(profile: string): Promise<JournalEntry | null> {
-    this.known.delete(profile);
-    const entry = await this.load(nameOf(profile), profile);
-    this.known.set(profile, entry && { ...entry });
+  /** The entry of `key`, or null; KEYCHAIN_CORRUPT when it cannot be read whole. */
+  async get(key: JournalKey): Promise<JournalEntry | null> {
+    const name = nameOf(key);
+    this.known.delete(name);
+    const entry = await this.load(name);
+    this.known.set(name, entry && { ...entry });
     return entry;
   }
 
-  /** Every rotation in progress; throws KEYCHAIN_CORRUPT naming each profile whose entry is damaged. */
-  async pending(): Promise<JournalEntry[]> {
-    const entries: JournalEntry[] = [];
-    const damaged: string[] = [];
+  /**
+   * The rotation that concerns `keyId`: the one that created it (the file already holds the new key), else
+   * the one replacing it. Entries of other keys never interfere; a damaged entry replacing `keyId` is
+   * KEYCHAIN_CORRUPT (it may hold the only copy of its new key).
+   */
+  async find(keyId: string): Promise<JournalEntry | null> {
+    let replacing: JournalEntry | null = null;
     for (const name of await this.values.list(PREFIX)) {
-      const profile = profileOf(name);
+      const mine = oldKeyIdOf(name) === keyId;
+      let entry: JournalEntry | null;
       try {
-        const entry = await this.load(name, profile);
+        entry = await this.load(name);
+      } catch (error) {
+        if (mine || !(error instanceof KeyrotError && error.code === 'KEYCHAIN_CORRUPT')) throw error;
+        continue;
+      }
+      if (!entry) continue;
+      this.known.set(name, { ...entry });
+      if (entry.newKeyId === keyId) return entry;
+      if (mine) replacing = entry;
+    }
+    return replacing;
+  }
+
+  /** Every rotation in progress (oldest first), and the damaged entries, without throwing for those. */
+  async survey(): Promise<JournalSurvey> {
+    const entries: JournalEntry[] = [];
+    const damaged: { oldKeyId: string }[] = [];
+    for (const name of await this.values.list(PREFIX)) {
+      try {
+        const entry = await this.load(name);
         if (entry) entries.push(entry);
       } catch (error) {
         if (!(error instanceof KeyrotError && error.code === 'KEYCHAIN_CORRUPT')) throw error;
-        damaged.push(profile);
+        damaged.push({ oldKeyId: oldKeyIdOf(name) });
       }
     }
+    entries.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    return { entries, damaged };
+  }
+
+  /** Every rotation in progress, oldest first; KEYCHAIN_CORRUPT naming the key of each damaged entry. */
+  async pending(): Promise<JournalEntry[]> {
+    const { entries, damaged } = await this.survey();
     if (damaged.length > 0) {
       throw new KeyrotError(
         'KEYCHAIN_CORRUPT',
-        `the rotation journal of ${damaged.map((p) => `profile "${p}"`).join(', ')} is damaged`,
-        {
-          hint: "It may hold the only copy of a new key: check the user's keys in IAM before removing it.",
-        },
+        `the rotation journal of ${damaged.map((d) => maskKeyId(d.oldKeyId)).join(', ')} is damaged`,
+        { hint: DAMAGED_HINT },
       );
     }
-    return entries.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    return entries;
   }
 
-  private async require(profile: string): Promise<JournalEntry> {
-    const entry = this.known.has(profile) ? this.known.get(profile) : await this.get(profile);
-    if (!entry) throw new KeyrotError('INTERNAL', `no rotation of profile "${profile}" is in the journal`);
+  private async require(key: JournalKey): Promise<JournalEntry> {
+    const name = nameOf(key);
+    const entry = this.known.has(name) ? this.known.get(name) : await this.get(key);
+    if (!entry) {
+      throw new KeyrotError('INTERNAL', `no rotation of ${maskKeyId(key.oldKeyId)} is in the journal`);
+    }
     return entry;
   }
 
   // Durable before return: written through the commit-point protocol, then read back and compared.
   private async save(entry: JournalEntry): Promise<JournalEntry> {
+    const name = nameOf(entry);
     const next = { ...entry, updatedAt: this.clock.now().toISOString() };
     const text = JSON.stringify(next);
-    this.known.delete(entry.profile);
-    await this.values.put(nameOf(entry.profile), text);
-    if ((await this.values.get(nameOf(entry.profile))) !== text) {
+    this.known.delete(name);
+    await this.values.put(name, text);
+    if ((await this.values.get(name)) !== text) {
       throw new KeyrotError(
         'KEYCHAIN_FAILED',
-        `the keychain did not keep the journal of profile "${entry.profile}"`,
+        `the keychain did not keep the journal of ${maskKeyId(entry.oldKeyId)}`,
       );
     }
-    this.known.set(entry.profile, next);
+    this.known.set(name, next);
     return next;
   }
 
-  private async load(name: string, profile: string): Promise<JournalEntry | null> {
+  private async load(name: string): Promise<JournalEntry | null> {
     const text = await this.values.get(name);
     if (text === null) return null;
     const entry = parseEntry(text);
-    if (!entry || entry.profile !== profile) {
-      throw new KeyrotError('KEYCHAIN_CORRUPT', `the rotation journal of profile "${profile}" is damaged`, {
-        hint: "It may hold the only copy of a new key: check the user's keys in IAM before removing it.",
-      });
+    if (!entry || nameOf(entry) !== name) {
+      throw new KeyrotError(
+        'KEYCHAIN_CORRUPT',
+        `the rotation journal of ${maskKeyId(oldKeyIdOf(name))} is damaged`,
+        { hint: DAMAGED_HINT },
+      );
     }
     return entry;
   }
 }
 
-function nameOf(profile: string): string {
-  return PREFIX + encodeURIComponent(profile);
+// The user ARN is hashed: the name must stay short and free of `/`, and an ARN can be long and has both.
+function nameOf(key: JournalKey): string {
+  const user = createHash('sha256').update(key.userArn).digest('hex').slice(0, 16);
+  return `${PREFIX}${encodeURIComponent(key.oldKeyId)}:${user}`;
 }
 
-function profileOf(name: string): string {
+function oldKeyIdOf(name: string): string {
+  const encoded = name.slice(PREFIX.length).split(':')[0] ?? '';
   try {
-    return decodeURIComponent(name.slice(PREFIX.length));
+    return decodeURIComponent(encoded);
   } catch {
-    return name.slice(PREFIX.length);
+    return encoded;
   }
 }
 
-function rank(phase: JournalPhase): number {
-  return JOURNAL_PHASES.indexOf(phase);
-}
-
-function later(a: JournalPhase, b: JournalPhase): JournalPhase {
-  return rank(a) >= rank(b) ? a : b;
+function uniqueFiles(files: JournalFile[]): JournalFile[] {
+  const seen = new Map<string, JournalFile>();
+  for (const file of files)
+    if (!seen.has(file.path)) seen.set(file.path, { path: file.path, kind: file.kind });
+  return [...seen.values()];
 }
 
 function parseEntry(text: string): JournalEntry | null {
@@ -203,11 +257,25 @@ function parseEntry(text: string): JournalEntry | null {
   }
   const e = value as Record<string, unknown>;
   if (typeof e !== 'object' || e === null) return null;
-  const strings = ['profile', 'oldKeyId', 'startedAt', 'updatedAt'];
-  const optional = ['userArn', 'newKeyId', 'newSecret', 'backupId'];
+  const strings = ['userArn', 'oldKeyId', 'profile', 'startedAt', 'updatedAt'];
+  const optional = ['newKeyId', 'newSecret'];
   if (!strings.every((key) => typeof e[key] === 'string')) return null;
   if (!optional.every((key) => e[key] === undefined || typeof e[key] === 'string')) return null;
-  if (!JOURNAL_PHASES.includes(e.phase as JournalPhase)) return null;
-  if (rank(e.phase as JournalPhase) >= rank('created') && (!e.newKeyId || !e.newSecret)) return null;
+  if (e.phase !== 'intent' && e.phase !== 'created') return null;
+  if (e.phase === 'created' && (!e.newKeyId || !e.newSecret)) return null;
+  if (!Array.isArray(e.keysBefore) || !e.keysBefore.every((k) => typeof k === 'string')) return null;
+  const files = e.files;
+  if (
+    !Array.isArray(files) ||
+    !files.every(
+      (f) =>
+        typeof f === 'object' &&
+        f !== null &&
+        typeof (f as JournalFile).path === 'string' &&
+        ((f as JournalFile).kind === 'credentials' || (f as JournalFile).kind === 'config'),
+    )
+  ) {
+    return null;
+  }
   return value as JournalEntry;
 }

@@ -43,7 +43,7 @@ export async function inspectProfile(
     status.refusal = classified.refusal;
     return status;
   }
-  const pending = await deps.journal?.get(profile).catch(() => null);
+  const pending = await deps.journal?.find(settings.aws_access_key_id!).catch(() => null);
   if (pending) status.pendingRotation = pending.phase;
   const credentials = {
     accessKeyId: settings.aws_access_key_id!,

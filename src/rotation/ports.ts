@@ -8,7 +8,7 @@ import type {
   CreatedAccessKey,
 } from '../aws/types.js';
 import type { ProfileSettings } from '../config/settings.js';
-import type { JournalEntry } from '../keychain/journal.js';
+import type { JournalEntry, JournalFile, JournalKey, JournalSurvey } from '../keychain/journal.js';
 import type { Clock } from '../time/clock.js';
 
 /** STS, every call signed with the credentials given. */
@@ -47,42 +47,60 @@ export interface SharedProfiles {
   config: Map<string, Record<string, string>>;
 }
 
+/** A file a rotation rewrites: its real path (symlinks resolved) and which AWS file it is. */
+export type RotationFile = JournalFile;
+
 /** The credentials and config files of the person. */
 export interface CredentialFilesPort {
-  /** The two files' paths. */
+  /** The two files' paths as this run was given them. */
   readonly paths: { credentialsFile: string; configFile: string };
   /** Both files parsed with the SDK's grammar (missing files read as empty). */
   read(): Promise<SharedProfiles>;
   /** A file's exact text, or null when it does not exist. */
   readText(file: string): Promise<string | null>;
-  /** Puts the new key into every profile (both files) holding `oldKeyId`: one atomic write per file. */
+  /** This run's files that have a profile holding `keyId`, as real paths. */
+  holding(keyId: string): Promise<RotationFile[]>;
+  /**
+   * Pre-flight: proves that keyrot's atomic rename can replace each file (not a mount point, directory
+   * writable, not hard-linked unless allowed, owned by this user). With `probe`, a scratch file is created
+   * and renamed in each directory. Throws KeyrotError (exit 3) with the reason and the fix.
+   */
+  checkReplaceable(files: RotationFile[], options: { allowHardlink: boolean; probe: boolean }): Promise<void>;
+  /** Puts the new key into every profile of `files` holding `oldKeyId`: one atomic write per file. */
   replaceKeyId(
+    files: RotationFile[],
     oldKeyId: string,
     next: { accessKeyId: string; secretAccessKey: string },
   ): Promise<{ file: string; profiles: string[] }[]>;
 }
 
-/** A journal phase, in protocol order (the keychain's journal defines them). */
+/** A journal phase (the keychain's journal defines them). */
 export type { JournalPhase } from '../keychain/journal.js';
 
 /** What the journal remembers of an unfinished rotation (it holds the new secret: keychain only). */
 export type JournalEntryLike = JournalEntry;
 
 /**
- * The rotation journal in the keychain. Only what cannot be recomputed is journaled — the intent (so a
- * key whose CreateAccessKey answer was lost can be found and deleted) and the new secret. Steps 6–9 are
- * idempotent and resume from what the file and IAM say, so they write nothing here (each keychain write
- * costs a few D-Bus round trips).
+ * The rotation journal in the keychain, keyed by user ARN and old key id. Only what cannot be recomputed
+ * is journaled — the intent (with the keys the user had, so a key whose CreateAccessKey answer was lost
+ * can be told apart and deleted), the files to rewrite, and the new secret. Steps 6–9 are idempotent and
+ * resume from what the files and IAM say, so they write nothing here.
  */
 export interface JournalPort {
-  /** The unfinished rotation of `profile`, if any. */
-  get(profile: string): Promise<JournalEntryLike | null>;
+  /** The unfinished rotation that created `keyId` or is replacing it, if any. */
+  find(keyId: string): Promise<JournalEntryLike | null>;
   /** Records the intent to create a key (before CreateAccessKey). */
-  begin(profile: string, oldKeyId: string, extra?: { userArn?: string }): Promise<unknown>;
+  begin(
+    intent: Omit<JournalEntryLike, 'phase' | 'startedAt' | 'updatedAt' | 'newKeyId' | 'newSecret'>,
+  ): Promise<unknown>;
   /** Records the new key and its secret (right after CreateAccessKey). */
-  recordNewKey(profile: string, keyId: string, secret: string): Promise<unknown>;
+  recordNewKey(key: JournalKey, keyId: string, secret: string): Promise<unknown>;
+  /** Adds files the rotation must rewrite too. */
+  addFiles(key: JournalKey, files: RotationFile[]): Promise<unknown>;
   /** Removes the entry, and with it the secret. */
-  finish(profile: string): Promise<unknown>;
+  finish(key: JournalKey): Promise<unknown>;
+  /** Every unfinished rotation, and the damaged entries (by old key id). */
+  survey(): Promise<JournalSurvey>;
 }
 
 /** Backups of the credentials/config files in the keychain. */
@@ -143,8 +161,16 @@ export interface RotationDeps {
   progress: ProgressPort;
   /** Per-profile policy from keyrot's settings. */
   policy(profile: string): ProfileSettings;
-  /** Takes the per-profile inter-process lock (KeyrotError LOCKED when held); returns its release. */
-  lock(profile: string): Promise<() => Promise<void>>;
+  /**
+   * Takes the inter-process lock named by an access key id or a user ARN, waiting (bounded) while another
+   * keyrot holds it and telling `waiting` how long it has waited; KeyrotError LOCKED (exit 4) when it stays
+   * held. Returns its release.
+   */
+  lock(
+    kind: 'key' | 'user',
+    name: string,
+    waiting: (waitedMs: number, holder: string) => void,
+  ): Promise<() => Promise<void>>;
   /** Asks the person for an MFA code; absent when there is no terminal. */
   promptMfaCode?: (profile: string, serial: string) => Promise<string>;
   hook?: HookPort;
@@ -164,6 +190,8 @@ export interface RotationRequest {
   deleteOther: boolean;
   /** Say what would happen and change nothing. */
   dryRun: boolean;
+  /** Rewrite a hard-linked file anyway (the rename splits the link: the other names keep the old key). */
+  allowHardlink?: boolean;
 }
 
 /** What happened to a key other than the current one. */
@@ -178,7 +206,8 @@ export type OtherKeyAction =
 /** The outcome of rotating one profile (key ids unmasked; mask when printing). */
 export interface RotationResult {
   profile: string;
-  outcome: 'rotated' | 'not-due' | 'dry-run';
+  /** `already-rotated`: another rotation replaced the key while this run waited for its lock. */
+  outcome: 'rotated' | 'not-due' | 'dry-run' | 'already-rotated';
   userArn: string;
   oldKeyId: string;
   newKeyId?: string;

@@ -1,72 +1,174 @@
+import { isKeyrotError, KeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId } from '../errors/redact.js';
-import type { RotationDeps, RotationRequest, RotationResult } from './ports.js';
-import { newState, resultOf } from './state.js';
+import type { JournalEntryLike, RotationDeps, RotationRequest, RotationResult } from './ports.js';
+import { mergedProfile } from './profile-kind.js';
+import { newState, type RotationState, resultOf } from './state.js';
 import { backupFiles } from './steps/backup-files.js';
 import { createKey } from './steps/create-key.js';
 import { finish } from './steps/finish.js';
-import { identify } from './steps/identify.js';
+import { identify, readProfileKey } from './steps/identify.js';
 import { expireGrace, inspect } from './steps/inspect.js';
 import { makeRoom } from './steps/make-room.js';
+import { preflight } from './steps/preflight.js';
 import { proveKey } from './steps/prove-key.js';
 import { resume } from './steps/resume.js';
 import { retireOldKey } from './steps/retire-old-key.js';
 import { rewriteFiles } from './steps/rewrite-files.js';
 
+/** How often a run waiting for another rotation's lock says so. */
+const WAIT_REPORT_MS = 10_000;
+
 /**
- * Rotates the key behind one profile by the protocol of docs/rotation-protocol.md, under the profile's
- * inter-process lock. Throws KeyrotError for refusals (exit 3), a held lock (4), a needed person (5).
+ * Rotates the key behind one profile by the protocol of docs/rotation-protocol.md. One rotation per IAM
+ * user at a time, whatever the profiles, files and processes: a lock named by the key (before any AWS
+ * call), then one named by the user. A run that waited and finds its profile already holding another key
+ * reports `already-rotated` without touching IAM. Throws KeyrotError for refusals (exit 3), a lock that
+ * stays held (4), a needed person (5).
  */
 export async function rotateProfile(request: RotationRequest, wired: RotationDeps): Promise<RotationResult> {
   const deps = await scopeToProfile(wired, request.profile);
-  // A dry run changes nothing, so it neither needs nor blocks on the lock.
-  const release = request.dryRun ? async () => undefined : await deps.lock(request.profile);
+  const state = newState(request, deps);
+  const startKeyId = await readProfileKey(state, deps);
+  // A dry run changes nothing, so it neither needs nor blocks on the locks.
+  if (request.dryRun) return planRotation(state, deps);
+  // The entry's old key names the lock, so runs that start from its old key and from its new key (in
+  // profiles already rewritten) exclude each other.
+  const found = await deps.journal.find(startKeyId);
+  const releaseKey = await takeLock(deps, 'key', found?.oldKeyId ?? startKeyId);
   try {
-    let state = newState(request, deps);
-    const entry = await deps.journal.get(request.profile);
-    if (entry && request.dryRun) {
-      state.resumed = true;
-      state.oldKeyId = entry.oldKeyId;
-      state.userArn = entry.userArn ?? '';
-      state.plan.push(
-        `resume the interrupted rotation of ${maskKeyId(entry.oldKeyId)} (after "${entry.phase}")`,
-      );
-      return resultOf(state, deps, 'dry-run');
+    const replaced = await replacedMeanwhile(state, deps, startKeyId);
+    if (replaced) return alreadyRotated(state, deps, replaced);
+    const entry = await deps.journal.find(startKeyId);
+    if (!entry) await identify(state, deps);
+    const releaseUser = await takeLock(deps, 'user', entry?.userArn ?? state.userArn);
+    try {
+      const replacedToo = await replacedMeanwhile(state, deps, startKeyId);
+      if (replacedToo) return alreadyRotated(state, deps, replacedToo);
+      return await rotateLocked(state, deps, entry);
+    } finally {
+      await releaseUser();
     }
-    if (entry) {
-      const done = await resume(state, deps, entry);
-      if (done) return done;
-      // Only an intent was left: the fresh rotation below remembers that it resumed.
-      const cleaned = state.otherKeyAction;
-      state = { ...newState(request, deps), resumed: true, otherKeyAction: cleaned };
-    }
-
-    await identify(state, deps);
-    await inspect(state, deps);
-    if (!state.due && !request.force) {
-      await expireGrace(state, deps);
-      deps.progress.step('done', `not due until ${state.dueAt.slice(0, 10)}; nothing to rotate`);
-      return resultOf(state, deps, 'not-due');
-    }
-    await makeRoom(state, deps);
-    if (request.dryRun) {
-      state.plan.push(
-        `create a new key for ${state.userArn}`,
-        'prove it with STS, back up the files to the keychain',
-        `write it into every profile holding ${maskKeyId(state.oldKeyId)}`,
-        `${state.policy.oldKey === 'delete' ? 'delete' : 'deactivate'} ${maskKeyId(state.oldKeyId)}`,
-      );
-      state.oldKeyAction = state.policy.oldKey === 'delete' ? 'would-delete' : 'would-deactivate';
-      return resultOf(state, deps, 'dry-run');
-    }
-    await createKey(state, deps);
-    // Both must finish before the file is touched; they are independent, so they overlap.
-    await Promise.all([proveKey(state, deps), backupFiles(state, deps)]);
-    await rewriteFiles(state, deps);
-    await retireOldKey(state, deps);
-    return await finish(state, deps);
   } finally {
-    await release();
+    await releaseKey();
   }
+}
+
+/** The protocol once the key's and the user's locks are held: resume, or steps 3–10. */
+async function rotateLocked(
+  first: RotationState,
+  deps: RotationDeps,
+  entry: JournalEntryLike | null,
+): Promise<RotationResult> {
+  let state = first;
+  if (entry) {
+    const done = await resume(state, deps, entry);
+    if (done) return done;
+    // Only an intent was left: the fresh rotation below remembers that it resumed.
+    state = { ...newState(state.request, deps), resumed: true, otherKeyAction: state.otherKeyAction };
+    await identify(state, deps);
+  }
+  await inspect(state, deps);
+  if (!state.due && !state.request.force) {
+    await expireGrace(state, deps);
+    deps.progress.step('done', `not due until ${state.dueAt.slice(0, 10)}; nothing to rotate`);
+    return resultOf(state, deps, 'not-due');
+  }
+  await preflight(state, deps);
+  try {
+    await makeRoom(state, deps);
+  } catch (error) {
+    // Refused: nothing was created, so the intent goes (a later run must not take it for a crash).
+    await deps.journal.finish(state).catch(() => undefined);
+    throw error;
+  }
+  await createKey(state, deps);
+  // Both must finish before the file is touched; they are independent, so they overlap.
+  await Promise.all([proveKey(state, deps), backupFiles(state, deps)]);
+  await rewriteFiles(state, deps);
+  await retireOldKey(state, deps);
+  return finish(state, deps);
+}
+
+/** A dry run: what the rotation would do, with the same checks and nothing changed. */
+async function planRotation(state: RotationState, deps: RotationDeps): Promise<RotationResult> {
+  const entry = await deps.journal.find(state.oldKeyId);
+  if (entry) {
+    state.resumed = true;
+    state.oldKeyId = entry.oldKeyId;
+    state.userArn = entry.userArn;
+    state.files = entry.files;
+    state.plan.push(
+      `resume the interrupted rotation of ${maskKeyId(entry.oldKeyId)} (after "${entry.phase}"), rewriting ${entry.files.map((f) => f.path).join(', ')}`,
+    );
+    return resultOf(state, deps, 'dry-run');
+  }
+  await identify(state, deps);
+  await inspect(state, deps);
+  if (!state.due && !state.request.force) {
+    await expireGrace(state, deps);
+    deps.progress.step('done', `not due until ${state.dueAt.slice(0, 10)}; nothing to rotate`);
+    return resultOf(state, deps, 'not-due');
+  }
+  await preflight(state, deps);
+  await makeRoom(state, deps);
+  state.plan.push(
+    `create a new key for ${state.userArn}`,
+    'prove it with STS, back up the files to the keychain',
+    `write it into every profile holding ${maskKeyId(state.oldKeyId)} (${state.files.map((f) => f.path).join(', ')})`,
+    `${state.policy.oldKey === 'delete' ? 'delete' : 'deactivate'} ${maskKeyId(state.oldKeyId)}`,
+  );
+  state.oldKeyAction = state.policy.oldKey === 'delete' ? 'would-delete' : 'would-deactivate';
+  return resultOf(state, deps, 'dry-run');
+}
+
+/** Takes a lock named by a key id or a user ARN, telling the person when it starts waiting and every 10 s. */
+async function takeLock(
+  deps: RotationDeps,
+  kind: 'key' | 'user',
+  name: string,
+): Promise<() => Promise<void>> {
+  const what = kind === 'key' ? `key ${maskKeyId(name)}` : name;
+  let told = -Infinity;
+  try {
+    return await deps.lock(kind, name, (waitedMs, holder) => {
+      if (waitedMs - told < WAIT_REPORT_MS) return;
+      told = waitedMs;
+      deps.progress.step(
+        'wait',
+        `another rotation of ${what} is running (${holder}); waited ${Math.round(waitedMs / 1000)} s`,
+      );
+    });
+  } catch (error) {
+    if (!isKeyrotError(error, 'LOCKED')) throw error;
+    throw new KeyrotError('LOCKED', `another rotation of ${what} is still running: ${error.message}`, {
+      hint: 'Run keyrot again once it has finished: it then sees the new key and has nothing to do.',
+      cause: error,
+    });
+  }
+}
+
+/** The key the profile holds now when it is no longer `startKeyId` (another rotation replaced it). */
+async function replacedMeanwhile(
+  state: RotationState,
+  deps: RotationDeps,
+  startKeyId: string,
+): Promise<string | undefined> {
+  const now = mergedProfile(await deps.files.read(), state.request.profile)?.aws_access_key_id;
+  return now && now !== startKeyId ? now : undefined;
+}
+
+function alreadyRotated(state: RotationState, deps: RotationDeps, current: string): RotationResult {
+  const profile = state.request.profile;
+  deps.progress.step(
+    'done',
+    `profile ${profile} already holds ${maskKeyId(current)}, not ${maskKeyId(state.oldKeyId)} it held when this run started: another rotation finished first`,
+  );
+  deps.logger.info('already rotated', {
+    profile,
+    oldKeyId: maskKeyId(state.oldKeyId),
+    currentKeyId: maskKeyId(current),
+  });
+  return { ...resultOf(state, deps, 'already-rotated'), newKeyId: current };
 }
 
 /** The deps with the STS and IAM ports of `profile` (its own region and endpoints). */

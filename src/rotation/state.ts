@@ -1,6 +1,6 @@
 import type { AccessKeyInfo, AwsCredentials } from '../aws/types.js';
 import type { ProfileSettings } from '../config/settings.js';
-import type { OtherKeyAction, RotationDeps, RotationRequest, RotationResult } from './ports.js';
+import type { OtherKeyAction, RotationDeps, RotationFile, RotationRequest, RotationResult } from './ports.js';
 import type { ClassifiedProfile } from './profile-kind.js';
 
 /** What the steps of one rotation learn and hand to the next step. */
@@ -12,6 +12,8 @@ export interface RotationState {
   profile?: ClassifiedProfile;
   /** The key the profile held when the rotation began (from the file or the journal). */
   oldKeyId: string;
+  /** The files this rotation rewrites (recorded in the journal). */
+  files: RotationFile[];
   /** The old key's pair, when the file still holds it. */
   oldCredentials?: AwsCredentials;
   userArn: string;
@@ -38,6 +40,7 @@ export function newState(request: RotationRequest, deps: RotationDeps): Rotation
     startedAtMs: deps.clock.now().getTime(),
     resumed: false,
     oldKeyId: '',
+    files: [],
     userArn: '',
     userName: '',
     keys: [],

@@ -104,6 +104,9 @@ export function describeRun(profile: string, exitCode: number, stdout: string, e
   if (exitCode === ExitCode.ok) {
     const result = findResult(parseJson(stdout), profile);
     if (result?.outcome === 'not-due') return 'not due; nothing changed';
+    if (result?.outcome === 'already-rotated' && typeof result.newKeyId === 'string') {
+      return `already rotated by another keyrot: the profile holds ${mask(result.newKeyId)}`;
+    }
     if (typeof result?.oldKeyId === 'string' && typeof result.newKeyId === 'string') {
       return `rotated ${mask(result.oldKeyId)} → ${mask(result.newKeyId)}`;
     }
@@ -124,6 +127,8 @@ export function describeRun(profile: string, exitCode: number, stdout: string, e
 /** The masked old and new key ids and what happened to the old key, from rotate-now --json. */
 export function rotatedKeys(stdout: string, profile: string): RotationRun['keys'] {
   const result = findResult(parseJson(stdout), profile);
+  // Only a rotation this run made: "already rotated" reports another keyrot's work.
+  if (result?.outcome === 'already-rotated') return undefined;
   if (typeof result?.oldKeyId !== 'string' || typeof result.newKeyId !== 'string') return undefined;
   const action = typeof result.oldKeyAction === 'string' ? result.oldKeyAction : 'kept';
   return { oldKeyId: mask(result.oldKeyId), newKeyId: mask(result.newKeyId), oldKeyAction: action };

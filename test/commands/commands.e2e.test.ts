@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { acquireLock } from '../../src/lock/index.js';
+import { acquireLock, namedLockPath } from '../../src/lock/index.js';
 import {
   createWorld,
   expectNoSecretLeft,
@@ -90,18 +90,32 @@ suite('status, demo, refusals, lock and hook', { concurrent: true }, () => {
     }
   });
 
-  it('exits 4 while another rotation of the profile holds the lock', async () => {
+  it("waits, bounded, then exits 4 while another rotation holds the key's or the user's lock", async () => {
     const w = await world();
     const user = await w.seed('locked-user', { keyAgeDays: 100 });
     secrets.push(user.keys[0]!.secretAccessKey);
     await writeCredentials(w, profileBlock('p', user.keys[0]!));
-    await mkdir(join(w.stateDir, 'locks'), { recursive: true });
-    const release = await acquireLock(join(w.stateDir, 'locks', 'rotate-p.lock'), { wait: false });
-    try {
-      const result = await w.run(['rotate-now', '--profile', 'p']);
-      expect(result.code, result.stderr).toBe(4);
-    } finally {
-      await release();
+    const locks = join(w.stateDir, 'locks');
+    await mkdir(locks, { recursive: true });
+    for (const [kind, name] of [
+      ['key', user.keys[0]!.accessKeyId],
+      ['user', user.arn],
+    ] as const) {
+      const release = await acquireLock(namedLockPath(locks, kind, name), {
+        wait: false,
+        purpose: 'test holder',
+      });
+      try {
+        const result = await w.run(['rotate-now', '--profile', 'p'], {
+          env: { KEYROT_LOCK_WAIT_MS: '1500' },
+        });
+        expect(result.code, result.stderr).toBe(4);
+        expect(result.stderr, kind).toMatch(
+          /wait +another rotation of .* is running \(test holder, pid \d+\)/,
+        );
+      } finally {
+        await release();
+      }
     }
     expect(emulator.admin.keys('locked-user')).toHaveLength(1);
   });

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { replaceKeyId, setProfileKey } from '../../src/credentials/edit.js';
+import { filesHoldingKey, replaceKeyId, setProfileKey } from '../../src/credentials/edit.js';
 import { isKeyrotError, type KeyrotError } from '../../src/errors/keyrot-error.js';
 import { byteDiff, changedLines } from './support/byte-diff.js';
 
@@ -217,7 +217,16 @@ describe('replaceKeyId', () => {
       `[default]\nregion = x\n[profile ci]\naws_access_key_id = ${OLD_ID}\naws_secret_access_key = ${OLD_SECRET}\n[ci]\naws_access_key_id = ${OLD_ID}\n`,
     );
     const configBefore = await readFile(config, 'utf8');
-    const result = await replaceKeyId({ credentialsFile: credentials, configFile: config }, OLD_ID, NEW);
+    const paths = { credentialsFile: credentials, configFile: config };
+    const files = await filesHoldingKey(paths, OLD_ID);
+    expect(files).toEqual([
+      { path: credentials, kind: 'credentials' },
+      { path: config, kind: 'config' },
+    ]);
+    expect(await filesHoldingKey(paths, 'AKIAOTHEROTHEROTHER1')).toEqual([
+      { path: credentials, kind: 'credentials' },
+    ]);
+    const result = await replaceKeyId(files, OLD_ID, NEW);
     expect(result).toEqual([
       { file: credentials, profiles: ['default', 'copy'] },
       { file: config, profiles: ['ci'] },
@@ -238,14 +247,22 @@ describe('replaceKeyId', () => {
     expect(sdk.credentialsFile.other?.aws_secret_access_key).toBe(OLD_SECRET);
     expect(changedLines(configBefore, await readFile(config, 'utf8')).map((c) => c.line)).toEqual([4, 5]);
     // A second run finds nothing to do.
-    expect(await replaceKeyId({ credentialsFile: credentials, configFile: config }, OLD_ID, NEW)).toEqual([]);
+    expect(await replaceKeyId(files, OLD_ID, NEW)).toEqual([]);
+    expect(await filesHoldingKey(paths, OLD_ID)).toEqual([]);
   });
 
   it('skips a missing config file and refuses a holder with a session token without writing', async () => {
     const text = `[t]\naws_access_key_id = ${OLD_ID}\naws_secret_access_key = x\naws_session_token = y\n`;
     const credentials = await put('credentials', text);
     const error = await refusal(
-      replaceKeyId({ credentialsFile: credentials, configFile: join(dir, 'none') }, OLD_ID, NEW),
+      replaceKeyId(
+        [
+          { path: credentials, kind: 'credentials' },
+          { path: join(dir, 'none'), kind: 'config' },
+        ],
+        OLD_ID,
+        NEW,
+      ),
     );
     expect([error.code, error.line]).toEqual(['SESSION_CREDENTIALS', 4]);
     expect(await readFile(credentials, 'utf8')).toBe(text);

@@ -240,14 +240,18 @@ describeReal('keyrot daemon (real SDK, emulator, Secret Service, dunst)', () => 
     expect(await daemon.exited).toEqual({ code: 0, signal: null });
   });
 
-  it('rotate-now during a slow check exits 4 (one rotation at a time); SIGTERM mid-check still exits 0 in under 5 s', async () => {
+  it('rotate-now during a slow check waits, bounded, then exits 4 (one rotation at a time); SIGTERM mid-check still exits 0 in under 5 s', async () => {
     home = await makeDaemonHome({ keyAgeDays: 10 });
     home.emulator.admin.setLatencyMs(30_000);
     const daemon = startDaemon({ ...home.env, KEYROT_AWS_TIMEOUT_MS: '60000' });
     await waitUntil('the check is under way', async () => home!.emulator.admin.requestCount() > 0);
-    // The daemon's check holds the profile's rotation lock: rotate-now refuses rather than run a second rotation.
-    const manual = await runCli(['rotate-now', '--profile', 'dev', '--force'], { env: home.env });
+    // The daemon's check holds the key's rotation lock: rotate-now waits for it (here 2 s), then gives up
+    // rather than run a second rotation.
+    const manual = await runCli(['rotate-now', '--profile', 'dev', '--force'], {
+      env: { ...home.env, KEYROT_LOCK_WAIT_MS: '2000' },
+    });
     expect(manual.code, manual.stderr).toBe(4);
+    expect(manual.stderr).toMatch(/wait +another rotation of key AKIA…\w{4} is running \(keyrot, pid \d+\)/);
     const started = Date.now();
     daemon.child.kill('SIGTERM');
     const exit = await daemon.exited;

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
 import { ChunkedValueStore } from '../../src/keychain/chunked-values.js';
-import { RotationJournal } from '../../src/keychain/journal.js';
+import { type JournalEntry, RotationJournal } from '../../src/keychain/journal.js';
 import { MemorySecretStore } from '../../src/keychain/memory-store.js';
 import type { Clock } from '../../src/time/clock.js';
 
 const OLD = 'AKIAOLDOLDOLDOLD1111';
 const NEW = 'AKIANEWNEWNEWNEW2222';
 const SECRET = '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';
+const ALICE = 'arn:aws:iam::123456789012:user/alice';
+const BOB = 'arn:aws:iam::123456789012:user/team/bob';
+const FILES = [{ path: '/home/a/.aws/credentials', kind: 'credentials' as const }];
 
 function fakeClock(start = Date.UTC(2026, 10, 25, 12)): Clock {
   let now = start;
@@ -28,6 +31,10 @@ function setup() {
   };
 }
 
+function intent(userArn = ALICE, oldKeyId = OLD, files = FILES) {
+  return { userArn, oldKeyId, profile: 'dev', files, keysBefore: [oldKeyId] };
+}
+
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   return promise.then(
     () => undefined,
@@ -36,72 +43,91 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe('RotationJournal', () => {
-  it('walks a rotation through every phase, visible to a new reader at each step, and finish removes it', async () => {
+  it('keeps a rotation from intent to new key, visible to a new reader at each step; finish removes it all', async () => {
     const { store, journal, reopen } = setup();
-    await journal.begin('dev', OLD, { userArn: 'arn:aws:iam::123456789012:user/alice' });
-    expect(await reopen().get('dev')).toMatchObject({ profile: 'dev', oldKeyId: OLD, phase: 'intent' });
-    await journal.recordNewKey('dev', NEW, SECRET);
-    expect(await reopen().get('dev')).toMatchObject({ phase: 'created', newKeyId: NEW, newSecret: SECRET });
-    await journal.advance('dev', 'proven');
-    await journal.advance('dev', 'backed-up', { backupId: '20261125T120000Z-abcd' });
-    await journal.advance('dev', 'written');
-    await journal.advance('dev', 'retired');
-    const last = await reopen().get('dev');
-    expect(last).toMatchObject({
-      phase: 'retired',
-      backupId: '20261125T120000Z-abcd',
-      userArn: 'arn:aws:iam::123456789012:user/alice',
+    const key = { userArn: ALICE, oldKeyId: OLD };
+    await journal.begin(intent());
+    expect(await reopen().get(key)).toMatchObject({
+      profile: 'dev',
+      oldKeyId: OLD,
+      phase: 'intent',
+      files: FILES,
     });
-    expect(last!.updatedAt > last!.startedAt).toBe(true);
+    await journal.recordNewKey(key, NEW, SECRET);
+    const created = await reopen().get(key);
+    expect(created).toMatchObject({ phase: 'created', newKeyId: NEW, newSecret: SECRET, userArn: ALICE });
+    expect(created!.updatedAt > created!.startedAt).toBe(true);
     expect(await reopen().pending()).toHaveLength(1);
 
-    await journal.finish('dev');
-    expect(await reopen().get('dev')).toBeNull();
+    await journal.finish(key);
+    expect(await reopen().get(key)).toBeNull();
     expect(await reopen().pending()).toEqual([]);
-    // The entry (and the secret in it) is gone from the backend; the index keeps the name for next time.
-    expect([...store.entries.keys()]).toEqual(['h/~index']);
-    // Nothing of the entry (and so of the secret) is left in the keychain.
+    // Nothing of the entry (and so of the secret) is left in the keychain, not even its name.
+    expect([...store.entries.values()].join('\n')).not.toContain(OLD);
     expect([...store.entries.keys()].filter((k) => k.includes('journal'))).toEqual([]);
   });
 
-  it('lists every pending rotation, oldest first, with odd profile names', async () => {
-    const { journal } = setup();
-    await journal.begin('prod/eu west', OLD);
-    await journal.begin('default', OLD);
-    await journal.recordNewKey('default', NEW, SECRET);
-    const pending = await journal.pending();
-    expect(pending.map((e) => e.profile)).toEqual(['prod/eu west', 'default']);
+  it('finds the rotation that concerns a key, by its old or its new key, and no other', async () => {
+    const { journal, reopen } = setup();
+    await journal.begin(intent(ALICE, OLD));
+    await journal.recordNewKey({ userArn: ALICE, oldKeyId: OLD }, NEW, SECRET);
+    await journal.begin(
+      intent(BOB, 'AKIABOBBOBBOBBOB3333', [{ path: '/other/credentials', kind: 'credentials' }]),
+    );
+    const fresh = reopen();
+    expect(await fresh.find(OLD)).toMatchObject({ userArn: ALICE, oldKeyId: OLD });
+    expect(await fresh.find(NEW)).toMatchObject({ userArn: ALICE, oldKeyId: OLD });
+    expect(await fresh.find('AKIABOBBOBBOBBOB3333')).toMatchObject({ userArn: BOB });
+    expect(await fresh.find('AKIAUNRELATED0000000')).toBeNull();
   });
 
-  it('refuses to restart a rotation that holds a new key, and to lose or rewind anything', async () => {
+  it('keys entries by user and old key: the same key id of two users (two endpoints) are two entries', async () => {
     const { journal } = setup();
-    await journal.begin('dev', OLD);
+    await journal.begin(intent(ALICE));
+    await journal.begin(intent(BOB));
+    await journal.recordNewKey({ userArn: BOB, oldKeyId: OLD }, NEW, SECRET);
+    const pending = await journal.pending();
+    expect(pending.map((e) => e.userArn)).toEqual([ALICE, BOB]);
+    expect(await journal.get({ userArn: ALICE, oldKeyId: OLD })).toMatchObject({ phase: 'intent' });
+  });
+
+  it('adds the files of a resuming run once each', async () => {
+    const { journal, reopen } = setup();
+    const key = { userArn: ALICE, oldKeyId: OLD };
+    await journal.begin(intent());
+    await journal.addFiles(key, [...FILES, { path: '/home/a/.aws/config', kind: 'config' }]);
+    expect((await reopen().get(key))!.files).toEqual([
+      ...FILES,
+      { path: '/home/a/.aws/config', kind: 'config' },
+    ]);
+  });
+
+  it('refuses to restart a rotation that holds a new key, or to replace its new key', async () => {
+    const { journal } = setup();
+    const key = { userArn: ALICE, oldKeyId: OLD };
+    await journal.begin(intent());
     // Restarting an intent-only entry is harmless: nothing was created yet.
-    await journal.begin('dev', OLD);
-    await journal.recordNewKey('dev', NEW, SECRET);
-    expect(await codeOf(journal.begin('dev', OLD))).toBe('ROTATION_FAILED');
-    expect(await codeOf(journal.recordNewKey('dev', 'AKIAOTHEROTHEROTHER3', 'x'))).toBe('INTERNAL');
-    await journal.advance('dev', 'written');
-    expect(await codeOf(journal.advance('dev', 'proven'))).toBe('INTERNAL');
-    expect(await codeOf(journal.advance('nobody', 'proven'))).toBe('INTERNAL');
-    const { journal: fresh } = setup();
-    await fresh.begin('x', OLD);
-    expect(await codeOf(fresh.advance('x', 'proven'))).toBe('INTERNAL');
-    expect((await journal.get('dev'))!.newSecret).toBe(SECRET);
+    await journal.begin(intent());
+    await journal.recordNewKey(key, NEW, SECRET);
+    expect(await codeOf(journal.begin(intent()))).toBe('ROTATION_FAILED');
+    expect(await codeOf(journal.recordNewKey(key, 'AKIAOTHEROTHEROTHER3', 'x'))).toBe('INTERNAL');
+    expect(await codeOf(journal.recordNewKey({ userArn: BOB, oldKeyId: OLD }, NEW, SECRET))).toBe('INTERNAL');
+    expect((await journal.get(key))!.newSecret).toBe(SECRET);
   });
 
   it('a crash at any write of recordNewKey leaves the intent or the whole new key, never a torn entry', async () => {
+    const key = { userArn: ALICE, oldKeyId: OLD };
     let sawCreated = false;
     for (let crashAt = 0; ; crashAt++) {
       const { store, journal, reopen } = setup();
-      await journal.begin('dev', OLD);
+      await journal.begin(intent());
       store.injectError({ op: 'write', skip: crashAt });
-      const crashed = await journal.recordNewKey('dev', NEW, SECRET).then(
+      const crashed = await journal.recordNewKey(key, NEW, SECRET).then(
         () => false,
         () => true,
       );
       store.clearInjectedErrors();
-      const entry = await reopen().get('dev');
+      const entry = await reopen().find(OLD);
       expect(entry).not.toBeNull();
       if (entry!.phase === 'created') {
         sawCreated = true;
@@ -117,21 +143,22 @@ describe('RotationJournal', () => {
   });
 
   it('a crash at any write of finish leaves the whole entry or none', async () => {
+    const key = { userArn: ALICE, oldKeyId: OLD };
     for (let crashAt = 0; ; crashAt++) {
       const { store, journal, reopen } = setup();
-      await journal.begin('dev', OLD);
-      await journal.recordNewKey('dev', NEW, SECRET);
+      await journal.begin(intent());
+      await journal.recordNewKey(key, NEW, SECRET);
       store.injectError({ op: 'write', skip: crashAt });
-      const crashed = await journal.finish('dev').then(
+      const crashed = await journal.finish(key).then(
         () => false,
         () => true,
       );
       store.clearInjectedErrors();
-      const entry = await reopen().get('dev');
+      const entry = await reopen().find(NEW);
       if (entry) expect(entry).toMatchObject({ newKeyId: NEW, newSecret: SECRET });
       expect(await reopen().pending()).toHaveLength(entry ? 1 : 0);
       // Finishing again completes the clean-up.
-      await reopen().finish('dev');
+      await reopen().finish(key);
       expect([...store.entries.keys()].filter((k) => k.includes('journal'))).toEqual([]);
       if (!crashed) break;
     }
@@ -140,35 +167,51 @@ describe('RotationJournal', () => {
   it('fails the write rather than return when the keychain does not keep it', async () => {
     const { store, journal } = setup();
     store.injectError({ op: 'set', account: /journal/ });
-    expect(await codeOf(journal.begin('dev', OLD))).toMatch(/injected failure/);
-    expect(await journal.get('dev')).toBeNull();
+    expect(await codeOf(journal.begin(intent()))).toMatch(/injected failure/);
+    expect(await journal.find(OLD)).toBeNull();
   });
 
-  it('reports a damaged entry by profile instead of dropping it', async () => {
+  it("reports a damaged entry of the run's key, names its key, and lets other keys' runs through", async () => {
     const { store, journal, reopen } = setup();
-    await journal.begin('good', OLD);
-    await journal.begin('bad', OLD);
-    await journal.recordNewKey('bad', NEW, SECRET);
-    // Another program rewrites the data of the "bad" entry (small entries live inline in their head).
-    const head = JSON.parse(store.entries.get('h/journal:bad')!) as { cur: { d: string } };
+    await journal.begin(intent(ALICE, 'AKIAGOODGOODGOOD5555'));
+    await journal.begin(intent(BOB, OLD));
+    await journal.recordNewKey({ userArn: BOB, oldKeyId: OLD }, NEW, SECRET);
+    // Another program rewrites the data of Bob's entry (small entries live inline in their head).
+    const name = [...store.entries.keys()].find((k) => k.startsWith(`h/journal:${OLD}:`))!;
+    const head = JSON.parse(store.entries.get(name)!) as { cur: { d: string } };
     head.cur.d = 'AAAA';
-    store.entries.set('h/journal:bad', JSON.stringify(head));
+    store.entries.set(name, JSON.stringify(head));
     const error = await reopen()
       .pending()
       .catch((e: unknown) => e);
     expect(isKeyrotError(error, 'KEYCHAIN_CORRUPT')).toBe(true);
-    expect((error as Error).message).toBe('the rotation journal of profile "bad" is damaged');
-    expect(await codeOf(reopen().get('bad'))).toBe('KEYCHAIN_CORRUPT');
-    expect(await reopen().get('good')).toMatchObject({ phase: 'intent' });
+    expect((error as Error).message).toBe('the rotation journal of AKIA…1111 is damaged');
+    expect(await codeOf(reopen().find(OLD))).toBe('KEYCHAIN_CORRUPT');
+    expect(await reopen().find('AKIAGOODGOODGOOD5555')).toMatchObject({ phase: 'intent' });
+    expect(await reopen().find('AKIAUNRELATED0000000')).toBeNull();
+    expect(await reopen().survey()).toMatchObject({
+      entries: [{ oldKeyId: 'AKIAGOODGOODGOOD5555' }],
+      damaged: [{ oldKeyId: OLD }],
+    });
   });
 
-  it('reports an entry that is valid JSON of the wrong shape', async () => {
-    const { journal } = setup();
-    const values = new ChunkedValueStore(new MemorySecretStore());
-    const other = new RotationJournal(values);
-    await values.put('journal:dev', JSON.stringify({ profile: 'dev', phase: 'created', oldKeyId: OLD }));
-    expect(await codeOf(other.get('dev'))).toBe('KEYCHAIN_CORRUPT');
-    expect(await codeOf(other.pending())).toBe('KEYCHAIN_CORRUPT');
-    expect(await journal.pending()).toEqual([]);
+  it('reports an entry that is valid JSON of the wrong shape, or filed under another name', async () => {
+    const good: JournalEntry = {
+      ...intent(),
+      phase: 'intent',
+      startedAt: '2026-11-25T12:00:00.000Z',
+      updatedAt: '2026-11-25T12:00:00.000Z',
+    };
+    const misfiled = new ChunkedValueStore(new MemorySecretStore());
+    await misfiled.put(`journal:${OLD}:0000000000000000`, JSON.stringify(good));
+    expect(await codeOf(new RotationJournal(misfiled).find(OLD))).toBe('KEYCHAIN_CORRUPT');
+    // A "created" entry without its new key is no entry keyrot wrote.
+    const { journal, store } = setup();
+    await journal.begin(intent());
+    const name = [...store.entries.keys()].find((k) => k.startsWith('h/journal:'))!.slice(2);
+    await new ChunkedValueStore(store).put(name, JSON.stringify({ ...good, phase: 'created' }));
+    expect(await codeOf(new RotationJournal(new ChunkedValueStore(store)).pending())).toBe(
+      'KEYCHAIN_CORRUPT',
+    );
   });
 });

@@ -28,9 +28,25 @@ export class MemoryFiles implements CredentialFilesPort {
   async readText(file: string) {
     return file === this.paths.credentialsFile ? this.credentials : this.config;
   }
-  async replaceKeyId(oldKeyId: string, next: { accessKeyId: string; secretAccessKey: string }) {
+  async holding(keyId: string) {
+    const files = await this.read();
+    const kinds = [
+      ['credentials', this.paths.credentialsFile, files.credentials],
+      ['config', this.paths.configFile, files.config],
+    ] as const;
+    return kinds
+      .filter(([, , profiles]) => [...profiles.values()].some((v) => v.aws_access_key_id === keyId))
+      .map(([kind, path]) => ({ path, kind }));
+  }
+  // Memory holds no mount points, links or foreign owners; the real check has its own tests.
+  async checkReplaceable() {}
+  async replaceKeyId(
+    files: { path: string; kind: 'credentials' | 'config' }[],
+    oldKeyId: string,
+    next: { accessKeyId: string; secretAccessKey: string },
+  ) {
     const out: { file: string; profiles: string[] }[] = [];
-    for (const kind of ['credentials', 'config'] as const) {
+    for (const { kind, path } of files) {
       const doc = parseSharedFile(kind === 'credentials' ? this.credentials : this.config, kind);
       const profiles = [...doc.profiles()]
         .filter(([, v]) => v.aws_access_key_id === oldKeyId)
@@ -41,7 +57,7 @@ export class MemoryFiles implements CredentialFilesPort {
       }
       if (kind === 'credentials') this.credentials = doc.toString();
       else this.config = doc.toString();
-      out.push({ file: this.paths[kind === 'credentials' ? 'credentialsFile' : 'configFile'], profiles });
+      out.push({ file: path, profiles });
     }
     return out;
   }

@@ -46,7 +46,7 @@ describe('rotation engine', () => {
     expect(files.credentials.replace(/^aws_.*$/gm, '')).toBe('# keep me\n[p]\n\n\n[q] ; other\nregion = x\n');
     const keys = emulator.admin.keys(userName);
     expect(keys.length).toBeLessThanOrEqual(2);
-    const journal = await deps.journal.get('p');
+    const journal = await deps.journal.find(oldKeyId);
     const held = new Set([profile.aws_access_key_id, oldKeyId, journal?.newKeyId]);
     const pendingIntent = afterCrash && journal?.phase === 'intent';
     for (const key of keys) {
@@ -67,7 +67,7 @@ describe('rotation engine', () => {
       resumed: false,
     });
     expect(emulator.admin.requestCount() - before).toBe(5);
-    expect(await deps.journal.get('p')).toBeNull();
+    expect(await deps.journal.survey()).toEqual({ entries: [], damaged: [] });
     await checkInvariants(user.user, files, store, user.keys[0]!.accessKeyId);
     expect(
       emulator.admin.keys(user.user).find((k) => k.accessKeyId === user.keys[0]!.accessKeyId)?.status,
@@ -115,8 +115,10 @@ describe('rotation engine', () => {
     const deps = engineDeps(emulator, store, files);
     const journal = deps.journal;
     deps.journal = {
-      get: journal.get.bind(journal),
+      find: journal.find.bind(journal),
+      survey: journal.survey.bind(journal),
       begin: journal.begin.bind(journal),
+      addFiles: journal.addFiles.bind(journal),
       finish: journal.finish.bind(journal),
       recordNewKey: async () => {
         throw new Error('keychain locked');

@@ -1,24 +1,22 @@
 import { isDefiniteRefusal, isTransient } from '../../aws/errors.js';
 import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
+import { journalHeldKeys } from '../journal-held.js';
 import { withMfa } from '../mfa.js';
 import type { RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
 
-// A key created by us can only be told from a stranger's by its creation time; allow for clock skew.
-const SKEW_MS = 5 * 60_000;
 const ATTEMPTS = 3;
 
 /**
- * Step 5: journal the intent, CreateAccessKey, and journal the new key and secret at once. When the
- * answer to CreateAccessKey is lost (reset, timeout, 5xx), a key may exist whose secret nobody holds:
- * delete such orphans before trying again, so the user never ends up with a key no one can use.
+ * Step 5 (the intent is journaled by the pre-flight): CreateAccessKey, and journal the new key and secret
+ * at once. When the answer to CreateAccessKey is lost (reset, timeout, 5xx), a key may exist whose secret
+ * nobody holds: delete such orphans before trying again, so the user never ends up with a key no one can use.
  */
 export async function createKey(state: RotationState, deps: RotationDeps): Promise<void> {
-  const profile = state.request.profile;
   const signer = state.oldCredentials!;
-  await deps.journal.begin(profile, state.oldKeyId, { userArn: state.userArn });
-  const intentAt = deps.clock.now().getTime();
+  // Every key the user has now (make-room left only the old one) existed before this rotation.
+  const before = state.keys.map((k) => k.accessKeyId);
   for (let attempt = 1; ; attempt += 1) {
     let created: { accessKeyId: string; secretAccessKey: string };
     try {
@@ -26,27 +24,27 @@ export async function createKey(state: RotationState, deps: RotationDeps): Promi
     } catch (error) {
       if (isDefiniteRefusal(error)) {
         // IAM said no (limit, denied): nothing was created; forget the intent.
-        await deps.journal.finish(profile);
+        await deps.journal.finish(state);
         throw error;
       }
       // No answer, or one we could not read: a key may exist whose secret we never saw. The journal stays
       // at "intent" until such orphans are gone, so a crash here is cleaned up by the next run.
-      await deleteOrphans(state, deps, intentAt);
+      await deleteOrphans(state, deps, before);
       if (!isTransient(error) || attempt >= ATTEMPTS) {
-        await deps.journal.finish(profile);
+        await deps.journal.finish(state);
         throw error;
       }
       deps.progress.step('create', `CreateAccessKey did not answer; retrying (${attempt}/${ATTEMPTS - 1})`);
       continue;
     }
     try {
-      await deps.journal.recordNewKey(profile, created.accessKeyId, created.secretAccessKey);
+      await deps.journal.recordNewKey(state, created.accessKeyId, created.secretAccessKey);
     } catch (error) {
       // Without a durable copy of the secret the key must not survive this run.
       await withMfa(state, deps, signer, (c) =>
         deps.iam.deleteAccessKey(c, state.userName, created.accessKeyId),
       ).catch(() => undefined);
-      await deps.journal.finish(profile).catch(() => undefined);
+      await deps.journal.finish(state).catch(() => undefined);
       throw new KeyrotError(
         'KEYCHAIN_FAILED',
         'could not save the new key in the keychain; it was deleted again',
@@ -62,19 +60,23 @@ export async function createKey(state: RotationState, deps: RotationDeps): Promi
 }
 
 /**
- * Deletes every key of the user other than the old one created since `sinceMs`: keys an interrupted
- * CreateAccessKey made whose secret was never recorded. Returns how many were deleted.
+ * Deletes every key of the user that is neither the old one nor among `before` (the keys the user had when
+ * the intent was journaled): keys an interrupted CreateAccessKey made whose secret was never recorded.
+ * A key another journal entry holds is never deleted. Returns how many were deleted.
  */
 export async function deleteOrphans(
   state: RotationState,
   deps: RotationDeps,
-  sinceMs: number,
+  before: readonly string[],
 ): Promise<number> {
   const signer = state.oldCredentials!;
   const keys = await withMfa(state, deps, signer, (c) => deps.iam.listAccessKeys(c, state.userName));
+  const strangers = keys.filter((k) => k.accessKeyId !== state.oldKeyId && !before.includes(k.accessKeyId));
+  if (strangers.length === 0) return 0;
+  const held = await journalHeldKeys(deps, state.userArn, state);
   let deleted = 0;
-  for (const key of keys) {
-    if (key.accessKeyId === state.oldKeyId || key.createDate.getTime() < sinceMs - SKEW_MS) continue;
+  for (const key of strangers) {
+    if (held.has(key.accessKeyId)) continue;
     await withMfa(state, deps, signer, (c) => deps.iam.deleteAccessKey(c, state.userName, key.accessKeyId));
     state.otherKeyAction = 'deleted-orphan';
     deps.progress.step(

@@ -8,7 +8,7 @@ import { type RotationState, resultOf } from '../state.js';
  */
 export async function finish(state: RotationState, deps: RotationDeps): Promise<RotationResult> {
   const profile = state.request.profile;
-  await deps.journal.finish(profile);
+  await deps.journal.finish(state);
   const summary = `profile ${profile}: ${maskKeyId(state.oldKeyId)} → ${maskKeyId(state.newKey!.accessKeyId)}, old key ${state.oldKeyAction}`;
   deps.logger.info('rotated', {
     profile,

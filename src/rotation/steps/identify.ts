@@ -4,20 +4,26 @@ import type { RotationDeps } from '../ports.js';
 import { profileRefusal } from '../profile-kind.js';
 import { type RotationState, userNameFromArn } from '../state.js';
 
-/** Step 2: finds the profile's static key and, through STS, the IAM user it belongs to. */
-export async function identify(state: RotationState, deps: RotationDeps): Promise<void> {
-  const name = state.request.profile;
+/**
+ * Reads the profile's static key from the files (no AWS call); refuses profiles keyrot does not rotate
+ * (missing, session, SSO, role…). Returns the key id.
+ */
+export async function readProfileKey(state: RotationState, deps: RotationDeps): Promise<string> {
   const files = await deps.files.read();
-  const { error, profile } = profileRefusal(files, name, deps.files.paths);
+  const { error, profile } = profileRefusal(files, state.request.profile, deps.files.paths);
   if (profile) state.profile = profile;
   if (error) throw error;
   const settings = profile.settings;
-  const credentials = {
-    accessKeyId: settings.aws_access_key_id!,
-    secretAccessKey: settings.aws_secret_access_key!,
-  };
-  state.oldKeyId = credentials.accessKeyId;
-  state.oldCredentials = credentials;
+  state.oldKeyId = settings.aws_access_key_id!;
+  state.oldCredentials = { accessKeyId: state.oldKeyId, secretAccessKey: settings.aws_secret_access_key! };
+  return state.oldKeyId;
+}
+
+/** Step 2: reads the profile's static key again and, through STS, finds the IAM user it belongs to. */
+export async function identify(state: RotationState, deps: RotationDeps): Promise<void> {
+  const name = state.request.profile;
+  await readProfileKey(state, deps);
+  const credentials = state.oldCredentials!;
   const identity = await deps.sts.getCallerIdentity(credentials);
   state.userArn = identity.arn;
   if (/:root$/.test(identity.arn) && !deps.allowRoot) {

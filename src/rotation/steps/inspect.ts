@@ -1,6 +1,7 @@
 import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
 import { keyAge } from '../../time/days.js';
+import { journalHeldKeys } from '../journal-held.js';
 import { withMfa } from '../mfa.js';
 import type { RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
@@ -33,9 +34,17 @@ export async function inspect(state: RotationState, deps: RotationDeps): Promise
 export async function expireGrace(state: RotationState, deps: RotationDeps): Promise<void> {
   const current = state.keys.find((k) => k.accessKeyId === state.oldKeyId);
   if (!current || state.ageDays < state.policy.graceDays) return;
-  for (const key of state.keys) {
-    if (key.accessKeyId === state.oldKeyId || key.status !== 'Inactive') continue;
-    if (key.createDate.getTime() > current.createDate.getTime()) continue;
+  const expired = state.keys.filter(
+    (k) =>
+      k.accessKeyId !== state.oldKeyId &&
+      k.status === 'Inactive' &&
+      k.createDate.getTime() <= current.createDate.getTime(),
+  );
+  if (expired.length === 0) return;
+  // An unfinished rotation's key is its rollback path until that rotation is resumed.
+  const held = await journalHeldKeys(deps, state.userArn, state);
+  for (const key of expired) {
+    if (held.has(key.accessKeyId)) continue;
     if (state.request.dryRun) {
       state.otherKeyAction = 'would-delete-inactive';
       continue;

@@ -1,17 +1,25 @@
 import { isKeyrotError, KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
+import { journalHeldKeys } from '../journal-held.js';
 import { withMfa } from '../mfa.js';
-import type { RotationDeps } from '../ports.js';
+import type { JournalEntryLike, RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
 
 /**
  * Step 4: IAM allows two keys per user. Deletes the other key when inactive; refuses (exit 3, nothing
- * changed) when it is active, unless --delete-other or `other_active_key = delete`.
+ * changed) when it is active, unless --delete-other or `other_active_key = delete`. A key that another
+ * unfinished rotation holds in the journal is never deleted: that rotation must be finished first.
  */
 export async function makeRoom(state: RotationState, deps: RotationDeps): Promise<void> {
   const others = state.keys.filter((k) => k.accessKeyId !== state.oldKeyId);
+  if (others.length === 0) return;
   const allowed = state.request.deleteOther || state.policy.otherActiveKey === 'delete';
   const signer = state.oldCredentials!;
+  const held = await journalHeldKeys(deps, state.userArn, state);
+  for (const other of others) {
+    if (held.has(other.accessKeyId))
+      throw heldByJournal(state, other.accessKeyId, held.get(other.accessKeyId)!);
+  }
   for (const other of others) {
     if (other.status === 'Active' && !allowed) {
       const where = await lastUse(state, deps, other.accessKeyId);
@@ -42,6 +50,20 @@ export async function makeRoom(state: RotationState, deps: RotationDeps): Promis
     );
   }
   state.keys = state.keys.filter((k) => k.accessKeyId === state.oldKeyId);
+}
+
+function heldByJournal(state: RotationState, keyId: string, entry: JournalEntryLike | null): KeyrotError {
+  const where = entry
+    ? `an unfinished rotation of ${maskKeyId(entry.oldKeyId)} (profile ${entry.profile}, started ${entry.startedAt.slice(0, 16).replace('T', ' ')} UTC) holds it, for ${entry.files.map((f) => f.path).join(', ')}`
+    : 'a damaged journal entry names it';
+  const fix = entry
+    ? `Finish that rotation first: \`keyrot rotate-now --profile ${entry.profile}\` with the file that holds ${maskKeyId(entry.oldKeyId)} or ${maskKeyId(entry.newKeyId ?? entry.oldKeyId)} (\`keyrot status\` lists it).`
+    : "Check the user's keys in IAM and the journal (`keyrot status`) before removing anything.";
+  return new KeyrotError(
+    'OTHER_KEY_ACTIVE',
+    `profile "${state.request.profile}": ${state.userArn} has a second key, ${maskKeyId(keyId)}, which keyrot will not delete: ${where}. Nothing was changed.`,
+    { hint: fix },
+  );
 }
 
 /** "last used 2026-11-20 by s3 in eu-west-1", or why it is unknown. */

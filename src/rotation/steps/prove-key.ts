@@ -3,6 +3,7 @@ import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
 import { withRetry } from '../../time/retry.js';
 import type { RotationDeps } from '../ports.js';
+import { mergedProfile } from '../profile-kind.js';
 import type { RotationState } from '../state.js';
 
 /** Step 6: polls STS with the new key until it answers with the same user (IAM is eventually consistent). */
@@ -22,11 +23,15 @@ export async function proveKey(state: RotationState, deps: RotationDeps): Promis
         ),
     );
   } catch (error) {
+    const holds = mergedProfile(await deps.files.read(), state.request.profile)?.aws_access_key_id;
     throw new KeyrotError(
       'NEW_KEY_NOT_PROVEN',
       `AWS did not accept the new key ${maskKeyId(key.accessKeyId)} within ${Math.round(totalMs / 1000)} s`,
       {
-        hint: 'Your file still holds the old, working key and the new one is kept in the journal: run `keyrot rotate-now` again later to finish.',
+        hint:
+          holds === state.oldKeyId
+            ? 'Your file still holds the old key and the new one is kept in the journal: run `keyrot rotate-now` again later to finish.'
+            : `Profile "${state.request.profile}" holds ${holds ? maskKeyId(holds) : 'no key'}; the journal keeps ${maskKeyId(key.accessKeyId)}. Run \`keyrot rotate-now\` again later; \`keyrot status\` lists the unfinished rotation.`,
         cause: error,
       },
     );

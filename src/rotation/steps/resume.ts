@@ -4,7 +4,7 @@ import { maskKeyId } from '../../errors/redact.js';
 import { keyAge } from '../../time/days.js';
 import { withMfa } from '../mfa.js';
 import type { JournalEntryLike, RotationDeps, RotationResult } from '../ports.js';
-import { classifyProfile, mergedProfile } from '../profile-kind.js';
+import { mergedProfile } from '../profile-kind.js';
 import { type RotationState, userNameFromArn } from '../state.js';
 import { backupFiles } from './backup-files.js';
 import { deleteOrphans } from './create-key.js';
@@ -14,9 +14,10 @@ import { retireOldKey } from './retire-old-key.js';
 import { rewriteFiles } from './rewrite-files.js';
 
 /**
- * Step 1: continues the rotation an earlier run left in the journal. With a recorded new key it adopts
- * that key and runs steps 6–10 (each is idempotent); with only an intent it deletes any key the lost
- * CreateAccessKey answer left behind. Returns the result, or null when a fresh rotation should follow.
+ * Step 1: continues the rotation an earlier run left in the journal, which concerns this run's key (the
+ * profile holds its old or its new key). With a recorded new key it adopts that key and runs steps 6–10
+ * (each is idempotent) over the entry's files and this run's; with only an intent it deletes any key the
+ * lost CreateAccessKey answer left behind. Returns the result, or null when a fresh rotation should follow.
  */
 export async function resume(
   state: RotationState,
@@ -26,23 +27,21 @@ export async function resume(
   const profile = state.request.profile;
   state.resumed = true;
   state.oldKeyId = entry.oldKeyId;
-  if (entry.backupId) state.backupId = entry.backupId;
+  state.userArn = entry.userArn;
+  state.userName = userNameFromArn(entry.userArn);
   const settings = mergedProfile(await deps.files.read(), profile) ?? {};
-  state.profile = classifyProfile(profile, settings);
-  if (settings.aws_access_key_id === entry.oldKeyId && settings.aws_secret_access_key) {
-    state.oldCredentials = { accessKeyId: entry.oldKeyId, secretAccessKey: settings.aws_secret_access_key };
-  }
-  state.userArn = entry.userArn ?? '';
-  if (!state.userArn && state.oldCredentials)
-    state.userArn = (await deps.sts.getCallerIdentity(state.oldCredentials)).arn;
-  state.userName = userNameFromArn(state.userArn);
+  state.oldCredentials =
+    settings.aws_access_key_id === entry.oldKeyId && settings.aws_secret_access_key
+      ? { accessKeyId: entry.oldKeyId, secretAccessKey: settings.aws_secret_access_key }
+      : undefined;
   deps.progress.step(
     'resume',
-    `continuing the rotation of ${maskKeyId(entry.oldKeyId)} interrupted after "${entry.phase}"`,
+    `continuing the rotation of ${maskKeyId(entry.oldKeyId)} interrupted after "${entry.phase}" (${entry.files.map((f) => f.path).join(', ')})`,
   );
 
   if (!entry.newKeyId || !entry.newSecret) {
     if (!state.oldCredentials) {
+      // find() matched the old key, so the file changed between that read and this one.
       throw new KeyrotError(
         'ROTATION_FAILED',
         `profile "${profile}" no longer holds ${maskKeyId(entry.oldKeyId)}, which an interrupted rotation was replacing`,
@@ -51,12 +50,23 @@ export async function resume(
         },
       );
     }
-    await deleteOrphans(state, deps, Date.parse(entry.startedAt));
-    await deps.journal.finish(profile);
+    await deleteOrphans(state, deps, entry.keysBefore);
+    await deps.journal.finish(entry);
     return null;
   }
 
   state.newKey = { accessKeyId: entry.newKeyId, secretAccessKey: entry.newSecret };
+  // This run's files holding the old key are rewritten too (the same key may sit in files of other runs).
+  const mine = state.oldCredentials ? await deps.files.holding(entry.oldKeyId) : [];
+  const added = mine.filter((f) => !entry.files.some((e) => e.path === f.path));
+  if (added.length > 0) {
+    await deps.files.checkReplaceable(added, {
+      allowHardlink: Boolean(state.request.allowHardlink),
+      probe: true,
+    });
+    await deps.journal.addFiles(entry, added);
+  }
+  state.files = [...entry.files, ...added];
   if (state.oldCredentials) {
     try {
       state.keys = await withMfa(state, deps, state.oldCredentials, (c) =>
@@ -68,7 +78,7 @@ export async function resume(
     }
     if (state.keys.length > 0 && !state.keys.some((k) => k.accessKeyId === entry.newKeyId)) {
       deps.progress.step('resume', `${maskKeyId(entry.newKeyId)} no longer exists in IAM; starting over`);
-      await deps.journal.finish(profile);
+      await deps.journal.finish(entry);
       state.newKey = undefined;
       return null;
     }
