@@ -4,6 +4,8 @@ import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
+import { RotationJournal } from '../keychain/journal.js';
+import { type Keychain, type KeychainBackend, openKeychain } from '../keychain/open-keychain.js';
 import { inspectProfile, type ProfileStatus } from '../rotation/inspect-profile.js';
 import type { CredentialFilesPort } from '../rotation/ports.js';
 import { pauseFilePath, readPauseUntil } from '../state/pause-file.js';
@@ -85,6 +87,8 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
   }
   if (input.offline && !state)
     warnings.push(`no state recorded yet: the daemon has not run (looked in ${stateDir})`);
+  // Unfinished rotations live in the keychain; --offline stays with local files only.
+  const pending = input.offline ? null : await pendingRotations(env, settings.keychain, stateDir, warnings);
 
   if (input.json) {
     ctx.io.stdout.write(
@@ -93,6 +97,7 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
           offline: Boolean(input.offline),
           pausedUntil: pausedUntil?.toISOString() ?? null,
           profiles: rows,
+          ...(pending ? { pendingRotations: pending } : {}),
           warnings,
         },
         null,
@@ -101,6 +106,7 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
     );
   } else {
     ctx.io.stdout.write(renderTable(rows));
+    if (pending?.length) ctx.io.stdout.write(renderPending(pending));
     if (pausedUntil) {
       ctx.io.stdout.write(
         `checks are paused until ${pausedUntil.toISOString()} (delete ${pauseFilePath(stateDir)} to resume)\n`,
@@ -109,6 +115,72 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
     for (const w of warnings) ctx.io.stderr.write(`keyrot: warning: ${w}\n`);
   }
   return ExitCode.ok;
+}
+
+/** An unfinished rotation as status shows it (masked, never the secret). */
+interface PendingRow {
+  oldKeyId: string;
+  newKeyId: string | null;
+  userArn: string | null;
+  profile: string | null;
+  phase: string;
+  startedAt: string | null;
+  files: string[];
+}
+
+/** The journal's unfinished rotations (damaged entries too); a warning instead when the keychain cannot be read. */
+async function pendingRotations(
+  env: NodeJS.ProcessEnv,
+  backend: KeychainBackend,
+  stateDir: string,
+  warnings: string[],
+): Promise<PendingRow[] | null> {
+  let keychain: Keychain | undefined;
+  try {
+    keychain = await openKeychain({ env, backend, stateDir });
+    const { entries, damaged } = await new RotationJournal(keychain.values).survey();
+    return [
+      ...entries.map((e) => ({
+        oldKeyId: maskKeyId(e.oldKeyId),
+        newKeyId: e.newKeyId ? maskKeyId(e.newKeyId) : null,
+        userArn: e.userArn,
+        profile: e.profile,
+        phase: e.phase,
+        startedAt: e.startedAt,
+        files: e.files.map((f) => f.path),
+      })),
+      ...damaged.map((d) => ({
+        oldKeyId: maskKeyId(d.oldKeyId),
+        newKeyId: null,
+        userArn: null,
+        profile: null,
+        phase: 'damaged',
+        startedAt: null,
+        files: [],
+      })),
+    ];
+  } catch (error) {
+    warnings.push(
+      `could not read the rotation journal: ${redactText(error instanceof Error ? error.message : String(error))}`,
+    );
+    return null;
+  } finally {
+    await keychain?.close?.().catch(() => undefined);
+  }
+}
+
+function renderPending(pending: PendingRow[]): string {
+  let out = 'unfinished rotations (the next rotate-now of a profile holding the key resumes them):\n';
+  for (const p of pending) {
+    if (p.phase === 'damaged') {
+      out += `  ${p.oldKeyId}: the journal entry is damaged; check the user's keys in IAM before removing it\n`;
+      continue;
+    }
+    const made = p.newKeyId ? `, new key ${p.newKeyId} created` : ', no key created yet';
+    out += `  ${p.oldKeyId} of ${p.userArn} (profile ${p.profile}, started ${p.startedAt?.slice(0, 16).replace('T', ' ')} UTC${made})\n`;
+    for (const file of p.files) out += `    ${file}\n`;
+  }
+  return out;
 }
 
 /** A plain-text table, one profile per row, notes below. */
