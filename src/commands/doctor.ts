@@ -9,8 +9,9 @@ import type { Settings } from '../config/settings.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
 import { mergedProfileValues, readSharedFiles, type SharedFilesReading } from '../credentials/read.js';
 import { describeError, messageWithPlace } from '../errors/describe-error.js';
-import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
+import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
+import { checkReplaceable } from '../fs/replaceable.js';
 import { type Keychain, type OpenKeychainOptions, openKeychain } from '../keychain/open-keychain.js';
 import { checkInstalledUnit } from '../service/check-installed.js';
 import { keyrotEntryPath } from '../service/entry-path.js';
@@ -95,6 +96,10 @@ export async function runDoctorChecks(ctx: CommandContext, deps: DoctorDeps = {}
   });
   results.push(await checkPrivateFile('credentials file', paths.credentialsFile, true));
   results.push(await checkPrivateFile('AWS config file', paths.configFile, false));
+  for (const file of [paths.credentialsFile, paths.configFile]) {
+    const result = await checkRotationCanReplace(file);
+    if (result) results.push(result);
+  }
   let reading: SharedFilesReading | undefined;
   try {
     reading = await readSharedFiles(paths);
@@ -169,6 +174,26 @@ async function checkPrivateFile(label: string, file: string, required: boolean):
     };
   }
   return { level: 'ok', text: `${label} ${file} (mode ${mode.toString(8).padStart(4, '0')})` };
+}
+
+/**
+ * What the rotation's pre-flight would refuse about an existing file (a hard link, a bind mount, another
+ * user's file), found before a rotation runs into it; nothing when the file is fine or absent.
+ */
+async function checkRotationCanReplace(file: string): Promise<CheckResult | null> {
+  try {
+    await checkReplaceable(file);
+    return null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (!isKeyrotError(error)) return failure(`${file} cannot be checked`, error);
+    // A hard link is only a warning: --allow-hardlink rotates it anyway.
+    return {
+      level: error.code === 'FILE_HARD_LINKED' ? 'warn' : 'fail',
+      text: error.message,
+      fix: error.hint,
+    };
+  }
 }
 
 /** A watched profile must hold a long-term key keyrot can rotate. */

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -96,6 +96,15 @@ describe('keyrot doctor', () => {
     expect(text).toContain('✗ keychain not reachable: the OS keychain is locked');
     expect(text).toContain('fix: unlock it');
     expect(text).toMatch(/4 problems to fix/);
+  });
+
+  it('warns about a hard-linked credentials file, which a rotation would refuse', async () => {
+    const file = await credentials(0o600);
+    await link(file, path.join(home, 'second-name'));
+    const { code, text } = await doctor({ openKeychain: keychainOk, run: noService });
+    expect(text).toContain(`! ${file} has 2 hard links`);
+    expect(text).toMatch(/fix: Edit the file through one name only: remove the extra link.*--allow-hardlink/);
+    expect(code).toBe(0);
   });
 
   it('names a watched profile that is missing or cannot be rotated', async () => {
