@@ -10,7 +10,6 @@ import { realFs } from '../fs/fs-port.js';
 import { type BackupInfo, BackupStore } from '../keychain/backups.js';
 import { maskSharedFile } from '../keychain/mask-shared-file.js';
 import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
-import { sha256Hex } from '../keychain/value-codec.js';
 import { acquireLock } from '../lock/index.js';
 import type { CommandContext } from './context.js';
 
@@ -112,7 +111,8 @@ async function showBackup(store: BackupStore, id: string, ctx: CommandContext): 
   const { info, content } = await store.read(id);
   // The description goes to stderr so stdout is the (masked) file alone.
   ctx.io.stderr.write(`${describe(info)}; secret values are masked\n`);
-  ctx.io.stdout.write(maskSharedFile(content));
+  // Shown as UTF-8 text; the backup itself is the exact bytes (a restore writes them unchanged).
+  ctx.io.stdout.write(maskSharedFile(content.toString('utf8')));
   return ExitCode.ok;
 }
 
@@ -142,7 +142,7 @@ async function restoreBackup(
   let safety: BackupInfo | null = null;
   try {
     const current = await readCurrent(target);
-    if (current !== null && sha256Hex(current) === info.sha256) {
+    if (sameBytes(current, content)) {
       ctx.io.stdout.write(`${info.file} already matches backup ${info.id}; nothing to restore.\n`);
       return ExitCode.ok;
     }
@@ -154,7 +154,7 @@ async function restoreBackup(
       warn: (message) => ctx.io.stderr.write(`keyrot: warning: ${message}\n`),
       // Compare-and-swap: a program that changed the file since it was backed up must not lose its edit.
       beforeRename: async () => {
-        if ((await readCurrent(target)) !== current) {
+        if (!sameBytes(await readCurrent(target), current)) {
           throw new KeyrotError(
             'FILE_CHANGED_CONCURRENTLY',
             `${info.file} changed while keyrot restored it`,
@@ -166,7 +166,7 @@ async function restoreBackup(
         }
       },
     });
-    if ((await readCurrent(target)) !== content) {
+    if (!sameBytes(await readCurrent(target), content)) {
       throw new KeyrotError('FILE_WRITE_FAILED', `${info.file} does not read back as backup ${info.id}`, {
         file: info.file,
       });
@@ -186,9 +186,15 @@ function describe(info: BackupInfo): string {
   return `backup ${info.id} of ${info.file} from ${info.createdAt} (${info.size} bytes, ${info.reason})`;
 }
 
-async function readCurrent(file: string): Promise<string | null> {
+/** Byte equality, where null (no file) equals only null. */
+function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
+  return a === null || b === null ? a === b : a.equals(b);
+}
+
+/** The file's bytes, or null when it does not exist. */
+async function readCurrent(file: string): Promise<Buffer | null> {
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new KeyrotError('FILE_UNREADABLE', `cannot read ${file} to back it up before the restore`, {

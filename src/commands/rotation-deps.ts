@@ -66,9 +66,9 @@ export function credentialFilesPort(
       const files = await readSharedFiles(paths);
       return { credentials: files.credentials, config: files.config };
     },
-    async readText(file) {
+    async readBytes(file) {
       try {
-        return await readFile(file, 'utf8');
+        return await readFile(file);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
         throw error;

@@ -15,12 +15,20 @@ export interface BackupInfo {
   createdAt: string;
   /** Absolute path of the backed-up file (where a restore writes). */
   file: string;
-  /** SHA-256 (hex) of the content's UTF-8 bytes. */
+  /** SHA-256 (hex) of the content's bytes. */
   sha256: string;
   /** Size in bytes of the content. */
   size: number;
   /** Why it was taken: `rotation of profile P`, `before restore of ID`, `manual`. */
   reason: string;
+  /** The last time a backup of the same content was asked for and this one was kept instead. */
+  reusedAt?: string;
+}
+
+/** What BackupStore.backup did: a new backup, or the newest one of the file when it holds the same bytes. */
+export interface BackupResult extends BackupInfo {
+  /** True when no new backup was stored because the file's newest backup already holds these bytes. */
+  reused: boolean;
 }
 
 /** Options of BackupStore. */
@@ -51,19 +59,40 @@ export class BackupStore {
       throw new RangeError('keep must be a positive integer');
   }
 
-  /** Stores `content` as the newest backup of `meta.file` and prunes that file's generations beyond `keep`. */
-  async backup(content: string, meta: { file: string; reason: string }): Promise<BackupInfo> {
+  /**
+   * Stores `content` (bytes; a string is stored as its UTF-8 bytes) as the newest backup of `meta.file`
+   * and prunes that file's generations beyond `keep` distinct contents. When the file's newest backup
+   * already holds these bytes (a retry after a failed rotation), nothing is stored: that backup is
+   * returned with `reused`, and the catalog records when it was reused.
+   */
+  async backup(content: Buffer | string, meta: { file: string; reason: string }): Promise<BackupResult> {
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const now = this.clock.now();
+    const sha256 = sha256Hex(bytes);
+    const newest = (await this.list()).find((entry) => entry.file === meta.file);
+    if (newest?.sha256 === sha256) {
+      let reused: BackupInfo = newest;
+      await this.values.update(CATALOG, (text) => {
+        const catalog = parseCatalog(text);
+        const entry = catalog.find((candidate) => candidate.id === newest.id);
+        if (entry) {
+          entry.reusedAt = now.toISOString();
+          reused = entry;
+        }
+        return JSON.stringify(catalog);
+      });
+      return { ...reused, reused: true };
+    }
     const info: BackupInfo = {
       id: `${now.toISOString().replace(/[-:]|\.\d+/g, '')}-${randomBytes(2).toString('hex')}`,
       createdAt: now.toISOString(),
       file: meta.file,
-      sha256: sha256Hex(content),
-      size: Buffer.byteLength(content, 'utf8'),
+      sha256,
+      size: bytes.length,
       reason: meta.reason,
     };
     // Content first, catalog second: a listed backup always has its content.
-    await this.values.put(CONTENT_PREFIX + info.id, content);
+    await this.values.put(CONTENT_PREFIX + info.id, bytes);
     let pruned: BackupInfo[] = [];
     let kept: BackupInfo[] = [];
     await this.values.update(CATALOG, (text) => {
@@ -75,7 +104,7 @@ export class BackupStore {
     for (const old of pruned) await this.values.delete(CONTENT_PREFIX + old.id);
     // The catalog just written needs no second read: the sweep only removes content an hour old.
     await this.sweepOrphans(now, kept);
-    return info;
+    return { ...info, reused: false };
   }
 
   /** Every kept backup, newest first. */
@@ -83,10 +112,10 @@ export class BackupStore {
     return parseCatalog(await this.values.get(CATALOG)).reverse();
   }
 
-  /** A backup and its content, by id or unique id prefix; BACKUP_NOT_FOUND or KEYCHAIN_CORRUPT otherwise. */
-  async read(id: string): Promise<{ info: BackupInfo; content: string }> {
+  /** A backup and its bytes, by id or unique id prefix; BACKUP_NOT_FOUND or KEYCHAIN_CORRUPT otherwise. */
+  async read(id: string): Promise<{ info: BackupInfo; content: Buffer }> {
     const info = await this.find(id);
-    const content = await this.values.get(CONTENT_PREFIX + info.id);
+    const content = await this.values.getBytes(CONTENT_PREFIX + info.id);
     if (content === null || sha256Hex(content) !== info.sha256) {
       throw new KeyrotError(
         'KEYCHAIN_CORRUPT',
@@ -123,14 +152,18 @@ export class BackupStore {
   }
 }
 
-/** Backups beyond the newest `keep` of their file (the catalog is in creation order). */
+/**
+ * The backups to prune (the catalog is in creation order): per file, those past its `keep` newest
+ * distinct contents, and older copies of a content a newer backup of the file holds as well.
+ */
 function overflow(catalog: BackupInfo[], keep: number): BackupInfo[] {
-  const seen = new Map<string, number>();
+  const contents = new Map<string, Set<string>>();
   const extra: BackupInfo[] = [];
   for (const entry of [...catalog].reverse()) {
-    const count = (seen.get(entry.file) ?? 0) + 1;
-    seen.set(entry.file, count);
-    if (count > keep) extra.push(entry);
+    const seen = contents.get(entry.file) ?? new Set<string>();
+    contents.set(entry.file, seen);
+    if (seen.has(entry.sha256) || seen.size >= keep) extra.push(entry);
+    else seen.add(entry.sha256);
   }
   return extra;
 }

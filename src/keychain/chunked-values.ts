@@ -79,14 +79,19 @@ export class ChunkedValueStore {
     if (this.chunkBytes < 3) throw new RangeError('maxEntryChars is too small');
   }
 
-  /** The value stored under `name`, or null; throws KEYCHAIN_CORRUPT rather than return wrong data. */
+  /** The value stored under `name` as text, or null; throws KEYCHAIN_CORRUPT rather than return wrong data. */
   async get(name: string): Promise<string | null> {
-    checkName(name);
-    return this.read(name);
+    return (await this.getBytes(name))?.toString('utf8') ?? null;
   }
 
-  /** Stores `value` under `name`, replacing any earlier value; durable in the backend on return. */
-  async put(name: string, value: string): Promise<void> {
+  /** The value stored under `name` as the bytes stored, or null (a text value reads as its UTF-8 bytes). */
+  async getBytes(name: string): Promise<Buffer | null> {
+    checkName(name);
+    return this.decode(name, await this.readHead(name));
+  }
+
+  /** Stores `value` (text as UTF-8, or bytes as they are) under `name`; durable in the backend on return. */
+  async put(name: string, value: string | Buffer): Promise<void> {
     checkName(name);
     await this.exclusive(() => this.write(name, value, true));
   }
@@ -97,7 +102,7 @@ export class ChunkedValueStore {
     await this.exclusive(async () => {
       // One read of the head serves both the value and the write that replaces it (under the lock).
       const head = await this.readHead(name);
-      const next = change(await this.decode(name, head));
+      const next = change((await this.decode(name, head))?.toString('utf8') ?? null);
       if (next === null) await this.remove(name, true);
       else await this.write(name, next, true, head);
     });
@@ -119,11 +124,7 @@ export class ChunkedValueStore {
     return names.filter((name) => name.startsWith(prefix));
   }
 
-  private async read(name: string): Promise<string | null> {
-    return this.decode(name, await this.readHead(name));
-  }
-
-  private async decode(name: string, head: Head | null): Promise<string | null> {
+  private async decode(name: string, head: Head | null): Promise<Buffer | null> {
     if (!head?.cur) return null;
     const { cur } = head;
     const parts: Buffer[] = cur.d === undefined ? [] : [Buffer.from(cur.d, 'base64')];
@@ -149,7 +150,12 @@ export class ChunkedValueStore {
   }
 
   // `known`: the head as just read under the same lock, which saves reading it again.
-  private async write(name: string, value: string, indexed: boolean, known?: Head | null): Promise<void> {
+  private async write(
+    name: string,
+    value: string | Buffer,
+    indexed: boolean,
+    known?: Head | null,
+  ): Promise<void> {
     const packed = packValue(value);
     const base64 = packed.payload.toString('base64');
     const base64PerChunk = (this.chunkBytes / 3) * 4;
@@ -259,9 +265,9 @@ export class ChunkedValueStore {
   // The index's names and its head entry, so an index update writes without reading the head twice.
   private async readIndexWithHead(): Promise<{ names: string[]; head: Head | null }> {
     const head = await this.readHead(INDEX_NAME);
-    const text = await this.decode(INDEX_NAME, head);
-    if (text === null) return { names: [], head };
-    const names: unknown = safeJson(text);
+    const bytes = await this.decode(INDEX_NAME, head);
+    if (bytes === null) return { names: [], head };
+    const names: unknown = safeJson(bytes.toString('utf8'));
     if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
       throw corrupt(INDEX_NAME, 'it is not a list of names');
     }

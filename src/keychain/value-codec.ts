@@ -8,9 +8,9 @@ export type Codec = 'br' | 'raw';
 export interface PackedValue {
   codec: Codec;
   payload: Buffer;
-  /** Length in bytes of the UTF-8 value before packing. */
+  /** Length in bytes of the value before packing (a string's UTF-8 bytes). */
   size: number;
-  /** SHA-256 (hex) of the UTF-8 value before packing. */
+  /** SHA-256 (hex) of the value's bytes before packing. */
   sha256: string;
 }
 
@@ -19,9 +19,9 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Compresses a value (brotli; kept raw when that does not help) and fingerprints it. */
-export function packValue(value: string): PackedValue {
-  const raw = Buffer.from(value, 'utf8');
+/** Compresses a value, text (as UTF-8) or bytes (brotli; kept raw when that does not help), and fingerprints it. */
+export function packValue(value: string | Buffer): PackedValue {
+  const raw = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   // Quality 6: credentials files compress almost as well as at 11, and a 1 MB value takes ms, not seconds.
   const compressed = brotliCompressSync(raw, {
     params: {
@@ -42,7 +42,7 @@ export function packValue(value: string): PackedValue {
  * Unpacks bytes made by packValue and checks them against the recorded size and SHA-256.
  * Returns null when they do not match (the caller reports which value is corrupt).
  */
-export function unpackValue(packed: PackedValue): string | null {
+export function unpackValue(packed: PackedValue): Buffer | null {
   let raw: Buffer;
   try {
     raw = packed.codec === 'br' ? brotliDecompressSync(packed.payload) : packed.payload;
@@ -50,5 +50,5 @@ export function unpackValue(packed: PackedValue): string | null {
     return null;
   }
   if (raw.length !== packed.size || sha256Hex(raw) !== packed.sha256) return null;
-  return raw.toString('utf8');
+  return raw;
 }

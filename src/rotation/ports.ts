@@ -56,8 +56,8 @@ export interface CredentialFilesPort {
   readonly paths: { credentialsFile: string; configFile: string };
   /** Both files parsed with the SDK's grammar (missing files read as empty). */
   read(): Promise<SharedProfiles>;
-  /** A file's exact text, or null when it does not exist. */
-  readText(file: string): Promise<string | null>;
+  /** A file's exact bytes, or null when it does not exist. */
+  readBytes(file: string): Promise<Buffer | null>;
   /** This run's files that have a profile holding `keyId`, as real paths. */
   holding(keyId: string): Promise<RotationFile[]>;
   /**
@@ -105,8 +105,8 @@ export interface JournalPort {
 
 /** Backups of the credentials/config files in the keychain. */
 export interface BackupPort {
-  /** Stores `content` and returns the backup id. */
-  backup(content: string, meta: { file: string; reason: string }): Promise<{ id: string }>;
+  /** Stores the file's bytes and returns the backup id; `reused` when its newest backup held them already. */
+  backup(content: Buffer, meta: { file: string; reason: string }): Promise<{ id: string; reused: boolean }>;
 }
 
 /** Structured log lines (the real one writes keyrot.log with redaction). */

@@ -64,7 +64,11 @@ async function run(
 }
 
 async function seedBackup(file: string, content: string) {
-  return new BackupStore(keychain.values).backup(content, { file, reason: 'rotation of profile default' });
+  const { reused: _, ...info } = await new BackupStore(keychain.values).backup(content, {
+    file,
+    reason: 'rotation of profile default',
+  });
+  return info;
 }
 
 describe('keyrot backup', () => {
@@ -118,7 +122,7 @@ describe('keyrot backup', () => {
       `before restore of ${info.id}`,
       'rotation of profile default',
     ]);
-    expect((await new BackupStore(keychain.values).read(list[0]!.id)).content).toBe(edited);
+    expect((await new BackupStore(keychain.values).read(list[0]!.id)).content.toString()).toBe(edited);
     expect(restored.stdout).toBe(
       `Restored ${file} from backup ${info.id}. Its previous content is backup ${list[0]!.id}.\n`,
     );

@@ -25,23 +25,32 @@ function setup(keep?: number) {
 }
 
 describe('BackupStore', () => {
-  it('records time, file, size, SHA-256 and reason, and reads the content back', async () => {
+  it('records time, file, size, SHA-256 and reason, and reads the exact bytes back', async () => {
     const { backups } = setup();
-    const content = '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n; café\n';
-    const info = await backups.backup(content, {
+    // A BOM, CRLF and a Latin-1 byte that is not UTF-8: text decoding would change all three.
+    const content = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('[default]\r\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\r\n# caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('\r\n'),
+    ]);
+    const { reused, ...info } = await backups.backup(content, {
       file: '/home/a/.aws/credentials',
       reason: 'rotation of profile default',
     });
+    expect(reused).toBe(false);
     expect(info).toEqual({
       id: '20261125T120000Z-' + info.id.slice(-4),
       createdAt: '2026-11-25T12:00:00.000Z',
       file: '/home/a/.aws/credentials',
       sha256: sha256Hex(content),
-      size: Buffer.byteLength(content),
+      size: content.length,
       reason: 'rotation of profile default',
     });
     expect(await backups.list()).toEqual([info]);
-    expect(await backups.read(info.id)).toEqual({ info, content });
+    const read = await backups.read(info.id);
+    expect(read.info).toEqual(info);
+    expect(read.content.equals(content)).toBe(true);
     // A unique prefix of 4+ characters is enough.
     expect((await backups.read(info.id.slice(0, 17))).info.id).toBe(info.id);
   });
@@ -64,7 +73,7 @@ describe('BackupStore', () => {
       expect(isKeyrotError(error, 'BACKUP_NOT_FOUND')).toBe(true);
       expect([...store.entries.keys()].some((k) => k.includes(id))).toBe(false);
     }
-    expect((await backups.read(ids[2]!)).content).toBe('generation 2\n');
+    expect((await backups.read(ids[2]!)).content.toString()).toBe('generation 2\n');
     expect(await values.list('backup:')).toHaveLength(11);
   });
 
@@ -75,6 +84,40 @@ describe('BackupStore', () => {
       await backups.backup(`g${i}`, { file: '/f', reason: 'manual' });
     }
     expect(await backups.list()).toHaveLength(10);
+  });
+
+  it('stores no copy of the newest backup of a file: it is reused, and the catalog says when', async () => {
+    const { backups, clock, values } = setup();
+    const first = await backups.backup('same\n', { file: '/f', reason: 'rotation of profile p' });
+    clock.advance(60_000);
+    const again = await backups.backup(Buffer.from('same\n'), {
+      file: '/f',
+      reason: 'rotation of profile p',
+    });
+    expect(again).toMatchObject({ id: first.id, reused: true, reusedAt: '2026-11-25T12:01:00.000Z' });
+    // Another file with the same bytes is its own backup.
+    const other = await backups.backup('same\n', { file: '/g', reason: 'manual' });
+    expect(other.reused).toBe(false);
+    expect(await values.list('backup:')).toHaveLength(2);
+    expect((await backups.list()).find((b) => b.id === first.id)?.reusedAt).toBe('2026-11-25T12:01:00.000Z');
+  });
+
+  it('counts distinct contents for backups_keep: two rotations, then four failed retries, keep the earlier ones', async () => {
+    const { backups, clock } = setup(3);
+    const file = '/home/a/.aws/credentials';
+    const take = async (content: string) => {
+      clock.advance(60_000);
+      return backups.backup(content, { file, reason: 'rotation of profile p' });
+    };
+    const original = await take('key 0\n'); // rotation 1 backs up the original file
+    const afterFirst = await take('key 1\n'); // rotation 2 backs up the file rotation 1 wrote
+    const retried = await take('key 2\n'); // rotation 3 fails after its backup...
+    for (let i = 0; i < 3; i++) expect((await take('key 2\n')).id).toBe(retried.id); // ...and its retries
+    expect((await backups.list()).map((b) => b.id)).toEqual([retried.id, afterFirst.id, original.id]);
+    expect((await backups.read(original.id)).content.toString()).toBe('key 0\n');
+    // Content that returns (a restore, then a rotation) is kept once, as its newest backup.
+    const back = await take('key 0\n');
+    expect((await backups.list()).map((b) => b.id)).toEqual([back.id, retried.id, afterFirst.id]);
   });
 
   it('says which id is unknown and refuses damaged content', async () => {

@@ -43,7 +43,7 @@ describe('FileSecretStore (opt-in)', () => {
       reason: 'manual',
     });
     const second = await open();
-    expect((await new BackupStore(second.values).read(info.id)).content).toBe('x'.repeat(5000));
+    expect((await new BackupStore(second.values).read(info.id)).content.toString()).toBe('x'.repeat(5000));
     expect(warnings).toEqual([FILE_BACKEND_WARNING, FILE_BACKEND_WARNING]);
   });
 });

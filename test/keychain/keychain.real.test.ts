@@ -155,6 +155,6 @@ describeReal('the keychain (chunked values, backups) on a real Secret Service (g
     expect((await backups.list()).map((b) => b.id)).toEqual(ids.slice(2).reverse());
     for (const id of ids.slice(0, 2)) expect(lookup(service, `h/backup:${id}`)).toBeNull();
     expect(lookup(service, `h/backup:${ids[2]}`)).not.toBeNull();
-    expect((await backups.read(ids[11]!)).content).toBe('generation 11\n');
+    expect((await backups.read(ids[11]!)).content.toString()).toBe('generation 11\n');
   });
 });

@@ -25,8 +25,8 @@ export class MemoryFiles implements CredentialFilesPort {
       config: parseSharedFile(this.config, 'config').profiles(),
     };
   }
-  async readText(file: string) {
-    return file === this.paths.credentialsFile ? this.credentials : this.config;
+  async readBytes(file: string) {
+    return Buffer.from(file === this.paths.credentialsFile ? this.credentials : this.config, 'utf8');
   }
   async holding(keyId: string) {
     const files = await this.read();
