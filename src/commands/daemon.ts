@@ -10,7 +10,7 @@ import { acquireDaemonLock } from '../daemon/instance-lock.js';
 import { systemTimers } from '../daemon/ports.js';
 import { defaultScheduleExpression, parseSchedule, type Schedule } from '../daemon/schedule.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
-import { createLogger, type Logger, nullLogger } from '../log/logger.js';
+import { type ClosableLogger, createLogger, type Logger, nullLogger } from '../log/logger.js';
 import { createNotifier } from '../notify/notifier.js';
 import { readPauseUntil } from '../state/pause-file.js';
 import { writeStateJson } from '../state/state-shape.js';
@@ -33,7 +33,7 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
   const env = ctx.io.env;
   // The worker reads config.ini (and later does every check): this process never loads zod, the
   // rotation engine or the AWS SDK. Its log lines go to our logger once it exists.
-  let logger: Logger = nullLogger;
+  let logger: ClosableLogger = nullLogger;
   const worker = daemonWorker({
     env,
     globals: ctx.globals,
@@ -120,8 +120,6 @@ function forwardTo(current: () => Logger): Logger {
     warn: (message, fields) => current().warn(message, fields),
     info: (message, fields) => current().info(message, fields),
     debug: (message, fields) => current().debug(message, fields),
-    child: (fields) => current().child(fields),
-    close: async () => undefined,
   };
 }
 

@@ -15,7 +15,7 @@ import { BackupStore } from '../keychain/backups.js';
 import { RotationJournal } from '../keychain/journal.js';
 import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
 import { acquireLock, namedLockPath } from '../lock/index.js';
-import { createLogger, type Logger } from '../log/index.js';
+import { createLogger, type Logger, nullLogger } from '../log/index.js';
 import { shellHook } from '../rotation/hook.js';
 import type {
   CredentialFilesPort,
@@ -38,7 +38,7 @@ export interface RotationWiring {
   progress?: ProgressPort;
   /** An already opened keychain (the demo passes an in-memory one). */
   keychain?: Keychain;
-  /** The logger (default: keyrot.log in the log dir, warnings on stderr). */
+  /** The logger, which stays the caller's to close (default: keyrot.log in the log dir, warnings on stderr). */
   logger?: Logger;
 }
 
@@ -141,15 +141,17 @@ export async function createRotationDeps(
   const env = ctx.io.env;
   const paths = keyrotPaths(env);
   const files = credentialFilesPort(env, ctx.globals);
-  const logger =
-    wiring.logger ??
-    createLogger({
-      logDir: paths.logDir,
-      verbose: ctx.globals.verbose,
-      stderr: ctx.io.stderr,
-      stderrLevel: 'warn',
-      level: settings.logLevel,
-    });
+  // A logger handed in (the daemon's, the demo's) belongs to the caller; close() closes only its own.
+  const ownLogger = wiring.logger
+    ? undefined
+    : createLogger({
+        logDir: paths.logDir,
+        verbose: ctx.globals.verbose,
+        stderr: ctx.io.stderr,
+        stderrLevel: 'warn',
+        level: settings.logLevel,
+      });
+  const logger = ownLogger ?? wiring.logger ?? nullLogger;
   const lockDir = join(paths.stateDir, 'locks');
   const keychain =
     wiring.keychain ?? (await openKeychain({ env, backend: settings.keychain, stateDir: paths.stateDir }));
@@ -192,7 +194,7 @@ export async function createRotationDeps(
         ports.sts.destroy();
         ports.iam.destroy();
       }
-      await logger.close();
+      await ownLogger?.close();
       // Only a keychain opened here: one handed in (the demo's) belongs to the caller.
       if (!wiring.keychain) await keychain.close?.();
     },

@@ -72,11 +72,11 @@ async function answer(
       return readStateFile(keyrotPaths(process.env).stateDir);
     case 'check': {
       const loaded = await settings;
-      checker ??= rotationChecker(wireFor(globals, loaded), loaded, ipcLogger({}));
+      checker ??= rotationChecker(wireFor(globals, loaded), loaded, ipcLogger);
       return serializeReport(await checker.check(request.profile));
     }
     case 'notify':
-      notifier ??= createNotifier({ enabled: true, logger: ipcLogger({}) });
+      notifier ??= createNotifier({ enabled: true, logger: ipcLogger });
       await notifier.notify(request.notification);
       return null;
   }
@@ -90,22 +90,21 @@ function send(message: FromWorker): void {
 }
 
 /** A Logger that hands every line, redacted, to the daemon's logger. */
-function ipcLogger(base: LogFields): Logger {
-  const log = (level: LogLevel) => (message: string, fields?: LogFields) =>
+const ipcLogger: Logger = {
+  error: ipcLine('error'),
+  warn: ipcLine('warn'),
+  info: ipcLine('info'),
+  debug: ipcLine('debug'),
+};
+
+function ipcLine(level: LogLevel): (message: string, fields?: LogFields) => void {
+  return (message, fields) =>
     send({
       type: 'log',
       level,
       message: redactText(message),
-      fields: redactValue({ ...base, ...fields }) as LogFields,
+      fields: redactValue(fields ?? {}) as LogFields,
     });
-  return {
-    error: log('error'),
-    warn: log('warn'),
-    info: log('info'),
-    debug: log('debug'),
-    child: (fields) => ipcLogger({ ...base, ...fields }),
-    close: async () => undefined,
-  };
 }
 
 function serializeReport(report: CheckReport): SerializedReport {

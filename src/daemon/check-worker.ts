@@ -11,8 +11,9 @@ import type { LogLevel } from '../config/settings.js';
 import { type ErrorDescription, isErrorCode } from '../errors/describe-error.js';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import type { Logger } from '../log/logger.js';
+import type { Notification, Notifier } from '../notify/notifier.js';
 import type { DaemonState } from '../state/state-file.js';
-import type { CheckReport, DaemonNotification, DaemonNotifier } from './ports.js';
+import type { CheckReport } from './ports.js';
 
 /** A check that has not answered after this long is abandoned (the journal resumes a rotation). */
 export const CHECK_TIMEOUT_MS = 10 * 60_000;
@@ -31,7 +32,7 @@ export type WorkerRequest =
   | { op: 'settings' }
   | { op: 'read-state' }
   | { op: 'check'; profile: string }
-  | { op: 'notify'; notification: DaemonNotification };
+  | { op: 'notify'; notification: Notification };
 
 /** Messages from the daemon to the worker. */
 export type ToWorker =
@@ -53,7 +54,7 @@ export type SerializedReport =
   | (Omit<Rotated, 'dueAt'> & { dueAt: string });
 
 /** The daemon's side of the worker: each call starts the pass's worker if none is running. */
-export interface DaemonWorker extends DaemonNotifier {
+export interface DaemonWorker extends Notifier {
   /** keyrot's settings (CONFIG_INVALID and friends are thrown as they are). */
   settings(): Promise<DaemonSettings>;
   /** The state file, validated; null when absent. */

@@ -8,11 +8,13 @@
 // large surplus means the machine slept: a check that fell due meanwhile runs right away.
 import { exitCodeOf } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
+import type { Logger } from '../log/logger.js';
+import type { Notifier } from '../notify/notifier.js';
 import type { DaemonState, ProfileState } from '../state/state-file.js';
 import { emptyProfileState, emptyState } from '../state/state-shape.js';
 import type { Clock } from '../time/clock.js';
 import { classifyFailure, failureCode, failureLine } from './classify-error.js';
-import type { CheckProfile, DaemonLogger, DaemonNotifier, Timers } from './ports.js';
+import type { CheckProfile, Timers } from './ports.js';
 import { type CheckResult, recordCheck } from './record-check.js';
 import type { Schedule } from './schedule.js';
 
@@ -31,8 +33,8 @@ export interface DaemonOptions {
   profiles: string[];
   schedule: Schedule;
   checkProfile: CheckProfile;
-  notifier: DaemonNotifier;
-  logger: DaemonLogger;
+  notifier: Notifier;
+  logger: Logger;
   clock: Pick<Clock, 'now'>;
   timers: Timers;
   store: StateStore;

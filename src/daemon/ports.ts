@@ -1,5 +1,6 @@
-// The narrow ports the daemon core runs against. The command wires the real ones (rotation engine,
-// notifier, logger, timers); unit tests inject a fake clock and fakes of these.
+// The narrow ports the daemon core runs against, beside the Logger (src/log) and Notifier (src/notify)
+// ports. The command wires the real ones (rotation engine, notifier, logger, timers); unit tests inject
+// a fake clock and fakes of these.
 
 /** What checking one profile found: its key is fine (maybe due soon), or it was just rotated. */
 export type CheckReport =
@@ -28,26 +29,6 @@ export type CheckReport =
 
 /** Checks one profile: inspects its key's age and rotates it when due. Throws KeyrotError on failure. */
 export type CheckProfile = (profile: string) => Promise<CheckReport>;
-
-/** A desktop notification. */
-export interface DaemonNotification {
-  title: string;
-  body: string;
-  urgency?: 'low' | 'normal' | 'critical';
-}
-
-/** Where notifications go (src/notify's Notifier fits). */
-export interface DaemonNotifier {
-  notify(notification: DaemonNotification): Promise<void>;
-}
-
-/** Where the daemon logs (a winston logger fits). Messages hold no secrets. */
-export interface DaemonLogger {
-  info(message: string, meta?: Record<string, unknown>): unknown;
-  warn(message: string, meta?: Record<string, unknown>): unknown;
-  error(message: string, meta?: Record<string, unknown>): unknown;
-  debug(message: string, meta?: Record<string, unknown>): unknown;
-}
 
 /** One-shot timers on the monotonic clock (which, unlike the wall clock, stands still while a laptop sleeps). */
 export interface Timers {

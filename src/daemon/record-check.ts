@@ -3,11 +3,12 @@
 // event name kept in the state file, so a restart never repeats one.
 
 import { dueSoonMessage, failedMessage, needsYouMessage, rotatedMessage } from '../notify/messages.js';
+import type { Notification } from '../notify/notifier.js';
 import type { ProfileState } from '../state/state-file.js';
 import { daysUntil } from '../time/days.js';
 import { backoffDelayMs } from './backoff.js';
 import { classifyFailure, failureCode, failureLine } from './classify-error.js';
-import type { CheckReport, DaemonNotification } from './ports.js';
+import type { CheckReport } from './ports.js';
 
 /** A transient failure is reported only once the key is overdue and this many tries in a row failed. */
 export const TRANSIENT_FAILURES_BEFORE_NOTICE = 3;
@@ -18,7 +19,7 @@ export type CheckResult = { ok: true; report: CheckReport } | { ok: false; error
 /** The new state of the profile and the notification to send, if any. */
 export interface RecordedCheck {
   state: ProfileState;
-  notification: DaemonNotification | null;
+  notification: Notification | null;
 }
 
 /** Applies one check result to a profile's state (pure; `today` is the local YYYY-MM-DD of `now`). */
@@ -112,7 +113,7 @@ function notifyOnce(
   state: ProfileState,
   event: string,
   at: string,
-  notification: DaemonNotification,
+  notification: Notification,
 ): RecordedCheck {
   if (state.lastNotified?.event === event) return { state, notification: null };
   return { state: { ...state, lastNotified: { event, at } }, notification };

@@ -30,8 +30,7 @@ export function rotationChecker(wire: WireRotation, settings: Settings, logger: 
     async check(profile) {
       const { rotateProfile } = await import('../rotation/rotate-profile.js');
       wired ??= wire({
-        // The daemon owns its logger: the pass's close() must not close it.
-        logger: keepOpen(logger),
+        logger,
         progress: { step: (step, detail) => logger.debug(`${step}: ${detail}`) },
       }).then((deps) => {
         // Nobody is at a terminal to type an MFA code: such a rotation becomes a notification.
@@ -48,18 +47,6 @@ export function rotationChecker(wire: WireRotation, settings: Settings, logger: 
       const deps = await pending?.catch(() => null);
       await deps?.close();
     },
-  };
-}
-
-/** The same logger, except that close() does nothing. */
-function keepOpen(logger: Logger): Logger {
-  return {
-    error: (message, fields) => logger.error(message, fields),
-    warn: (message, fields) => logger.warn(message, fields),
-    info: (message, fields) => logger.info(message, fields),
-    debug: (message, fields) => logger.debug(message, fields),
-    child: (fields) => logger.child(fields),
-    close: async () => undefined,
   };
 }
 

@@ -1,5 +1,6 @@
 // Logging with redaction: no secret in any log line (docs/rotation-protocol.md, Invariants).
 export {
+  type ClosableLogger,
   createLogger,
   LOG_FILE_NAME,
   LOG_MAX_BYTES,

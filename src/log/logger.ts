@@ -13,14 +13,20 @@ export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 /** Structured fields logged beside a message; redacted deeply before anything is written. */
 export type LogFields = Record<string, unknown>;
 
-/** What keyrot code logs through; inject `nullLogger` (or your own) where logging is not wanted. */
+/**
+ * The logging port every part of keyrot writes through (rotation, daemon, notifier, commands); inject
+ * `nullLogger` (or your own) where logging is not wanted. Messages and fields must hold no secret; the
+ * real logger redacts them once more before anything is written.
+ */
 export interface Logger {
   error(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
   debug(message: string, fields?: LogFields): void;
-  /** A logger that adds `fields` to every line (e.g. `{ profile }`). */
-  child(fields: LogFields): Logger;
+}
+
+/** A Logger that owns a log file: whoever created it closes it. */
+export interface ClosableLogger extends Logger {
   /** Flushes and closes the log file; later calls are ignored. */
   close(): Promise<void>;
 }
@@ -67,7 +73,7 @@ const humanFormat = winston.format.printf((info) => {
 });
 
 /** Creates keyrot's logger (winston). */
-export function createLogger(options: LoggerOptions): Logger {
+export function createLogger(options: LoggerOptions): ClosableLogger {
   const fileLevel: LogLevel = options.verbose ? 'debug' : (options.level ?? 'info');
   const stderrLevel: LogLevel = options.verbose ? 'debug' : (options.stderrLevel ?? 'info');
   const transports: winston.transport[] = [];
@@ -95,14 +101,25 @@ export function createLogger(options: LoggerOptions): Logger {
   });
   // A logger with no transport makes winston warn on every write; silence it instead.
   if (transports.length === 0) root.silent = true;
-  // Writes are synchronous, so closing only has to detach the transports.
-  const state = { closed: false };
-  const close = async (): Promise<void> => {
-    if (state.closed) return;
-    state.closed = true;
-    root.close();
+  let closed = false;
+  const write =
+    (level: LogLevel) =>
+    (message: string, fields?: LogFields): void => {
+      // A line logged during shutdown after close() is dropped rather than making winston complain.
+      if (!closed) root.log({ ...fields, level, message });
+    };
+  return {
+    error: write('error'),
+    warn: write('warn'),
+    info: write('info'),
+    debug: write('debug'),
+    // Writes are synchronous, so closing only has to detach the transports.
+    async close() {
+      if (closed) return;
+      closed = true;
+      root.close();
+    },
   };
-  return wrap(root, {}, close, state);
 }
 
 /** The log file transport; creates the directory 0700 (an existing one is left as its owner set it). */
@@ -120,32 +137,11 @@ function openLogFile(logDir: string, level: LogLevel, maxBytes: number): Rotatin
   return file;
 }
 
-function wrap(
-  target: winston.Logger,
-  base: LogFields,
-  close: () => Promise<void>,
-  state: { closed: boolean },
-): Logger {
-  const write = (level: LogLevel) => (message: string, fields?: LogFields) => {
-    // A line logged during shutdown after close() is dropped rather than making winston complain.
-    if (!state.closed) target.log({ ...base, ...fields, level, message });
-  };
-  return {
-    error: write('error'),
-    warn: write('warn'),
-    info: write('info'),
-    debug: write('debug'),
-    child: (fields) => wrap(target, { ...base, ...fields }, close, state),
-    close,
-  };
-}
-
 /** A logger that drops everything (for tests and for code paths that must stay quiet). */
-export const nullLogger: Logger = {
+export const nullLogger: ClosableLogger = {
   error: () => {},
   warn: () => {},
   info: () => {},
   debug: () => {},
-  child: () => nullLogger,
   close: async () => {},
 };

@@ -14,7 +14,7 @@ export interface Notification {
   urgency?: Urgency;
 }
 
-/** Shows desktop notifications; `notify` resolves once the OS took it (or failed, which is logged). */
+/** The notification port the daemon and the tray send through; resolves once the OS took it (or failed). */
 export interface Notifier {
   notify(notification: Notification): Promise<void>;
 }

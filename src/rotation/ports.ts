@@ -9,6 +9,7 @@ import type {
 } from '../aws/types.js';
 import type { ProfileSettings } from '../config/settings.js';
 import type { JournalEntry, JournalFile, JournalKey, JournalSurvey } from '../keychain/journal.js';
+import type { Logger } from '../log/logger.js';
 import type { Clock } from '../time/clock.js';
 
 /** STS, every call signed with the credentials given. */
@@ -109,14 +110,6 @@ export interface BackupPort {
   backup(content: Buffer, meta: { file: string; reason: string }): Promise<{ id: string; reused: boolean }>;
 }
 
-/** Structured log lines (the real one writes keyrot.log with redaction). */
-export interface LoggerPort {
-  debug(message: string, meta?: Record<string, unknown>): void;
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
-}
-
 /** Progress for the person watching (stderr); never a secret. */
 export interface ProgressPort {
   /** A protocol step started or reached a milestone. */
@@ -157,7 +150,7 @@ export interface RotationDeps {
   journal: JournalPort;
   backups: BackupPort;
   clock: Clock;
-  logger: LoggerPort;
+  logger: Logger;
   progress: ProgressPort;
   /** Per-profile policy from keyrot's settings. */
   policy(profile: string): ProfileSettings;

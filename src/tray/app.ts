@@ -3,7 +3,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../errors/describe-error.js';
-import { failedMessage, rotatedMessage, type Urgency } from '../notify/index.js';
+import { failedMessage, type Notification, type Notifier, rotatedMessage } from '../notify/index.js';
 import { clearPause, PAUSE_MS, readPauseUntil, writePauseUntil } from '../state/pause-file.js';
 import { type DaemonState, readStateFile } from '../state/state-file.js';
 import type { Clock } from '../time/clock.js';
@@ -24,15 +24,6 @@ export interface TraySettings {
   warnDays(profile: string): number;
 }
 
-/** A desktop notification sender (src/notify's Notifier fits). */
-export interface TrayNotifier {
-  notify(notification: {
-    title: string;
-    body: string;
-    urgency?: 'low' | 'normal' | 'critical';
-  }): Promise<void>;
-}
-
 /** Everything the tray touches, injected. */
 export interface TrayAppDeps {
   stateDir: string;
@@ -43,7 +34,7 @@ export interface TrayAppDeps {
   startHost(model: TrayModel, onClick: (item: TrayMenuItem) => void): Promise<TrayHost>;
   rotate(profile: string, onProgress: (line: string) => void): Promise<RotationRun>;
   openPath(target: string): Promise<boolean>;
-  notifier: TrayNotifier;
+  notifier: Notifier;
   /** Test channel: one event per render, click and rotation (KEYROT_TRAY_EVENTS=1). */
   events?(event: Record<string, unknown>): void;
   /** Time zone of clock times in the menu (tests pin it). */
@@ -240,7 +231,7 @@ export class TrayApp {
 }
 
 /** The same words the daemon uses (src/notify), so a tray rotation reads like a scheduled one. */
-export function notificationFor(run: RotationRun): { title: string; body: string; urgency?: Urgency } {
+export function notificationFor(run: RotationRun): Notification {
   if (!run.ok) return failedMessage({ profile: run.profile, reason: run.message });
   if (!run.keys) {
     return {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { BACKOFF_BASE_MS, backoffDelayMs } from '../../src/daemon/backoff.js';
 import { Daemon, localDay, passExitCode } from '../../src/daemon/daemon.js';
-import type { CheckReport, DaemonNotification } from '../../src/daemon/ports.js';
+import type { CheckReport } from '../../src/daemon/ports.js';
 import { parseSchedule } from '../../src/daemon/schedule.js';
 import { KeyrotError } from '../../src/errors/keyrot-error.js';
+import type { Notification } from '../../src/notify/notifier.js';
 import type { DaemonState } from '../../src/state/state-file.js';
 import { FakeClock } from './fake-clock.js';
 
@@ -44,7 +45,7 @@ function harness(
   // 10:05 local on a fixed day; the schedule runs hourly at :17.
   const clock = new FakeClock(options.start ?? new Date(2026, 10, 25, 10, 5, 0));
   const schedule = parseSchedule(options.schedule ?? '17 * * * *');
-  const notes: DaemonNotification[] = [];
+  const notes: Notification[] = [];
   const calls: { profile: string; at: Date }[] = [];
   const logs: string[] = [];
   let saved: DaemonState | null = null;

@@ -37,7 +37,7 @@ describe('createLogger', () => {
     const err = capture();
     const logger = createLogger({ logDir, verbose: false, stderr: err.stream });
     logger.info('checked profile', { profile: 'dev', ageDays: 12 });
-    logger.child({ profile: 'prod' }).warn('key due soon', { dueInDays: 3 });
+    logger.warn('key due soon', { profile: 'prod', dueInDays: 3 });
     logger.debug('not shown without verbose');
     await logger.close();
 
