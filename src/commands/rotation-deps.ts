@@ -8,7 +8,7 @@ import { resolveEndpoint, resolveRegion } from '../aws/endpoint.js';
 import type { AwsClientOptions } from '../aws/types.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
-import { filesHoldingKey, readSharedFiles, replaceKeyId } from '../credentials/index.js';
+import { filesHoldingKey, mergedProfileValues, readSharedFiles, replaceKeyId } from '../credentials/index.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
 import { checkReplaceable } from '../fs/replaceable.js';
 import { BackupStore } from '../keychain/backups.js';
@@ -25,7 +25,6 @@ import type {
   SharedProfiles,
   StsPort,
 } from '../rotation/ports.js';
-import { mergedProfile } from '../rotation/profile-kind.js';
 import { systemClock } from '../time/clock.js';
 import type { CommandContext } from './context.js';
 
@@ -97,7 +96,7 @@ export async function awsPortsFor(
   const shared = await files
     .read()
     .catch(() => ({ credentials: new Map(), config: new Map() }) as SharedProfiles);
-  const settings = mergedProfile(shared, profile);
+  const settings = mergedProfileValues(shared, profile);
   const sources = {
     flag: ctx.globals.endpointUrl,
     env: ctx.io.env,

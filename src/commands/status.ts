@@ -2,6 +2,7 @@ import { preloadAwsSdk } from '../aws/clients.js';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
+import { mergedProfileValues } from '../credentials/read.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
 import { RotationJournal } from '../keychain/journal.js';
@@ -54,10 +55,7 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
   for (const profile of profiles) {
     const recorded = state?.profiles[profile];
     if (input.offline) {
-      const settingsOf = {
-        ...(shared.config.get(profile) ?? {}),
-        ...(shared.credentials.get(profile) ?? {}),
-      };
+      const settingsOf = mergedProfileValues(shared, profile) ?? {};
       rows.push({
         profile,
         kind: settingsOf.aws_session_token ? 'session' : settingsOf.aws_access_key_id ? 'static' : 'other',

@@ -69,7 +69,10 @@ export async function readSharedFiles(
 }
 
 /** One profile as the SDK merges it: config values overlaid by credentials values; undefined if in neither. */
-export function mergedProfileValues(reading: SharedFilesReading, profile: string): ProfileValues | undefined {
+export function mergedProfileValues(
+  reading: Pick<SharedFilesReading, 'credentials' | 'config'>,
+  profile: string,
+): ProfileValues | undefined {
   const config = reading.config.get(profile);
   const credentials = reading.credentials.get(profile);
   if (!config && !credentials) return undefined;

@@ -1,9 +1,10 @@
 import { isAccessDenied } from '../aws/errors.js';
 import type { AccessKeyInfo } from '../aws/types.js';
+import { mergedProfileValues } from '../credentials/read.js';
 import { isKeyrotError } from '../errors/keyrot-error.js';
 import { keyAge } from '../time/days.js';
 import type { RotationDeps } from './ports.js';
-import { classifyProfile, mergedProfile, type ProfileKind } from './profile-kind.js';
+import { classifyProfile, type ProfileKind } from './profile-kind.js';
 import { userNameFromArn } from './state.js';
 
 /** What `status` and the daemon know about one profile (key ids unmasked; mask when printing). */
@@ -32,7 +33,7 @@ export async function inspectProfile(
   deps: Pick<RotationDeps, 'sts' | 'iam' | 'files' | 'clock' | 'policy'> &
     Partial<Pick<RotationDeps, 'journal'>>,
 ): Promise<ProfileStatus> {
-  const settings = mergedProfile(await deps.files.read(), profile);
+  const settings = mergedProfileValues(await deps.files.read(), profile);
   if (!settings) {
     return { profile, kind: 'none', refusal: `profile "${profile}" is in neither AWS file` };
   }

@@ -1,3 +1,4 @@
+import { mergedProfileValues } from '../credentials/read.js';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import type { SharedProfiles } from './ports.js';
 
@@ -14,14 +15,6 @@ export interface ClassifiedProfile {
   refusal?: string;
   /** The reason alone, without the profile name ("it assumes a role…"). */
   reason?: string;
-}
-
-/** The profile's settings merged as the SDK does: credentials file values win over config file values. */
-export function mergedProfile(files: SharedProfiles, name: string): Record<string, string> | undefined {
-  const config = files.config.get(name);
-  const credentials = files.credentials.get(name);
-  if (!config && !credentials) return undefined;
-  return { ...(config ?? {}), ...(credentials ?? {}) };
 }
 
 /** Classifies a profile in the order the SDK's credential chain would pick a source. */
@@ -66,7 +59,7 @@ export function profileRefusal(
   name: string,
   paths: { credentialsFile: string; configFile: string },
 ): { error: KeyrotError; profile?: ClassifiedProfile } | { error?: undefined; profile: ClassifiedProfile } {
-  const settings = mergedProfile(files, name);
+  const settings = mergedProfileValues(files, name);
   if (!settings) {
     return {
       error: new KeyrotError('PROFILE_NOT_FOUND', `profile "${name}" is in neither AWS file`, {

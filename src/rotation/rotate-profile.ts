@@ -1,7 +1,7 @@
+import { mergedProfileValues } from '../credentials/read.js';
 import { isKeyrotError, KeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId } from '../errors/redact.js';
 import type { JournalEntryLike, RotationDeps, RotationRequest, RotationResult } from './ports.js';
-import { mergedProfile } from './profile-kind.js';
 import { newState, type RotationState, resultOf } from './state.js';
 import { backupFiles } from './steps/backup-files.js';
 import { createKey } from './steps/create-key.js';
@@ -153,7 +153,7 @@ async function replacedMeanwhile(
   deps: RotationDeps,
   startKeyId: string,
 ): Promise<string | undefined> {
-  const now = mergedProfile(await deps.files.read(), state.request.profile)?.aws_access_key_id;
+  const now = mergedProfileValues(await deps.files.read(), state.request.profile)?.aws_access_key_id;
   return now && now !== startKeyId ? now : undefined;
 }
 

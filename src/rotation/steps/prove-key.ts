@@ -1,9 +1,9 @@
 import { isRejectedKey, isTransient } from '../../aws/errors.js';
+import { mergedProfileValues } from '../../credentials/read.js';
 import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
 import { withRetry } from '../../time/retry.js';
 import type { RotationDeps } from '../ports.js';
-import { mergedProfile } from '../profile-kind.js';
 import type { RotationState } from '../state.js';
 
 /** Step 6: polls STS with the new key until it answers with the same user (IAM is eventually consistent). */
@@ -23,7 +23,7 @@ export async function proveKey(state: RotationState, deps: RotationDeps): Promis
         ),
     );
   } catch (error) {
-    const holds = mergedProfile(await deps.files.read(), state.request.profile)?.aws_access_key_id;
+    const holds = mergedProfileValues(await deps.files.read(), state.request.profile)?.aws_access_key_id;
     throw new KeyrotError(
       'NEW_KEY_NOT_PROVEN',
       `AWS did not accept the new key ${maskKeyId(key.accessKeyId)} within ${Math.round(totalMs / 1000)} s`,

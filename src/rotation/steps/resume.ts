@@ -1,10 +1,10 @@
 import { isRejectedKey } from '../../aws/errors.js';
+import { mergedProfileValues } from '../../credentials/read.js';
 import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
 import { keyAge } from '../../time/days.js';
 import { withMfa } from '../mfa.js';
 import type { JournalEntryLike, RotationDeps, RotationResult } from '../ports.js';
-import { mergedProfile } from '../profile-kind.js';
 import { type RotationState, userNameFromArn } from '../state.js';
 import { backupFiles } from './backup-files.js';
 import { deleteOrphans } from './create-key.js';
@@ -29,7 +29,7 @@ export async function resume(
   state.oldKeyId = entry.oldKeyId;
   state.userArn = entry.userArn;
   state.userName = userNameFromArn(entry.userArn);
-  const settings = mergedProfile(await deps.files.read(), profile) ?? {};
+  const settings = mergedProfileValues(await deps.files.read(), profile) ?? {};
   state.oldCredentials =
     settings.aws_access_key_id === entry.oldKeyId && settings.aws_secret_access_key
       ? { accessKeyId: entry.oldKeyId, secretAccessKey: settings.aws_secret_access_key }

@@ -1,7 +1,7 @@
+import { mergedProfileValues } from '../../credentials/read.js';
 import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
 import type { RotationDeps } from '../ports.js';
-import { mergedProfile } from '../profile-kind.js';
 import type { RotationState } from '../state.js';
 
 /**
@@ -13,12 +13,12 @@ import type { RotationState } from '../state.js';
 export async function rewriteFiles(state: RotationState, deps: RotationDeps): Promise<void> {
   const key = state.newKey!;
   const profile = state.request.profile;
-  const before = mergedProfile(await deps.files.read(), profile)?.aws_access_key_id;
+  const before = mergedProfileValues(await deps.files.read(), profile)?.aws_access_key_id;
   if (before !== state.oldKeyId && before !== key.accessKeyId) throw changedUnderneath(state, deps, before);
   const updated = await deps.files.replaceKeyId(state.files, state.oldKeyId, key);
   state.updated = [...(state.updated ?? []), ...updated.filter((u) => u.profiles.length > 0)];
   const files = await deps.files.read();
-  const resolved = mergedProfile(files, profile) ?? {};
+  const resolved = mergedProfileValues(files, profile) ?? {};
   if (resolved.aws_access_key_id !== state.oldKeyId && resolved.aws_access_key_id !== key.accessKeyId) {
     throw changedUnderneath(state, deps, resolved.aws_access_key_id);
   }
