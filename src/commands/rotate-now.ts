@@ -4,15 +4,15 @@ import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import { readSharedFiles } from '../credentials/index.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
+import { rotatedState } from '../daemon/record-check.js';
+import { rotatedReport } from '../daemon/rotation-checker.js';
 import { errorText } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue, isKeyrotError, type KeyrotError } from '../errors/keyrot-error.js';
-import { maskKeyId } from '../errors/redact.js';
 import type { ResultRecorderPort, RotationResult } from '../rotation/ports.js';
 import { profileRefusal } from '../rotation/profile-kind.js';
 import { rotateProfile } from '../rotation/rotate-profile.js';
 import { emptyProfileState, emptyState, readStateFile, writeStateFile } from '../state/state-file.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import { addDays } from '../time/days.js';
 import type { CommandContext } from './context.js';
 import { createRotationDeps } from './rotation-deps.js';
 import { failureDocument, maskedResult, summaryLine } from './rotation-output.js';
@@ -102,8 +102,9 @@ export async function rotateNowCommand(input: RotateNowInput, ctx: CommandContex
 }
 
 /**
- * Records each finished rotation in the daemon's state file so `status --offline` and the tray see it.
- * The new key is due max_age_days from now (result.dueAt is the old key's due date).
+ * Records each finished rotation in the daemon's state file so `status --offline` and the tray see it,
+ * as the daemon records its own (daemon/record-check.ts). The new key is due max_age_days from now
+ * (result.dueAt is the old key's due date).
  */
 export function stateFileRecorder(
   stateDir: string,
@@ -114,24 +115,10 @@ export function stateFileRecorder(
     async record(result: RotationResult) {
       if (result.outcome !== 'rotated') return;
       const now = clock.now();
-      const maxAgeDays = settings.profile(result.profile).maxAgeDays;
+      const report = rotatedReport(result, settings.profile(result.profile), now);
       const state = (await readStateFile(stateDir).catch(() => null)) ?? emptyState();
       const previous = state.profiles[result.profile] ?? emptyProfileState();
-      state.profiles[result.profile] = {
-        ...previous,
-        keyId: maskKeyId(result.newKeyId ?? ''),
-        ageDays: 0,
-        dueAt: addDays(now, maxAgeDays).toISOString(),
-        // A fresh key is not due soon: the next warning is news again.
-        warnedOn: null,
-        lastResult: {
-          at: now.toISOString(),
-          outcome: 'rotated',
-          message: `rotated ${maskKeyId(result.oldKeyId)} → ${maskKeyId(result.newKeyId ?? '')} (rotate-now)`,
-        },
-        failures: 0,
-        retryAt: null,
-      };
+      state.profiles[result.profile] = rotatedState(previous, report, now, 'rotate-now');
       await writeStateFile(stateDir, state);
     },
   };

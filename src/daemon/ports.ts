@@ -27,6 +27,9 @@ export type CheckReport =
       resumed: boolean;
     };
 
+/** A report of a rotation. */
+export type RotatedReport = Extract<CheckReport, { kind: 'rotated' }>;
+
 /** Checks one profile: inspects its key's age and rotates it when due. Throws KeyrotError on failure. */
 export type CheckProfile = (profile: string) => Promise<CheckReport>;
 

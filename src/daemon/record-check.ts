@@ -8,7 +8,7 @@ import type { ProfileState } from '../state/state-file.js';
 import { daysUntil } from '../time/days.js';
 import { backoffDelayMs } from './backoff.js';
 import { classifyFailure, failureCode, failureLine } from './classify-error.js';
-import type { CheckReport } from './ports.js';
+import type { CheckReport, RotatedReport } from './ports.js';
 
 /** A transient failure is reported only once the key is overdue and this many tries in a row failed. */
 export const TRANSIENT_FAILURES_BEFORE_NOTICE = 3;
@@ -35,32 +35,16 @@ export function recordCheck(input: {
   const at = now.toISOString();
   if (result.ok) {
     const report = result.report;
-    // A success ends any failure episode: the next failure is news again.
-    const base: ProfileState = {
-      ...previous,
-      ageDays: report.ageDays,
-      dueAt: report.dueAt.toISOString(),
-      failures: 0,
-      retryAt: null,
-      lastNotified: null,
-    };
     if (report.kind === 'rotated') {
       const event = `rotated:${report.newKeyId}`;
-      const message = `rotated ${report.oldKeyId} → ${report.newKeyId}; old key ${report.oldKeyAction}${report.resumed ? ' (resumed)' : ''}`;
-      const state: ProfileState = {
-        ...base,
-        keyId: report.newKeyId,
-        warnedOn: null,
-        lastResult: { at, outcome: 'rotated', message },
-        lastNotified: { event, at },
-      };
+      const state: ProfileState = { ...rotatedState(previous, report, now), lastNotified: { event, at } };
       const repeat = previous.lastNotified?.event === event;
       return { state, notification: repeat ? null : rotatedMessage({ profile, ...report }) };
     }
     const dueSoon = now.getTime() >= report.warnFrom.getTime();
     const message = `key is ${report.ageDays} days old; due ${report.dueAt.toISOString().slice(0, 10)}`;
     const state: ProfileState = {
-      ...base,
+      ...succeeded(previous, report),
       keyId: report.keyId,
       lastResult: { at, outcome: dueSoon ? 'due-soon' : 'not-due', message },
     };
@@ -107,6 +91,40 @@ export function recordCheck(input: {
       ? needsYouMessage({ profile, reason: code === 'MFA_REQUIRED' ? 'mfa' : 'keychain' })
       : failedMessage({ profile, reason });
   return notifyOnce(state, `${outcome}:${code}`, at, notification);
+}
+
+/**
+ * A profile's state once its key was rotated, whoever rotated it: the daemon's check, or `rotate-now`
+ * (`by`, named in the message). Nobody has been told yet (the caller records a notification it sends).
+ */
+export function rotatedState(
+  previous: ProfileState,
+  report: RotatedReport,
+  now: Date,
+  by?: string,
+): ProfileState {
+  const resumed = report.resumed ? ' (resumed)' : '';
+  const message = `rotated ${report.oldKeyId} → ${report.newKeyId}; old key ${report.oldKeyAction}${resumed}`;
+  return {
+    ...succeeded(previous, report),
+    keyId: report.newKeyId,
+    // A fresh key is not due soon: the next warning is news again.
+    warnedOn: null,
+    lastResult: { at: now.toISOString(), outcome: 'rotated', message: by ? `${message} (${by})` : message },
+  };
+}
+
+/** What every successful check records: the key's age and due date, and the end of any failure episode. */
+function succeeded(previous: ProfileState, report: CheckReport): ProfileState {
+  // The next failure is news again.
+  return {
+    ...previous,
+    ageDays: report.ageDays,
+    dueAt: report.dueAt.toISOString(),
+    failures: 0,
+    retryAt: null,
+    lastNotified: null,
+  };
 }
 
 function notifyOnce(

@@ -8,7 +8,7 @@ import { maskKeyId } from '../errors/redact.js';
 import type { Logger } from '../log/logger.js';
 import type { ProgressPort, RotationDeps, RotationResult } from '../rotation/ports.js';
 import { addDays } from '../time/days.js';
-import type { CheckReport } from './ports.js';
+import type { CheckReport, RotatedReport } from './ports.js';
 
 /** The real rotation dependencies of one pass, built with this logger and progress (commands/ wires them). */
 export type WireRotation = (wiring: {
@@ -52,20 +52,7 @@ export function rotationChecker(wire: WireRotation, settings: Settings, logger: 
 
 /** Turns a rotation result into what the daemon records (masked key ids only). */
 export function reportOf(result: RotationResult, policy: ProfileSettings, now: Date): CheckReport {
-  if (result.outcome === 'rotated') {
-    return {
-      kind: 'rotated',
-      oldKeyId: maskKeyId(result.oldKeyId),
-      newKeyId: maskKeyId(result.newKeyId ?? ''),
-      oldKeyAction:
-        result.oldKeyAction === 'deleted' || result.oldKeyAction === 'deactivated'
-          ? result.oldKeyAction
-          : 'kept',
-      ageDays: 0,
-      dueAt: addDays(now, policy.maxAgeDays),
-      resumed: result.resumed,
-    };
-  }
+  if (result.outcome === 'rotated') return rotatedReport(result, policy, now);
   if (result.outcome === 'already-rotated') {
     // Another keyrot (rotate-now, the tray) replaced the key moments ago: the new key is fresh.
     const dueAt = addDays(now, policy.maxAgeDays);
@@ -84,5 +71,21 @@ export function reportOf(result: RotationResult, policy: ProfileSettings, now: D
     ageDays: result.ageDays,
     dueAt,
     warnFrom: addDays(dueAt, -policy.warnDays),
+  };
+}
+
+/** A rotated key as the state file records it: masked ids, 0 days old, due max_age_days from `now`. */
+export function rotatedReport(result: RotationResult, policy: ProfileSettings, now: Date): RotatedReport {
+  return {
+    kind: 'rotated',
+    oldKeyId: maskKeyId(result.oldKeyId),
+    newKeyId: maskKeyId(result.newKeyId ?? ''),
+    oldKeyAction:
+      result.oldKeyAction === 'deleted' || result.oldKeyAction === 'deactivated'
+        ? result.oldKeyAction
+        : 'kept',
+    ageDays: 0,
+    dueAt: addDays(now, policy.maxAgeDays),
+    resumed: result.resumed,
   };
 }
