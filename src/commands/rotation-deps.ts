@@ -77,7 +77,7 @@ export function credentialFilesPort(
     async checkReplaceable(files, options) {
       for (const file of files) await checkReplaceable(file.path, options);
     },
-    replaceKeyId: (files, oldKeyId, next) => replaceKeyId(files, oldKeyId, next),
+    replaceKeyId: (files, oldKeyId, next, warn) => replaceKeyId(files, oldKeyId, next, { warn }),
   };
 }
 

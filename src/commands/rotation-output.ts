@@ -10,6 +10,7 @@ export function maskedResult(result: RotationResult): Record<string, unknown> {
     oldKeyId: result.oldKeyId ? maskKeyId(result.oldKeyId) : null,
     newKeyId: result.newKeyId ? maskKeyId(result.newKeyId) : null,
     ...(result.plan ? { plan: result.plan.map(redactText) } : {}),
+    ...(result.warnings ? { warnings: result.warnings.map(redactText) } : {}),
   };
 }
 

@@ -67,11 +67,15 @@ export interface CredentialFilesPort {
    * and renamed in each directory. Throws KeyrotError (exit 3) with the reason and the fix.
    */
   checkReplaceable(files: RotationFile[], options: { allowHardlink: boolean; probe: boolean }): Promise<void>;
-  /** Puts the new key into every profile of `files` holding `oldKeyId`: one atomic write per file. */
+  /**
+   * Puts the new key into every profile of `files` holding `oldKeyId`: one atomic write per file. `warn`
+   * hears what the person should know about a write (a file readable by others, written back as 0600).
+   */
   replaceKeyId(
     files: RotationFile[],
     oldKeyId: string,
     next: { accessKeyId: string; secretAccessKey: string },
+    warn?: (message: string) => void,
   ): Promise<{ file: string; profiles: string[] }[]>;
 }
 
@@ -220,4 +224,6 @@ export interface RotationResult {
   hook?: { exitCode: number; ok: boolean; durationMs: number; timedOut: boolean };
   /** What a dry run would do, in order. */
   plan?: string[];
+  /** What the person should know although the rotation succeeded (a file's mode was tightened). */
+  warnings?: string[];
 }

@@ -30,6 +30,8 @@ export interface RotationState {
   oldKeyAction: RotationResult['oldKeyAction'];
   otherKeyAction: OtherKeyAction;
   plan: string[];
+  /** Warnings for the person, shown with the result. */
+  warnings: string[];
 }
 
 /** A fresh state for `request`. */
@@ -50,6 +52,7 @@ export function newState(request: RotationRequest, deps: RotationDeps): Rotation
     oldKeyAction: 'none',
     otherKeyAction: 'none',
     plan: [],
+    warnings: [],
   };
 }
 
@@ -80,5 +83,6 @@ export function resultOf(
     ageDays: state.ageDays,
     dueAt: state.dueAt,
     ...(outcome === 'dry-run' ? { plan: state.plan } : {}),
+    ...(state.warnings.length > 0 ? { warnings: state.warnings } : {}),
   };
 }

@@ -15,7 +15,10 @@ export async function rewriteFiles(state: RotationState, deps: RotationDeps): Pr
   const profile = state.request.profile;
   const before = mergedProfileValues(await deps.files.read(), profile)?.aws_access_key_id;
   if (before !== state.oldKeyId && before !== key.accessKeyId) throw changedUnderneath(state, deps, before);
-  const updated = await deps.files.replaceKeyId(state.files, state.oldKeyId, key);
+  const updated = await deps.files.replaceKeyId(state.files, state.oldKeyId, key, (message) => {
+    state.warnings.push(message);
+    deps.logger.warn(message, { profile });
+  });
   state.updated = [...(state.updated ?? []), ...updated.filter((u) => u.profiles.length > 0)];
   const files = await deps.files.read();
   const resolved = mergedProfileValues(files, profile) ?? {};
