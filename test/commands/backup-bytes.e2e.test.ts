@@ -1,29 +1,14 @@
 // Backups are the file's bytes: a credentials file that is not plain UTF-8 text (a BOM, CRLF and a
 // Latin-1 comment) is backed up by a real rotation and restored byte for byte, through the built CLI.
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { createWorld, expectNoSecretLeft, fileKey, secretServiceSuite, type World } from './harness.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { expect, it } from 'vitest';
+import { fileKey, secretServiceSuite, suiteWorlds } from './harness.js';
 
 secretServiceSuite('backups are bytes', () => {
-  let emulator: RunningEmulator;
-  const worlds: World[] = [];
-  const secrets: string[] = [];
-  beforeAll(async () => {
-    emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
-  });
-  afterAll(async () => {
-    await expectNoSecretLeft(worlds, secrets);
-    await emulator?.close();
-    await Promise.all(worlds.map((w) => rm(w.home, { recursive: true, force: true })));
-  });
+  const { secrets, seededWorld } = suiteWorlds();
 
   it('restores a rotated file with a BOM, CRLF and a Latin-1 byte exactly as it was', async () => {
-    const w = await createWorld({ emulator });
-    worlds.push(w);
-    const user = await w.seed('bytes-user', { keyAgeDays: 100 });
-    const key = user.keys[0]!;
-    secrets.push(key.secretAccessKey);
+    const { w, key } = await seededWorld('bytes-user');
     const original = Buffer.concat([
       Buffer.from([0xef, 0xbb, 0xbf]),
       Buffer.from('# caf'),

@@ -4,10 +4,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import {
   type EmulatorOptions,
   type RunningEmulator,
@@ -116,6 +116,53 @@ export async function expectNoSecretLeft(worlds: World[], secrets: string[]): Pr
   for (const secret of secrets) {
     expect(leftovers.includes(secret), 'a secret leaked into output, log or state').toBe(false);
   }
+}
+
+/** What suiteWorlds gives a suite. */
+export interface SuiteWorlds {
+  /** Secrets the final sweep looks for (push every secret a test sees). */
+  secrets: string[];
+  /** A fresh world on the suite's emulator. */
+  world(): Promise<World>;
+  /** A fresh world whose profile `p` holds a new, 100-day-old key of IAM user `user`. */
+  seededWorld(user: string): Promise<{ w: World; key: { accessKeyId: string; secretAccessKey: string } }>;
+}
+
+/**
+ * Call inside a describe: one emulator for the suite's worlds, started before its tests; after them the
+ * secrets sweep runs, the emulator closes and every world's HOME is removed.
+ */
+export function suiteWorlds(): SuiteWorlds {
+  let emulator: RunningEmulator | undefined;
+  const worlds: World[] = [];
+  const secrets: string[] = [];
+  beforeAll(async () => {
+    emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    try {
+      await expectNoSecretLeft(worlds, secrets);
+    } finally {
+      await emulator?.close();
+      await Promise.all(worlds.map((w) => rm(w.home, { recursive: true, force: true })));
+    }
+  });
+  const world = async () => {
+    const w = await createWorld({ emulator });
+    worlds.push(w);
+    return w;
+  };
+  return {
+    secrets,
+    world,
+    async seededWorld(user) {
+      const w = await world();
+      const key = (await w.seed(user, { keyAgeDays: 100 })).keys[0]!;
+      secrets.push(key.secretAccessKey);
+      await writeCredentials(w, profileBlock('p', key));
+      return { w, key };
+    },
+  };
 }
 
 /** Writes the credentials file (mode 0600). */

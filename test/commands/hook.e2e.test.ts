@@ -1,33 +1,19 @@
 // The after_rotate hook through the built CLI: bounded (a timeout ends its whole process group), not
 // waited on past its own exit, and its output kept out of keyrot.log unless log_level = debug.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import { afterAll, expect, it } from 'vitest';
 import { killAll, liveInGroup, liveProcesses } from '../support/processes.js';
-import {
-  createWorld,
-  expectNoSecretLeft,
-  fileKey,
-  profileBlock,
-  secretServiceSuite,
-  type World,
-  writeCredentials,
-} from './harness.js';
+import { fileKey, secretServiceSuite, suiteWorlds, type World } from './harness.js';
 
 secretServiceSuite('after_rotate through the CLI', { concurrent: true }, () => {
-  let emulator: RunningEmulator;
-  const worlds: World[] = [];
-  const secrets: string[] = [];
+  const { secrets, seededWorld } = suiteWorlds();
   const leftovers: number[] = [];
+  afterAll(() => killAll(leftovers));
 
   /** A world whose profile p holds a 100-day-old key and whose config.ini says `settings`. */
   const world = async (user: string, settings: string) => {
-    const w = await createWorld({ emulator });
-    worlds.push(w);
-    const seeded = await w.seed(user, { keyAgeDays: 100 });
-    secrets.push(seeded.keys[0]!.secretAccessKey);
-    await writeCredentials(w, profileBlock('p', seeded.keys[0]!));
+    const { w } = await seededWorld(user);
     await mkdir(join(w.home, '.config', 'keyrot'), { recursive: true });
     await writeFile(join(w.home, '.config', 'keyrot', 'config.ini'), settings);
     return w;
@@ -38,16 +24,6 @@ secretServiceSuite('after_rotate through the CLI', { concurrent: true }, () => {
     secrets.push((await fileKey(w)).secretAccessKey);
     return { ...result, doc: JSON.parse(result.stdout).profiles[0] };
   };
-
-  beforeAll(async () => {
-    emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
-  });
-  afterAll(async () => {
-    killAll(leftovers);
-    await expectNoSecretLeft(worlds, secrets);
-    await emulator?.close();
-    await Promise.all(worlds.map((w) => rm(w.home, { recursive: true, force: true })));
-  });
 
   it('returns when the hook exits although its background job (`sleep 15 &`) holds the pipes, and reports the real duration', async () => {
     const w = await world('hook-bg', '');

@@ -1,38 +1,14 @@
 // A warning from the rewrite (the credentials file was readable by others and is written back 0600)
 // reaches the person running rotate-now, in text and in --json, through the built CLI.
-import { chmod, rm, stat } from 'node:fs/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import {
-  createWorld,
-  expectNoSecretLeft,
-  fileKey,
-  profileBlock,
-  secretServiceSuite,
-  type World,
-  writeCredentials,
-} from './harness.js';
+import { chmod, stat } from 'node:fs/promises';
+import { expect, it } from 'vitest';
+import { fileKey, secretServiceSuite, suiteWorlds } from './harness.js';
 
 secretServiceSuite('rotate-now shows the rewrite warnings', { concurrent: true }, () => {
-  let emulator: RunningEmulator;
-  const worlds: World[] = [];
-  const secrets: string[] = [];
-  beforeAll(async () => {
-    emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
-  });
-  afterAll(async () => {
-    await expectNoSecretLeft(worlds, secrets);
-    await emulator?.close();
-    await Promise.all(worlds.map((w) => rm(w.home, { recursive: true, force: true })));
-  });
-
+  const { secrets, seededWorld } = suiteWorlds();
   /** A world whose credentials file (profile p, a 100-day-old key) is mode 0644. */
   const looseWorld = async (user: string) => {
-    const w = await createWorld({ emulator });
-    worlds.push(w);
-    const seeded = await w.seed(user, { keyAgeDays: 100 });
-    secrets.push(seeded.keys[0]!.secretAccessKey);
-    await writeCredentials(w, profileBlock('p', seeded.keys[0]!));
+    const { w } = await seededWorld(user);
     await chmod(w.credentialsFile, 0o644);
     return w;
   };
