@@ -2,7 +2,7 @@
 // crash, a re-run completes and the invariants of docs/rotation-protocol.md hold.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { isKeyrotError } from '../../src/errors/keyrot-error.js';
+import { isKeyrotError, type KeyrotError } from '../../src/errors/keyrot-error.js';
 import { MemorySecretStore } from '../../src/keychain/memory-store.js';
 import { rotateProfile } from '../../src/rotation/rotate-profile.js';
 import { crashAt, engineDeps, MemoryFiles } from './engine-world.js';
@@ -128,6 +128,72 @@ describe('rotation engine', () => {
     expect(isKeyrotError(error, 'KEYCHAIN_FAILED')).toBe(true);
     expect(emulator.admin.keys(user.user).map((k) => k.accessKeyId)).toEqual([user.keys[0]!.accessKeyId]);
     expect(files.credentials).toBe(block(user.keys[0]!));
+  });
+
+  it('stops (exit 3) when the profile holds neither the old nor the new key at the rewrite, and finishes once the old key is back', async () => {
+    const { user, files, store } = await setup();
+    const old = user.keys[0]!;
+    const deps = engineDeps(emulator, store, files);
+    const stranger = block({
+      accessKeyId: 'AKIASTRANGERSTRANGER',
+      secretAccessKey: 'restored-from-elsewhere',
+    });
+    const backups = deps.backups;
+    // Someone restores another file while the rotation backs up (after the new key exists).
+    deps.backups = {
+      backup: async (content, meta) => {
+        const info = await backups.backup(content, meta);
+        files.credentials = stranger;
+        return info;
+      },
+    };
+    const error = await rotateProfile(request, deps).catch((e: unknown) => e);
+    expect(isKeyrotError(error, 'PROFILE_CHANGED')).toBe(true);
+    const refusal = error as KeyrotError;
+    expect(refusal.exitCode).toBe(3);
+    expect(refusal.message).toContain('now holds AKIA…NGER: neither AKIA…');
+    expect(refusal.message).not.toContain('still holds the old');
+    // Nothing was written over the person's file; the journal keeps the new key; the old key still works.
+    expect(files.credentials).toBe(stranger);
+    const entry = await deps.journal.find(old.accessKeyId);
+    expect(entry?.newKeyId).toBeDefined();
+    expect(emulator.admin.keys(user.user).find((k) => k.accessKeyId === old.accessKeyId)?.status).toBe(
+      'Active',
+    );
+    // Putting the old key back lets the next run finish that rotation.
+    files.credentials = block(old);
+    const rerun = await rotateProfile(request, engineDeps(emulator, store, files));
+    expect(rerun).toMatchObject({ outcome: 'rotated', resumed: true, newKeyId: entry!.newKeyId });
+    await checkInvariants(user.user, files, store, old.accessKeyId);
+  });
+
+  it("never deletes a key another unfinished rotation holds, even with --delete-other; the refusal names that rotation's files", async () => {
+    const user = await emulator.admin.seedUser({ user: `u${++users}`, keyAgeDays: 120, secondKey: 'active' });
+    const [mine, theirs] = user.keys as [(typeof user.keys)[0], (typeof user.keys)[0]];
+    const files = new MemoryFiles(block(mine));
+    const store = new MemorySecretStore();
+    const deps = engineDeps(emulator, store, files);
+    // The user's other key is being replaced by a rotation of another file, interrupted at its intent.
+    await deps.journal.begin({
+      userArn: user.arn,
+      oldKeyId: theirs.accessKeyId,
+      profile: 'work',
+      files: [{ path: '/elsewhere/credentials', kind: 'credentials' }],
+      keysBefore: [mine.accessKeyId, theirs.accessKeyId],
+    });
+    const error = await rotateProfile({ ...request, deleteOther: true }, deps).catch((e: unknown) => e);
+    expect(isKeyrotError(error, 'OTHER_KEY_ACTIVE')).toBe(true);
+    expect((error as KeyrotError).message).toContain('/elsewhere/credentials');
+    expect(
+      emulator.admin
+        .keys(user.user)
+        .map((k) => k.accessKeyId)
+        .sort(),
+    ).toEqual([mine.accessKeyId, theirs.accessKeyId].sort());
+    // This run's own intent is gone again; the other rotation's entry is untouched.
+    const { entries } = await deps.journal.survey();
+    expect(entries.map((e) => e.oldKeyId)).toEqual([theirs.accessKeyId]);
+    expect(files.credentials).toBe(block(mine));
   });
 
   it('recovers when the answer to CreateAccessKey is lost after the key was made (no orphan key)', async () => {
