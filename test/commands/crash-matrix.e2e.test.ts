@@ -1,6 +1,11 @@
 // The crash matrix: `kill -9` the rotating CLI at 20 evenly spaced instants of a ~2 s rotation (emulator
-// latency), then run it again; docs/rotation-protocol.md's invariants hold after the kill and after the re-run.
+// latency), then run it again; docs/rotation-protocol.md's invariants hold after the kill and after the
+// re-run. Three layouts: one profile; two profiles holding the same key (the re-run starts from the other
+// profile); two files sharing a profile name for two users (the other file's rotation runs between the
+// kill and the re-run, and must neither be blocked nor resume the interrupted one).
 import { spawn } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { CLI_PATH } from '../support/run-cli.js';
@@ -11,6 +16,7 @@ import {
   fileKey,
   profileBlock,
   secretServiceSuite,
+  valueIn,
   type World,
   writeCredentials,
 } from './harness.js';
@@ -21,37 +27,137 @@ const BATCH = 4;
 /** Longest one CLI run may take (generous: a loaded 2-core CI machine is slow). */
 const RUN_LIMIT_MS = 120_000;
 
+type Key = { accessKeyId: string; secretAccessKey: string };
+
+/** One layout of the matrix: how to set a world up, what the killed run is, and what must hold after. */
+interface Layout {
+  name: string;
+  prepare(w: World, index: number): Promise<Case>;
+}
+
+/** One prepared world of a layout. */
+interface Case {
+  /** The rotate-now arguments of the run that is killed. */
+  killed: string[];
+  /** Checks the invariants right after the kill (`finished` false) or after the re-runs (true). */
+  check(finished: boolean): Promise<void>;
+  /** What runs after the kill, in order; each must exit 0. */
+  reruns: string[][];
+  /** The secrets the world ends with (for the leak sweep). */
+  secrets(): Promise<string[]>;
+}
+
 suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
   let emulator: RunningEmulator;
   const worlds: World[] = [];
   const secrets: string[] = [];
+  const counts: string[] = [];
   beforeAll(async () => {
     emulator = await startEmulator({ host: '127.0.0.1', port: 0, latencyMs: 300 });
   });
   afterAll(async () => {
     await expectNoSecretLeft(worlds, secrets);
     await emulator?.close();
+    for (const w of worlds) await rm(w.home, { recursive: true, force: true });
+    process.stderr.write(`crash matrix: ${counts.join('; ')}\n`);
   });
 
-  async function prepare(name: string) {
+  async function world(): Promise<World> {
     const w = await createWorld({ emulator });
     worlds.push(w);
-    const user = await w.seed(name, { keyAgeDays: 120 });
-    const old = user.keys[0]!;
-    secrets.push(old.secretAccessKey);
-    const template = `# crash test\n${profileBlock('p', old)}\n[q]\nregion = eu-west-1\n`;
-    await writeCredentials(w, template);
-    return { w, user, old, template };
+    return w;
   }
+
+  async function seed(w: World, name: string): Promise<{ user: string; old: Key }> {
+    const user = await w.seed(name, { keyAgeDays: 120 });
+    secrets.push(user.keys[0]!.secretAccessKey);
+    return { user: user.user, old: user.keys[0]! };
+  }
+
+  /** The world as seen through another credentials file (for the invariants of a second file). */
+  function through(w: World, file: string): World {
+    return { ...w, credentialsFile: file, readCredentials: () => readFile(file, 'utf8') };
+  }
+
+  const layouts: Layout[] = [
+    {
+      name: 'one profile',
+      async prepare(w, index) {
+        const { user, old } = await seed(w, `crash-${index}`);
+        const template = `# crash test\n${profileBlock('p', old)}\n[q]\nregion = eu-west-1\n`;
+        await writeCredentials(w, template);
+        return {
+          killed: ['--profile', 'p'],
+          reruns: [['--profile', 'p']],
+          check: (finished) => checkInvariants(w, user, old, { template, finished, allowUnheld: !finished }),
+          secrets: async () => [(await fileKey(w)).secretAccessKey],
+        };
+      },
+    },
+    {
+      name: 'two profiles holding the same key',
+      async prepare(w, index) {
+        const { user, old } = await seed(w, `crash-shared-${index}`);
+        const template = `# crash test\n${profileBlock('p', old)}\n${profileBlock('p2', old)}`;
+        await writeCredentials(w, template);
+        return {
+          killed: ['--profile', 'p'],
+          // The other profile's run must finish (or find finished) the interrupted rotation of their key.
+          reruns: [['--profile', 'p2']],
+          async check(finished) {
+            await checkInvariants(w, user, old, { template, finished, allowUnheld: !finished });
+            const text = await w.readCredentials();
+            for (const key of ['aws_access_key_id', 'aws_secret_access_key']) {
+              expect(valueIn(text, 'p2', key), `p and p2 disagree on ${key}`).toBe(valueIn(text, 'p', key));
+            }
+          },
+          secrets: async () => [(await fileKey(w)).secretAccessKey],
+        };
+      },
+    },
+    {
+      name: 'two files sharing a profile name',
+      async prepare(w, index) {
+        const first = await seed(w, `crash-first-${index}`);
+        const second = await seed(w, `crash-second-${index}`);
+        const firstTemplate = `# first file\n${profileBlock('p', first.old)}`;
+        const secondTemplate = `# second file\n${profileBlock('p', second.old)}`;
+        const secondFile = join(w.home, 'second-credentials');
+        await writeCredentials(w, firstTemplate);
+        await writeFile(secondFile, secondTemplate, { mode: 0o600 });
+        const other = through(w, secondFile);
+        return {
+          killed: ['--profile', 'p'],
+          // The second file's own rotation first (untouched by the first file's entry), then the first's re-run.
+          reruns: [
+            ['--profile', 'p', '--credentials-file', secondFile],
+            ['--profile', 'p'],
+          ],
+          async check(finished) {
+            await checkInvariants(w, first.user, first.old, {
+              template: firstTemplate,
+              finished,
+              allowUnheld: !finished,
+            });
+            if (finished) {
+              await checkInvariants(other, second.user, second.old, { template: secondTemplate, finished });
+            }
+          },
+          secrets: async () => [(await fileKey(w)).secretAccessKey, (await fileKey(other)).secretAccessKey],
+        };
+      },
+    },
+  ];
 
   /** Runs rotate-now and kills it with SIGKILL after `afterMs` (never, when undefined). */
   function rotate(
     w: World,
+    args: string[],
     afterMs?: number,
   ): Promise<{ code: number | null; signal: string | null; ms: number; output: string }> {
     return new Promise((resolve) => {
       const started = Date.now();
-      const child = spawn(process.execPath, [CLI_PATH, 'rotate-now', '--profile', 'p', '--json'], {
+      const child = spawn(process.execPath, [CLI_PATH, 'rotate-now', ...args, '--json'], {
         env: w.env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -73,33 +179,43 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
     });
   }
 
-  it('keeps the invariants at every instant', async () => {
-    // Calibrate: one whole rotation, start to exit.
-    const probe = await prepare('crash-probe');
-    const whole = await rotate(probe.w);
-    expect(whole.code, `calibration run: ${whole.output}`).toBe(0);
-    secrets.push((await fileKey(probe.w)).secretAccessKey);
-    expect(whole.ms).toBeGreaterThan(1_200);
-    const instants = Array.from({ length: INSTANTS }, (_, i) =>
-      Math.round((whole.ms * (i + 0.5)) / INSTANTS),
-    );
-    const outcomes: string[] = [];
-    for (let start = 0; start < INSTANTS; start += BATCH) {
-      await Promise.all(
-        instants.slice(start, start + BATCH).map(async (at, j) => {
-          const { w, user, old, template } = await prepare(`crash-${start + j}`);
-          const killed = await rotate(w, at);
-          outcomes.push(`${at} ms: ${killed.signal ?? `exit ${killed.code}`}`);
-          // Right after the kill: the file is whole and works; an unheld key may wait for the re-run only.
-          await checkInvariants(w, user.user, old, { template, finished: false, allowUnheld: true });
-          const rerun = await rotate(w);
-          expect(rerun.code, `re-run after a kill at ${at} ms: ${rerun.output}`).toBe(0);
-          await checkInvariants(w, user.user, old, { template, finished: true });
-          secrets.push((await fileKey(w)).secretAccessKey);
-        }),
+  it.each(layouts)(
+    'keeps the invariants at every instant: $name',
+    async (layout) => {
+      // Calibrate: one whole rotation of this layout, start to exit.
+      const probeWorld = await world();
+      const probe = await layout.prepare(probeWorld, -1);
+      const whole = await rotate(probeWorld, probe.killed);
+      expect(whole.code, `calibration run: ${whole.output}`).toBe(0);
+      secrets.push(...(await probe.secrets()));
+      expect(whole.ms).toBeGreaterThan(1_200);
+      const instants = Array.from({ length: INSTANTS }, (_, i) =>
+        Math.round((whole.ms * (i + 0.5)) / INSTANTS),
       );
-    }
-    // Most instants must actually have interrupted the rotation.
-    expect(outcomes.filter((o) => o.includes('SIGKILL')).length).toBeGreaterThanOrEqual(INSTANTS - 2);
-  }, 600_000);
+      const outcomes: string[] = [];
+      for (let start = 0; start < INSTANTS; start += BATCH) {
+        await Promise.all(
+          instants.slice(start, start + BATCH).map(async (at, j) => {
+            const w = await world();
+            const run = await layout.prepare(w, start + j);
+            const killed = await rotate(w, run.killed, at);
+            outcomes.push(`${at} ms: ${killed.signal ?? `exit ${killed.code}`}`);
+            // Right after the kill: the file is whole and works; an unheld key may wait for the re-run only.
+            await run.check(false);
+            for (const args of run.reruns) {
+              const rerun = await rotate(w, args);
+              expect(rerun.code, `${args.join(' ')} after a kill at ${at} ms: ${rerun.output}`).toBe(0);
+            }
+            await run.check(true);
+            secrets.push(...(await run.secrets()));
+          }),
+        );
+      }
+      const interrupted = outcomes.filter((o) => o.includes('SIGKILL')).length;
+      counts.push(`${layout.name}: ${interrupted} of ${INSTANTS} runs killed mid-rotation, all recovered`);
+      // Most instants must actually have interrupted the rotation.
+      expect(interrupted).toBeGreaterThanOrEqual(INSTANTS - 2);
+    },
+    600_000,
+  );
 });
