@@ -87,54 +87,57 @@ describe('createNotifier without the desktop', () => {
   });
 });
 
-const describeDunst = requireRealPart(
-  'dunst',
+const describeDaemon = requireRealPart(
+  'notification daemon',
   process.env.KEYROT_TEST_NOTIFICATIONS === '1',
-  'run under scripts/test-session.sh with Xvfb, dunst and libnotify-bin installed',
+  'run under scripts/test-session.sh with Xvfb, dunst (or xfce4-notifyd) and libnotify-bin installed',
 );
 
-describeDunst('createNotifier with a real notification daemon (dunst)', () => {
-  let monitor: ChildProcess;
-  let captured = '';
+describeDaemon(
+  `createNotifier with a real notification daemon (${process.env.KEYROT_TEST_NOTIFY_DAEMON ?? 'dunst'})`,
+  () => {
+    let monitor: ChildProcess;
+    let captured = '';
 
-  beforeAll(async () => {
-    monitor = spawn('dbus-monitor', ["interface='org.freedesktop.Notifications'"], {
-      stdio: ['ignore', 'pipe', 'ignore'],
+    beforeAll(async () => {
+      monitor = spawn('dbus-monitor', ["interface='org.freedesktop.Notifications'"], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      monitor.stdout?.on('data', (chunk: Buffer) => {
+        captured += chunk.toString('utf8');
+      });
+      // dbus-monitor loses its bus name once it has become a monitor: from then on it sees every call.
+      await waitFor(() => captured.includes('member=NameLost'), 60_000);
     });
-    monitor.stdout?.on('data', (chunk: Buffer) => {
-      captured += chunk.toString('utf8');
+    afterAll(() => {
+      monitor.kill();
     });
-    // dbus-monitor loses its bus name once it has become a monitor: from then on it sees every call.
-    await waitFor(() => captured.includes('member=NameLost'), 60_000);
-  });
-  afterAll(() => {
-    monitor.kill();
-  });
 
-  it('delivers the title and body to org.freedesktop.Notifications, without a secret', async () => {
-    const logger = recordingLogger();
-    // A generous delivery timeout: notify-send is a process of its own, slow to start on a loaded machine.
-    const notifier = createNotifier({ enabled: true, logger, timeoutMs: 60_000 });
-    const message = rotatedMessage({
-      profile: 'dev',
-      oldKeyId: 'AKIAIOSFODNN7EXA1234',
-      newKeyId: 'AKIAJ2345678ABCD5678',
-      oldKeyAction: 'deactivated',
+    it('delivers the title and body to org.freedesktop.Notifications, without a secret', async () => {
+      const logger = recordingLogger();
+      // A generous delivery timeout: notify-send is a process of its own, slow to start on a loaded machine.
+      const notifier = createNotifier({ enabled: true, logger, timeoutMs: 60_000 });
+      const message = rotatedMessage({
+        profile: 'dev',
+        oldKeyId: 'AKIAIOSFODNN7EXA1234',
+        newKeyId: 'AKIAJ2345678ABCD5678',
+        oldKeyAction: 'deactivated',
+      });
+      // A careless caller: a secret in the body must still never reach the bus.
+      await notifier.notify({ ...message, body: `${message.body} ${SECRET}` });
+      await waitFor(() => captured.includes('member=Notify'), 30_000);
+      const call = captured.slice(captured.indexOf('member=Notify'));
+      expect(call).toContain('string "keyrot"');
+      expect(call).toContain('string "keyrot: rotated dev"');
+      expect(call).toContain(
+        'string "Rotated key for profile dev (AKIA…1234 → AKIA…5678); old key deactivated [redacted-secret]"',
+      );
+      expect(captured).not.toContain(SECRET);
+      expect(captured).not.toContain('AKIAIOSFODNN7EXA1234');
+      expect(logger.lines.filter((line) => line.level === 'warn')).toEqual([]);
     });
-    // A careless caller: a secret in the body must still never reach the bus.
-    await notifier.notify({ ...message, body: `${message.body} ${SECRET}` });
-    await waitFor(() => captured.includes('member=Notify'), 30_000);
-    const call = captured.slice(captured.indexOf('member=Notify'));
-    expect(call).toContain('string "keyrot"');
-    expect(call).toContain('string "keyrot: rotated dev"');
-    expect(call).toContain(
-      'string "Rotated key for profile dev (AKIA…1234 → AKIA…5678); old key deactivated [redacted-secret]"',
-    );
-    expect(captured).not.toContain(SECRET);
-    expect(captured).not.toContain('AKIAIOSFODNN7EXA1234');
-    expect(logger.lines.filter((line) => line.level === 'warn')).toEqual([]);
-  });
-});
+  },
+);
 
 function restore(name: string, value: string | undefined): void {
   if (value === undefined) delete process.env[name];
