@@ -10,6 +10,7 @@ import { scanIni } from '../config/ini-lines.js';
 import { loadSettings, parseSettings } from '../config/load-settings.js';
 import { homeDir, keyrotPaths } from '../config/paths.js';
 import { PROFILE_KEYS, type Settings } from '../config/settings.js';
+import { describeError } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { ProfileKind } from '../rotation/profile-kind.js';
@@ -306,7 +307,7 @@ async function askProfiles(
     try {
       return choose(picked);
     } catch (error) {
-      ctx.io.stderr.write(`${(error as KeyrotError).message}; try again.\n`);
+      ctx.io.stderr.write(`${describeError(error).message}; try again.\n`);
     }
   }
 }
@@ -323,7 +324,7 @@ async function askMaxAge(
     try {
       return parseMaxAge(answer, settings);
     } catch (error) {
-      ctx.io.stderr.write(`${(error as KeyrotError).message}; try again.\n`);
+      ctx.io.stderr.write(`${describeError(error).message}; try again.\n`);
     }
   }
 }
