@@ -16,7 +16,7 @@ import { type Keychain, type OpenKeychainOptions, openKeychain } from '../keycha
 import { checkInstalledUnit } from '../service/check-installed.js';
 import { keyrotEntryPath } from '../service/entry-path.js';
 import { unitStatuses } from '../service/manage.js';
-import { MIN_NODE_MAJOR } from '../service/node-path.js';
+import { MIN_NODE_MAJOR, TESTED_NODE_MAJORS } from '../service/node-path.js';
 import { planService } from '../service/render.js';
 import { type CommandRunner, execRunner } from '../service/runner.js';
 import { serviceSpec } from '../service/spec.js';
@@ -134,13 +134,22 @@ export async function runDoctorChecks(ctx: CommandContext, deps: DoctorDeps = {}
 
 function checkNode(version: string): CheckResult {
   const major = Number(version.split('.')[0]);
-  return major >= MIN_NODE_MAJOR
-    ? { level: 'ok', text: `node ${version}` }
-    : {
-        level: 'fail',
-        text: `node ${version} is too old (keyrot needs ${MIN_NODE_MAJOR} or later)`,
-        fix: `install Node.js ${MIN_NODE_MAJOR} or later`,
-      };
+  const tested = TESTED_NODE_MAJORS.join(', ');
+  if (major < MIN_NODE_MAJOR) {
+    return {
+      level: 'fail',
+      text: `node ${version} is too old (keyrot needs ${MIN_NODE_MAJOR} or later)`,
+      fix: `install Node.js ${MIN_NODE_MAJOR} or later (keyrot is tested on ${tested})`,
+    };
+  }
+  if (!TESTED_NODE_MAJORS.includes(major)) {
+    return {
+      level: 'warn',
+      text: `node ${version}: keyrot is tested on Node ${tested}, not ${major}`,
+      fix: `it probably works; if something fails, try Node ${TESTED_NODE_MAJORS.at(-1)}`,
+    };
+  }
+  return { level: 'ok', text: `node ${version}` };
 }
 
 /** A file holding keys must exist (if required) and be readable by its owner only. */

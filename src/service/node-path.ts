@@ -8,6 +8,9 @@ import type { CommandRunner } from './runner.js';
 /** Oldest Node major keyrot runs on (package.json engines). */
 export const MIN_NODE_MAJOR = 20;
 
+/** The Node majors CI runs keyrot on (.ci/run), as package.json's engines says. */
+export const TESTED_NODE_MAJORS: readonly number[] = [20, 22, 24];
+
 /** Tools that install node into versioned directories. */
 export type NodeManager = 'nvm' | 'fnm' | 'volta' | 'asdf' | 'mise' | 'homebrew';
 
