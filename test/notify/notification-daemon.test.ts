@@ -3,7 +3,7 @@
 // notification keyrot sends reaches it and is answered.
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Logger } from '../../src/log/logger.js';
+import { type Logger, nullLogger } from '../../src/log/logger.js';
 import { createNotifier } from '../../src/notify/notifier.js';
 import { monitorNotifications, type NotifyMonitor } from '../daemon/daemon-home.js';
 import { requireRealPart } from '../support/real-part.js';
@@ -44,14 +44,7 @@ suite(`notifications under ${daemon}`, () => {
 
   it("takes keyrot's notification: it reaches the daemon, and notify-send gets its answer", async () => {
     const warnings: string[] = [];
-    const logger: Logger = {
-      error: () => {},
-      warn: (message) => warnings.push(message),
-      info: () => {},
-      debug: () => {},
-      child: () => logger,
-      close: async () => {},
-    };
+    const logger: Logger = { ...nullLogger, warn: (message) => warnings.push(message) };
     const notifier = createNotifier({ enabled: true, logger, timeoutMs: 60_000 });
     await notifier.notify({ title: 'keyrot: rotated dev', body: `under ${daemon}` });
     // notify-send exits 0 only once the daemon answered the call; a failure would be a warning.
