@@ -88,7 +88,7 @@ export type JournalEntryLike = JournalEntry;
 /**
  * The rotation journal in the keychain, keyed by user ARN and old key id. Only what cannot be recomputed
  * is journaled — the intent (with the keys the user had, so a key whose CreateAccessKey answer was lost
- * can be told apart and deleted), the files to rewrite, and the new secret. Steps 6–9 are idempotent and
+ * can be told apart and deleted), the files to rewrite, and the new secret. Steps 7–10 are idempotent and
  * resume from what the files and IAM say, so they write nothing here.
  */
 export interface JournalPort {

@@ -53,7 +53,7 @@ export async function rotateProfile(request: RotationRequest, wired: RotationDep
   }
 }
 
-/** The protocol once the key's and the user's locks are held: resume, or steps 3–10. */
+/** The protocol once the key's and the user's locks are held: resume, or steps 3–11. */
 async function rotateLocked(
   first: RotationState,
   deps: RotationDeps,

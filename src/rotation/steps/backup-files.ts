@@ -1,7 +1,7 @@
 import type { RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
 
-/** Step 7: copies each file of the rotation that still holds the old key id into a keychain backup. */
+/** Step 8: copies each file of the rotation that still holds the old key id into a keychain backup. */
 export async function backupFiles(state: RotationState, deps: RotationDeps): Promise<void> {
   for (const { path } of state.files) {
     // Bytes, not text: a restore must give back the file exactly (a BOM, CRLF, a Latin-1 comment).

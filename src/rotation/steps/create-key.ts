@@ -9,7 +9,7 @@ import type { RotationState } from '../state.js';
 const ATTEMPTS = 3;
 
 /**
- * Step 5 (the intent is journaled by the pre-flight): CreateAccessKey, and journal the new key and secret
+ * Step 6 (the intent is journaled by the pre-flight): CreateAccessKey, and journal the new key and secret
  * at once. When the answer to CreateAccessKey is lost (reset, timeout, 5xx), a key may exist whose secret
  * nobody holds: delete such orphans before trying again, so the user never ends up with a key no one can use.
  */

@@ -3,7 +3,7 @@ import type { RotationDeps, RotationResult } from '../ports.js';
 import { type RotationState, resultOf } from '../state.js';
 
 /**
- * Step 10: clears the journal (and the secret in it), records the result, logs, and runs the
+ * Step 11: clears the journal (and the secret in it), records the result, logs, and runs the
  * after_rotate hook. A failing hook is reported but never undoes the rotation.
  */
 export async function finish(state: RotationState, deps: RotationDeps): Promise<RotationResult> {

@@ -6,7 +6,7 @@ import type { JournalEntryLike, RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
 
 /**
- * Step 4: IAM allows two keys per user. Deletes the other key when inactive; refuses (exit 3, nothing
+ * Step 5: IAM allows two keys per user. Deletes the other key when inactive; refuses (exit 3, nothing
  * changed) when it is active, unless --delete-other or `other_active_key = delete`. A key that another
  * unfinished rotation holds in the journal is never deleted: that rotation must be finished first.
  */

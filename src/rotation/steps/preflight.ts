@@ -2,7 +2,7 @@ import type { RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
 
 /**
- * Step 0, before any IAM write: every file holding the old key can be replaced by keyrot's atomic
+ * Step 4, before any IAM write: every file holding the old key can be replaced by keyrot's atomic
  * rename (else exit 3, nothing changed), and the keychain keeps the journal's intent — which records the
  * files to rewrite and the keys the user has now. A dry run checks the files without writing anything.
  */

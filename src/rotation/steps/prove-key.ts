@@ -6,7 +6,7 @@ import { withRetry } from '../../time/retry.js';
 import type { RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
 
-/** Step 6: polls STS with the new key until it answers with the same user (IAM is eventually consistent). */
+/** Step 7: polls STS with the new key until it answers with the same user (IAM is eventually consistent). */
 export async function proveKey(state: RotationState, deps: RotationDeps): Promise<void> {
   const key = state.newKey!;
   const totalMs = deps.propagationTimeoutMs ?? 60_000;

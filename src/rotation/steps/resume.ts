@@ -15,7 +15,7 @@ import { rewriteFiles } from './rewrite-files.js';
 
 /**
  * Step 1: continues the rotation an earlier run left in the journal, which concerns this run's key (the
- * profile holds its old or its new key). With a recorded new key it adopts that key and runs steps 6–10
+ * profile holds its old or its new key). With a recorded new key it adopts that key and runs steps 7–11
  * (each is idempotent) over the entry's files and this run's; with only an intent it deletes any key the
  * lost CreateAccessKey answer left behind. Returns the result, or null when a fresh rotation should follow.
  */

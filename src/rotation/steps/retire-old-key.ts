@@ -5,7 +5,7 @@ import type { RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
 
 /**
- * Step 9: deactivates (or, by policy, deletes) the old key, signed with the NEW key — which also proves
+ * Step 10: deactivates (or, by policy, deletes) the old key, signed with the NEW key — which also proves
  * IAM accepts it. Retries while IAM still rejects the new key. A key already gone counts as retired.
  */
 export async function retireOldKey(state: RotationState, deps: RotationDeps): Promise<void> {

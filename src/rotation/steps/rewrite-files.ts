@@ -5,7 +5,7 @@ import type { RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
 
 /**
- * Step 8: puts the new key into every profile of the rotation's files that holds the old key id (one
+ * Step 9: puts the new key into every profile of the rotation's files that holds the old key id (one
  * atomic write per file), then reads the files back and checks the profile resolves to the new key. The
  * profile must hold the old or the new key, before and after: if it holds neither, someone else rotated it
  * or restored a backup, and the rotation stops (exit 3) rather than guess or retry.
