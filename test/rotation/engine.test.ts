@@ -210,6 +210,33 @@ describe('rotation engine', () => {
     expect(emulator.admin.keys(user.user)).toHaveLength(2);
   });
 
+  it('survives a CreateAccessKey whose answer is lost and that IAM runs only after the orphan check', async () => {
+    const { user, files, store } = await setup();
+    const deps = engineDeps(emulator, store, files);
+    const real = deps.iam;
+    // The first request "times out" but reaches IAM late, just before the retry: the retry then finds the
+    // user at two keys (LimitExceeded) and the late key's secret is known to nobody.
+    let late: (() => Promise<unknown>) | null = null;
+    let calls = 0;
+    deps.iam = Object.assign(Object.create(real) as typeof real, {
+      createAccessKey: async (...args: Parameters<typeof real.createAccessKey>) => {
+        calls += 1;
+        if (calls === 1) {
+          late = () => real.createAccessKey(...args);
+          throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+        }
+        if (late) await late().then(() => (late = null));
+        return real.createAccessKey(...args);
+      },
+    });
+    const result = await rotateProfile(request, deps);
+    expect(result.outcome).toBe('rotated');
+    expect(result.otherKeyAction).toBe('deleted-orphan');
+    expect(calls).toBe(3);
+    await checkInvariants(user.user, files, store, user.keys[0]!.accessKeyId);
+    expect(emulator.admin.keys(user.user)).toHaveLength(2);
+  });
+
   // Count the port calls of one clean rotation, then crash at each of them (before and after it ran).
   it('survives a crash at every port call, before or after it runs, and the re-run completes', async () => {
     const probe = await setup();

@@ -17,23 +17,27 @@ export async function createKey(state: RotationState, deps: RotationDeps): Promi
   const signer = state.oldCredentials!;
   // Every key the user has now (make-room left only the old one) existed before this rotation.
   const before = state.keys.map((k) => k.accessKeyId);
+  // Whether an earlier attempt's answer was lost: that request may still create a key after we looked.
+  let answerLost = false;
   for (let attempt = 1; ; attempt += 1) {
     let created: { accessKeyId: string; secretAccessKey: string };
     try {
       created = await withMfa(state, deps, signer, (c) => deps.iam.createAccessKey(c, state.userName));
     } catch (error) {
       if (isDefiniteRefusal(error)) {
-        // IAM said no (limit, denied): nothing was created; forget the intent.
-        await deps.journal.finish(state);
+        // A lost attempt that IAM ran late takes the room this one needed (LimitExceeded): remove that
+        // secretless key and try again.
+        if (answerLost && attempt < ATTEMPTS && (await deleteOrphans(state, deps, before)) > 0) continue;
+        // IAM said no: this call created nothing. The intent goes unless an answer was lost, since the
+        // next run must then delete whatever that lost request creates.
+        if (!answerLost) await deps.journal.finish(state);
         throw error;
       }
       // No answer, or one we could not read: a key may exist whose secret we never saw. The journal stays
       // at "intent" until such orphans are gone, so a crash here is cleaned up by the next run.
+      answerLost = true;
       await deleteOrphans(state, deps, before);
-      if (!isTransient(error) || attempt >= ATTEMPTS) {
-        await deps.journal.finish(state);
-        throw error;
-      }
+      if (!isTransient(error) || attempt >= ATTEMPTS) throw error;
       deps.progress.step('create', `CreateAccessKey did not answer; retrying (${attempt}/${ATTEMPTS - 1})`);
       continue;
     }
