@@ -12,6 +12,7 @@ import { describeError, messageWithPlace } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
 import { checkReplaceable } from '../fs/replaceable.js';
+import { writableByOthers } from '../fs/writable-by-others.js';
 import { type Keychain, type OpenKeychainOptions, openKeychain } from '../keychain/open-keychain.js';
 import { checkInstalledUnit } from '../service/check-installed.js';
 import { keyrotEntryPath } from '../service/entry-path.js';
@@ -96,6 +97,7 @@ export async function runDoctorChecks(ctx: CommandContext, deps: DoctorDeps = {}
   });
   results.push(await checkPrivateFile('credentials file', paths.credentialsFile, true));
   results.push(await checkPrivateFile('AWS config file', paths.configFile, false));
+  results.push(...(await checkDirectoriesPrivate([paths.credentialsFile, paths.configFile])));
   for (const file of [paths.credentialsFile, paths.configFile]) {
     const result = await checkRotationCanReplace(file);
     if (result) results.push(result);
@@ -176,13 +178,42 @@ async function checkPrivateFile(label: string, file: string, required: boolean):
   }
   // Windows has no POSIX modes: node reports 0666/0444, which mean nothing about other users.
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    const access = mode & 0o022 ? 'read and written' : 'read';
     return {
       level: 'fail',
-      text: `${label} ${file} can be read by others (mode ${mode.toString(8).padStart(4, '0')})`,
+      text: `${label} ${file} can be ${access} by others (mode ${octal(mode)})`,
       fix: `chmod 600 ${file}`,
     };
   }
-  return { level: 'ok', text: `${label} ${file} (mode ${mode.toString(8).padStart(4, '0')})` };
+  return { level: 'ok', text: `${label} ${file} (mode ${octal(mode)})` };
+}
+
+/**
+ * The directories above the AWS files (and above their symlink targets) must not be writable by a group or
+ * others: whoever can write one can replace the files, and with them the keys keyrot reads and writes.
+ */
+async function checkDirectoriesPrivate(files: string[]): Promise<CheckResult[]> {
+  if (process.platform === 'win32') return [];
+  const results = new Map<string, CheckResult>();
+  for (const file of files) {
+    try {
+      for (const entry of await writableByOthers(file)) {
+        if (!entry.directory || results.has(entry.path)) continue;
+        results.set(entry.path, {
+          level: 'fail',
+          text: `directory ${entry.path} can be written by others (mode ${octal(entry.mode)}): they could replace the AWS files below it`,
+          fix: `chmod go-w ${entry.path}`,
+        });
+      }
+    } catch (error) {
+      results.set(file, failure(`the directories above ${file} cannot be checked`, error));
+    }
+  }
+  return [...results.values()];
+}
+
+function octal(mode: number): string {
+  return mode.toString(8).padStart(4, '0');
 }
 
 /**

@@ -98,6 +98,31 @@ describe('keyrot doctor', () => {
     expect(text).toMatch(/4 problems to fix/);
   });
 
+  it('fails on a file or a directory above it that others can write (~/.aws 0777, a 0666 file), with the fix', async () => {
+    const file = await credentials(0o666);
+    const awsDir = path.join(home, '.aws');
+    await chmod(awsDir, 0o777);
+    await writeFile(path.join(awsDir, 'config'), '[default]\nregion = eu-west-1\n', { mode: 0o600 });
+    const { code, text } = await doctor({ openKeychain: keychainOk, run: noService });
+    expect(code).toBe(1);
+    expect(text).toContain(`✗ credentials file ${file} can be read and written by others (mode 0666)`);
+    expect(text).toContain(`fix: chmod 600 ${file}`);
+    // Reported once, although both AWS files are below it.
+    expect(text.split(`✗ directory ${awsDir} can be written by others (mode 0777)`)).toHaveLength(2);
+    expect(text).toContain(`fix: chmod go-w ${awsDir}`);
+    // A group-writable directory higher up counts too; the sticky system temp directory does not.
+    await chmod(awsDir, 0o700);
+    await chmod(home, 0o775);
+    const higher = await doctor({ openKeychain: keychainOk, run: noService });
+    expect(higher.text).toContain(`✗ directory ${home} can be written by others (mode 0775)`);
+    expect(higher.text).not.toContain(`directory ${tmpdir()} `);
+    await chmod(home, 0o700);
+    await chmod(file, 0o600);
+    const fixed = await doctor({ openKeychain: keychainOk, run: noService });
+    expect(fixed.text).not.toContain('written by others');
+    expect(fixed.code).toBe(0);
+  });
+
   it('warns about a hard-linked credentials file, which a rotation would refuse', async () => {
     const file = await credentials(0o600);
     await link(file, path.join(home, 'second-name'));
