@@ -57,9 +57,13 @@ export async function rotateNowCommand(input: RotateNowInput, ctx: CommandContex
     configFile: ctx.globals.awsConfigFile,
   });
   const files = await readSharedFiles(paths);
+  // The key each profile holds now: a profile found on another key when its turn comes (it shared the key
+  // with a profile rotated before it, or another keyrot rotated it) is already rotated, not rotated twice.
+  const startKeys = new Map<string, string | undefined>();
   const rotatable = profiles.filter((profile) => {
-    const { error } = profileRefusal(files, profile, paths);
+    const { error, profile: classified } = profileRefusal(files, profile, paths);
     if (error) reportFailure(profile, error);
+    else startKeys.set(profile, classified.settings.aws_access_key_id);
     return !error;
   });
 
@@ -77,6 +81,7 @@ export async function rotateNowCommand(input: RotateNowInput, ctx: CommandContex
               deleteOther: Boolean(input.deleteOther),
               allowHardlink: Boolean(input.allowHardlink),
               dryRun: Boolean(input.dryRun),
+              startKeyId: startKeys.get(profile),
             },
             deps,
           );

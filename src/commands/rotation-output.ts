@@ -30,7 +30,7 @@ export function summaryLine(result: RotationResult): string {
     return `${p} not due (key ${maskKeyId(result.oldKeyId)} is ${result.ageDays} days old, due ${result.dueAt.slice(0, 10)})${cleaned}`;
   }
   if (result.outcome === 'already-rotated') {
-    return `${p} already rotated: it holds ${maskKeyId(result.newKeyId ?? '')}, not ${maskKeyId(result.oldKeyId)} it held when this run started (another keyrot rotated it meanwhile; nothing changed)`;
+    return `${p} already rotated: it now holds ${maskKeyId(result.newKeyId ?? '')} instead of ${maskKeyId(result.oldKeyId)} (rotated meanwhile with a profile sharing the key, or by another keyrot; nothing changed)`;
   }
   if (result.outcome === 'dry-run')
     return `${p} would ${(result.plan ?? []).join('; ')} (dry run: nothing changed)`;

@@ -189,6 +189,8 @@ export interface RotationRequest {
   dryRun: boolean;
   /** Rewrite a hard-linked file anyway (the rename splits the link: the other names keep the old key). */
   allowHardlink?: boolean;
+  /** The key the caller saw in the profile; a profile found on another key is already rotated. */
+  startKeyId?: string;
 }
 
 /** What happened to a key other than the current one. */

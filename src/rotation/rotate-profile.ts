@@ -31,6 +31,10 @@ export async function rotateProfile(request: RotationRequest, wired: RotationDep
   const startKeyId = await readProfileKey(state, deps);
   // A dry run changes nothing, so it neither needs nor blocks on the locks.
   if (request.dryRun) return planRotation(state, deps);
+  if (request.startKeyId && startKeyId !== request.startKeyId) {
+    state.oldKeyId = request.startKeyId;
+    return alreadyRotated(state, deps, startKeyId);
+  }
   // The entry's old key names the lock, so runs that start from its old key and from its new key (in
   // profiles already rewritten) exclude each other.
   const found = await deps.journal.find(startKeyId);
@@ -161,7 +165,7 @@ function alreadyRotated(state: RotationState, deps: RotationDeps, current: strin
   const profile = state.request.profile;
   deps.progress.step(
     'done',
-    `profile ${profile} already holds ${maskKeyId(current)}, not ${maskKeyId(state.oldKeyId)} it held when this run started: another rotation finished first`,
+    `profile ${profile} already holds ${maskKeyId(current)}, not ${maskKeyId(state.oldKeyId)}: another rotation of that key finished first`,
   );
   deps.logger.info('already rotated', {
     profile,

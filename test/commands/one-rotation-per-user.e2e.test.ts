@@ -189,6 +189,21 @@ secretServiceSuite('one rotation per IAM user (issue 11)', () => {
     );
   });
 
+  it('rotate-now --profile a --profile b --force on one shared key rotates it once; b is already rotated', async () => {
+    const w = await world();
+    const user = await seed(w);
+    await writeCredentials(w, `${profileBlock('a', user.old)}\n${profileBlock('b', user.old)}`);
+    const run = await start(w, ['rotate-now', '--profile', 'a', '--profile', 'b', '--force', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const [a, b] = JSON.parse(run.stdout).profiles as { outcome: string; newKeyId: string }[];
+    expect([a!.outcome, b!.outcome]).toEqual(['rotated', 'already-rotated']);
+    expect(b!.newKeyId).toBe(a!.newKeyId);
+    const key = keyIn(await w.readCredentials(), 'b');
+    expect(keyIn(await w.readCredentials(), 'a')).toEqual(key);
+    expect(emulator.admin.keys(user.name)).toHaveLength(2);
+    await expectSettled(user, [key]);
+  }, 60_000);
+
   it("scenario 3: one file's interrupted rotation neither blocks nor hijacks another file's due key", async () => {
     const w = await world();
     const first = await seed(w);
