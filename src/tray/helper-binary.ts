@@ -7,9 +7,10 @@ import * as nodeFs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { homeDir } from '../config/paths.js';
-import { KeyrotError } from '../errors/keyrot-error.js';
+import { isKeyrotError, KeyrotError } from '../errors/keyrot-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { FsPort } from '../fs/fs-port.js';
+import { privateDirProblem } from '../fs/private-dir.js';
 
 /** The helper's file name in systray2's `traybin/` folder, per platform. */
 export const HELPER_NAMES: Partial<Record<NodeJS.Platform, string>> = {
@@ -58,6 +59,8 @@ export async function prepareTrayHelper(options: {
   platform?: NodeJS.Platform;
   package?: { dir: string; version: string };
   fs?: HelperFs;
+  /** This process's user id (default process.getuid); tests inject another to check ownership. */
+  uid?: number;
 }): Promise<TrayHelper> {
   const fs = options.fs ?? nodeFs;
   const platform = options.platform ?? process.platform;
@@ -90,9 +93,19 @@ export async function prepareTrayHelper(options: {
   try {
     for (const dir of [options.cacheDir, copyDir, versionDir]) {
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-      // Refuse a planted symlink or a foreign file in place of our directory.
-      const info = await fs.lstat(dir);
-      if (!info.isDirectory()) throw new Error(`${dir} is not a directory`);
+      // The helper is a program keyrot runs: refuse a directory someone else could put theirs in (a
+      // planted symlink, another user's directory, one that others may write).
+      const problem = await privateDirProblem(dir, 'uid' in options ? { fs, uid: options.uid } : { fs });
+      if (problem) {
+        throw new KeyrotError(
+          'TRAY_UNAVAILABLE',
+          `keyrot does not run the tray helper from ${dir}: ${problem.reason}`,
+          {
+            file: dir,
+            hint: `${problem.fix}; the daemon's desktop notifications still work`,
+          },
+        );
+      }
     }
     await fs.chmod(copyDir, 0o700);
     await fs.chmod(versionDir, 0o700);
@@ -105,6 +118,7 @@ export async function prepareTrayHelper(options: {
     await fs.chmod(target, 0o700);
     await removeOtherVersions(fs, copyDir, pkg.version);
   } catch (error) {
+    if (isKeyrotError(error, 'TRAY_UNAVAILABLE')) throw error;
     throw new KeyrotError('TRAY_UNAVAILABLE', `cannot prepare the tray helper in keyrot's cache directory`, {
       file: target,
       cause: error,

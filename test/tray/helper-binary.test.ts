@@ -3,7 +3,7 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isKeyrotError } from '../../src/errors/keyrot-error.js';
+import { isKeyrotError, type KeyrotError } from '../../src/errors/keyrot-error.js';
 import { keyrotCacheDir, locateSystray2, prepareTrayHelper } from '../../src/tray/helper-binary.js';
 
 async function fakePackage(content = 'helper-v1'): Promise<{ dir: string; version: string; root: string }> {
@@ -83,6 +83,48 @@ describe('prepareTrayHelper', () => {
     }).catch((e: unknown) => e);
     expect(isKeyrotError(error, 'TRAY_UNAVAILABLE')).toBe(true);
     expect((error as Error).message).toContain("cannot prepare the tray helper in keyrot's cache directory");
+  });
+
+  it("refuses a cache directory that is not the user's own private one: another owner, or writable by others", async () => {
+    const pkg = await fakePackage();
+    const refusal = async (cacheDir: string, uid?: number) => {
+      const error = await prepareTrayHelper({
+        cacheDir,
+        platform: 'linux',
+        package: pkg,
+        ...(uid === undefined ? {} : { uid }),
+      }).catch((e: unknown) => e);
+      expect(isKeyrotError(error, 'TRAY_UNAVAILABLE'), String(error)).toBe(true);
+      return error as KeyrotError;
+    };
+    try {
+      // A root-owned 0777 directory, seen by an ordinary user (uid 1000): refused, nothing copied into it.
+      const shared = path.join(pkg.root, 'shared');
+      await fs.mkdir(shared, { mode: 0o777 });
+      await fs.chmod(shared, 0o777);
+      const foreign = await refusal(shared, 1000);
+      expect(foreign.message).toBe(
+        `keyrot does not run the tray helper from ${shared}: ${shared} belongs to user id 0, not to you (user id 1000)`,
+      );
+      expect(await fs.readdir(shared)).toEqual([]);
+      // The same directory for its owner is still refused while others may write it; the hint says how to fix it.
+      const loose = await refusal(shared);
+      expect(loose.message).toContain(`${shared} can be written by others (mode 0777)`);
+      expect(loose.hint).toContain(`chmod 700 ${shared}`);
+      // A real directory of another user (chown, as the tests run as root), and a subdirectory planted inside ours.
+      const other = path.join(pkg.root, 'other');
+      await fs.mkdir(other, { mode: 0o700 });
+      await fs.chown(other, 65534, 65534);
+      expect((await refusal(other)).message).toContain('belongs to user id 65534');
+      const ours = path.join(pkg.root, 'ours');
+      await fs.mkdir(path.join(ours, 'tray-helper'), { recursive: true, mode: 0o700 });
+      await fs.chown(path.join(ours, 'tray-helper'), 65534, 65534);
+      expect((await refusal(ours)).message).toContain(
+        `${path.join(ours, 'tray-helper')} belongs to user id 65534`,
+      );
+    } finally {
+      await fs.rm(pkg.root, { recursive: true, force: true });
+    }
   });
 
   it('says TRAY_UNAVAILABLE on a platform systray2 does not support', async () => {
