@@ -71,20 +71,8 @@ async function rotateLocked(
     state = { ...newState(state.request, deps), resumed: true, otherKeyAction: state.otherKeyAction };
     await identify(state, deps);
   }
-  await inspect(state, deps);
-  if (!state.due && !state.request.force) {
-    await expireGrace(state, deps);
-    deps.progress.step('done', `not due until ${state.dueAt.slice(0, 10)}; nothing to rotate`);
-    return resultOf(state, deps, 'not-due');
-  }
-  await preflight(state, deps);
-  try {
-    await makeRoom(state, deps);
-  } catch (error) {
-    // Refused: nothing was created, so the intent goes (a later run must not take it for a crash).
-    await deps.journal.finish(state).catch(() => undefined);
-    throw error;
-  }
+  const notDue = await readyToCreate(state, deps);
+  if (notDue) return notDue;
   await createKey(state, deps);
   // Both must finish before the file is touched; they are independent, so they overlap.
   await Promise.all([proveKey(state, deps), backupFiles(state, deps)]);
@@ -107,14 +95,8 @@ async function planRotation(state: RotationState, deps: RotationDeps): Promise<R
     return resultOf(state, deps, 'dry-run');
   }
   await identify(state, deps);
-  await inspect(state, deps);
-  if (!state.due && !state.request.force) {
-    await expireGrace(state, deps);
-    deps.progress.step('done', `not due until ${state.dueAt.slice(0, 10)}; nothing to rotate`);
-    return resultOf(state, deps, 'not-due');
-  }
-  await preflight(state, deps);
-  await makeRoom(state, deps);
+  const notDue = await readyToCreate(state, deps);
+  if (notDue) return notDue;
   state.plan.push(
     `create a new key for ${state.userArn}`,
     'prove it with STS, back up the files to the keychain',
@@ -123,6 +105,28 @@ async function planRotation(state: RotationState, deps: RotationDeps): Promise<R
   );
   state.oldKeyAction = state.policy.oldKey === 'delete' ? 'would-delete' : 'would-deactivate';
   return resultOf(state, deps, 'dry-run');
+}
+
+/**
+ * Steps 3–5: inspect; a key not due (and not forced) ends the run as `not-due`, after the grace-period
+ * clean-up. Otherwise the pre-flight and make-room; returns null when a key may be created.
+ */
+async function readyToCreate(state: RotationState, deps: RotationDeps): Promise<RotationResult | null> {
+  await inspect(state, deps);
+  if (!state.due && !state.request.force) {
+    await expireGrace(state, deps);
+    deps.progress.step('done', `not due until ${state.dueAt.slice(0, 10)}; nothing to rotate`);
+    return resultOf(state, deps, 'not-due');
+  }
+  await preflight(state, deps);
+  try {
+    await makeRoom(state, deps);
+  } catch (error) {
+    // Refused: nothing was created, so the intent goes (a later run must not take it for a crash).
+    if (!state.request.dryRun) await deps.journal.finish(state).catch(() => undefined);
+    throw error;
+  }
+  return null;
 }
 
 /** Takes a lock named by a key id or a user ARN, telling the person when it starts waiting and every 10 s. */

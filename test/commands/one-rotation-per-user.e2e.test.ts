@@ -2,45 +2,20 @@
 // over HTTP, a real Secret Service for the journal. One key in two profiles rotated by two processes at
 // once, an interrupted rotation in one file beside a due key in another, and files the atomic rename
 // cannot replace (checked before a key is created).
-import { spawn } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StsApi } from '../../src/aws/clients.js';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { CLI_PATH } from '../support/run-cli.js';
 import {
-  createWorld,
-  expectNoSecretLeft,
   profileBlock,
   secretServiceSuite,
+  suiteWorlds,
   valueIn,
   type World,
   writeCredentials,
 } from './harness.js';
 
 type Key = { accessKeyId: string; secretAccessKey: string };
-
-/** A CLI run started now and finished later, with everything it printed. */
-function start(w: World, args: string[], env: NodeJS.ProcessEnv = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
-      env: { ...w.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    // A run that never ends must fail with its output, not time the whole suite out in silence.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      w.captures.push(stdout, stderr);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -50,25 +25,8 @@ function outcomeOf(stdout: string): string {
 }
 
 secretServiceSuite('one rotation per IAM user (issue 11)', () => {
-  let emulator: RunningEmulator;
-  const worlds: World[] = [];
-  const secrets: string[] = [];
+  const { secrets, world } = suiteWorlds();
   let users = 0;
-
-  beforeAll(async () => {
-    emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
-  });
-  afterAll(async () => {
-    await expectNoSecretLeft(worlds, secrets);
-    await emulator?.close();
-    for (const w of worlds) await rm(w.home, { recursive: true, force: true });
-  });
-
-  async function world(): Promise<World> {
-    const w = await createWorld({ emulator });
-    worlds.push(w);
-    return w;
-  }
 
   async function seed(w: World, keyAgeDays = 120) {
     const user = await w.seed(`u${++users}`, { keyAgeDays });
@@ -88,8 +46,8 @@ secretServiceSuite('one rotation per IAM user (issue 11)', () => {
    * The end state every scenario must reach: each listed profile holds a key of `user` that STS accepts,
    * the user has at most two keys, every key is held by a profile or is the (no longer active) old key.
    */
-  async function expectSettled(user: { name: string; old: Key }, holders: Key[]) {
-    const sts = new StsApi({ region: 'us-east-1', stsEndpoint: emulator.url, maxAttempts: 1 });
+  async function expectSettled(w: World, user: { name: string; old: Key }, holders: Key[]) {
+    const sts = new StsApi({ region: 'us-east-1', stsEndpoint: w.emulator.url, maxAttempts: 1 });
     try {
       for (const key of holders) {
         secrets.push(key.secretAccessKey);
@@ -98,7 +56,7 @@ secretServiceSuite('one rotation per IAM user (issue 11)', () => {
     } finally {
       sts.destroy();
     }
-    const keys = emulator.admin.keys(user.name);
+    const keys = w.emulator.admin.keys(user.name);
     expect(keys.length).toBeLessThanOrEqual(2);
     const held = new Set(holders.map((k) => k.accessKeyId));
     for (const key of keys) {
@@ -113,38 +71,54 @@ secretServiceSuite('one rotation per IAM user (issue 11)', () => {
       [0, 200, 500].map((offsetMs) => ({ latencyMs, offsetMs })),
     );
 
+    /** A world whose profiles a and b hold the same 120-day-old key, on an emulator with `latencyMs`. */
+    async function sharedKey(latencyMs: number) {
+      const w = await world();
+      const user = await seed(w);
+      await writeCredentials(w, `${profileBlock('a', user.old)}\n${profileBlock('b', user.old)}`);
+      w.emulator.admin.setLatencyMs(latencyMs);
+      return { w, user };
+    }
+
+    /** Both profiles hold the one new key, IAM has it and the deactivated old key only; nothing is stuck. */
+    async function expectRotatedOnce(w: World, user: Awaited<ReturnType<typeof seed>>) {
+      const text = await w.readCredentials();
+      const [ka, kb] = [keyIn(text, 'a'), keyIn(text, 'b')];
+      expect(kb).toEqual(ka);
+      expect(ka.accessKeyId).not.toBe(user.old.accessKeyId);
+      expect(
+        w.emulator.admin
+          .keys(user.name)
+          .map((k) => k.accessKeyId)
+          .sort(),
+      ).toEqual([user.old.accessKeyId, ka.accessKeyId].sort());
+      await expectSettled(w, user, [ka]);
+      for (const profile of ['a', 'b']) {
+        const again = await w.run(['rotate-now', '--profile', profile, '--json']);
+        expect(again.code, again.stderr).toBe(0);
+        expect(outcomeOf(again.stdout)).toBe('not-due');
+      }
+    }
+
     it.each(races)(
       'rotate-now a and rotate-now b --delete-other $offsetMs ms later, latency $latencyMs ms: one rotation, both profiles on the new key',
       async ({ latencyMs, offsetMs }) => {
-        emulator.admin.setLatencyMs(latencyMs);
+        const { w, user } = await sharedKey(latencyMs);
         try {
-          const w = await world();
-          const user = await seed(w);
-          await writeCredentials(w, `${profileBlock('a', user.old)}\n${profileBlock('b', user.old)}`);
-          const first = start(w, ['rotate-now', '--profile', 'a', '--json']);
+          const first = w.run(['rotate-now', '--profile', 'a', '--json']);
           await sleep(offsetMs);
-          const second = start(w, ['rotate-now', '--profile', 'b', '--delete-other', '--json']);
+          const second = w.run(['rotate-now', '--profile', 'b', '--delete-other', '--json']);
           const [a, b] = await Promise.all([first, second]);
           expect(a.code, a.stderr).toBe(0);
           expect(b.code, b.stderr).toBe(0);
-          const outcomes = [outcomeOf(a.stdout), outcomeOf(b.stdout)].sort();
+          const outcomes = [outcomeOf(a.stdout), outcomeOf(b.stdout)];
           // Exactly one rotated; the other waited and found it done, or started after it had finished.
           expect(outcomes.filter((o) => o === 'rotated')).toHaveLength(1);
           expect(['already-rotated', 'not-due']).toContain(outcomes.find((o) => o !== 'rotated'));
-          const text = await w.readCredentials();
-          const [ka, kb] = [keyIn(text, 'a'), keyIn(text, 'b')];
-          expect(kb).toEqual(ka);
-          expect(ka.accessKeyId).not.toBe(user.old.accessKeyId);
-          await expectSettled(user, [ka]);
-          // Never stuck: the next runs of either profile have nothing to do.
-          for (const profile of ['a', 'b']) {
-            const again = await start(w, ['rotate-now', '--profile', profile, '--json']);
-            expect(again.code, again.stderr).toBe(0);
-            expect(outcomeOf(again.stdout)).toBe('not-due');
-          }
         } finally {
-          emulator.admin.setLatencyMs(0);
+          w.emulator.admin.setLatencyMs(0);
         }
+        await expectRotatedOnce(w, user);
       },
       120_000,
     );
@@ -152,38 +126,24 @@ secretServiceSuite('one rotation per IAM user (issue 11)', () => {
     it.each(races)(
       'keyrot daemon --once rotating a and rotate-now b (other_active_key = delete) $offsetMs ms later, latency $latencyMs ms',
       async ({ latencyMs, offsetMs }) => {
-        emulator.admin.setLatencyMs(latencyMs);
+        const { w, user } = await sharedKey(latencyMs);
         try {
-          const w = await world();
-          const user = await seed(w);
-          await writeCredentials(w, `${profileBlock('a', user.old)}\n${profileBlock('b', user.old)}`);
           await mkdir(join(w.home, '.config', 'keyrot'), { recursive: true });
           await writeFile(
             join(w.home, '.config', 'keyrot', 'config.ini'),
             'notify = false\n[profile a]\n[profile b]\nother_active_key = delete\n',
           );
-          const daemon = start(w, ['daemon', '--once']);
+          const daemon = w.run(['daemon', '--once']);
           await sleep(offsetMs);
-          const manual = start(w, ['rotate-now', '--profile', 'b', '--json']);
+          const manual = w.run(['rotate-now', '--profile', 'b', '--json']);
           const [d, m] = await Promise.all([daemon, manual]);
           expect(d.code, d.stderr).toBe(0);
           expect(m.code, m.stderr).toBe(0);
           expect(['rotated', 'already-rotated', 'not-due']).toContain(outcomeOf(m.stdout));
-          const text = await w.readCredentials();
-          const [ka, kb] = [keyIn(text, 'a'), keyIn(text, 'b')];
-          expect(kb).toEqual(ka);
-          expect(ka.accessKeyId).not.toBe(user.old.accessKeyId);
-          // One rotation only: the old key and the one new key, which both profiles hold.
-          expect(
-            emulator.admin
-              .keys(user.name)
-              .map((k) => k.accessKeyId)
-              .sort(),
-          ).toEqual([user.old.accessKeyId, ka.accessKeyId].sort());
-          await expectSettled(user, [ka]);
         } finally {
-          emulator.admin.setLatencyMs(0);
+          w.emulator.admin.setLatencyMs(0);
         }
+        await expectRotatedOnce(w, user);
       },
       120_000,
     );
@@ -193,15 +153,15 @@ secretServiceSuite('one rotation per IAM user (issue 11)', () => {
     const w = await world();
     const user = await seed(w);
     await writeCredentials(w, `${profileBlock('a', user.old)}\n${profileBlock('b', user.old)}`);
-    const run = await start(w, ['rotate-now', '--profile', 'a', '--profile', 'b', '--force', '--json']);
+    const run = await w.run(['rotate-now', '--profile', 'a', '--profile', 'b', '--force', '--json']);
     expect(run.code, run.stderr).toBe(0);
     const [a, b] = JSON.parse(run.stdout).profiles as { outcome: string; newKeyId: string }[];
     expect([a!.outcome, b!.outcome]).toEqual(['rotated', 'already-rotated']);
     expect(b!.newKeyId).toBe(a!.newKeyId);
     const key = keyIn(await w.readCredentials(), 'b');
     expect(keyIn(await w.readCredentials(), 'a')).toEqual(key);
-    expect(emulator.admin.keys(user.name)).toHaveLength(2);
-    await expectSettled(user, [key]);
+    expect(w.emulator.admin.keys(user.name)).toHaveLength(2);
+    await expectSettled(w, user, [key]);
   }, 60_000);
 
   it("scenario 3: one file's interrupted rotation neither blocks nor hijacks another file's due key", async () => {
@@ -214,45 +174,38 @@ secretServiceSuite('one rotation per IAM user (issue 11)', () => {
     await writeFile(secondFile, profileBlock('dev', second.old), { mode: 0o600 });
 
     // The first file's rotation creates its key, which AWS does not accept in time: it stays in the journal.
-    emulator.admin.setPropagationDelayMs(60_000);
-    let interrupted: Awaited<ReturnType<typeof start>>;
+    w.emulator.admin.setPropagationDelayMs(60_000);
+    let interrupted: Awaited<ReturnType<World['run']>>;
     try {
-      interrupted = await start(w, ['rotate-now', '--profile', 'dev', '--credentials-file', firstFile], {
-        KEYROT_PROPAGATION_TIMEOUT_MS: '500',
+      interrupted = await w.run(['rotate-now', '--profile', 'dev', '--credentials-file', firstFile], {
+        env: { KEYROT_PROPAGATION_TIMEOUT_MS: '500' },
       });
     } finally {
-      emulator.admin.setPropagationDelayMs(0);
+      w.emulator.admin.setPropagationDelayMs(0);
     }
     expect(interrupted.code, interrupted.stderr).toBe(1);
     expect(interrupted.stderr).toContain('did not accept the new key');
     expect(interrupted.stderr).toContain('Your file still holds the old key');
-    expect(emulator.admin.keys(first.name)).toHaveLength(2);
+    expect(w.emulator.admin.keys(first.name)).toHaveLength(2);
 
     // The second file's profile of the same name rotates its own user's key, untouched by that entry.
-    const other = await start(w, [
-      'rotate-now',
-      '--profile',
-      'dev',
-      '--credentials-file',
-      secondFile,
-      '--json',
-    ]);
+    const other = await w.run(['rotate-now', '--profile', 'dev', '--credentials-file', secondFile, '--json']);
     expect(other.code, other.stderr).toBe(0);
     expect(JSON.parse(other.stdout).profiles[0]).toMatchObject({ outcome: 'rotated', resumed: false });
     expect(other.stderr).not.toContain('resume');
     const secondKey = keyIn(await readFile(secondFile, 'utf8'), 'dev');
     expect(secondKey.accessKeyId).not.toBe(second.old.accessKeyId);
-    await expectSettled(second, [secondKey]);
+    await expectSettled(w, second, [secondKey]);
 
     // status lists the first file's unfinished rotation, with its file and never its secret.
-    const status = await start(w, ['status', '--credentials-file', firstFile, '--json']);
+    const status = await w.run(['status', '--credentials-file', firstFile, '--json']);
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout).pendingRotations).toEqual([
       expect.objectContaining({ userArn: first.arn, phase: 'created', files: [firstFile] }),
     ]);
 
     // A run on the first file resumes its own rotation and finishes it.
-    const resumed = await start(w, [
+    const resumed = await w.run([
       'rotate-now',
       '--profile',
       'dev',
@@ -263,8 +216,8 @@ secretServiceSuite('one rotation per IAM user (issue 11)', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).profiles[0]).toMatchObject({ outcome: 'rotated', resumed: true });
     const firstKey = keyIn(await readFile(firstFile, 'utf8'), 'dev');
-    await expectSettled(first, [firstKey]);
-    const after = await start(w, ['status', '--credentials-file', firstFile, '--json']);
+    await expectSettled(w, first, [firstKey]);
+    const after = await w.run(['status', '--credentials-file', firstFile, '--json']);
     expect(JSON.parse(after.stdout).pendingRotations).toEqual([]);
   }, 120_000);
 });

@@ -2,20 +2,18 @@
 // exit 3 before CreateAccessKey, so IAM still lists only the old key. A bind-mounted file and a read-only
 // directory are made for real in a private mount namespace (`unshare -m`, as root), where root's
 // permission override does not help: a rename over a mount point is EBUSY, a read-only mount is EROFS.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chown, link, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { IamApi } from '../../src/aws/clients.js';
-import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { requireRealPart } from '../support/real-part.js';
-import { CLI_PATH } from '../support/run-cli.js';
+import { CLI_PATH, runCommand } from '../support/run-cli.js';
 import {
-  createWorld,
-  expectNoSecretLeft,
   profileBlock,
   secretServiceAvailable,
+  suiteWorlds,
   type World,
   writeCredentials,
 } from './harness.js';
@@ -39,56 +37,27 @@ const suite = requireRealPart(
 );
 
 /** Runs the CLI inside a fresh private mount namespace, after `setup` (sh, given env) has mounted things. */
-function runInNamespace(w: World, setup: string, args: string[], env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(
-      'unshare',
-      [
-        '-m',
-        '--propagation',
-        'private',
-        'sh',
-        '-c',
-        `set -e; ${setup}; exec "$0" "$@"`,
-        process.execPath,
-        CLI_PATH,
-        ...args,
-      ],
-      { env: { ...w.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      w.captures.push(stdout, stderr);
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function runInNamespace(w: World, setup: string, args: string[], env: NodeJS.ProcessEnv) {
+  const shell = `set -e; ${setup}; exec "$0" "$@"`;
+  const result = await runCommand(
+    'unshare',
+    ['-m', '--propagation', 'private', 'sh', '-c', shell, process.execPath, CLI_PATH, ...args],
+    { env: { ...w.env, ...env }, timeoutMs: 120_000 },
+  );
+  w.captures.push(result.stdout, result.stderr);
+  return result;
 }
 
 suite('pre-flight: files that cannot be replaced are refused before a key is created', () => {
-  let emulator: RunningEmulator;
-  const worlds: World[] = [];
-  const secrets: string[] = [];
+  const { secrets, world } = suiteWorlds();
   const scratch: string[] = [];
   let users = 0;
-
-  beforeAll(async () => {
-    emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
-  });
   afterAll(async () => {
-    await expectNoSecretLeft(worlds, secrets);
-    await emulator?.close();
-    for (const dir of [...worlds.map((w) => w.home), ...scratch])
-      await rm(dir, { recursive: true, force: true });
+    for (const dir of scratch) await rm(dir, { recursive: true, force: true });
   });
 
   async function prepare() {
-    const w = await createWorld({ emulator });
-    worlds.push(w);
+    const w = await world();
     const user = await w.seed(`pf${++users}`, { keyAgeDays: 120 });
     const old = user.keys[0]!;
     secrets.push(old.secretAccessKey);
@@ -98,8 +67,12 @@ suite('pre-flight: files that cannot be replaced are refused before a key is cre
   }
 
   /** IAM's own answer (the real SDK over HTTP): the user's key ids. */
-  async function listedKeys(old: { accessKeyId: string; secretAccessKey: string }, userName: string) {
-    const iam = new IamApi({ region: 'us-east-1', iamEndpoint: emulator.url, maxAttempts: 1 });
+  async function listedKeys(
+    w: World,
+    old: { accessKeyId: string; secretAccessKey: string },
+    userName: string,
+  ) {
+    const iam = new IamApi({ region: 'us-east-1', iamEndpoint: w.emulator.url, maxAttempts: 1 });
     try {
       return (await iam.listAccessKeys(old, userName)).map((k) => k.accessKeyId);
     } finally {
@@ -127,7 +100,7 @@ suite('pre-flight: files that cannot be replaced are refused before a key is cre
     expect(run.code, run.stderr).toBe(3);
     expect(run.stderr).toContain(`${w.credentialsFile} is a mount point of its own`);
     expect(run.stderr).toContain('Mount the directory, not the file');
-    expect(await listedKeys(old, user.user)).toEqual([old.accessKeyId]);
+    expect(await listedKeys(w, old, user.user)).toEqual([old.accessKeyId]);
     expect(await readFile(source, 'utf8')).toBe(text);
     const status = await w.run(['status', '--json']);
     expect(JSON.parse(status.stdout).pendingRotations).toEqual([]);
@@ -144,7 +117,7 @@ suite('pre-flight: files that cannot be replaced are refused before a key is cre
     );
     expect(run.code, run.stderr).toBe(3);
     expect(run.stderr).toContain(`keyrot cannot replace files in ${awsDir}: the directory is on a read-only`);
-    expect(await listedKeys(old, user.user)).toEqual([old.accessKeyId]);
+    expect(await listedKeys(w, old, user.user)).toEqual([old.accessKeyId]);
     expect(await w.readCredentials()).toBe(text);
   }, 60_000);
 
@@ -156,7 +129,7 @@ suite('pre-flight: files that cannot be replaced are refused before a key is cre
     expect(refused.code, refused.stderr).toBe(3);
     expect(refused.stderr).toContain(`${w.credentialsFile} has 2 hard links`);
     expect(refused.stderr).toContain('--allow-hardlink');
-    expect(await listedKeys(old, user.user)).toEqual([old.accessKeyId]);
+    expect(await listedKeys(w, old, user.user)).toEqual([old.accessKeyId]);
     const allowed = await w.run(['rotate-now', '--profile', 'p', '--allow-hardlink']);
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(await readFile(other, 'utf8')).toBe(text);
@@ -176,7 +149,7 @@ suite('pre-flight: files that cannot be replaced are refused before a key is cre
     expect(run.code, run.stderr).toBe(3);
     // The link is followed: the file a rename would replace is the target, and it is not ours.
     expect(run.stderr).toContain(`${theirs} belongs to user id 4242, not to you`);
-    expect(await listedKeys(old, user.user)).toEqual([old.accessKeyId]);
+    expect(await listedKeys(w, old, user.user)).toEqual([old.accessKeyId]);
     expect(await readFile(theirs, 'utf8')).toBe(text);
   }, 60_000);
 });
