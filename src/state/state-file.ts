@@ -8,7 +8,7 @@ import { type DaemonState, DaemonStateSchema } from './state-schema.js';
 import { type StateFs, stateFilePath, writeStateJson } from './state-shape.js';
 
 // The schema's types and the zod-free parts, re-exported so readers need only this module.
-export type { DaemonState, ProfileOutcome, ProfileState } from './state-schema.js';
+export type { DaemonState, ProfileState } from './state-schema.js';
 export {
   emptyProfileState,
   emptyState,

@@ -8,11 +8,8 @@ const isoDate = z.string().check(z.refine((value) => !Number.isNaN(Date.parse(va
 /** `schema`, or null; null when absent. */
 const nullOr = <T extends z.ZodMiniType>(schema: T) => z._default(z.nullable(schema), null);
 
-/** How the last check of one profile ended. */
-export const ProfileOutcomeSchema = z.enum(['not-due', 'due-soon', 'rotated', 'failed', 'needs-person']);
-
 /** How the last check of one profile ended: not-due, due-soon (warned), rotated, failed, needs-person. */
-export type ProfileOutcome = z.infer<typeof ProfileOutcomeSchema>;
+const ProfileOutcomeSchema = z.enum(['not-due', 'due-soon', 'rotated', 'failed', 'needs-person']);
 
 /** What the daemon knows about one watched profile. */
 export const ProfileStateSchema = z.looseObject({
