@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Overrides } from '../config/overrides.js';
 
-/** Options every command accepts (DESIGN.md section 5): the file and endpoint overrides, and --verbose. */
+/** Options every command accepts (README.md, Commands): the file and endpoint overrides, and --verbose. */
 export interface GlobalOptions extends Overrides {
   /** `--verbose`: debug output on stderr. */
   verbose: boolean;
