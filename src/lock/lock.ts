@@ -5,23 +5,11 @@ import { randomUUID } from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import type { FileHandlePort } from '../fs/fs-port.js';
 
 /** The file operations the lock needs (node:fs/promises fits; tests inject memfs). */
 export interface LockFs {
-  open(
-    path: string,
-    flags: string,
-    mode?: number,
-  ): Promise<{
-    write(
-      buffer: Uint8Array,
-      offset: number,
-      length: number,
-      position: number | null,
-    ): Promise<{ bytesWritten: number }>;
-    sync(): Promise<void>;
-    close(): Promise<void>;
-  }>;
+  open(path: string, flags: string, mode?: number): Promise<Pick<FileHandlePort, 'write' | 'sync' | 'close'>>;
   readFile(path: string): Promise<Buffer>;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
