@@ -2,10 +2,20 @@
 // other with a lock; tools that take no lock (the AWS CLI, editors) are caught by compare-and-swap
 // (re-read right before the rename, re-apply the edit on change) and by watching the replaced file's
 // inode after the rename (a writer that truncated and wrote into it in that instant is merged back).
+// Windows refuses to replace a file any handle holds open: there keyrot closes its own handle before the
+// rename, and the race that handle watches for cannot happen (a writer holding the old file open blocks
+// the rename until it has finished; the re-check before each retry then sees its edit).
 import { basename, dirname, join } from 'node:path';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { resolveWriteTarget, type WrittenFile, writeFileAtomic } from '../fs/atomic-write.js';
-import { errnoCode, type FileHandlePort, type FsPort, realFs, type StatsPort } from '../fs/fs-port.js';
+import {
+  errnoCode,
+  type FileHandlePort,
+  type FsPort,
+  fileRules,
+  realFs,
+  type StatsPort,
+} from '../fs/fs-port.js';
 import { acquireLock } from '../lock/index.js';
 import { parseSharedFile, type SharedFileDocument } from './document.js';
 import type { FileKind } from './grammar.js';
@@ -55,6 +65,8 @@ export async function updateSharedFile(
   options: UpdateOptions = {},
 ): Promise<UpdateOutcome> {
   const fs = options.fs ?? realFs;
+  // Whether our read handle may stay open across the rename (POSIX) or must be closed first (Windows).
+  const keepHandle = fileRules(fs) === 'posix';
   const target = (await resolveWriteTarget(fs, file, options.create)).path;
   if (options.create)
     await fs.mkdir(dirname(target), { recursive: true, mode: 0o700 }).catch(() => undefined);
@@ -82,6 +94,7 @@ export async function updateSharedFile(
         if (!doc.edited && recovered === undefined) return { file: target, changed };
         if (attempt >= attempts && recovered === undefined) break;
         recovered = undefined;
+        if (!keepHandle) await opened?.close();
         let written: WrittenFile;
         try {
           written = await writeFileAtomic(target, outputBytes(base, text, doc, target), {
@@ -99,7 +112,7 @@ export async function updateSharedFile(
         }
         // A writer that truncated the old file and wrote into it after our re-check wrote into the inode we
         // just unlinked: its content is its author's intended file, so it becomes the base of the next pass.
-        if (opened && (await writtenSince(opened))) {
+        if (keepHandle && opened && (await writtenSince(opened))) {
           recovered = await settledContent(opened.handle);
           continue;
         }
@@ -107,7 +120,7 @@ export async function updateSharedFile(
         // the edit; otherwise someone replaced or modified it since, and the next pass re-applies the edit.
         if (await stillOurs(fs, written)) return { file: target, changed };
       } finally {
-        await opened?.handle.close().catch(() => undefined);
+        await opened?.close();
       }
     }
     throw new KeyrotError(
@@ -127,6 +140,8 @@ interface OpenedFile {
   handle: FileHandlePort;
   content: Buffer;
   stat: StatsPort;
+  /** Closes the handle; later calls do nothing. */
+  close(): Promise<void>;
 }
 
 // Opens the file and keeps it open: the handle still reaches the old inode after our rename replaces it.
@@ -149,7 +164,13 @@ async function openCurrent(fs: FsPort, file: string): Promise<OpenedFile | null>
       await sleep(50);
       content = await readAt(handle);
     }
-    return { handle, content, stat };
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await handle.close().catch(() => undefined);
+    };
+    return { handle, content, stat, close };
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw new KeyrotError('FILE_UNREADABLE', `Cannot read ${file} (${errnoCode(error) ?? 'error'}).`, {

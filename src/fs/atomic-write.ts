@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { KeyrotError } from '../errors/keyrot-error.js';
-import { errnoCode, type FileHandlePort, type FsPort, realFs, type StatsPort } from './fs-port.js';
+import { isFileBusy, retryWhileBusy } from './busy-retry.js';
+import { errnoCode, type FileHandlePort, type FsPort, fileRules, realFs, type StatsPort } from './fs-port.js';
 
 /** Options of writeFileAtomic. */
 export interface AtomicWriteOptions {
@@ -16,8 +17,13 @@ export interface AtomicWriteOptions {
   create?: boolean;
   /** Told when keyrot tightened a file that others could read. */
   warn?: (message: string) => void;
-  /** Runs after the temp file is durable, right before the rename; throwing aborts the write cleanly. */
+  /**
+   * Runs after the temp file is durable, right before the rename (again before each retry of a rename
+   * Windows refused because the file was held open); throwing aborts the write cleanly.
+   */
   beforeRename?: () => Promise<void>;
+  /** How long a rename waits for a file another program holds open, under Windows rules (default 10 s). */
+  busyRetryMs?: number;
 }
 
 /** The file a write produced: enough to tell later whether anyone has replaced or modified it since. */
@@ -82,9 +88,11 @@ export async function resolveWriteTarget(fs: FsPort, path: string, create = fals
 
 /**
  * Atomically replaces `path` with `content`: temp file in the same directory (O_EXCL, 0600), write, fsync,
- * keep owner, rename over the target (its real file when `path` is a symlink), fsync the directory.
- * On any failure the original is untouched and the temp file removed. Errors: FILE_WRITE_FAILED and the
- * refusals of resolveWriteTarget; an error thrown by `beforeRename` is passed through unchanged.
+ * close, keep owner, rename over the target (its real file when `path` is a symlink), fsync the directory.
+ * Under Windows rules no handle of ours is open at the rename, a rename refused because another program
+ * holds the file is tried again (src/fs/busy-retry.ts), and modes are left alone (they are not permissions
+ * there). On any failure the original is untouched and the temp file removed. Errors: FILE_WRITE_FAILED
+ * and the refusals of resolveWriteTarget; an error thrown by `beforeRename` is passed through unchanged.
  */
 export async function writeFileAtomic(
   path: string,
@@ -92,6 +100,7 @@ export async function writeFileAtomic(
   options: AtomicWriteOptions = {},
 ): Promise<WrittenFile> {
   const fs = options.fs ?? realFs;
+  const posix = fileRules(fs) === 'posix';
   const target = await resolveWriteTarget(fs, path, options.create);
   const dir = dirname(target.path);
   if (target.stat === null) await ensureDir(fs, dir);
@@ -101,7 +110,7 @@ export async function writeFileAtomic(
       : Buffer.isBuffer(content)
         ? [content]
         : content;
-  const oldMode = target.stat ? target.stat.mode & 0o777 : null;
+  const oldMode = posix && target.stat ? target.stat.mode & 0o777 : null;
   // Never looser than 0600: group/other bits on a credentials file are a leak, so they are dropped.
   const mode = oldMode === null ? (options.mode ?? 0o600) : oldMode & 0o077 ? 0o600 : oldMode;
   const temp = join(
@@ -130,22 +139,43 @@ export async function writeFileAtomic(
     written = { path: target.path, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
     await handle.close();
     handle = undefined;
-    if (target.stat && (target.stat.uid !== process.getuid?.() || target.stat.gid !== process.getgid?.())) {
+    if (
+      posix &&
+      target.stat &&
+      (target.stat.uid !== process.getuid?.() || target.stat.gid !== process.getgid?.())
+    ) {
       // Running as root (sudo) on someone's file: the new file must stay theirs.
       await fs.chown(temp, target.stat.uid, target.stat.gid).catch((error) => {
         if (errnoCode(error) !== 'EPERM') throw error;
       });
     }
-    if (mode !== 0o600) await fs.chmod(temp, mode);
-    inHook = true;
-    await options.beforeRename?.();
-    inHook = false;
-    await fs.rename(temp, target.path);
+    if (posix && mode !== 0o600) await fs.chmod(temp, mode);
+    await retryWhileBusy(
+      fileRules(fs),
+      async () => {
+        inHook = true;
+        await options.beforeRename?.();
+        inHook = false;
+        await fs.rename(temp, target.path);
+      },
+      options.busyRetryMs,
+    );
     created = false;
   } catch (error) {
     await handle?.close().catch(() => undefined);
-    if (created) await fs.unlink(temp).catch(() => undefined);
+    if (created) await retryWhileBusy(fileRules(fs), () => fs.unlink(temp), 2_000).catch(() => undefined);
     if (inHook || error instanceof KeyrotError) throw error;
+    if (!posix && isFileBusy(error)) {
+      throw new KeyrotError(
+        'FILE_WRITE_FAILED',
+        `Could not write ${target.path}: another program kept it open (Windows cannot replace an open file).`,
+        {
+          file: target.path,
+          cause: error,
+          hint: 'Close programs that have it open (an editor, a backup or antivirus scan), then try again. The file was left exactly as it was.',
+        },
+      );
+    }
     throw fileError('FILE_WRITE_FAILED', target.path, error);
   }
   await syncDirectory(fs, dir);

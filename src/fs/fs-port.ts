@@ -34,10 +34,19 @@ export interface FileHandlePort {
 }
 
 /**
+ * Which operating system's file rules a file system follows. 'windows': a rename over a file, or a
+ * removal of one, fails (EPERM) while any handle holds that file open, and a file's mode bits are not
+ * its permissions (Node reports 0666 for every writable file; access control lists protect it).
+ */
+export type FileRules = 'posix' | 'windows';
+
+/**
  * The subset of node:fs/promises keyrot's file writers and readers use, injected so tests can put a
  * fault-injecting file system (memfs behind a wrapper) in its place.
  */
 export interface FsPort {
+  /** The file rules it follows (default: this machine's, see fileRules). */
+  readonly rules?: FileRules;
   open(path: string, flags: string | number, mode?: number): Promise<FileHandlePort>;
   readFile(path: string): Promise<Buffer>;
   writeFile(
@@ -83,6 +92,7 @@ function syncHandle(fd: number): FileHandlePort {
  * is the fsync of the file (a few ms for a 1.5 MB file). Opening a file yields to the event loop once.
  */
 export const realFs: FsPort = {
+  rules: platformFileRules(process.platform),
   open: async (path, flags, mode) => {
     // Synchronous calls never leave the microtask queue: yield to the event loop once per file opened, so a
     // caller looping over edits still lets timers, child-process exits and I/O callbacks run.
@@ -102,6 +112,16 @@ export const realFs: FsPort = {
   chmod: async (path, mode) => syncFs.chmodSync(path, mode),
   chown: async (path, uid, gid) => syncFs.chownSync(path, uid, gid),
 };
+
+/** The file rules of an operating system. */
+export function platformFileRules(platform: NodeJS.Platform): FileRules {
+  return platform === 'win32' ? 'windows' : 'posix';
+}
+
+/** The file rules `fs` follows: its own word, else this machine's. */
+export function fileRules(fs: { readonly rules?: FileRules }): FileRules {
+  return fs.rules ?? platformFileRules(process.platform);
+}
 
 /** The errno code of a Node.js system error, if any. */
 export function errnoCode(error: unknown): string | undefined {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { syncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
-import { errnoCode, type FsPort, realFs } from '../fs/fs-port.js';
+import { retryWhileBusy } from '../fs/busy-retry.js';
+import { errnoCode, type FsPort, fileRules, realFs } from '../fs/fs-port.js';
 import type { SecretStore } from './secret-store.js';
 
 /** Options of FileSecretStore. */
@@ -56,7 +57,8 @@ export class FileSecretStore implements SecretStore {
   async delete(account: string): Promise<boolean> {
     await this.prepare();
     try {
-      await this.fs.unlink(this.pathOf(account));
+      // Windows refuses to remove a file another program (an antivirus scan) holds open: wait for it.
+      await retryWhileBusy(fileRules(this.fs), () => this.fs.unlink(this.pathOf(account)));
       await syncDirectory(this.fs, this.dir);
       return true;
     } catch (error) {

@@ -1,11 +1,11 @@
 // keyrot's logger: JSON lines in <logDir>/keyrot.log (0600, size-rotated) and short human lines on
 // stderr, both behind one redaction step so no transport can ever see a secret.
-import { chmodSync, mkdirSync } from 'node:fs';
+import * as nodeFs from 'node:fs';
 import path from 'node:path';
 import winston from 'winston';
 import { redactText } from '../errors/redact.js';
 import { isSecretField, redactValue } from './redact-value.js';
-import { RotatingFileTransport } from './rotating-file.js';
+import { type LogFs, RotatingFileTransport } from './rotating-file.js';
 
 /** A log level, most to least severe. */
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -45,6 +45,10 @@ export interface LoggerOptions {
   stderrLevel?: LogLevel;
   /** Rotation size (default LOG_MAX_BYTES); small values let tests see rotation quickly. */
   maxBytes?: number;
+  /** The log file's file system (default node:fs; tests inject one that follows Windows rules). */
+  fs?: LogFs;
+  /** The time in ms (default Date.now): when a rotation that failed is tried again. */
+  now?: () => number;
 }
 
 /** Name of the log file inside logDir. */
@@ -79,7 +83,7 @@ export function createLogger(options: LoggerOptions): ClosableLogger {
   const transports: winston.transport[] = [];
   if (options.logDir) {
     try {
-      transports.push(openLogFile(options.logDir, fileLevel, options.maxBytes ?? LOG_MAX_BYTES));
+      transports.push(openLogFile(options.logDir, fileLevel, options));
     } catch (error) {
       // Logging is not worth failing a rotation for: carry on with stderr and say why.
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
@@ -123,14 +127,17 @@ export function createLogger(options: LoggerOptions): ClosableLogger {
 }
 
 /** The log file transport; creates the directory 0700 (an existing one is left as its owner set it). */
-function openLogFile(logDir: string, level: LogLevel, maxBytes: number): RotatingFileTransport {
-  const created = mkdirSync(logDir, { recursive: true, mode: 0o700 });
-  if (created) chmodSync(logDir, 0o700);
+function openLogFile(logDir: string, level: LogLevel, options: LoggerOptions): RotatingFileTransport {
+  const fs = options.fs ?? nodeFs;
+  const created = fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
+  if (created) fs.chmodSync(logDir, 0o700);
   const file = new RotatingFileTransport({
     filename: path.join(logDir, LOG_FILE_NAME),
     level,
-    maxBytes,
+    maxBytes: options.maxBytes ?? LOG_MAX_BYTES,
     maxFiles: LOG_MAX_FILES,
+    fs,
+    now: options.now,
     format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
   });
   file.tightenMode();

@@ -6,7 +6,8 @@ import * as nodeFs from 'node:fs/promises';
 import path from 'node:path';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import type { FsPort } from '../fs/fs-port.js';
+import { retryWhileBusy } from '../fs/busy-retry.js';
+import { type FileRules, type FsPort, fileRules } from '../fs/fs-port.js';
 
 /** The file name of the pause marker in the state directory. */
 export const PAUSE_FILE_NAME = 'pause-until';
@@ -16,8 +17,8 @@ export const PAUSE_MS = 60 * 60 * 1000;
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?Z$/;
 
-/** The subset of node:fs/promises the pause marker's reader and remover use. */
-export type PauseFs = Pick<typeof nodeFs, 'readFile' | 'unlink'>;
+/** The subset of node:fs/promises the pause marker's remover uses. */
+export type PauseFs = Pick<typeof nodeFs, 'unlink'> & { readonly rules?: FileRules };
 
 /** The path of the pause marker in `stateDir`. */
 export function pauseFilePath(stateDir: string): string {
@@ -28,12 +29,12 @@ export function pauseFilePath(stateDir: string): string {
 export async function readPauseUntil(
   stateDir: string,
   now: Date,
-  deps: { fs?: Pick<PauseFs, 'readFile'> } = {},
+  deps: { fs?: { readFile(file: string): Promise<Buffer> } } = {},
 ): Promise<Date | null> {
   const fs = deps.fs ?? nodeFs;
   let text: string;
   try {
-    text = await fs.readFile(pauseFilePath(stateDir), 'utf8');
+    text = (await fs.readFile(pauseFilePath(stateDir))).toString('utf8');
   } catch {
     return null;
   }
@@ -63,13 +64,11 @@ export async function writePauseUntil(
 }
 
 /** Resumes checks: removes the marker (no error if there is none). */
-export async function clearPause(
-  stateDir: string,
-  deps: { fs?: Pick<PauseFs, 'unlink'> } = {},
-): Promise<void> {
-  const fs = deps.fs ?? nodeFs;
+export async function clearPause(stateDir: string, deps: { fs?: PauseFs } = {}): Promise<void> {
+  const fs: PauseFs = deps.fs ?? nodeFs;
   try {
-    await fs.unlink(pauseFilePath(stateDir));
+    // The daemon reads the marker at least once a minute; on Windows that read refuses a removal.
+    await retryWhileBusy(fileRules(fs), () => fs.unlink(pauseFilePath(stateDir)));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw new KeyrotError('FILE_WRITE_FAILED', 'cannot resume checks: the pause marker cannot be removed', {

@@ -24,13 +24,13 @@ const messages = { error: english().localeError };
 /** Reads and validates `<stateDir>/state.json`; null when there is none yet (KeyrotError FILE_INVALID if corrupt). */
 export async function readStateFile(
   stateDir: string,
-  deps: { fs?: { readFile(file: string, encoding: 'utf8'): Promise<string> } } = {},
+  deps: { fs?: { readFile(file: string): Promise<Buffer> } } = {},
 ): Promise<DaemonState | null> {
   const fs = deps.fs ?? nodeFs;
   const file = stateFilePath(stateDir);
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = (await fs.readFile(file)).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new KeyrotError('FILE_UNREADABLE', `cannot read the daemon state file: ${describe(error)}`, {

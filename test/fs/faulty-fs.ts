@@ -1,5 +1,7 @@
+import type * as nodeFs from 'node:fs';
 import { Volume } from 'memfs';
-import type { FileHandlePort, FsPort } from '../../src/fs/fs-port.js';
+import type { FileHandlePort, FileRules, FsPort, StatsPort } from '../../src/fs/fs-port.js';
+import type { LogFs } from '../../src/log/rotating-file.js';
 
 /** An operation a fault can hit. */
 export type FaultOp = 'open' | 'readFile' | 'write' | 'sync' | 'rename' | 'chmod' | 'mkdir' | 'unlink';
@@ -19,13 +21,34 @@ function errnoError(code: string, op: string, path: string): NodeJS.ErrnoExcepti
   return Object.assign(new Error(`${code}: injected failure, ${op} '${path}'`), { code, syscall: op, path });
 }
 
-/** memfs (an in-memory volume) behind the FsPort interface, with one-shot or permanent fault injection. */
-export function faultyFs(files: Record<string, string | Buffer>): {
+/** An in-memory file system with fault injection, following POSIX or Windows file rules. */
+export interface FaultyFs {
+  /** The asynchronous port (atomic writer, credentials, state, keychain file store). */
   fs: FsPort;
+  /** The synchronous calls of the log file, on the same volume and rules. */
+  syncFs: LogFs;
   vol: Volume;
   faults: Fault[];
   log: string[];
-} {
+  /**
+   * Opens `path` the way another program would (an editor, an antivirus scan, the tray reading state) and
+   * keeps it open until the returned function is called; under Windows rules that blocks renames over it.
+   */
+  hold(path: string): () => void;
+}
+
+/**
+ * memfs (an in-memory volume) behind the FsPort interface, with one-shot or permanent fault injection.
+ * `rules: 'windows'` adds what Windows does differently, as Node reports it there: a rename over (or
+ * from) a file that a handle holds open, and the removal of one, fail with EPERM (MoveFileEx without
+ * POSIX semantics; nodejs/node#29481); an fsync of a directory fails with EPERM (nodejs/node#3879); and
+ * every file's permission bits read 0666, whatever chmod set.
+ */
+export function faultyFs(
+  files: Record<string, string | Buffer>,
+  options: { rules?: FileRules } = {},
+): FaultyFs {
+  const windows = options.rules === 'windows';
   const vol = Volume.fromJSON({});
   for (const [path, content] of Object.entries(files)) {
     vol.mkdirSync(path.slice(0, path.lastIndexOf('/')) || '/', { recursive: true });
@@ -42,25 +65,53 @@ export function faultyFs(files: Record<string, string | Buffer>): {
     if (!fault.always) faults.splice(index, 1);
     return fault;
   };
-  const wrapHandle = (handle: FileHandlePort, path: string): FileHandlePort => ({
-    readFile: () => handle.readFile(),
-    read: (buffer, offset, length, position) => handle.read(buffer, offset, length, position),
-    stat: () => handle.stat(),
-    close: () => handle.close(),
-    async write(buffer, offset, length, position) {
-      const fault = check('write', path);
-      if (fault) {
-        if (fault.partial) await handle.write(buffer, offset, Math.min(fault.partial, length), position);
-        throw errnoError(fault.code, 'write', path);
-      }
-      return handle.write(buffer, offset, length, position);
-    },
-    async sync() {
-      const fault = check('sync', path);
-      if (fault) throw errnoError(fault.code, 'fsync', path);
-      return handle.sync();
-    },
-  });
+  // Open handles per path: what Windows checks before it lets a file be replaced or removed.
+  const openCount = new Map<string, number>();
+  const opened = (path: string) => openCount.set(path, (openCount.get(path) ?? 0) + 1);
+  const closed = (path: string) => {
+    const n = (openCount.get(path) ?? 0) - 1;
+    if (n > 0) openCount.set(path, n);
+    else openCount.delete(path);
+  };
+  const refuseIfOpen = (op: string, ...paths: string[]) => {
+    if (windows && paths.some((path) => openCount.has(path))) {
+      throw errnoError('EPERM', op, paths.find((path) => openCount.has(path)) as string);
+    }
+  };
+  const windowsMode = <S extends StatsPort | nodeFs.Stats>(stats: S): S => {
+    if (windows) Object.assign(stats, { mode: (stats.mode & ~0o777) | 0o666 });
+    return stats;
+  };
+  const wrapHandle = (handle: FileHandlePort, path: string): FileHandlePort => {
+    opened(path);
+    let isOpen = true;
+    return {
+      readFile: () => handle.readFile(),
+      read: (buffer, offset, length, position) => handle.read(buffer, offset, length, position),
+      stat: async () => windowsMode(await handle.stat()),
+      close: async () => {
+        if (isOpen) {
+          isOpen = false;
+          closed(path);
+        }
+        return handle.close();
+      },
+      async write(buffer, offset, length, position) {
+        const fault = check('write', path);
+        if (fault) {
+          if (fault.partial) await handle.write(buffer, offset, Math.min(fault.partial, length), position);
+          throw errnoError(fault.code, 'write', path);
+        }
+        return handle.write(buffer, offset, length, position);
+      },
+      async sync() {
+        const fault = check('sync', path);
+        if (fault) throw errnoError(fault.code, 'fsync', path);
+        if (windows && (await handle.stat()).isDirectory()) throw errnoError('EPERM', 'fsync', path);
+        return handle.sync();
+      },
+    };
+  };
   const guard =
     <A extends unknown[], R>(op: FaultOp, run: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -69,6 +120,7 @@ export function faultyFs(files: Record<string, string | Buffer>): {
       return run(...args);
     };
   const fs: FsPort = {
+    rules: windows ? 'windows' : 'posix',
     open: async (path, flags, mode) => {
       const fault = check('open', path);
       if (fault) throw errnoError(fault.code, 'open', path);
@@ -76,11 +128,17 @@ export function faultyFs(files: Record<string, string | Buffer>): {
     },
     readFile: guard('readFile', (path: string) => p.readFile(path)),
     writeFile: (path, data, options) => p.writeFile(path, data, options),
-    rename: guard('rename', (from: string, to: string) => p.rename(from, to)),
-    unlink: guard('unlink', (path: string) => p.unlink(path)),
+    rename: guard('rename', async (from: string, to: string) => {
+      refuseIfOpen('rename', from, to);
+      return p.rename(from, to);
+    }),
+    unlink: guard('unlink', async (path: string) => {
+      refuseIfOpen('unlink', path);
+      return p.unlink(path);
+    }),
     link: (a, b) => p.link(a, b),
-    stat: (path) => p.stat(path),
-    lstat: (path) => p.lstat(path),
+    stat: async (path) => windowsMode(await p.stat(path)),
+    lstat: async (path) => windowsMode(await p.lstat(path)),
     realpath: (path) => p.realpath(path),
     readlink: (path) => p.readlink(path),
     mkdir: guard('mkdir', (path: string, options: { recursive?: boolean; mode?: number }) =>
@@ -89,5 +147,34 @@ export function faultyFs(files: Record<string, string | Buffer>): {
     chmod: guard('chmod', (path: string, mode: number) => p.chmod(path, mode)),
     chown: (path, uid, gid) => p.chown(path, uid, gid),
   };
-  return { fs, vol, faults, log };
+  const syncFs: LogFs = {
+    rules: fs.rules,
+    appendFileSync: ((path: string, data: string, opts?: nodeFs.WriteFileOptions) =>
+      vol.appendFileSync(path, data, opts as never)) as LogFs['appendFileSync'],
+    statSync: ((path: string) =>
+      windowsMode(vol.statSync(path) as unknown as nodeFs.Stats)) as LogFs['statSync'],
+    renameSync: (from, to) => {
+      refuseIfOpen('rename', String(from), String(to));
+      vol.renameSync(String(from), String(to));
+    },
+    rmSync: (path, opts) => {
+      refuseIfOpen('unlink', String(path));
+      vol.rmSync(String(path), opts);
+    },
+    chmodSync: (path, mode) => vol.chmodSync(String(path), mode),
+    mkdirSync: ((path: string, opts?: nodeFs.MakeDirectoryOptions) =>
+      vol.mkdirSync(path, opts as never)) as LogFs['mkdirSync'],
+  };
+  const hold = (path: string): (() => void) => {
+    const fd = vol.openSync(path, 'r');
+    opened(path);
+    let isOpen = true;
+    return () => {
+      if (!isOpen) return;
+      isOpen = false;
+      closed(path);
+      vol.closeSync(fd);
+    };
+  };
+  return { fs, syncFs, vol, faults, log, hold };
 }

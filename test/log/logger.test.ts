@@ -1,10 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// The logger under POSIX and under Windows file rules (test/fs/file-worlds.ts): on Windows a program
+// reading keyrot.log (an editor, `Get-Content -Wait`) refuses the rename that rotates it.
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyrotError } from '../../src/errors/keyrot-error.js';
-import { createLogger } from '../../src/log/logger.js';
+import { createLogger as createLoggerOn, type LoggerOptions } from '../../src/log/logger.js';
+import { FILE_WORLDS, type FileWorld } from '../fs/file-worlds.js';
 
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 const KEY_ID_2 = 'AKIAJ2345678ABCDWXYZ';
@@ -23,14 +24,26 @@ function capture(): { stream: PassThrough; text: () => string } {
   return { stream, text: () => text };
 }
 
-describe('createLogger', () => {
+describe.each(FILE_WORLDS)('createLogger under %s', (_name, makeWorld) => {
+  let world: FileWorld;
   let dir: string;
   beforeEach(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'keyrot-log-'));
+    world = await makeWorld();
+    dir = world.root;
   });
   afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await world.dispose();
   });
+  const createLogger = (options: LoggerOptions) => createLoggerOn({ ...options, fs: world.syncFs });
+  const readFile = async (file: string, _encoding: 'utf8') => world.readText(file);
+  const readdir = async (folder: string) => world.list(folder);
+  const stat = async (file: string) => ({ mode: world.mode(file), size: world.syncFs.statSync(file).size });
+  // winston hands lines to its transports a few ticks later.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+  /** Permission bits, checked only where they are permissions (POSIX). */
+  const expectMode = async (file: string, mode: number) => {
+    if (world.rules === 'posix') expect((await stat(file)).mode & 0o777).toBe(mode);
+  };
 
   it('writes JSON lines to keyrot.log (0600 in a 0700 dir) and human lines to stderr', async () => {
     const logDir = path.join(dir, 'state', 'keyrot');
@@ -41,9 +54,9 @@ describe('createLogger', () => {
     logger.debug('not shown without verbose');
     await logger.close();
 
-    expect((await stat(logDir)).mode & 0o777).toBe(0o700);
+    await expectMode(logDir, 0o700);
     const file = path.join(logDir, 'keyrot.log');
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    await expectMode(file, 0o600);
     const lines = (await readFile(file, 'utf8'))
       .trim()
       .split('\n')
@@ -130,8 +143,7 @@ describe('createLogger', () => {
   });
 
   it('falls back to stderr when the log directory cannot be created', async () => {
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(path.join(dir, 'not-a-dir'), '');
+    await world.fs.writeFile(path.join(dir, 'not-a-dir'), '');
     const err = capture();
     const logger = createLogger({
       logDir: path.join(dir, 'not-a-dir', 'keyrot'),
@@ -166,7 +178,7 @@ describe('createLogger', () => {
     for (const name of files) {
       const info = await stat(path.join(dir, name));
       expect(info.size).toBeLessThanOrEqual(4096 + 200);
-      expect(info.mode & 0o777).toBe(0o600);
+      await expectMode(path.join(dir, name), 0o600);
     }
     // keyrot.log holds the newest lines; oldest to newest, the kept lines are contiguous (none lost).
     const kept: number[] = [];
@@ -180,13 +192,46 @@ describe('createLogger', () => {
   });
 
   it('narrows an existing log file to 0600 and ignores lines after close', async () => {
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(path.join(dir, 'keyrot.log'), '', { mode: 0o644 });
+    await world.fs.writeFile(path.join(dir, 'keyrot.log'), '', { mode: 0o644 });
     const err = capture();
     const logger = createLogger({ logDir: dir, verbose: false, stderr: err.stream });
-    expect((await stat(path.join(dir, 'keyrot.log'))).mode & 0o777).toBe(0o600);
+    await expectMode(path.join(dir, 'keyrot.log'), 0o600);
     await logger.close();
     logger.info('after close');
     expect(await readFile(path.join(dir, 'keyrot.log'), 'utf8')).toBe('');
+  });
+
+  it('keeps every line while a reader holds keyrot.log open, and rotates once it lets go', async () => {
+    let now = 0;
+    const logger = createLoggerOn({
+      logDir: dir,
+      verbose: false,
+      maxBytes: 2048,
+      fs: world.syncFs,
+      now: () => now,
+    });
+    // keyrot.log is created by the first line; a reader holds it from then on.
+    logger.info('line 0');
+    await settle();
+    const held = world.hold(path.join(dir, 'keyrot.log'));
+    for (let i = 1; i < 60; i++) logger.info(`line ${i} ${'x'.repeat(100)}`);
+    await settle();
+    held();
+    now += 120_000; // past the wait before the next attempt
+    for (let i = 60; i < 80; i++) logger.info(`line ${i} ${'x'.repeat(100)}`);
+    await logger.close();
+    const kept: number[] = [];
+    const files = (await readdir(dir)).sort().reverse(); // keyrotN.log … keyrot1.log, then keyrot.log
+    const ordered = [...files.filter((f) => f !== 'keyrot.log'), 'keyrot.log'];
+    for (const name of ordered) {
+      for (const line of (await readFile(path.join(dir, name), 'utf8')).trim().split('\n')) {
+        kept.push(Number(/line (\d+)/.exec(JSON.parse(line).message)?.[1]));
+      }
+    }
+    // Nothing lost, nothing out of order.
+    expect(kept).toEqual(Array.from({ length: 80 }, (_, i) => i));
+    // Rotated once the reader let go: the live file is small again.
+    expect((await stat(path.join(dir, 'keyrot.log'))).size).toBeLessThanOrEqual(2048 + 200);
+    expect(files.length).toBeGreaterThan(1);
   });
 });

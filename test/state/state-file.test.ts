@@ -1,5 +1,5 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// The state file under POSIX and under Windows file rules (test/fs/file-worlds.ts): the daemon writes it
+// while the tray and `status` read it, and on Windows a reader's open handle refuses the rename over it.
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
@@ -10,18 +10,22 @@ import {
   stateFilePath,
   writeStateFile,
 } from '../../src/state/state-file.js';
+import { FILE_WORLDS, type FileWorld, releaseAfter } from '../fs/file-worlds.js';
 
-describe('daemon state file', () => {
+describe.each(FILE_WORLDS)('daemon state file under %s', (_name, makeWorld) => {
+  let world: FileWorld;
   let root: string;
   beforeEach(async () => {
-    root = await mkdtemp(path.join(tmpdir(), 'keyrot-state-'));
+    world = await makeWorld();
+    root = world.root;
   });
   afterEach(async () => {
-    await rm(root, { recursive: true, force: true });
+    await world.dispose();
   });
+  const deps = () => ({ fs: world.fs });
 
   it('reads null when no daemon has written it yet', async () => {
-    expect(await readStateFile(path.join(root, 'none'))).toBeNull();
+    expect(await readStateFile(path.join(root, 'none'), deps())).toBeNull();
   });
 
   it('round-trips through a 0600 file in a 0700 directory it creates', async () => {
@@ -35,23 +39,40 @@ describe('daemon state file', () => {
       ageDays: 12,
       lastResult: { at: '2026-11-25T10:00:00.000Z', outcome: 'not-due', message: 'key is 12 days old' },
     };
-    await writeStateFile(stateDir, state);
-    expect(await readStateFile(stateDir)).toEqual(state);
-    expect((await stat(stateFilePath(stateDir))).mode & 0o777).toBe(0o600);
-    expect((await stat(stateDir)).mode & 0o777).toBe(0o700);
-    expect(await readFile(stateFilePath(stateDir), 'utf8')).toContain('"version": 1');
+    await writeStateFile(stateDir, state, deps());
+    expect(await readStateFile(stateDir, deps())).toEqual(state);
+    if (world.rules === 'posix') {
+      expect(world.mode(stateFilePath(stateDir))).toBe(0o600);
+      expect(world.mode(stateDir)).toBe(0o700);
+    }
+    expect(world.readText(stateFilePath(stateDir))).toContain('"version": 1');
+  });
+
+  it('is rewritten while a reader (the tray, `status`) holds it open for a moment', async () => {
+    const first = emptyState();
+    await writeStateFile(root, first, deps());
+    const next = { ...emptyState(), lastCheck: '2026-11-25T10:00:00.000Z' };
+    const release = world.hold(stateFilePath(root));
+    const writing = writeStateFile(root, next, deps());
+    await releaseAfter(release, 60);
+    await writing;
+    expect(await readStateFile(root, deps())).toEqual(next);
+    expect(world.list(root)).toEqual(['state.json']);
   });
 
   it('fills defaults for fields an older writer left out and keeps unknown ones', async () => {
-    await writeFile(stateFilePath(root), JSON.stringify({ version: 1, extra: 'x', profiles: { a: {} } }));
-    const state = await readStateFile(root);
+    await world.fs.writeFile(
+      stateFilePath(root),
+      JSON.stringify({ version: 1, extra: 'x', profiles: { a: {} } }),
+    );
+    const state = await readStateFile(root, deps());
     expect(state?.profiles.a?.failures).toBe(0);
     expect((state as Record<string, unknown>).extra).toBe('x');
   });
 
   it('reports a corrupt file as FILE_INVALID naming the file', async () => {
-    await writeFile(stateFilePath(root), '{"version": 1, "lastCheck": "soon"}');
-    const error = await readStateFile(root).catch((e: unknown) => e);
+    await world.fs.writeFile(stateFilePath(root), '{"version": 1, "lastCheck": "soon"}');
+    const error = await readStateFile(root, deps()).catch((e: unknown) => e);
     expect(isKeyrotError(error, 'FILE_INVALID')).toBe(true);
     expect((error as { file: string }).file).toBe(stateFilePath(root));
     expect((error as Error).message).toContain('lastCheck');
