@@ -18,7 +18,10 @@ export const PAUSE_MS = 60 * 60 * 1000;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?Z$/;
 
 /** The subset of node:fs/promises the pause marker's remover uses. */
-export type PauseFs = Pick<typeof nodeFs, 'unlink'> & { readonly rules?: FileRules };
+export interface PauseFs {
+  unlink(file: string): Promise<void>;
+  readonly rules?: FileRules;
+}
 
 /** The path of the pause marker in `stateDir`. */
 export function pauseFilePath(stateDir: string): string {
