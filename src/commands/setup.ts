@@ -13,6 +13,7 @@ import { PROFILE_KEYS, type Settings } from '../config/settings.js';
 import { describeError } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import type { CredentialFilesPort } from '../rotation/ports.js';
 import type { ProfileKind } from '../rotation/profile-kind.js';
 import { profileRefusal } from '../rotation/profile-kind.js';
 import { tildify } from '../service/manage.js';
@@ -96,19 +97,7 @@ export async function setupCommand(
   const maxAgeDefault =
     input.maxAgeDays !== undefined ? parseMaxAge(input.maxAgeDays, settings) : DEFAULT_MAX_AGE;
 
-  const rows = await Promise.all(
-    names.map(async (profile): Promise<SurveyRow> => {
-      const status = await inspectOnline(ctx, files, settings, profile);
-      const { dueAt: _dueAt, due: _due, ...masked } = maskedStatus(status);
-      // No due date: it follows from the maximum age still to be chosen.
-      return {
-        profile,
-        ...masked,
-        works: status.userArn !== undefined,
-        watched: explicitlyWatched.has(profile),
-      };
-    }),
-  );
+  const rows = await survey(ctx, files, settings, names, explicitlyWatched);
   const home = homeDir(env);
   const where = `${tildify(files.paths.credentialsFile, home)} and ${tildify(files.paths.configFile, home)}`;
   if (!input.json) ctx.io.stdout.write(`Profiles in ${where}:\n${surveyTable(rows)}`);
@@ -121,13 +110,7 @@ export async function setupCommand(
   const asker = interactive ? openAsker(ctx) : undefined;
   try {
     if (asker) {
-      chosen = await askProfiles(
-        asker,
-        rows,
-        input.profile?.length ? choose(input.profile) : defaults,
-        choose,
-        ctx,
-      );
+      chosen = await askProfiles(asker, rows, named ?? defaults, choose, ctx);
       if (chosen.length === 0) {
         ctx.io.stdout.write('No profile chosen: nothing written.\n');
         return ExitCode.ok;
@@ -171,7 +154,7 @@ export async function setupCommand(
 
     if (asker) {
       printPlan(plan, ctx, 'will');
-      if (!(await asker.yesNo(`Write this to ${tildify(configFile, homeDir(env))}?`, true))) {
+      if (plan.added && !(await asker.yesNo(`Write this to ${tildify(configFile, home)}?`, true))) {
         ctx.io.stdout.write('Nothing written.\n');
         return ExitCode.ok;
       }
@@ -180,7 +163,7 @@ export async function setupCommand(
       else {
         printPlan(plan, ctx, 'would');
         ctx.io.stdout.write(
-          `Nothing changed: ${ctx.io.isTTY ? '--json asks nothing' : 'not on a terminal'}, and there is no --yes. To do it:\n  ${plan.next}\n`,
+          `Nothing changed: not on a terminal, and there is no --yes. To do it:\n  ${plan.next}\n`,
         );
       }
       return ExitCode.ok;
@@ -219,6 +202,24 @@ export async function setupCommand(
   } finally {
     asker?.close();
   }
+}
+
+/** What IAM says about each profile, asked with the profile's own key, all at once. */
+function survey(
+  ctx: CommandContext,
+  files: CredentialFilesPort,
+  settings: Settings,
+  names: string[],
+  watched: Set<string>,
+): Promise<SurveyRow[]> {
+  return Promise.all(
+    names.map(async (profile): Promise<SurveyRow> => {
+      const status = await inspectOnline(ctx, files, settings, profile);
+      // No due date here: it follows from the maximum age still to be chosen.
+      const { dueAt: _dueAt, due: _due, ...masked } = maskedStatus(status);
+      return { profile, ...masked, works: status.userArn !== undefined, watched: watched.has(profile) };
+    }),
+  );
 }
 
 /** The survey as a numbered table, notes below. */
@@ -272,6 +273,7 @@ function parseMaxAge(text: string, settings: Settings): number {
     });
   }
   const days = parsed.data as number;
+  // A name that has no section gets the file's top-level policy.
   const { warnDays } = settings.profile('');
   if (days <= warnDays) {
     throw new KeyrotError(
