@@ -21,8 +21,10 @@ const npmCache = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8'
 
 const suite = requireRealPart(
   'npm install -g',
-  npmVersion.status === 0 && existsSync(path.join(ROOT, 'dist', 'cli.cjs')),
-  'needs npm on PATH and a built dist/ (npm test builds it)',
+  npmVersion.status === 0 &&
+    existsSync(path.join(ROOT, 'dist', 'cli.cjs')) &&
+    spawnSync('git', ['rev-parse', '--git-dir'], { cwd: ROOT, stdio: 'ignore' }).status === 0,
+  'needs npm on PATH, a built dist/ (npm test builds it) and a git checkout',
 );
 
 suite('npm install -g into a clean prefix', { concurrent: true }, () => {
@@ -120,19 +122,9 @@ suite('npm install -g into a clean prefix', { concurrent: true }, () => {
     // A copy of the checkout (its own dist/, built by `prepare`), with this repo's installed modules
     // standing for `npm ci`.
     const checkout = path.join(p.dir, 'keyrot');
-    for (const entry of [
-      'package.json',
-      'package-lock.json',
-      'tsconfig.json',
-      'tsconfig.build.json',
-      'src',
-      'scripts',
-      'service-templates',
-      'assets',
-      'README.md',
-    ]) {
-      if (existsSync(path.join(ROOT, entry)))
-        await cp(path.join(ROOT, entry), path.join(checkout, entry), { recursive: true });
+    for (const file of checkoutFiles()) {
+      await mkdir(path.dirname(path.join(checkout, file)), { recursive: true });
+      await cp(path.join(ROOT, file), path.join(checkout, file));
     }
     await symlink(path.join(ROOT, 'node_modules'), path.join(checkout, 'node_modules'), 'dir');
     expect(existsSync(path.join(checkout, 'dist'))).toBe(false);
@@ -143,3 +135,13 @@ suite('npm install -g into a clean prefix', { concurrent: true }, () => {
     await expectKeyrotWorksFromPath(p);
   });
 });
+
+/** The files of this checkout as git sees them (tracked, and new ones not ignored): no dist/, no node_modules/. */
+function checkoutFiles(): string[] {
+  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
+  return listed.stdout.split('\0').filter((file) => file && existsSync(path.join(ROOT, file)));
+}
