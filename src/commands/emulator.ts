@@ -11,6 +11,7 @@ export interface EmulatorInput {
   state?: string;
   propagationDelayMs: string;
   latencyMs: string;
+  allowMfaCodeReuse?: boolean;
   fault?: string[];
 }
 
@@ -38,6 +39,7 @@ export async function emulatorCommand(input: EmulatorInput, ctx: CommandContext)
     statePath: input.state === undefined ? undefined : resolve(input.state),
     propagationDelayMs,
     latencyMs,
+    allowMfaCodeReuse: Boolean(input.allowMfaCodeReuse),
     faults,
     onRequest: ctx.globals.verbose ? (entry) => stderr.write(`${formatLogEntry(entry)}\n`) : undefined,
   });

@@ -12,6 +12,8 @@ export interface ActionContext {
   state: EmulatorState;
   now: Date;
   propagationDelayMs: number;
+  /** Accept an MFA code that was used before (AWS does not; tests that need speed may). */
+  allowMfaCodeReuse?: boolean;
 }
 
 /**

@@ -3,7 +3,7 @@
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { addDays } from '../time/days.js';
 import type { FaultSpec } from './faults.js';
-import { newKeyRecord, newUserRecord } from './records.js';
+import { type MfaDeviceKind, newKeyRecord, newUserRecord } from './records.js';
 import type { EmulatorRuntime } from './runtime.js';
 import type { KeyLastUsed } from './state.js';
 
@@ -12,8 +12,17 @@ export interface SeedUserInput {
   user: string;
   keyAgeDays?: number;
   secondKey?: 'none' | 'active' | 'inactive';
+  /** One virtual MFA device and the "manage own credentials only with MFA" policy. */
   mfa?: boolean;
+  /** The user's MFA devices, in order (instead of `mfa`): e.g. `['virtual', 'hardware']`. */
+  mfaDevices?: MfaDeviceKind[];
   admin?: boolean;
+}
+
+/** A seeded MFA device: its serial and TOTP secret (what the person's authenticator holds). */
+export interface SeededMfaDevice {
+  serial: string;
+  secretBase32: string;
 }
 
 /** A seeded access key, secret included. */
@@ -31,7 +40,10 @@ export interface SeededUser {
   userId: string;
   accountId: string;
   keys: SeededKey[];
-  mfa?: { serial: string; secretBase32: string };
+  /** The first MFA device. */
+  mfa?: SeededMfaDevice;
+  /** Every MFA device, when there are any. */
+  mfaDevices?: SeededMfaDevice[];
 }
 
 /** A key as the admin side shows it (no secret). */
@@ -79,7 +91,18 @@ export function normalizeSeedInput(input: SeedUserInput): Required<SeedUserInput
   if (!['none', 'active', 'inactive'].includes(secondKey)) {
     throw new KeyrotError('USAGE', 'seed: the second key must be none, active or inactive');
   }
-  return { user: input.user, keyAgeDays, secondKey, mfa: Boolean(input.mfa), admin: Boolean(input.admin) };
+  const mfaDevices = input.mfaDevices ?? (input.mfa ? ['virtual' as const] : []);
+  if (!Array.isArray(mfaDevices) || !mfaDevices.every((kind) => kind === 'virtual' || kind === 'hardware')) {
+    throw new KeyrotError('USAGE', 'seed: each MFA device must be virtual or hardware');
+  }
+  return {
+    user: input.user,
+    keyAgeDays,
+    secondKey,
+    mfa: mfaDevices.length > 0,
+    mfaDevices,
+    admin: Boolean(input.admin),
+  };
 }
 
 /** The admin interface over a runtime. */
@@ -90,7 +113,10 @@ export function createAdmin(runtime: EmulatorRuntime): EmulatorAdmin {
       const seed = normalizeSeedInput(input);
       const now = runtime.clock.now();
       const keyDate = addDays(now, -seed.keyAgeDays);
-      const user = newUserRecord(state.accountId, seed.user, keyDate, { admin: seed.admin, mfa: seed.mfa });
+      const user = newUserRecord(state.accountId, seed.user, keyDate, {
+        admin: seed.admin,
+        mfaDevices: seed.mfaDevices,
+      });
       state.putUser(user, now.getTime());
       const keys = [newKeyRecord(seed.user, now, { createDate: keyDate, propagated: true })];
       if (seed.secondKey !== 'none') {
@@ -111,7 +137,13 @@ export function createAdmin(runtime: EmulatorRuntime): EmulatorAdmin {
           createDate,
         })),
       };
-      if (user.mfa) seeded.mfa = { serial: user.mfa.serialNumber, secretBase32: user.mfa.secretBase32 };
+      if (user.mfaDevices) {
+        seeded.mfaDevices = user.mfaDevices.map((d) => ({
+          serial: d.serialNumber,
+          secretBase32: d.secretBase32,
+        }));
+        seeded.mfa = seeded.mfaDevices[0];
+      }
       return seeded;
     },
     addFault: (spec) => runtime.faults.add(spec),

@@ -39,7 +39,7 @@ function targetUser(context: ActionContext, iamAction: string): UserRecord {
 /** The explicit deny of AWS's "manage your own credentials only with MFA" policy. */
 function requireMfa(context: ActionContext, iamAction: string, target: UserRecord): void {
   const { caller } = context;
-  if (caller.user.mfa && !caller.mfaAuthenticated) {
+  if (caller.user.mfaDevices?.length && !caller.mfaAuthenticated) {
     throw accessDenied(
       caller.user.arn,
       iamAction,
@@ -188,7 +188,7 @@ const getAccessKeyLastUsed: ActionHandler = (context) => {
 
 const listMfaDevices: ActionHandler = (context) => {
   const user = targetUser(context, 'iam:ListMFADevices');
-  const devices = user.mfa ? [user.mfa] : [];
+  const devices = user.mfaDevices ?? [];
   const { page, marker } = paginate(context.params, devices);
   return {
     MFADevices: page.map((device) => ({

@@ -1,4 +1,5 @@
 // Builders for new users and keys, shared by the IAM actions and the admin (seeding) side.
+import { randomInt } from 'node:crypto';
 import { newAccessKeyId, newSecretAccessKey, newUserId } from './ids.js';
 import type { AccessKeyRecord, MfaDeviceRecord, UserRecord } from './state.js';
 import { newTotpSecret } from './totp.js';
@@ -9,7 +10,7 @@ export function newUserRecord(
   accountId: string,
   userName: string,
   createDate: Date,
-  options: { admin?: boolean; mfa?: boolean } = {},
+  options: { admin?: boolean; mfaDevices?: readonly MfaDeviceKind[] } = {},
 ): UserRecord {
   const user: UserRecord = {
     userName,
@@ -19,17 +20,32 @@ export function newUserRecord(
     createDate: isoSeconds(createDate),
     admin: options.admin ?? false,
   };
-  if (options.mfa) user.mfa = newMfaDevice(accountId, userName, createDate);
+  const kinds = options.mfaDevices ?? [];
+  if (kinds.length > 0) {
+    user.mfaDevices = kinds.map((kind, i) => newMfaDevice(accountId, userName, createDate, kind, i));
+  }
   return user;
 }
 
-/** A virtual MFA device for a user, with a fresh TOTP secret. */
-export function newMfaDevice(accountId: string, userName: string, enableDate: Date): MfaDeviceRecord {
-  return {
-    serialNumber: `arn:aws:iam::${accountId}:mfa/${userName}`,
-    secretBase32: newTotpSecret(),
-    enableDate: isoSeconds(enableDate),
-  };
+/** A virtual MFA device (an app) or a hardware TOTP token. */
+export type MfaDeviceKind = 'virtual' | 'hardware';
+
+/**
+ * An MFA device with a fresh TOTP secret. A virtual device's serial is an ARN (`…:mfa/alice`, then
+ * `…:mfa/alice-2`); a hardware token's is the serial printed on it (`GAHT12345678`), not an ARN.
+ */
+export function newMfaDevice(
+  accountId: string,
+  userName: string,
+  enableDate: Date,
+  kind: MfaDeviceKind = 'virtual',
+  index = 0,
+): MfaDeviceRecord {
+  const serialNumber =
+    kind === 'hardware'
+      ? `GAHT${String(randomInt(10 ** 8)).padStart(8, '0')}`
+      : `arn:aws:iam::${accountId}:mfa/${userName}${index === 0 ? '' : `-${index + 1}`}`;
+  return { serialNumber, secretBase32: newTotpSecret(), enableDate: isoSeconds(enableDate) };
 }
 
 /**

@@ -44,6 +44,7 @@ export interface RouterContext {
   state: EmulatorState;
   clock: Clock;
   propagationDelayMs: number;
+  allowMfaCodeReuse?: boolean;
 }
 
 const VERSIONS: Record<ServiceName, string> = { iam: '2010-05-08', sts: '2011-06-15' };
@@ -140,6 +141,7 @@ async function runAction(routed: RoutedRequest, request: ReceivedRequest, contex
     state: context.state,
     now,
     propagationDelayMs: context.propagationDelayMs,
+    allowMfaCodeReuse: context.allowMfaCodeReuse,
   });
 }
 

@@ -10,6 +10,8 @@ export interface EmulatorRuntime {
   faults: FaultPlan;
   propagationDelayMs: number;
   latencyMs: number;
+  /** Accept an MFA code that was used before (AWS refuses it). */
+  allowMfaCodeReuse: boolean;
   /** Requests seen per action name (including failed and faulted ones). */
   requestCounts: Map<string, number>;
 }

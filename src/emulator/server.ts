@@ -24,6 +24,11 @@ export interface EmulatorOptions {
   propagationDelayMs?: number;
   /** Latency added to every API response, in ms (default 0). */
   latencyMs?: number;
+  /**
+   * Accept an MFA code that was already used (default false: like AWS, a code is good once, so a second
+   * MFA session within the same 30 s needs the next code). For tests that need many sessions quickly.
+   */
+  allowMfaCodeReuse?: boolean;
   /** Faults to inject (`ACTION:KIND[:COUNT]` or spec objects). */
   faults?: (FaultSpec | string)[];
   /** The emulator's notion of now (inject to skew time in tests). */
@@ -65,6 +70,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     faults: new FaultPlan(options.faults ?? []),
     propagationDelayMs: options.propagationDelayMs ?? 0,
     latencyMs: options.latencyMs ?? 0,
+    allowMfaCodeReuse: options.allowMfaCodeReuse ?? false,
     requestCounts: new Map(),
   };
   const admin = createAdmin(runtime);

@@ -8,11 +8,13 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { DAY_MS } from '../time/days.js';
 import { newAccountId } from './ids.js';
 
-/** A virtual MFA device attached to a user. */
+/** A TOTP MFA device attached to a user: virtual (an ARN serial) or hardware (a token's serial). */
 export interface MfaDeviceRecord {
   serialNumber: string;
   secretBase32: string;
   enableDate: string;
+  /** The TOTP time step of the last code accepted: a code is good once, as with AWS. */
+  lastUsedStep?: number;
 }
 
 /** An IAM user. */
@@ -24,8 +26,8 @@ export interface UserRecord {
   createDate: string;
   /** May manage every user's keys (an administrator policy). */
   admin: boolean;
-  /** Present for users under the "manage own credentials only with MFA" policy. */
-  mfa?: MfaDeviceRecord;
+  /** The user's MFA devices; a user with any is under the "manage own credentials only with MFA" policy. */
+  mfaDevices?: MfaDeviceRecord[];
 }
 
 /** The last use of an access key, as GetAccessKeyLastUsed reports it. */
@@ -91,7 +93,15 @@ export class EmulatorState {
     document: StateDocument,
   ) {
     this.accountId = document.accountId;
-    for (const user of document.users) this.users.set(user.userName, user);
+    for (const user of document.users) {
+      // State files written before users could have several devices keep their one device.
+      const legacy = user as UserRecord & { mfa?: MfaDeviceRecord };
+      if (legacy.mfa) {
+        user.mfaDevices = [legacy.mfa];
+        delete legacy.mfa;
+      }
+      this.users.set(user.userName, user);
+    }
     for (const key of document.keys) this.keys.set(key.accessKeyId, key);
     for (const session of document.sessions) this.sessions.set(session.accessKeyId, session);
   }

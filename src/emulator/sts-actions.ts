@@ -2,7 +2,7 @@
 import { type ActionHandler, integerParam } from './action.js';
 import { ApiError, validationError } from './api-error.js';
 import { newSecretAccessKey, newSessionToken, newTemporaryKeyId } from './ids.js';
-import { verifyTotp } from './totp.js';
+import { totpStep } from './totp.js';
 
 const DEFAULT_SESSION_SECONDS = 43_200;
 
@@ -12,7 +12,7 @@ const getCallerIdentity: ActionHandler = ({ caller, state }) => ({
   Arn: caller.user.arn,
 });
 
-const getSessionToken: ActionHandler = async ({ caller, params, state, now }) => {
+const getSessionToken: ActionHandler = async ({ caller, params, state, now, allowMfaCodeReuse }) => {
   const duration =
     integerParam(params, 'DurationSeconds', 'durationSeconds', 900, 129_600) ?? DEFAULT_SESSION_SECONDS;
   const serial = params.SerialNumber;
@@ -32,8 +32,8 @@ const getSessionToken: ActionHandler = async ({ caller, params, state, now }) =>
   }
   let mfaAuthenticated = false;
   if (serial !== undefined || code !== undefined) {
-    const device = caller.user.mfa;
-    if (code === undefined || serial === undefined || !device || device.serialNumber !== serial) {
+    const device = caller.user.mfaDevices?.find((candidate) => candidate.serialNumber === serial);
+    if (code === undefined || serial === undefined || !device) {
       throw new ApiError(
         'AccessDenied',
         403,
@@ -41,13 +41,17 @@ const getSessionToken: ActionHandler = async ({ caller, params, state, now }) =>
           'Please verify your MFA serial number is valid and associated with this user.',
       );
     }
-    if (!verifyTotp(device.secretBase32, code, now)) {
+    const step = totpStep(device.secretBase32, code, now);
+    // A code is good once: AWS refuses one already used, in the same words as a wrong one.
+    const reused = step !== undefined && device.lastUsedStep !== undefined && step <= device.lastUsedStep;
+    if (step === undefined || (reused && !allowMfaCodeReuse)) {
       throw new ApiError(
         'AccessDenied',
         403,
         'MultiFactorAuthentication failed with invalid MFA one time pass code. ',
       );
     }
+    device.lastUsedStep = Math.max(step, device.lastUsedStep ?? step);
     mfaAuthenticated = true;
   }
   const session = {

@@ -62,12 +62,20 @@ export function totpCode(secretBase32: string, at: Date = new Date()): string {
   return hotp(base32Decode(secretBase32), Math.floor(at.getTime() / 1000 / STEP_SECONDS));
 }
 
-/** True when `code` is valid at `at`, allowing one step of clock drift either way, as AWS does. */
-export function verifyTotp(secretBase32: string, code: string, at: Date, window = 1): boolean {
+/**
+ * The time step whose code `code` is, when it is valid at `at` (one step of clock drift either way, as AWS
+ * allows); undefined otherwise. A verifier that remembers the step refuses a code used before.
+ */
+export function totpStep(secretBase32: string, code: string, at: Date, window = 1): number | undefined {
   const secret = base32Decode(secretBase32);
   const step = Math.floor(at.getTime() / 1000 / STEP_SECONDS);
   for (let drift = -window; drift <= window; drift++) {
-    if (hotp(secret, step + drift) === code) return true;
+    if (hotp(secret, step + drift) === code) return step + drift;
   }
-  return false;
+  return undefined;
+}
+
+/** True when `code` is valid at `at`, allowing one step of clock drift either way, as AWS does. */
+export function verifyTotp(secretBase32: string, code: string, at: Date, window = 1): boolean {
+  return totpStep(secretBase32, code, at, window) !== undefined;
 }

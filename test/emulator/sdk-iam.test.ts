@@ -301,4 +301,20 @@ describe('ListMFADevices and the MFA policy', () => {
     const devices = await iam(leo.keys[0]!).send(new ListMFADevicesCommand({}));
     expect(devices.MFADevices).toEqual([]);
   });
+
+  it('lists every device of a user with several, a hardware token among them, without MFA', async () => {
+    const mia = await seedUser(emulator, {
+      user: 'iam-mfa-mia',
+      mfaDevices: ['virtual', 'hardware', 'virtual'],
+    });
+    const devices = await iam(mia.keys[0]!).send(new ListMFADevicesCommand({}));
+    expect(devices.MFADevices!.map((device) => device.SerialNumber)).toEqual(
+      mia.mfaDevices!.map((device) => device.serial),
+    );
+    expect(mia.mfaDevices!.map((device) => device.serial)).toEqual([
+      `arn:aws:iam::${mia.accountId}:mfa/iam-mfa-mia`,
+      expect.stringMatching(/^GAHT\d{8}$/),
+      `arn:aws:iam::${mia.accountId}:mfa/iam-mfa-mia-3`,
+    ]);
+  });
 });

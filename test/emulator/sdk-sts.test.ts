@@ -197,4 +197,50 @@ describe('GetSessionToken', () => {
       /tokenCode/,
     );
   });
+
+  it('accepts each code once, as AWS does: a reused or older code is refused, unless reuse is allowed', async () => {
+    const seeded = await seedUser(emulator, { user: 'sts-mfa-once', mfa: true });
+    const { serial, secretBase32 } = seeded.mfa!;
+    const client = stsClient(emulator.url, creds(seeded.keys[0]!));
+    const session = (code: string) =>
+      client.send(new GetSessionTokenCommand({ SerialNumber: serial, TokenCode: code }));
+    const now = totpCode(secretBase32, clock.now());
+    const previous = totpCode(secretBase32, new Date(clock.now().getTime() - 30_000));
+    await session(now);
+    const refused = /MultiFactorAuthentication failed with invalid MFA one time pass code/;
+    await expectAwsError(session(now), 'AccessDenied', 403, refused);
+    // The previous step's code is within the drift window, but older than the one used.
+    if (previous !== now) await expectAwsError(session(previous), 'AccessDenied', 403, refused);
+    // The next step's code is good.
+    await session(totpCode(secretBase32, new Date(clock.now().getTime() + 30_000)));
+
+    const lenient = await startEmulator({ allowMfaCodeReuse: true });
+    try {
+      const user = await seedUser(lenient, { user: 'sts-mfa-reuse', mfa: true });
+      const again = stsClient(lenient.url, creds(user.keys[0]!));
+      const code = totpCode(user.mfa!.secretBase32);
+      for (let i = 0; i < 2; i++) {
+        const out = await again.send(
+          new GetSessionTokenCommand({ SerialNumber: user.mfa!.serial, TokenCode: code }),
+        );
+        expect(out.Credentials!.AccessKeyId).toMatch(/^ASIA/);
+      }
+    } finally {
+      await lenient.close();
+    }
+  });
+
+  it("takes a code from any of the user's devices, a hardware token (serial, not an ARN) included", async () => {
+    const seeded = await seedUser(emulator, { user: 'sts-mfa-two', mfaDevices: ['virtual', 'hardware'] });
+    const [virtual, hardware] = seeded.mfaDevices!;
+    expect(virtual!.serial).toBe(`arn:aws:iam::${seeded.accountId}:mfa/sts-mfa-two`);
+    expect(hardware!.serial).toMatch(/^GAHT\d{8}$/);
+    const client = stsClient(emulator.url, creds(seeded.keys[0]!));
+    for (const device of [hardware!, virtual!]) {
+      const out = await client.send(
+        new GetSessionTokenCommand({ SerialNumber: device.serial, TokenCode: totpCode(device.secretBase32) }),
+      );
+      expect(out.Credentials!.AccessKeyId).toMatch(/^ASIA/);
+    }
+  });
 });
