@@ -3,6 +3,7 @@ import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import { mergedProfileValues } from '../credentials/read.js';
+import { describeError } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
 import { RotationJournal } from '../keychain/journal.js';
@@ -158,9 +159,7 @@ async function pendingRotations(
       })),
     ];
   } catch (error) {
-    warnings.push(
-      `could not read the rotation journal: ${redactText(error instanceof Error ? error.message : String(error))}`,
-    );
+    warnings.push(`could not read the rotation journal: ${describeError(error).message}`);
     return null;
   } finally {
     await keychain?.close?.().catch(() => undefined);

@@ -1,6 +1,7 @@
 import { isAccessDenied } from '../aws/errors.js';
 import type { AccessKeyInfo } from '../aws/types.js';
 import { mergedProfileValues } from '../credentials/read.js';
+import { describeError } from '../errors/describe-error.js';
 import { isKeyrotError } from '../errors/keyrot-error.js';
 import { keyAge } from '../time/days.js';
 import type { RotationDeps } from './ports.js';
@@ -60,7 +61,7 @@ export async function inspectProfile(
         : isKeyrotError(error)
           ? error.code
           : 'AWS_ERROR';
-    status.error = { code, message: error instanceof Error ? error.message : String(error) };
+    status.error = { code, message: describeError(error).message };
     return status;
   }
   const current = status.keys.find((k) => k.accessKeyId === credentials.accessKeyId);
