@@ -35,7 +35,8 @@ export interface EditResult {
 }
 
 /** Options shared by the edits: injected fs and warnings, lock behaviour. */
-export type EditDeps = CredentialsDeps & Pick<UpdateOptions, 'lockWait' | 'lockTimeoutMs' | 'maxAttempts'>;
+export type EditDeps = CredentialsDeps &
+  Pick<UpdateOptions, 'lockWait' | 'lockTimeoutMs' | 'lock' | 'maxAttempts'>;
 
 // Profiles with these keys get their credentials elsewhere; writing a static key into them changes what they are.
 const NOT_STATIC = [

@@ -16,7 +16,7 @@ import {
   realFs,
   type StatsPort,
 } from '../fs/fs-port.js';
-import { acquireLock } from '../lock/index.js';
+import { acquireLock, type LockOptions, type ReleaseLock } from '../lock/index.js';
 import { parseSharedFile, type SharedFileDocument } from './document.js';
 import type { FileKind } from './grammar.js';
 import { outputBytes } from './output-bytes.js';
@@ -33,6 +33,8 @@ export interface UpdateOptions {
   lockWait?: boolean;
   /** How long to wait for the file lock (default 10 s). */
   lockTimeoutMs?: number;
+  /** The inter-process lock taken around the edit (default src/lock's; an in-memory `fs` needs its own). */
+  lock?: (lockPath: string, options: LockOptions) => Promise<ReleaseLock>;
   /** How many times to re-apply the edit when the file keeps changing underneath (default 8). */
   maxAttempts?: number;
 }
@@ -70,10 +72,9 @@ export async function updateSharedFile(
   const target = (await resolveWriteTarget(fs, file, options.create)).path;
   if (options.create)
     await fs.mkdir(dirname(target), { recursive: true, mode: 0o700 }).catch(() => undefined);
-  const release = await acquireLock(editLockPath(target), {
+  const release = await (options.lock ?? acquireLock)(editLockPath(target), {
     wait: options.lockWait ?? true,
     timeoutMs: options.lockTimeoutMs ?? 10_000,
-    fs,
   });
   try {
     let changed = false;

@@ -142,7 +142,8 @@ class WorkerHandle {
     private readonly logger: Logger,
   ) {
     // stdout/stderr inherited: under a service manager they go to its log like the daemon's own.
-    this.child = fork(path, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The argument 'daemon' is what a lock the worker holds names it by ("keyrot daemon", src/lock).
+    this.child = fork(path, ['daemon'], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (message: FromWorker) => this.onMessage(message));
     this.child.on('error', (error) => this.logger.warn('check worker failed', { error: error.message }));
     this.exited = new Promise((resolve) => {

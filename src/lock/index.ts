@@ -11,6 +11,7 @@
 // - a process's whole life (the daemon, the tray): acquireInstanceLock in ./instance-lock.ts.
 export {
   acquireLock,
+  describeLockHolder,
   type LockHolder,
   type LockOptions,
   type LockWait,

@@ -1,21 +1,15 @@
-// An inter-process lock: a lock file created with O_EXCL holding who owns it. The kernel's exclusive
-// create is the only atomic step; everything else (stale detection, breaking) is built so that a race
-// between two breakers can never leave two owners believing they hold the lock.
-import { randomUUID } from 'node:crypto';
-import * as nodeFs from 'node:fs/promises';
-import { hostname as osHostname } from 'node:os';
+// An inter-process lock that no crash, `kill -9` or reboot can leave behind: a lock file on which the
+// holder keeps the kernel's lock (./file-lock.ts) for as long as it keeps the file open. What the file
+// holds only names the holder, for messages; it never decides anything, so a file left by a dead process,
+// by an earlier boot or by an older keyrot, or naming a reused pid, pid 1 or our own pid, is just taken.
+//
+// Holding the lock means holding the kernel lock on the file that is at the path now. The holder unlinks
+// the file before it lets go, so a waiter that opened the old file and then wins its lock sees that the
+// path is gone or names another file, and starts again: two processes never both hold it.
+import { constants } from 'node:fs';
+import { type FileHandle, open, stat, unlink } from 'node:fs/promises';
 import { KeyrotError } from '../errors/keyrot-error.js';
-import type { FileHandlePort } from '../fs/fs-port.js';
-
-/** The file operations the lock needs (node:fs/promises fits; tests inject memfs). */
-export interface LockFs {
-  open(path: string, flags: string, mode?: number): Promise<Pick<FileHandlePort, 'write' | 'sync' | 'close'>>;
-  readFile(path: string): Promise<Buffer>;
-  rename(from: string, to: string): Promise<void>;
-  unlink(path: string): Promise<void>;
-  link(existing: string, created: string): Promise<void>;
-  stat(path: string): Promise<{ mtimeMs: number }>;
-}
+import { tryLockFile } from './file-lock.js';
 
 /** Who holds a lock, as its holder described itself (no secrets: a purpose like "keyrot rotate-now"). */
 export interface LockHolder {
@@ -42,118 +36,158 @@ export interface LockOptions {
   onWait?: (wait: LockWait) => void;
   /** What this process is doing, shown to whoever finds the lock held. Default "keyrot <command>". */
   purpose?: string;
-  /** A lock older than this is stale whoever holds it (covers other hosts and reused pids). Default 10 min. */
-  staleMs?: number;
   /** How long to wait in total when `wait` is true. Default 30 s. */
   timeoutMs?: number;
-  /** Polling interval while waiting (grows up to 4x). Default 25 ms. */
+  /** First polling interval while waiting; it grows to 10x. Default 25 ms. */
   pollMs?: number;
-  /** File system (default: node:fs/promises). */
-  fs?: LockFs;
-  /** Whether a process id is alive on this host (default: signal 0). */
-  isAlive?: (pid: number) => boolean;
-  /** Current time in ms (default Date.now). */
-  now?: () => number;
-  /** This host's name (default os.hostname()). */
-  hostname?: string;
 }
 
-/** Releases a lock; safe to call twice, never removes a lock someone else now holds. */
+/** Releases a lock; safe to call twice. The kernel also releases it when the process dies. */
 export type ReleaseLock = () => Promise<void>;
 
-/** Who holds a lock, as written in the lock file. */
-export interface LockOwner {
-  pid: number;
-  hostname: string;
-  createdAt: string;
-  token: string;
-  purpose?: string;
-}
+// Windows keeps a file open by another process from being deleted for real (the name lingers, and
+// opening it fails) until that process closes it; there the lock file stays, empty of meaning once freed.
+const UNLINK_ON_RELEASE = process.platform !== 'win32';
+const OPEN_FLAGS = constants.O_RDWR | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
+// Enough for any holder line keyrot writes; a longer file is not one it wrote.
+const MAX_HOLDER_BYTES = 1024;
 
-/** True when the process exists (EPERM means it exists but belongs to someone else). */
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+type Attempt = { release: ReleaseLock } | { held: LockHolder | null } | 'replaced';
+
+/**
+ * Takes the lock at `lockPath` (a file created 0600; its directory must exist). Held by a live process
+ * and `wait` false, or still held after `timeoutMs`: KeyrotError LOCKED (exit 4) naming the holder.
+ */
+export async function acquireLock(lockPath: string, options: LockOptions = {}): Promise<ReleaseLock> {
+  const purpose = options.purpose ?? defaultPurpose();
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const pollMs = options.pollMs ?? 25;
+  const started = Date.now();
+  let reported = started;
+  let delay = pollMs;
+  for (;;) {
+    const attempt = await tryAcquire(lockPath, purpose);
+    if (attempt === 'replaced') continue;
+    if ('release' in attempt) return attempt.release;
+    const waitedMs = Date.now() - started;
+    if (!options.wait || waitedMs >= timeoutMs) {
+      throw new KeyrotError('LOCKED', `${lockPath} is held by ${describeLockHolder(attempt.held)}.`, {
+        file: lockPath,
+        hint: 'wait for it to finish (or stop it); the system frees the lock the moment its holder exits, even after a crash',
+      });
+    }
+    if (options.onWait && Date.now() - reported >= 1_000) {
+      reported = Date.now();
+      options.onWait({ holder: attempt.held, waitedMs, timeoutMs });
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, timeoutMs - waitedMs)));
+    delay = Math.min(delay * 2, pollMs * 10);
   }
 }
 
-/** Parses a lock file's content; null when it is not a lock keyrot wrote (or a creator died mid-write). */
-export function parseLockOwner(content: string): LockOwner | null {
+/** Who holds the lock at `lockPath` now; null when nobody does (the file may still exist). */
+export async function readLockHolder(lockPath: string): Promise<LockHolder | null> {
+  let handle: FileHandle;
   try {
-    const owner = JSON.parse(content) as Partial<LockOwner>;
+    // Read-write: taking a write lock needs it. No O_CREAT: looking must not create the file.
+    handle = await open(lockPath, constants.O_RDWR | (constants.O_NOFOLLOW ?? 0));
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw lockFileError('open', lockPath, error);
+  }
+  try {
+    // Winning the lock proves nobody holds it; closing the file lets go of it again at once.
+    if (lockOrFail(handle, lockPath)) return null;
+    return (await readHolder(handle)) ?? { pid: 0, purpose: 'another keyrot process', since: '' };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** "keyrot rotate-now (pid 4242, since 2026-05-01T10:00:00.000Z)", or "another keyrot process" when unnamed. */
+export function describeLockHolder(holder: LockHolder | null): string {
+  if (!holder || holder.pid === 0) return 'another keyrot process';
+  return `${holder.purpose} (pid ${holder.pid}, since ${holder.since})`;
+}
+
+async function tryAcquire(lockPath: string, purpose: string): Promise<Attempt> {
+  let handle: FileHandle;
+  try {
+    handle = await open(lockPath, OPEN_FLAGS, 0o600);
+  } catch (error) {
+    throw lockFileError('open', lockPath, error);
+  }
+  let kept = false;
+  try {
+    if (!lockOrFail(handle, lockPath)) return { held: await readHolder(handle) };
+    // Between our open and our lock, the holder may have let go and unlinked this file.
+    if (!(await isAtPath(handle, lockPath))) return 'replaced';
+    const holder: LockHolder = { pid: process.pid, purpose, since: new Date().toISOString() };
+    const line = Buffer.from(`${JSON.stringify(holder)}\n`);
+    // No fsync: the name is for messages only, and a crash frees the lock anyway.
+    await handle.truncate(0);
+    await handle.write(line, 0, line.length, 0);
+    kept = true;
+    return { release: releaser(handle, lockPath) };
+  } finally {
+    if (!kept) await handle.close();
+  }
+}
+
+function lockOrFail(handle: FileHandle, lockPath: string): boolean {
+  try {
+    return tryLockFile(handle.fd);
+  } catch (error) {
+    throw lockFileError('lock', lockPath, error);
+  }
+}
+
+async function isAtPath(handle: FileHandle, lockPath: string): Promise<boolean> {
+  const [mine, current] = await Promise.all([
+    handle.stat({ bigint: true }),
+    stat(lockPath, { bigint: true }).catch((error: unknown) => {
+      if (errnoCode(error) === 'ENOENT') return null;
+      throw error;
+    }),
+  ]);
+  return current !== null && current.ino === mine.ino && current.dev === mine.dev;
+}
+
+async function readHolder(handle: FileHandle): Promise<LockHolder | null> {
+  const buffer = Buffer.alloc(MAX_HOLDER_BYTES);
+  const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+  try {
+    const holder = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8')) as Partial<LockHolder>;
     if (
-      typeof owner.pid === 'number' &&
-      typeof owner.hostname === 'string' &&
-      typeof owner.token === 'string'
+      typeof holder.pid === 'number' &&
+      typeof holder.purpose === 'string' &&
+      typeof holder.since === 'string'
     ) {
-      return owner as LockOwner;
+      return { pid: holder.pid, purpose: holder.purpose, since: holder.since };
     }
   } catch {
-    // fall through
+    // Empty (the holder has not written its name yet) or not a line keyrot wrote.
   }
   return null;
 }
 
-function code(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/**
- * Takes the lock at `lockPath` (a file created with O_EXCL holding pid, hostname, time and a random token).
- * A lock whose owner process is dead on this host, or that is older than `staleMs`, is broken.
- * Held and `wait` false (or still held after `timeoutMs`): KeyrotError LOCKED naming the holder.
- */
-export async function acquireLock(lockPath: string, options: LockOptions = {}): Promise<ReleaseLock> {
-  const fs = options.fs ?? (nodeFs as unknown as LockFs);
-  const now = options.now ?? Date.now;
-  const host = options.hostname ?? osHostname();
-  const isAlive = options.isAlive ?? processIsAlive;
-  const staleMs = options.staleMs ?? 10 * 60_000;
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const started = now();
-  const deadline = started + timeoutMs;
-  let reported = started;
-  const owner: LockOwner = {
-    pid: process.pid,
-    hostname: host,
-    createdAt: new Date(now()).toISOString(),
-    token: randomUUID(),
-    purpose: options.purpose ?? defaultPurpose(),
+function releaser(handle: FileHandle, lockPath: string): ReleaseLock {
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    try {
+      // Unlinked while still held (see the top of this file). Only a file that is still ours: a person
+      // may have deleted it by hand, and another process may hold the one now at the path.
+      if (UNLINK_ON_RELEASE && (await isAtPath(handle, lockPath))) {
+        await unlink(lockPath).catch((error: unknown) => {
+          if (errnoCode(error) !== 'ENOENT') throw error;
+        });
+      }
+    } finally {
+      await handle.close();
+    }
   };
-  const content = Buffer.from(`${JSON.stringify(owner)}\n`);
-  let delay = options.pollMs ?? 25;
-  for (;;) {
-    if (await tryCreate(fs, lockPath, content)) return releaser(fs, lockPath, owner.token);
-    const holder = await inspect(fs, lockPath);
-    if (holder === 'gone') continue;
-    const stale =
-      now() - holder.mtimeMs > staleMs ||
-      (holder.owner !== null && holder.owner.hostname === host && !isAlive(holder.owner.pid)) ||
-      // An unreadable lock (creator died between create and write) is stale once it is a few seconds old.
-      (holder.owner === null && now() - holder.mtimeMs > 5_000);
-    if (stale) {
-      await breakStale(fs, lockPath, holder.raw);
-      continue;
-    }
-    if (!options.wait || now() >= deadline) {
-      const who = holder.owner
-        ? `${holder.owner.purpose ?? 'process'} (pid ${holder.owner.pid} on ${holder.owner.hostname}) since ${holder.owner.createdAt}`
-        : 'another process';
-      throw new KeyrotError('LOCKED', `The lock ${lockPath} is held by ${who}.`, {
-        file: lockPath,
-        hint: 'Wait for the other keyrot process to finish; if none is running, the lock is removed automatically.',
-      });
-    }
-    if (options.onWait && now() - reported >= 1_000) {
-      reported = now();
-      options.onWait({ holder: asHolder(holder.owner), waitedMs: reported - started, timeoutMs });
-    }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(0, deadline - now()))));
-    delay = Math.min(delay * 2, (options.pollMs ?? 25) * 4);
-  }
 }
 
 /** "keyrot <command>": what a process is doing, from its command line (the command name only, no options). */
@@ -162,80 +196,22 @@ function defaultPurpose(): string {
   return command ? `keyrot ${command}` : 'keyrot';
 }
 
-function asHolder(owner: LockOwner | null): LockHolder | null {
-  return owner ? { pid: owner.pid, purpose: owner.purpose ?? 'keyrot', since: owner.createdAt } : null;
+function errnoCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
-/** Who holds the lock at `lockPath` now; null when nobody does. */
-export async function readLockHolder(lockPath: string): Promise<LockHolder | null> {
-  const holder = await inspect(nodeFs as unknown as LockFs, lockPath);
-  return holder === 'gone' ? null : asHolder(holder.owner);
-}
-
-async function tryCreate(fs: LockFs, lockPath: string, content: Buffer): Promise<boolean> {
-  let handle: Awaited<ReturnType<LockFs['open']>>;
-  try {
-    handle = await fs.open(lockPath, 'wx', 0o600);
-  } catch (error) {
-    if (code(error) === 'EEXIST') return false;
-    throw new KeyrotError(
-      'FILE_WRITE_FAILED',
-      `Cannot create the lock file ${lockPath} (${code(error) ?? 'error'}).`,
-      {
-        file: lockPath,
-        cause: error,
-      },
-    );
-  }
-  try {
-    // No fsync: a lock need not survive a crash (its dead owner makes it stale anyway).
-    await handle.write(content, 0, content.length, 0);
-  } finally {
-    await handle.close();
-  }
-  return true;
-}
-
-async function inspect(
-  fs: LockFs,
-  lockPath: string,
-): Promise<'gone' | { raw: Buffer; owner: LockOwner | null; mtimeMs: number }> {
-  try {
-    const [raw, stat] = await Promise.all([fs.readFile(lockPath), fs.stat(lockPath)]);
-    return { raw, owner: parseLockOwner(raw.toString('utf8')), mtimeMs: stat.mtimeMs };
-  } catch (error) {
-    if (code(error) === 'ENOENT') return 'gone';
-    throw error;
-  }
-}
-
-// Moves the stale lock aside under a unique name (atomic: only one breaker wins a given file), then checks
-// it really was the stale one; if a fresh lock was moved by mistake, it is put back with link (no clobber).
-async function breakStale(fs: LockFs, lockPath: string, staleContent: Buffer): Promise<void> {
-  const aside = `${lockPath}.stale-${randomUUID()}`;
-  try {
-    await fs.rename(lockPath, aside);
-  } catch (error) {
-    if (code(error) === 'ENOENT') return;
-    throw error;
-  }
-  const moved = await fs.readFile(aside);
-  if (!moved.equals(staleContent)) {
-    await fs.link(aside, lockPath).catch(() => undefined);
-  }
-  await fs.unlink(aside).catch(() => undefined);
-}
-
-function releaser(fs: LockFs, lockPath: string, token: string): ReleaseLock {
-  let released = false;
-  return async () => {
-    if (released) return;
-    released = true;
-    try {
-      const owner = parseLockOwner((await fs.readFile(lockPath)).toString('utf8'));
-      if (owner?.token === token) await fs.unlink(lockPath);
-    } catch (error) {
-      if (code(error) !== 'ENOENT') throw error;
-    }
-  };
+function lockFileError(step: 'open' | 'lock', lockPath: string, error: unknown): KeyrotError {
+  if (error instanceof KeyrotError) return error;
+  return new KeyrotError(
+    'FILE_WRITE_FAILED',
+    `Cannot ${step} the lock file ${lockPath} (${errnoCode(error) ?? 'error'}).`,
+    {
+      file: lockPath,
+      cause: error,
+      hint:
+        step === 'lock'
+          ? 'keyrot needs a file system with working file locks here (a local disk, not every network share)'
+          : undefined,
+    },
+  );
 }

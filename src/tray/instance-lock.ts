@@ -1,5 +1,6 @@
 // One tray icon per user: an inter-process lock on <stateDir>/tray.lock, held for the tray's life.
 import path from 'node:path';
+import { describeLockHolder } from '../lock/index.js';
 import { acquireInstanceLock } from '../lock/instance-lock.js';
 
 /** The tray's lock file in `stateDir`. */
@@ -9,9 +10,14 @@ export function trayLockPath(stateDir: string): string {
 
 /** Takes the tray lock without waiting; KeyrotError LOCKED (exit 4) when another tray holds it. */
 export function acquireTrayLock(stateDir: string): Promise<() => Promise<void>> {
-  return acquireInstanceLock(trayLockPath(stateDir), {
-    code: 'LOCKED',
-    message: () => 'another keyrot tray is already running for this user',
-    hint: 'one tray icon is enough; quit the other one from its menu first',
-  });
+  return acquireInstanceLock(
+    trayLockPath(stateDir),
+    {
+      code: 'LOCKED',
+      message: (holder) =>
+        `another keyrot tray is already running for this user: ${describeLockHolder(holder)}`,
+      hint: 'one tray icon is enough; quit the other one from its menu first',
+    },
+    { purpose: 'keyrot tray' },
+  );
 }

@@ -131,7 +131,7 @@ describeCli('AWS CLI v2 alongside keyrot', () => {
     expect(writes).toBeGreaterThan(20); // keyrot really wrote throughout the CLI's edits
     process.stderr.write(
       `[aws-cli] ${writes} keyrot edits during ${cliEdits.length} aws configure set calls: ${counts.rename} renames, ` +
-        `${counts.unlink - writes} swaps refused and re-applied (the other unlinks are lock files)\n`,
+        `${counts.unlink} swaps refused and re-applied (temp files removed)\n`,
     );
   }, 180_000);
 });

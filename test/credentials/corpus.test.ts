@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setProfileKey } from '../../src/credentials/edit.js';
 import type { FileKind } from '../../src/credentials/grammar.js';
 import { type ErrorCode, isKeyrotError } from '../../src/errors/keyrot-error.js';
-import { faultyFs } from '../fs/faulty-fs.js';
+import { faultyFs, memoryLock } from '../fs/faulty-fs.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'shared-files');
 const NEW = {
@@ -224,7 +224,9 @@ describe('cases made at test time', () => {
     const original = '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n';
     const { fs, vol, faults } = faultyFs({ [path]: original });
     faults.push({ op: 'open', path: /credentials$/, code: 'EACCES', always: true });
-    await expect(setProfileKey({ file: path, profile: 'default', ...NEW }, { fs })).rejects.toMatchObject({
+    await expect(
+      setProfileKey({ file: path, profile: 'default', ...NEW }, { fs, lock: memoryLock }),
+    ).rejects.toMatchObject({
       code: 'FILE_UNREADABLE',
     });
     expect(vol.readFileSync(path, 'utf8')).toBe(original);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { setProfileKey } from '../../src/credentials/edit.js';
 import { isKeyrotError, type KeyrotError } from '../../src/errors/keyrot-error.js';
 import type { FileRules } from '../../src/fs/fs-port.js';
-import { type Fault, faultyFs } from '../fs/faulty-fs.js';
+import { type Fault, faultyFs, memoryLock } from '../fs/faulty-fs.js';
 import { releaseAfter } from '../fs/file-worlds.js';
 
 const FILE = '/home/u/.aws/credentials';
@@ -22,7 +22,10 @@ describe.each(RULES)('under %s file rules', (rules) => {
   async function failingEdit(fault: Fault): Promise<{ error: KeyrotError; after: string; dir: string[] }> {
     const { fs, vol, faults } = faultyFs({ [FILE]: ORIGINAL }, { rules });
     faults.push(fault);
-    const error = await setProfileKey({ file: FILE, profile: 'default', ...NEW }, { fs }).then(
+    const error = await setProfileKey(
+      { file: FILE, profile: 'default', ...NEW },
+      { fs, lock: memoryLock },
+    ).then(
       () => {
         throw new Error('the edit should have failed');
       },
@@ -53,16 +56,16 @@ describe.each(RULES)('under %s file rules', (rules) => {
         faults.push(fault);
         if (rules === 'windows') {
           // Modes are not permissions there: keyrot never chmods, so nothing can fail on it.
-          await setProfileKey({ file: FILE, profile: 'default', ...NEW }, { fs });
+          await setProfileKey({ file: FILE, profile: 'default', ...NEW }, { fs, lock: memoryLock });
           expect(log.some((line) => line.startsWith('chmod '))).toBe(false);
           expect(vol.readFileSync(FILE, 'utf8')).toContain(NEW.accessKeyId);
           return;
         }
-        await expect(setProfileKey({ file: FILE, profile: 'default', ...NEW }, { fs })).rejects.toMatchObject(
-          {
-            code: 'FILE_WRITE_FAILED',
-          },
-        );
+        await expect(
+          setProfileKey({ file: FILE, profile: 'default', ...NEW }, { fs, lock: memoryLock }),
+        ).rejects.toMatchObject({
+          code: 'FILE_WRITE_FAILED',
+        });
         expect(vol.readFileSync(FILE, 'utf8')).toBe(ORIGINAL);
         expect(vol.readdirSync('/home/u/.aws')).toEqual(['credentials']);
         return;
@@ -98,7 +101,10 @@ describe.each(RULES)('under %s file rules', (rules) => {
           return fs.open(path, flags, mode);
         },
       };
-      const result = await setProfileKey({ file: FILE, profile: 'default', ...NEW }, { fs: sneaky });
+      const result = await setProfileKey(
+        { file: FILE, profile: 'default', ...NEW },
+        { fs: sneaky, lock: memoryLock },
+      );
       expect(result.changed).toBe(true);
       expect(opens).toBe(4); // read, re-check (refused), read again, re-check (went through)
       expect(vol.readFileSync(FILE, 'utf8')).toBe(
@@ -117,7 +123,10 @@ describe.each(RULES)('under %s file rules', (rules) => {
         },
       };
       await expect(
-        setProfileKey({ file: FILE, profile: 'default', ...NEW }, { fs: busy, maxAttempts: 3 }),
+        setProfileKey(
+          { file: FILE, profile: 'default', ...NEW },
+          { fs: busy, lock: memoryLock, maxAttempts: 3 },
+        ),
       ).rejects.toMatchObject({
         code: 'FILE_CHANGED_CONCURRENTLY',
       });
@@ -158,7 +167,7 @@ describe.each(RULES)('under %s file rules', (rules) => {
           throw refused;
         },
       };
-      await setProfileKey({ file: FILE, profile: 'default', ...NEW }, { fs: racing });
+      await setProfileKey({ file: FILE, profile: 'default', ...NEW }, { fs: racing, lock: memoryLock });
       const after = vol.readFileSync(FILE, 'utf8') as string;
       expect(after).toContain('[cli]\nregion = from-cli\n');
       expect(after).toContain(`aws_access_key_id = ${NEW.accessKeyId}`);
@@ -168,7 +177,7 @@ describe.each(RULES)('under %s file rules', (rules) => {
     it('rewrites a file another program (the AWS CLI, an antivirus scan) holds open for a moment', async () => {
       const { fs, vol, hold } = faultyFs({ [FILE]: ORIGINAL }, { rules });
       const release = hold(FILE);
-      const editing = setProfileKey({ file: FILE, profile: 'default', ...NEW }, { fs });
+      const editing = setProfileKey({ file: FILE, profile: 'default', ...NEW }, { fs, lock: memoryLock });
       await releaseAfter(release, 60);
       expect((await editing).changed).toBe(true);
       expect(vol.readFileSync(FILE, 'utf8')).toContain(`aws_secret_access_key = ${NEW.secretAccessKey}`);

@@ -193,7 +193,7 @@ describeReal('keyrot daemon (real SDK, emulator, Secret Service, dunst)', () => 
     const second = await runCli(['daemon'], { env: home.env, timeoutMs: 20_000 });
     expect(second.code).toBe(4);
     expect(second.stderr).toContain(
-      `another keyrot daemon is already running for this user (pid ${daemon.child.pid})`,
+      `another keyrot daemon is already running for this user: keyrot daemon (pid ${daemon.child.pid}, since `,
     );
 
     const started = Date.now();
@@ -251,7 +251,11 @@ describeReal('keyrot daemon (real SDK, emulator, Secret Service, dunst)', () => 
       env: { ...home.env, KEYROT_LOCK_WAIT_MS: '2000' },
     });
     expect(manual.code, manual.stderr).toBe(4);
-    expect(manual.stderr).toMatch(/wait +another rotation of key AKIA…\w{4} is running \(keyrot, pid \d+\)/);
+    // Named by what holds it (the daemon's check worker) and the masked key, never by a secret.
+    expect(manual.stderr).toMatch(
+      /wait +another rotation of key AKIA…\w{4} is running \(keyrot daemon, pid \d+\)/,
+    );
+    expect(leakedSecrets(manual.stderr, home.secrets)).toEqual([]);
     const started = Date.now();
     daemon.child.kill('SIGTERM');
     const exit = await daemon.exited;

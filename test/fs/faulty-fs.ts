@@ -1,7 +1,22 @@
 import type * as nodeFs from 'node:fs';
 import { Volume } from 'memfs';
+import { KeyrotError } from '../../src/errors/keyrot-error.js';
 import type { FileHandlePort, FileRules, FsPort, StatsPort } from '../../src/fs/fs-port.js';
 import type { LogFs } from '../../src/log/rotating-file.js';
+
+const heldInMemory = new Set<string>();
+
+/**
+ * The file lock for edits of an in-memory volume (the real lock needs a real file to hold): excludes
+ * within this process, and refuses a held path with LOCKED as the real one does without waiting.
+ */
+export async function memoryLock(lockPath: string): Promise<() => Promise<void>> {
+  if (heldInMemory.has(lockPath)) throw new KeyrotError('LOCKED', `${lockPath} is held.`);
+  heldInMemory.add(lockPath);
+  return async () => {
+    heldInMemory.delete(lockPath);
+  };
+}
 
 /** An operation a fault can hit. */
 export type FaultOp = 'open' | 'readFile' | 'write' | 'sync' | 'rename' | 'chmod' | 'mkdir' | 'unlink';

@@ -1,59 +1,82 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireLock } from '../../src/lock/index.js';
+import {
+  acquireLock,
+  describeLockHolder,
+  type LockWait,
+  namedLockPath,
+  readLockHolder,
+} from '../../src/lock/index.js';
 import { runCommand } from '../support/run-cli.js';
 
 let dir: string;
 let lock: string;
+const children: ChildProcess[] = [];
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'keyrot-lock-'));
   lock = join(dir, 'x.lock');
 });
 afterEach(async () => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
 
-const foreignLock = (pid: number, host = hostname()) =>
-  JSON.stringify({ pid, hostname: host, createdAt: new Date().toISOString(), token: 'someone-else' });
+/** A process that lives until the test ends: its pid is live and unrelated to keyrot. */
+function liveUnrelatedPid(): number {
+  const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+  children.push(sleeper);
+  return sleeper.pid as number;
+}
 
 describe('acquireLock', () => {
-  it('creates a 0600 lock file naming this process and removes it on release', async () => {
-    const release = await acquireLock(lock);
-    const owner = JSON.parse(await readFile(lock, 'utf8'));
-    expect(owner).toMatchObject({ pid: process.pid, hostname: hostname() });
+  it('creates a 0600 lock file naming this process and its purpose, and removes it on release', async () => {
+    const release = await acquireLock(lock, { purpose: 'keyrot test' });
+    expect((await stat(lock)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(lock, 'utf8'))).toMatchObject({
+      pid: process.pid,
+      purpose: 'keyrot test',
+    });
+    expect(await readLockHolder(lock)).toMatchObject({ pid: process.pid, purpose: 'keyrot test' });
     await release();
     await release(); // twice is harmless
     expect(await readdir(dir)).toEqual([]);
+    expect(await readLockHolder(lock)).toBeNull();
   });
 
   it('fails fast with LOCKED (exit 4) naming the holder when held and wait is false', async () => {
-    const release = await acquireLock(lock);
+    const release = await acquireLock(lock, { purpose: 'keyrot rotate-now' });
     await expect(acquireLock(lock, { wait: false })).rejects.toMatchObject({
       code: 'LOCKED',
       exitCode: 4,
-      message: expect.stringContaining(`(pid ${process.pid} `),
+      message: expect.stringContaining(`is held by keyrot rotate-now (pid ${process.pid}, since `),
     });
     await release();
   });
 
-  it('waits for the holder when asked, and gives up with LOCKED after timeoutMs', async () => {
-    const release = await acquireLock(lock);
+  it('waits with progress ticks, gives up with LOCKED after timeoutMs, and gets a lock freed meanwhile', async () => {
+    const release = await acquireLock(lock, { purpose: 'keyrot daemon' });
+    const ticks: LockWait[] = [];
     const started = Date.now();
-    await expect(acquireLock(lock, { wait: true, timeoutMs: 150, pollMs: 10 })).rejects.toMatchObject({
-      code: 'LOCKED',
+    await expect(
+      acquireLock(lock, { wait: true, timeoutMs: 2_300, pollMs: 10, onWait: (tick) => ticks.push(tick) }),
+    ).rejects.toMatchObject({ code: 'LOCKED' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_300);
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(ticks[0]).toMatchObject({
+      holder: { pid: process.pid, purpose: 'keyrot daemon' },
+      timeoutMs: 2_300,
     });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(ticks[0]?.waitedMs).toBeGreaterThanOrEqual(1_000);
     const waiting = acquireLock(lock, { wait: true, timeoutMs: 5_000, pollMs: 10 });
     setTimeout(() => void release(), 50);
-    const second = await waiting;
-    await second();
+    await (await waiting)();
   });
 
-  it('serialises many concurrent acquirers: never two holders at once', async () => {
+  it('serialises many concurrent acquirers in one process: never two holders at once', async () => {
     let holders = 0;
     let maxHolders = 0;
     await Promise.all(
@@ -69,85 +92,122 @@ describe('acquireLock', () => {
     expect(maxHolders).toBe(1);
   });
 
-  it('breaks a lock whose owner process is dead on this host', async () => {
-    await writeFile(lock, foreignLock(2 ** 22 + 12345));
-    const release = await acquireLock(lock, { isAlive: () => false });
-    expect(JSON.parse(await readFile(lock, 'utf8')).pid).toBe(process.pid);
-    await release();
-    expect(await readdir(dir)).toEqual([]);
+  it('takes at once a lock file left by a dead process, an earlier boot or an older keyrot, whoever it names', async () => {
+    const leftOvers = {
+      'a live unrelated pid': {
+        pid: liveUnrelatedPid(),
+        purpose: 'keyrot daemon',
+        since: '2020-01-01T00:00:00Z',
+      },
+      'this very process': { pid: process.pid, purpose: 'keyrot daemon', since: '2020-01-01T00:00:00Z' },
+      'pid 1': { pid: 1, purpose: 'keyrot daemon', since: '2020-01-01T00:00:00Z' },
+      'an older keyrot (pid and token)': { pid: 1, hostname: 'here', createdAt: '2020', token: 'x' },
+    };
+    for (const [what, content] of Object.entries(leftOvers)) {
+      await writeFile(lock, JSON.stringify(content));
+      const release = await acquireLock(lock, { wait: false }).catch((error: unknown) => {
+        throw new Error(`a lock file naming ${what} was not taken: ${String(error)}`);
+      });
+      expect(JSON.parse(await readFile(lock, 'utf8')).pid).toBe(process.pid);
+      await release();
+    }
+    await writeFile(lock, 'not even json');
+    await (await acquireLock(lock))();
   });
 
-  it('keeps a live owner’s lock, and a lock from another host until it is older than staleMs', async () => {
-    await writeFile(lock, foreignLock(process.ppid));
-    await expect(acquireLock(lock)).rejects.toMatchObject({ code: 'LOCKED' });
-    await writeFile(lock, foreignLock(1, 'other-host'));
-    await expect(acquireLock(lock, { staleMs: 60_000 })).rejects.toMatchObject({ code: 'LOCKED' });
-    const old = new Date(Date.now() - 120_000);
-    await utimes(lock, old, old);
-    const release = await acquireLock(lock, { staleMs: 60_000 });
-    await release();
-  });
-
-  it('treats an unreadable (half-written) lock as held while young and stale after a few seconds', async () => {
-    await writeFile(lock, '');
-    await expect(acquireLock(lock)).rejects.toMatchObject({ code: 'LOCKED' });
-    const old = new Date(Date.now() - 10_000);
-    await utimes(lock, old, old);
+  it('release leaves alone a lock file that is no longer its own (deleted by hand and taken by another)', async () => {
     const release = await acquireLock(lock);
+    await rm(lock);
+    const other = await acquireLock(lock, { purpose: 'keyrot other' });
     await release();
+    expect(await readLockHolder(lock)).toMatchObject({ purpose: 'keyrot other' });
+    await other();
+  });
+});
+
+describe('namedLockPath', () => {
+  it('names a lock by kind and a hash of the name: no key id or ARN in the file name, one file per name', () => {
+    const key = namedLockPath('/state/locks', 'key', 'AKIAIOSFODNN7EXAMPLE');
+    expect(key).toMatch(/^\/state\/locks\/key-[0-9a-f]{24}\.lock$/);
+    expect(key).not.toContain('AKIA');
+    expect(namedLockPath('/state/locks', 'key', 'AKIAIOSFODNN7EXAMPLE')).toBe(key);
+    expect(namedLockPath('/state/locks', 'key', 'AKIAIOSFODNN7EXAMPLF')).not.toBe(key);
+    expect(namedLockPath('/state/locks', 'user', 'AKIAIOSFODNN7EXAMPLE')).not.toBe(
+      key.replace('key-', 'user-'),
+    );
+    expect(namedLockPath('/s', 'user', 'arn:aws:iam::123456789012:user/a/b')).toMatch(
+      /^\/s\/user-[0-9a-f]{24}\.lock$/,
+    );
+    expect(() => namedLockPath('/s', '../x', 'n')).toThrow();
   });
 
-  it('release never removes a lock that another process took over', async () => {
-    const release = await acquireLock(lock);
-    await writeFile(lock, foreignLock(process.ppid));
-    await release();
-    expect(JSON.parse(await readFile(lock, 'utf8')).token).toBe('someone-else');
+  it('describes an unnamed holder without inventing one', () => {
+    expect(describeLockHolder(null)).toBe('another keyrot process');
   });
 });
 
 // Real processes on the built module (npm test builds dist/ first).
 const DIST_LOCK = join(import.meta.dirname, '..', '..', 'dist', 'lock', 'index.js');
 const runNode = (script: string, args: string[]) =>
-  runCommand(process.execPath, ['--input-type=module', '-e', script, '--', ...args]);
+  runCommand(process.execPath, ['--input-type=module', '-e', script, '--', ...args], { timeoutMs: 120_000 });
 
 describe.runIf(existsSync(DIST_LOCK))('acquireLock across processes', () => {
-  it('admits one process at a time (no interleaved enter/exit in a shared log)', async () => {
-    const log = join(dir, 'log');
-    const worker = `
-      import { appendFileSync } from 'node:fs';
+  // Each round, while holding the lock, the worker creates a marker file exclusively and removes it: a
+  // second holder at the same time finds the marker and counts an overlap.
+  const racer = (wait: boolean) => `
+      import { openSync, closeSync, unlinkSync } from 'node:fs';
       const { acquireLock } = await import(${JSON.stringify(DIST_LOCK)});
-      const [lock, log] = process.argv.slice(1);
-      for (let i = 0; i < 15; i++) {
-        const release = await acquireLock(lock, { wait: true, pollMs: 5 });
-        appendFileSync(log, 'enter ' + process.pid + '\\n');
-        await new Promise((r) => setTimeout(r, 3));
-        appendFileSync(log, 'exit ' + process.pid + '\\n');
+      const [lock, marker, rounds] = process.argv.slice(1);
+      let held = 0, overlaps = 0, refused = 0;
+      while (held < Number(rounds)) {
+        let release;
+        try {
+          release = await acquireLock(lock, { wait: ${wait}, pollMs: 1 });
+        } catch (error) {
+          if (error.code !== 'LOCKED') throw error;
+          refused++;
+          continue;
+        }
+        try { closeSync(openSync(marker, 'wx')); } catch { overlaps++; await release(); held++; continue; }
+        for (let i = 0; i < 200; i++) Math.sqrt(i);
+        unlinkSync(marker);
         await release();
-      }`;
-    const results = await Promise.all([1, 2, 3, 4].map(() => runNode(worker, [lock, log])));
-    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
-    const lines = (await readFile(log, 'utf8')).trim().split('\n');
-    expect(lines).toHaveLength(4 * 15 * 2);
-    for (let i = 0; i < lines.length; i += 2) {
-      expect(lines[i]?.startsWith('enter ')).toBe(true);
-      expect(lines[i + 1]).toBe(`exit ${lines[i]?.slice(6)}`);
-    }
-  });
+        held++;
+      }
+      console.log(JSON.stringify({ held, overlaps, refused }));`;
 
-  it('takes over the lock of a process killed with SIGKILL while holding it', async () => {
+  for (const wait of [true, false]) {
+    it(`two processes racing for one lock (${wait ? 'waiting' : 'trying again at once'}), 300 rounds each: never both hold it`, async () => {
+      const marker = join(dir, 'inside');
+      const results = await Promise.all([1, 2].map(() => runNode(racer(wait), [lock, marker, '300'])));
+      for (const result of results) {
+        expect(result.code, result.stderr).toBe(0);
+        expect(JSON.parse(result.stdout)).toMatchObject({ held: 300, overlaps: 0 });
+      }
+      expect(await readdir(dir)).toEqual([]);
+    }, 130_000);
+  }
+
+  it('frees the lock of a process killed with SIGKILL at once: no waiting, no age', async () => {
     const holder = `
       const { acquireLock } = await import(${JSON.stringify(DIST_LOCK)});
-      await acquireLock(process.argv[1]);
+      await acquireLock(process.argv[1], { purpose: 'keyrot holder' });
       process.stdout.write('held\\n');
       setTimeout(() => process.exit(0), 60_000); // never outlive a failed test`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', holder, '--', lock], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-    await expect(acquireLock(lock)).rejects.toMatchObject({ code: 'LOCKED' });
-    child.kill('SIGKILL'); // the holder dies without releasing
-    await new Promise((resolve) => child.once('close', resolve));
-    const release = await acquireLock(lock);
+    children.push(child);
+    await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+    await expect(acquireLock(lock)).rejects.toMatchObject({
+      code: 'LOCKED',
+      message: expect.stringContaining(`keyrot holder (pid ${child.pid}, since`),
+    });
+    const closed = new Promise((resolve) => child.once('close', resolve));
+    child.kill('SIGKILL'); // the holder dies without releasing; its file stays behind, naming it
+    await closed;
+    expect(JSON.parse(await readFile(lock, 'utf8')).pid).toBe(child.pid);
+    const release = await acquireLock(lock, { wait: false });
     expect(JSON.parse(await readFile(lock, 'utf8')).pid).toBe(process.pid);
     await release();
   });
