@@ -132,6 +132,7 @@ export function buildProgram(
     .command('daemon')
     .description('run the background checker in the foreground (for the service manager)')
     .option('--once', 'check once and exit')
+    .option('--standby', 'while another daemon runs, wait and take over when it stops (instead of exiting 4)')
     .action(
       action<DaemonInput>(async (input, ctx) =>
         (await import('./commands/daemon.js')).daemonCommand(input, ctx),

@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { keyrotPaths } from '../config/paths.js';
 import { type DaemonSettings, daemonWorker } from '../daemon/check-worker.js';
 import { Daemon, passExitCode } from '../daemon/daemon.js';
-import { acquireDaemonLock } from '../daemon/instance-lock.js';
+import { acquireDaemonLock, daemonRunningMessage } from '../daemon/instance-lock.js';
 import { systemTimers } from '../daemon/ports.js';
 import { defaultScheduleExpression, parseSchedule, type Schedule } from '../daemon/schedule.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
+import type { LockHolder } from '../lock/index.js';
 import { type ClosableLogger, createLogger, type Logger, nullLogger } from '../log/logger.js';
 import { createNotifier } from '../notify/notifier.js';
 import { readPauseUntil } from '../state/pause-file.js';
@@ -20,6 +21,8 @@ import type { CommandContext } from './context.js';
 /** Options of `keyrot daemon`. */
 export interface DaemonInput {
   once?: boolean;
+  /** While another daemon holds the lock, wait and take over when it stops (what the service runs). */
+  standby?: boolean;
 }
 
 /** The module the daemon's check worker process runs. */
@@ -28,7 +31,10 @@ const CHECK_WORKER_MAIN = fileURLToPath(new URL('./check-worker-main.js', import
 /** How long a stop waits for the check in progress before abandoning it (the journal resumes it). */
 export const STOP_GRACE_MS = 3_000;
 
-/** `keyrot daemon`: checks now, then on the schedule, after wakes and on SIGHUP, until SIGTERM/SIGINT; `--once` checks once. */
+/**
+ * `keyrot daemon`: checks now, then on the schedule, after wakes and on SIGHUP, until SIGTERM/SIGINT;
+ * `--once` checks once. Another live daemon: exit 4, or with `--standby` wait for it to stop.
+ */
 export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Promise<ExitCodeValue> {
   const env = ctx.io.env;
   // The worker reads config.ini (and later does every check): this process never loads zod, the
@@ -46,7 +52,15 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
   try {
     settings = await worker.settings();
     schedule = parseSchedule(settings.schedule ?? defaultScheduleExpression(userName(env)), settings.file);
-    releaseLock = await acquireDaemonLock(keyrotPaths(env).stateDir);
+    const standBy = (holder: LockHolder | null) =>
+      ctx.io.stderr.write(
+        `keyrot: ${daemonRunningMessage(holder)}; standing by to take over when it stops\n`,
+      );
+    // A check (--once) never stands by: it is run by a person or a test, who wants the answer now.
+    releaseLock = await acquireDaemonLock(
+      keyrotPaths(env).stateDir,
+      input.standby && !input.once ? standBy : undefined,
+    );
   } catch (error) {
     await worker.afterPass();
     throw error;

@@ -33,11 +33,13 @@ export const SERVICE_NAMES = {
   win32: { daemon: 'keyrot', tray: 'keyrot-tray' },
 } as const satisfies Record<ServicePlatform, Record<ServiceKind, string>>;
 
-const SUBCOMMAND: Record<ServiceKind, string> = { daemon: 'daemon', tray: 'tray' };
+// The daemon a service manager runs stands by while another daemon runs (one a person started by hand)
+// and takes over when it stops: exiting 4 instead would leave the service down or restarting in a loop.
+const SUBCOMMAND: Record<ServiceKind, string[]> = { daemon: ['daemon', '--standby'], tray: ['tray'] };
 
 /** The systemd user unit for the daemon or the tray. */
 export function renderSystemdUnit(spec: ServiceSpec, kind: ServiceKind, templates: Templates): string {
-  const args = [spec.nodePath, spec.entryPath, SUBCOMMAND[kind]];
+  const args = [spec.nodePath, spec.entryPath, ...SUBCOMMAND[kind]];
   return fillTemplate(kind === 'daemon' ? templates.systemdDaemon : templates.systemdTray, {
     EXEC_START: args.map(systemdExecArg).join(' '),
     ENVIRONMENT: spec.environment.map(([name, value]) => systemdEnvironmentLine(name, value)).join('\n'),
@@ -46,7 +48,7 @@ export function renderSystemdUnit(spec: ServiceSpec, kind: ServiceKind, template
 
 /** The launchd agent plist for the daemon or the tray. */
 export function renderLaunchdPlist(spec: ServiceSpec, kind: ServiceKind, templates: Templates): string {
-  const args = [spec.nodePath, spec.entryPath, SUBCOMMAND[kind]];
+  const args = [spec.nodePath, spec.entryPath, ...SUBCOMMAND[kind]];
   return fillTemplate(kind === 'daemon' ? templates.launchdDaemon : templates.launchdTray, {
     LABEL: xmlEscape(SERVICE_NAMES.darwin[kind]),
     PROGRAM_ARGUMENTS: args.map((arg) => `    <string>${xmlEscape(arg)}</string>`).join('\n'),
@@ -60,7 +62,7 @@ export function renderLaunchdPlist(spec: ServiceSpec, kind: ServiceKind, templat
 
 /** The Task Scheduler XML (logon trigger) for the daemon or the tray. */
 export function renderTaskXml(spec: ServiceSpec, kind: ServiceKind, templates: Templates): string {
-  const args = [spec.entryPath, ...spec.globalArgs, SUBCOMMAND[kind]];
+  const args = [spec.entryPath, ...spec.globalArgs, ...SUBCOMMAND[kind]];
   const description =
     kind === 'daemon' ? 'keyrot: rotates your AWS IAM access keys before they get old' : 'keyrot tray icon';
   return fillTemplate(templates.windowsTask, {

@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { daemonLockPath } from '../../src/daemon/instance-lock.js';
 import { maskKeyId } from '../../src/errors/redact.js';
+import { namedLockPath } from '../../src/lock/index.js';
 import { DaemonStateSchema } from '../../src/state/state-schema.js';
 import { requireRealPart } from '../support/real-part.js';
 import { CLI_PATH, runCommand } from '../support/run-cli.js';
@@ -46,10 +48,20 @@ wait_for() { # wait_for SECONDS COMMAND...: poll until COMMAND succeeds (wall-cl
 # What a desktop session does at login (dbus-update-activation-environment --systemd): units reach
 # the session bus, hence the Secret Service and the notification daemon.
 systemctl --user import-environment DBUS_SESSION_BUS_ADDRESS DISPLAY
+# Lock files a crash before a reboot left behind, naming pids that are alive now: an unrelated process
+# and pid 1. The service must start and rotate all the same.
+sleep 600 & stale=$!
+manual=
+trap 'kill $stale $manual 2>/dev/null' EXIT
+mkdir -p "$(dirname "$DAEMON_LOCK")" "$(dirname "$ROTATE_LOCK")"
+printf '{"pid":%d,"purpose":"keyrot daemon","since":"2020-01-01T00:00:00.000Z"}' "$stale" >"$DAEMON_LOCK"
+printf '{"pid":1,"purpose":"keyrot daemon","since":"2020-01-01T00:00:00.000Z"}' >"$ROTATE_LOCK"
 node "$CLI" service install >"$HOME/install.out" 2>&1; echo "install_rc=$?"
 wait_for 150 grep -q '"outcome": "rotated"' "$STATE"; echo "rotated_rc=$?"
 pid1=$(main_pid); echo "pid1=$pid1"
 wait_for 60 grep -q "\\"pid\\": $pid1," "$STATE"; echo "pid1_recorded_rc=$?"
+# The rotation records its outcome before the pass records lastCheck: wait for the pass to end.
+wait_for 60 grep -q '"lastCheck": "' "$STATE"; echo "pass_recorded_rc=$?"
 cp "$STATE" "$HOME/state-before-kill.json"
 systemctl --user kill -s KILL keyrot
 restarted() { p=$(main_pid); [ "$p" != 0 ] && [ "$p" != "$pid1" ] && [ "$(systemctl --user is-active keyrot.service)" = active ]; }
@@ -60,8 +72,23 @@ wait_for 60 grep -q "\\"pid\\": $pid2," "$STATE"; echo "pid2_recorded_rc=$?"
 wait_for 60 grep -q '"nextCheck": "' "$STATE"; echo "next_check_rc=$?"
 sleep 0.5
 cp "$STATE" "$HOME/state-after-restart.json"
+# A daemon a person starts by hand while the service is stopped: the service's daemon, started then,
+# stands by (no exit 4, no restart loop) and takes over once the hand-started one stops.
+systemctl --user stop keyrot
+node "$CLI" daemon >"$HOME/manual.out" 2>&1 & manual=$!
+wait_for 60 grep -q "\\"pid\\": $manual," "$STATE"; echo "manual_recorded_rc=$?"
+systemctl --user start keyrot
+pid3=$(main_pid); restarts_before=$(systemctl --user show -p NRestarts --value keyrot.service)
+sleep 3
+echo "standby_active=$(systemctl --user is-active keyrot.service)"
+[ "$(main_pid)" = "$pid3" ] && [ "$(systemctl --user show -p NRestarts --value keyrot.service)" = "$restarts_before" ]; echo "standby_same_process_rc=$?"
+echo "standby_pids=$pid3,$(main_pid) restarts=$restarts_before,$(systemctl --user show -p NRestarts --value keyrot.service)"
+grep -q "\\"pid\\": $manual," "$STATE"; echo "manual_still_recorded_rc=$?"
+kill -TERM "$manual"; wait "$manual"; echo "manual_rc=$?"
+wait_for 60 grep -q "\\"pid\\": $pid3," "$STATE"; echo "pid3_recorded_rc=$?"
+kill "$stale"
 node "$CLI" service uninstall >"$HOME/uninstall.out" 2>&1; echo "uninstall_rc=$?"
-if kill -0 "$pid2" 2>/dev/null; then echo "pid2_alive=yes"; else echo "pid2_alive=no"; fi
+if kill -0 "$pid3" 2>/dev/null; then echo "last_alive=yes"; else echo "last_alive=no"; fi
 `;
 
 describeReal('the installed daemon under a real systemd --user', () => {
@@ -77,7 +104,13 @@ describeReal('the installed daemon under a real systemd --user', () => {
     const old = await home.currentKey();
     monitor = await monitorNotifications();
     const stateFile = path.join(home.stateDir, 'state.json');
-    const env: NodeJS.ProcessEnv = { ...home.env, CLI: CLI_PATH, STATE: stateFile };
+    const env: NodeJS.ProcessEnv = {
+      ...home.env,
+      CLI: CLI_PATH,
+      STATE: stateFile,
+      DAEMON_LOCK: daemonLockPath(home.stateDir),
+      ROTATE_LOCK: namedLockPath(path.join(home.stateDir, 'locks'), 'key', old.accessKeyId),
+    };
     if (process.env.GNOME_KEYRING_CONTROL) env.GNOME_KEYRING_CONTROL = process.env.GNOME_KEYRING_CONTROL;
     if (process.env.CI) env.CI = process.env.CI;
 
@@ -94,12 +127,19 @@ describeReal('the installed daemon under a real systemd --user', () => {
     expect(out.install_rc, context).toBe('0');
     expect(out.rotated_rc, context).toBe('0');
     expect(out.pid1_recorded_rc, context).toBe('0');
+    expect(out.pass_recorded_rc, context).toBe('0');
     expect(out.restarted_rc, context).toBe('0');
     expect(Number(out.restarts)).toBeGreaterThanOrEqual(1);
     expect(out.pid2_recorded_rc, context).toBe('0');
     expect(out.next_check_rc, context).toBe('0');
+    expect(out.manual_recorded_rc, context).toBe('0');
+    expect(out.standby_active, context).toBe('active');
+    expect(out.standby_same_process_rc, context).toBe('0');
+    expect(out.manual_still_recorded_rc, context).toBe('0');
+    expect(out.manual_rc, context).toBe('0');
+    expect(out.pid3_recorded_rc, context).toBe('0');
     expect(out.uninstall_rc, context).toBe('0');
-    expect(out.pid2_alive).toBe('no');
+    expect(out.last_alive).toBe('no');
 
     // The unit's daemon rotated the key: the file holds a new one, IAM has the old one deactivated.
     const now = await home.currentKey();

@@ -92,7 +92,9 @@ describe('service rendering (snapshots for every OS, rendered on any OS)', () =>
 
   it('quotes ExecStart and Environment for systemd ($ and % doubled, quotes escaped)', () => {
     const unit = renderSystemdUnit(specFor('linux'), 'daemon', templates);
-    expect(unit).toContain('ExecStart="/opt/node 20/bin/node" "/opt/keyrot $$HOME/dist/cli.js" "daemon"\n');
+    expect(unit).toContain(
+      'ExecStart="/opt/node 20/bin/node" "/opt/keyrot $$HOME/dist/cli.js" "daemon" "--standby"\n',
+    );
     expect(unit).toContain(
       'Environment="AWS_SHARED_CREDENTIALS_FILE=/home/ann/aws files/credentials \\"work\\""\n',
     );

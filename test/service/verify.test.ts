@@ -87,16 +87,15 @@ python('launchd plists and Task Scheduler XML', () => {
       expect(plist).toMatchObject({
         RunAtLoad: true,
         KeepAlive: { SuccessfulExit: false },
-        ProgramArguments: [
-          process.execPath,
-          path.resolve('dist/cli.js'),
-          expect.stringMatching(/^(daemon|tray)$/),
-        ],
+        ProgramArguments: expect.any(Array),
         EnvironmentVariables: { PATH: expect.any(String) },
         StandardOutPath: expect.stringContaining('/Library/Logs/keyrot/'),
         StandardErrorPath: expect.stringContaining('/Library/Logs/keyrot/'),
       });
       expect(plist.Label).toMatch(/^io\.keyrot\.(daemon|tray)$/);
+      // The daemon stands by while another daemon runs rather than exit 4 and be restarted every 30 s.
+      const command = plist.Label === 'io.keyrot.daemon' ? ['daemon', '--standby'] : ['tray'];
+      expect(plist.ProgramArguments).toEqual([process.execPath, path.resolve('dist/cli.js'), ...command]);
       expect(['Background', 'Interactive']).toContain(plist.ProcessType);
       if (plist.Label === 'io.keyrot.daemon') {
         expect(plist.ProcessType).toBe('Background');
