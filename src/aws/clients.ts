@@ -136,6 +136,25 @@ export class IamApi {
     }
   }
 
+  /** ListMFADevices of `userName`: their serial numbers (an ARN, or a hardware token's serial). */
+  async listMfaDevices(credentials: AwsCredentials, userName: string): Promise<string[]> {
+    const { client, iam } = await this.client(credentials);
+    try {
+      const serials: string[] = [];
+      let marker: string | undefined;
+      do {
+        const out = await client.send(
+          new iam.ListMFADevicesCommand({ UserName: userName || undefined, Marker: marker }),
+        );
+        for (const device of out.MFADevices ?? []) if (device.SerialNumber) serials.push(device.SerialNumber);
+        marker = out.IsTruncated ? out.Marker : undefined;
+      } while (marker);
+      return serials;
+    } catch (error) {
+      throw mapAwsError(error, 'IAM', 'ListMFADevices');
+    }
+  }
+
   /** CreateAccessKey for `userName` (single attempt, see above). */
   async createAccessKey(credentials: AwsCredentials, userName: string): Promise<CreatedAccessKey> {
     const { client, iam } = await this.client(credentials, true);

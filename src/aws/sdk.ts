@@ -7,6 +7,7 @@ export {
   GetAccessKeyLastUsedCommand,
   IAMClient,
   ListAccessKeysCommand,
+  ListMFADevicesCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 export { GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';

@@ -2,7 +2,6 @@
 // keychain journal and backups, the lock, the logger. Used by `rotate-now`, `status`, `demo` and the daemon.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { IamApi, StsApi } from '../aws/clients.js';
 import { resolveEndpoint, resolveRegion } from '../aws/endpoint.js';
 import type { AwsClientOptions } from '../aws/types.js';
@@ -26,6 +25,7 @@ import type {
   StsPort,
 } from '../rotation/ports.js';
 import { systemClock } from '../time/clock.js';
+import { type Asker, openAsker } from './ask.js';
 import type { CommandContext } from './context.js';
 
 /** How long a rotation waits for another rotation of the same key or user before giving up (exit 4). */
@@ -117,18 +117,31 @@ export function streamProgress(stream: NodeJS.WritableStream): ProgressPort {
   return { step: (name, detail) => stream.write(`  ${name.padEnd(10)} ${detail}\n`) };
 }
 
-/** Asks for an MFA code on the terminal (prompt on stderr, answer from stdin). */
-function terminalPrompt(ctx: CommandContext): RotationDeps['promptMfaCode'] {
-  if (!ctx.io.isTTY) return undefined;
-  return (profile, serial) =>
-    new Promise((resolve) => {
-      const rl = createInterface({ input: ctx.io.stdin, output: ctx.io.stderr, terminal: false });
-      ctx.io.stderr.write(`MFA code for profile ${profile} (${serial}): `);
-      rl.once('line', (line) => {
-        rl.close();
-        resolve(line);
-      });
-    });
+/**
+ * The MFA questions on the terminal (questions on stderr, answers from stdin), through one reader so an
+ * answer typed ahead is not lost; none without a terminal. `close` ends the conversation.
+ */
+function terminalMfaQuestions(
+  ctx: CommandContext,
+): Pick<RotationDeps, 'promptMfaCode' | 'chooseMfaDevice'> & { close(): void } {
+  if (!ctx.io.isTTY) return { close: () => {} };
+  let asker: Asker | undefined;
+  const ask = async (question: string) => {
+    asker ??= openAsker(ctx);
+    return (await asker.line(question)) ?? '';
+  };
+  return {
+    promptMfaCode: (profile, serial) => ask(`MFA code for profile ${profile} (${serial}): `),
+    async chooseMfaDevice(profile, serials) {
+      const list = serials.map((serial, i) => `  ${i + 1}) ${serial}\n`).join('');
+      ctx.io.stderr.write(
+        `Profile ${profile} names no MFA device (mfa_serial); the user has ${serials.length}:\n${list}`,
+      );
+      const answer = await ask(`Which one (1-${serials.length})? `);
+      return serials[Number(answer) - 1] ?? answer;
+    },
+    close: () => asker?.close(),
+  };
 }
 
 /** Wires the real ports for `ctx` and `settings` (used by commands and the daemon). */
@@ -156,6 +169,7 @@ export async function createRotationDeps(
     wiring.keychain ?? (await openKeychain({ env, backend: settings.keychain, stateDir: paths.stateDir }));
   const clients = new Map<string, Awaited<ReturnType<typeof awsPortsFor>>>();
   const defaults = await awsPortsFor(ctx, files, env.AWS_PROFILE || 'default');
+  const questions = terminalMfaQuestions(ctx);
   const deps: WiredRotationDeps = {
     ...defaults,
     awsFor: async (profile) => {
@@ -182,7 +196,8 @@ export async function createRotationDeps(
           waiting(waitedMs, holder ? `${holder.purpose}, pid ${holder.pid}` : 'another keyrot process'),
       });
     },
-    promptMfaCode: terminalPrompt(ctx),
+    promptMfaCode: questions.promptMfaCode,
+    chooseMfaDevice: questions.chooseMfaDevice,
     hook: shellHook({ env, timeoutMs: Number(env.KEYROT_HOOK_TIMEOUT_MS) || undefined }),
     propagationTimeoutMs: Number(env.KEYROT_PROPAGATION_TIMEOUT_MS) || 60_000,
     // Rotating a root key is refused unless the person opts in explicitly.
@@ -193,6 +208,7 @@ export async function createRotationDeps(
         ports.sts.destroy();
         ports.iam.destroy();
       }
+      questions.close();
       await ownLogger?.close();
       // Only a keychain opened here: one handed in (the demo's) belongs to the caller.
       if (!wiring.keychain) await keychain.close?.();

@@ -40,6 +40,8 @@ export interface IamPort {
   deleteAccessKey(credentials: AwsCredentials, userName: string, accessKeyId: string): Promise<void>;
   /** When and where a key was last used. */
   getAccessKeyLastUsed(credentials: AwsCredentials, accessKeyId: string): Promise<AccessKeyLastUsed>;
+  /** The serial numbers of the user's MFA devices (AWS allows this without MFA). */
+  listMfaDevices(credentials: AwsCredentials, userName: string): Promise<string[]>;
 }
 
 /** The AWS shared files as the SDK reads them (profile name → settings). */
@@ -170,6 +172,8 @@ export interface RotationDeps {
   ): Promise<() => Promise<void>>;
   /** Asks the person for an MFA code; absent when there is no terminal. */
   promptMfaCode?: (profile: string, serial: string) => Promise<string>;
+  /** Asks the person which of several MFA devices to use; absent when there is no terminal. */
+  chooseMfaDevice?: (profile: string, serials: string[]) => Promise<string>;
   hook?: HookPort;
   recorder?: ResultRecorderPort;
   /** How long to wait for AWS to accept a new key (default 60 s). */

@@ -56,6 +56,15 @@ export function newState(request: RotationRequest, deps: RotationDeps): Rotation
   };
 }
 
+/**
+ * A warning for the person (a file's mode tightened, an mfa_serial to add): logged now (the log's warning
+ * lines also reach the terminal) and carried in the result, so `--json` shows it too.
+ */
+export function addWarning(state: RotationState, deps: Pick<RotationDeps, 'logger'>, message: string): void {
+  state.warnings.push(message);
+  deps.logger.warn(message, { profile: state.request.profile });
+}
+
 /** The user name in an IAM user ARN (`arn:aws:iam::123:user/path/alice` → `alice`). */
 export function userNameFromArn(arn: string): string {
   const resource = arn.split(':').slice(5).join(':');

@@ -124,8 +124,11 @@ export interface SuiteWorlds {
   secrets: string[];
   /** A fresh world on the suite's emulator. */
   world(): Promise<World>;
-  /** A fresh world whose profile `p` holds a new, 100-day-old key of IAM user `user`. */
-  seededWorld(user: string): Promise<{ w: World; key: { accessKeyId: string; secretAccessKey: string } }>;
+  /** A fresh world whose profile `p` holds a 100-day-old key of IAM user `user` (seeded with `options`). */
+  seededWorld(
+    user: string,
+    options?: Omit<SeedUserInput, 'user'>,
+  ): Promise<{ w: World; key: { accessKeyId: string; secretAccessKey: string }; seeded: SeededUser }>;
 }
 
 /**
@@ -155,12 +158,13 @@ export function suiteWorlds(): SuiteWorlds {
   return {
     secrets,
     world,
-    async seededWorld(user) {
+    async seededWorld(user, options = {}) {
       const w = await world();
-      const key = (await w.seed(user, { keyAgeDays: 100 })).keys[0]!;
+      const seeded = await w.seed(user, { keyAgeDays: 100, ...options });
+      const key = seeded.keys[0]!;
       secrets.push(key.secretAccessKey);
       await writeCredentials(w, profileBlock('p', key));
-      return { w, key };
+      return { w, key, seeded };
     },
   };
 }

@@ -2,7 +2,7 @@ import { mergedProfileValues } from '../../credentials/read.js';
 import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
 import type { RotationDeps } from '../ports.js';
-import type { RotationState } from '../state.js';
+import { addWarning, type RotationState } from '../state.js';
 
 /**
  * Step 9: puts the new key into every profile of the rotation's files that holds the old key id (one
@@ -15,10 +15,9 @@ export async function rewriteFiles(state: RotationState, deps: RotationDeps): Pr
   const profile = state.request.profile;
   const before = mergedProfileValues(await deps.files.read(), profile)?.aws_access_key_id;
   if (before !== state.oldKeyId && before !== key.accessKeyId) throw changedUnderneath(state, deps, before);
-  const updated = await deps.files.replaceKeyId(state.files, state.oldKeyId, key, (message) => {
-    state.warnings.push(message);
-    deps.logger.warn(message, { profile });
-  });
+  const updated = await deps.files.replaceKeyId(state.files, state.oldKeyId, key, (message) =>
+    addWarning(state, deps, message),
+  );
   state.updated = [...(state.updated ?? []), ...updated.filter((u) => u.profiles.length > 0)];
   const files = await deps.files.read();
   const resolved = mergedProfileValues(files, profile) ?? {};
