@@ -32,6 +32,20 @@ const CHECK_WORKER_MAIN = fileURLToPath(new URL('./check-worker-main.js', import
 export const STOP_GRACE_MS = 3_000;
 
 /**
+ * The signals that stop the daemon, and the one that asks it to check now, on `platform`. On Windows
+ * SIGHUP is what Node raises when the daemon's console goes away (its task ended, the user logged off),
+ * and Windows ends the process seconds later: there it stops the daemon, and nothing asks for a check.
+ */
+export function daemonSignals(platform: NodeJS.Platform): {
+  stop: NodeJS.Signals[];
+  checkNow?: NodeJS.Signals;
+} {
+  return platform === 'win32'
+    ? { stop: ['SIGTERM', 'SIGINT', 'SIGHUP'] }
+    : { stop: ['SIGTERM', 'SIGINT'], checkNow: 'SIGHUP' };
+}
+
+/**
  * `keyrot daemon`: checks now, then on the schedule, after wakes and on SIGHUP, until SIGTERM/SIGINT;
  * `--once` checks once. Another live daemon: exit 4, or with `--standby` wait for it to stop.
  */
@@ -94,21 +108,22 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
       await daemon.stop();
       return passExitCode(results);
     }
-    const signal = waitForSignal();
+    const signals = daemonSignals(process.platform);
+    const signal = waitForSignal(signals.stop);
     logger.info('daemon started', {
       pid: process.pid,
       schedule: schedule.expression,
       profiles: settings.watch,
     });
     void daemon.start();
-    // SIGHUP: check now (after an outside change, or to see a fixed problem cleared at once).
+    // SIGHUP (not on Windows): check now (after an outside change, or to see a fixed problem cleared at once).
     const checkNow = () => {
-      logger.info('check requested (SIGHUP)');
+      logger.info(`check requested (${signals.checkNow})`);
       daemon.runPass('request').catch((error: unknown) => logger.error('check failed', { error }));
     };
-    process.on('SIGHUP', checkNow);
+    if (signals.checkNow) process.on(signals.checkNow, checkNow);
     const received = await signal.received;
-    process.off('SIGHUP', checkNow);
+    if (signals.checkNow) process.off(signals.checkNow, checkNow);
     logger.info('daemon stopping', { signal: received });
     abandoned = !(await within(daemon.stop(), STOP_GRACE_MS));
     if (abandoned) {
@@ -137,9 +152,8 @@ function forwardTo(current: () => Logger): Logger {
   };
 }
 
-/** Resolves with the first SIGTERM or SIGINT. */
-function waitForSignal(): { received: Promise<NodeJS.Signals>; dispose(): void } {
-  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+/** Resolves with the first of `signals`. */
+function waitForSignal(signals: NodeJS.Signals[]): { received: Promise<NodeJS.Signals>; dispose(): void } {
   let handler: (signal: NodeJS.Signals) => void = () => undefined;
   const received = new Promise<NodeJS.Signals>((resolve) => {
     handler = resolve;

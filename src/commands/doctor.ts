@@ -24,6 +24,7 @@ import { serviceSpec } from '../service/spec.js';
 import { loadTemplates } from '../service/templates.js';
 import { readStateFile } from '../state/state-file.js';
 import type { CommandContext } from './context.js';
+import { runningInstances } from './running-instances.js';
 
 /** Options of `keyrot doctor`. */
 export type DoctorInput = Record<string, unknown>;
@@ -334,6 +335,7 @@ async function checkService(ctx: CommandContext, deps: DoctorDeps, stateDir: str
     });
     const [daemon] = await unitStatuses(planService(spec, loadTemplates()), {
       run: deps.run ?? execRunner(env, 10_000),
+      isRunning: runningInstances(stateDir),
     });
     if (!daemon?.installed) {
       return [

@@ -22,6 +22,7 @@ import { type ServicePlatform, serviceSpec } from '../service/spec.js';
 import { loadTemplates } from '../service/templates.js';
 import { readStateFile } from '../state/state-file.js';
 import type { CommandContext } from './context.js';
+import { runningInstances } from './running-instances.js';
 
 /** Options of `keyrot service`. */
 export interface ServiceInput {
@@ -91,6 +92,7 @@ export async function serviceCommand(
   const plan = planService(spec, loadTemplates());
   const serviceDeps: ServiceDeps = {
     run: deps.run ?? execRunner(env),
+    isRunning: runningInstances(spec.stateDir),
     progress: ctx.globals.verbose ? (line) => ctx.io.stderr.write(`keyrot: ${line}\n`) : undefined,
   };
 

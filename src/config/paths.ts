@@ -38,11 +38,14 @@ export function keyrotPaths(
   let logDir: string;
   let cacheDir: string;
   if (platform === 'win32') {
+    // Settings roam with the profile; state, locks and logs stay on this PC (%LOCALAPPDATA%): a roaming
+    // profile would carry a held lock, or this PC's state, to another machine.
     const appData = env.APPDATA || p.join(home, 'AppData', 'Roaming');
+    const localAppData = env.LOCALAPPDATA || p.join(home, 'AppData', 'Local');
     configDir = p.join(appData, 'keyrot');
-    stateDir = configDir;
-    logDir = p.join(configDir, 'logs');
-    cacheDir = p.join(env.LOCALAPPDATA || p.join(home, 'AppData', 'Local'), 'keyrot', 'cache');
+    stateDir = p.join(localAppData, 'keyrot');
+    logDir = p.join(stateDir, 'logs');
+    cacheDir = p.join(stateDir, 'cache');
   } else {
     configDir = p.join(env.XDG_CONFIG_HOME || p.join(home, '.config'), 'keyrot');
     stateDir = p.join(env.XDG_STATE_HOME || p.join(home, '.local', 'state'), 'keyrot');

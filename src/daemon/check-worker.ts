@@ -5,7 +5,7 @@
 // loaded, a Node process never gives that back, and the daemon sits idle for hours between checks.
 // The worker ignores SIGTERM/SIGINT (a service manager signals the whole group): the daemon decides
 // whether to wait for it or to kill it, and an abandoned rotation is resumed from the journal.
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, type ForkOptions, fork } from 'node:child_process';
 import type { Overrides } from '../config/overrides.js';
 import type { LogLevel } from '../config/settings.js';
 import { type ErrorDescription, isErrorCode } from '../errors/describe-error.js';
@@ -74,10 +74,12 @@ export function daemonWorker(options: {
   logger: Logger;
   workerPath: string;
   timeoutMs?: number;
+  /** Starts the worker process (node:child_process fork; tests record what it is given). */
+  fork?: typeof fork;
 }): DaemonWorker {
   let worker: WorkerHandle | null = null;
   const current = () => {
-    worker ??= new WorkerHandle(options.workerPath, options.env, options.logger);
+    worker ??= new WorkerHandle(options.workerPath, options.env, options.logger, options.fork ?? fork);
     return worker;
   };
   const ask = (request: WorkerRequest, timeoutMs = 60_000) =>
@@ -140,10 +142,18 @@ class WorkerHandle {
     path: string,
     env: NodeJS.ProcessEnv,
     private readonly logger: Logger,
+    start: typeof fork,
   ) {
     // stdout/stderr inherited: under a service manager they go to its log like the daemon's own.
     // The argument 'daemon' is what a lock the worker holds names it by ("keyrot daemon", src/lock).
-    this.child = fork(path, ['daemon'], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // windowsHide: a worker started once per check must never open a console window on Windows. fork
+    // hands its options to spawn, which takes it; @types/node leaves it out of ForkOptions.
+    const forkOptions: ForkOptions & { windowsHide: boolean } = {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      windowsHide: true,
+    };
+    this.child = start(path, ['daemon'], forkOptions);
     this.child.on('message', (message: FromWorker) => this.onMessage(message));
     this.child.on('error', (error) => this.logger.warn('check worker failed', { error: error.message }));
     this.exited = new Promise((resolve) => {

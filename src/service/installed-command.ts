@@ -49,12 +49,17 @@ function plistArguments(content: string): string[] | undefined {
   return [...array.matchAll(/<string>([\s\S]*?)<\/string>/g)].map((m) => xmlUnescape(m[1] ?? ''));
 }
 
-/** <Command> then the first word of <Arguments>, read as CommandLineToArgvW reads it. */
+/**
+ * <Command> then the words of <Arguments>, read as CommandLineToArgvW reads them; a console host in front
+ * (`conhost.exe --headless node.exe …`) is skipped, so the words start at node.
+ */
 function taskArguments(content: string): string[] | undefined {
   const command = /<Command>([\s\S]*?)<\/Command>/.exec(content)?.[1];
   const args = /<Arguments>([\s\S]*?)<\/Arguments>/.exec(content)?.[1];
   if (command === undefined || args === undefined) return undefined;
-  return [xmlUnescape(command), firstWindowsArg(xmlUnescape(args))];
+  const words = [xmlUnescape(command), ...windowsArgs(xmlUnescape(args))];
+  const hosted = /(^|[\\/])conhost(\.exe)?$/i.test(words[0] ?? '') && words[1] === '--headless';
+  return hosted ? words.slice(2) : words;
 }
 
 function xmlUnescape(text: string): string {
@@ -66,12 +71,24 @@ function xmlUnescape(text: string): string {
     .replace(/&amp;/g, '&');
 }
 
-/** The first argument of a Windows command line: backslashes are literal unless they precede a quote. */
-function firstWindowsArg(line: string): string {
-  const text = line.trimStart();
+/** The arguments of a Windows command line: backslashes are literal unless they precede a quote. */
+function windowsArgs(line: string): string[] {
+  const words: string[] = [];
+  let text = line.trimStart();
+  while (text.length > 0) {
+    const { word, rest } = firstWindowsArg(text);
+    words.push(word);
+    text = rest.trimStart();
+  }
+  return words;
+}
+
+/** The first argument of a Windows command line and what follows it. */
+function firstWindowsArg(text: string): { word: string; rest: string } {
   let out = '';
   let quoted = false;
-  for (let i = 0; i < text.length; i++) {
+  let i = 0;
+  for (; i < text.length; i++) {
     const c = text[i];
     if (c === '\\') {
       let n = 0;
@@ -93,5 +110,5 @@ function firstWindowsArg(line: string): string {
       out += c;
     }
   }
-  return out;
+  return { word: out, rest: text.slice(i) };
 }

@@ -40,6 +40,11 @@ export interface ServiceDeps {
   progress?: (line: string) => void;
   /** Waits between retries (injected so tests do not wait). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Whether the daemon or the tray runs now, from keyrot's own instance locks (Windows: Task Scheduler
+   * says whether a task runs only in localized words; see parseTaskXml). Unknown (false) when absent.
+   */
+  isRunning?: (kind: ServiceUnit['kind']) => Promise<boolean>;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -248,18 +253,36 @@ export async function unitStatuses(plan: ServicePlan, deps: ServiceDeps): Promis
         detail: printed.code === 0 ? `${state ?? 'loaded'}${pid ? `, pid ${pid}` : ''}` : 'not loaded',
       });
     } else {
-      const query = await deps.run('schtasks', ['/Query', '/TN', unit.name, '/FO', 'LIST', '/V']);
-      const status = /^Status:\s*(.+)$/m.exec(query.stdout)?.[1]?.trim();
-      const state = /^Scheduled Task State:\s*(.+)$/m.exec(query.stdout)?.[1]?.trim();
+      // The task's definition, in XML: the same words in every language (the LIST format's labels and
+      // values are translated: "Status: Wird ausgeführt").
+      const query = await deps.run('schtasks', ['/Query', '/TN', unit.name, '/XML']);
+      const task = query.code === 0 ? parseTaskXml(query.stdout) : null;
+      const running = task ? ((await deps.isRunning?.(unit.kind)) ?? false) : false;
       out.push({
         ...base,
-        enabled: query.code === 0 && state !== 'Disabled',
-        running: status === 'Running',
-        detail: query.code === 0 ? (status ?? 'registered') : 'not registered',
+        enabled: task?.enabled ?? false,
+        running,
+        detail: task
+          ? `registered, ${task.enabled ? 'enabled' : 'disabled'}, ${running ? 'running' : 'not running'}`
+          : 'not registered',
       });
     }
   }
   return out;
+}
+
+/** What `schtasks /Query /TN <name> /XML` says about a task, or null when it printed no task. */
+export function parseTaskXml(output: string): { enabled: boolean } | null {
+  // schtasks prints UTF-16 on some systems: read as UTF-8, that leaves a NUL after each ASCII character.
+  const xml = output.replace(/\u0000/g, '').replace(/^\uFEFF/, '');
+  if (!/<Task[\s>]/.test(xml)) return null;
+  const settings = /<Settings>([\s\S]*?)<\/Settings>/.exec(xml)?.[1] ?? '';
+  // Settings' own <Enabled> (IdleSettings and NetworkSettings have none of their own).
+  const taskEnabled = !/<Enabled>\s*false\s*<\/Enabled>/.test(settings);
+  const triggers = [...xml.matchAll(/<(LogonTrigger|BootTrigger|TimeTrigger)\b[\s\S]*?<\/\1>/g)];
+  const triggerEnabled =
+    triggers.length === 0 || triggers.some((t) => !/<Enabled>\s*false\s*<\/Enabled>/.test(t[0]));
+  return { enabled: taskEnabled && triggerEnabled };
 }
 
 function firstLine(text: string): string {

@@ -60,16 +60,21 @@ export function renderLaunchdPlist(spec: ServiceSpec, kind: ServiceKind, templat
   });
 }
 
-/** The Task Scheduler XML (logon trigger) for the daemon or the tray. */
+/**
+ * The Task Scheduler XML (logon trigger, repeated every 15 minutes) for the daemon or the tray. The
+ * action is `conhost.exe --headless node.exe …`: conhost's headless mode (what Windows' pseudo-console
+ * API uses; not documented as a command-line option) gives node a console without a window, which
+ * the programs keyrot starts (notifications, the tray helper) inherit, and ending the task closes it.
+ */
 export function renderTaskXml(spec: ServiceSpec, kind: ServiceKind, templates: Templates): string {
-  const args = [spec.entryPath, ...spec.globalArgs, ...SUBCOMMAND[kind]];
+  const args = ['--headless', spec.nodePath, spec.entryPath, ...spec.globalArgs, ...SUBCOMMAND[kind]];
   const description =
     kind === 'daemon' ? 'keyrot: rotates your AWS IAM access keys before they get old' : 'keyrot tray icon';
   return fillTemplate(templates.windowsTask, {
     TASK_NAME: xmlEscape(SERVICE_NAMES.win32[kind]),
     DESCRIPTION: xmlEscape(description),
     USER_ID: xmlEscape(spec.userId),
-    COMMAND: xmlEscape(spec.nodePath),
+    COMMAND: xmlEscape(spec.consoleHost),
     ARGUMENTS: xmlEscape(args.map(windowsArg).join(' ')),
     HOME: xmlEscape(spec.home),
   });

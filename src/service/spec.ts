@@ -31,6 +31,8 @@ export interface ServiceSpec {
   uid: number;
   /** The Windows account the task runs as (DOMAIN\user). */
   userId: string;
+  /** Windows: conhost.exe, which starts node with a console that has no window (`--headless`). */
+  consoleHost: string;
 }
 
 /** Global CLI options that become service environment (README.md, Commands). */
@@ -63,7 +65,15 @@ const PASSED_THROUGH = [
   'KEYROT_CONFIG',
   'KEYROT_STATE_DIR',
   'KEYROT_KEYCHAIN_SERVICE',
+  // Where keyrot's settings, state and caches are on Linux and macOS: the service manager does not read
+  // the person's shell profile, so without them the service would use other files than the CLI.
+  'XDG_CONFIG_HOME',
+  'XDG_STATE_HOME',
+  'XDG_CACHE_HOME',
 ] as const;
+
+/** Variables keyrot reads on Linux and macOS only (Windows uses %APPDATA% and %LOCALAPPDATA%). */
+const POSIX_ONLY = new Set(['XDG_CONFIG_HOME', 'XDG_STATE_HOME', 'XDG_CACHE_HOME']);
 
 const FILE_VARIABLES = new Set([
   'AWS_SHARED_CREDENTIALS_FILE',
@@ -71,7 +81,16 @@ const FILE_VARIABLES = new Set([
   'AWS_CA_BUNDLE',
   'KEYROT_CONFIG',
   'KEYROT_STATE_DIR',
+  'XDG_CONFIG_HOME',
+  'XDG_STATE_HOME',
+  'XDG_CACHE_HOME',
 ]);
+
+/** The variable that tells keyrot which service manager runs it (its stderr then carries warnings only). */
+export const SERVICE_MANAGER_VARIABLE = 'KEYROT_SERVICE';
+
+/** The value of KEYROT_SERVICE in each platform's service. */
+export const SERVICE_MANAGERS = { linux: 'systemd', darwin: 'launchd', win32: 'task-scheduler' } as const;
 
 /** Inputs of serviceSpec. */
 export interface ServiceSpecInput {
@@ -96,6 +115,7 @@ export function serviceSpec(input: ServiceSpecInput): ServiceSpec {
 
   const values = new Map<string, string>();
   for (const name of PASSED_THROUGH) {
+    if (platform === 'win32' && POSIX_ONLY.has(name)) continue;
     const value = env[name];
     if (value) values.set(name, FILE_VARIABLES.has(name) ? p.resolve(input.cwd, value) : value);
   }
@@ -120,6 +140,7 @@ export function serviceSpec(input: ServiceSpecInput): ServiceSpec {
     ...values,
     // Node 20 + AWS SDK prints a support warning on every client; it would fill the service log.
     ['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true'],
+    [SERVICE_MANAGER_VARIABLE, SERVICE_MANAGERS[platform]],
   ];
 
   // Windows tasks have no environment of their own: pass what has a flag as flags.
@@ -158,5 +179,6 @@ export function serviceSpec(input: ServiceSpecInput): ServiceSpec {
     withTray: input.withTray,
     uid: input.uid,
     userId: platform === 'win32' && env.USERDOMAIN ? `${env.USERDOMAIN}\\${input.userName}` : input.userName,
+    consoleHost: path.win32.join(env.SystemRoot || env.windir || 'C:\\Windows', 'System32', 'conhost.exe'),
   };
 }

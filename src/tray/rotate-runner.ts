@@ -29,6 +29,8 @@ export interface RotateNowOptions {
   cliPath?: string;
   /** Each progress line (redacted) as the child reports it. */
   onProgress?(line: string): void;
+  /** Starts the child (node:child_process spawn; tests record what it is given). */
+  spawn?: typeof spawn;
 }
 
 /** The global options to pass on, so the child sees the same files and endpoint as the tray. */
@@ -56,7 +58,12 @@ export function runRotateNow(options: RotateNowOptions): Promise<RotationRun> {
     '--json',
   ];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // windowsHide: "Rotate now" must not flash a console window on Windows.
+    const child = (options.spawn ?? spawn)(process.execPath, args, {
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
     let stdout = '';
     let stderrTail = '';
     const errors: string[] = [];

@@ -29,7 +29,7 @@ describe('keyrotPaths', () => {
     expect(paths.cacheDir).toBe('/Users/ann/Library/Caches/keyrot');
   });
 
-  it('uses %APPDATA% on Windows, whatever OS renders it', () => {
+  it('keeps settings in %APPDATA% (roaming) and state, locks, logs and caches in %LOCALAPPDATA% on Windows, whatever OS renders it', () => {
     const paths = keyrotPaths(
       {
         USERPROFILE: 'C:\\Users\\ann',
@@ -40,10 +40,14 @@ describe('keyrotPaths', () => {
     );
     expect(paths).toEqual({
       configFile: 'C:\\Users\\ann\\AppData\\Roaming\\keyrot\\config.ini',
-      stateDir: 'C:\\Users\\ann\\AppData\\Roaming\\keyrot',
-      logDir: 'C:\\Users\\ann\\AppData\\Roaming\\keyrot\\logs',
+      stateDir: 'C:\\Users\\ann\\AppData\\Local\\keyrot',
+      logDir: 'C:\\Users\\ann\\AppData\\Local\\keyrot\\logs',
       cacheDir: 'C:\\Users\\ann\\AppData\\Local\\keyrot\\cache',
     });
+    // Without the variables (a service started without the user's environment): the same folders under the profile.
+    expect(keyrotPaths({ USERPROFILE: 'C:\\Users\\ann' }, 'win32').stateDir).toBe(
+      'C:\\Users\\ann\\AppData\\Local\\keyrot',
+    );
   });
 
   it('lets KEYROT_CONFIG and KEYROT_STATE_DIR override (state dir moves the logs too)', () => {

@@ -1,5 +1,6 @@
 // install/uninstall/status logic with a recording command runner (the service managers of other OSes
 // cannot run here; the real systemd path is covered by systemd-session.test.ts).
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { KeyrotError } from '../../src/errors/keyrot-error.js';
 import {
   describeStep,
   installSteps,
+  parseTaskXml,
   runSteps,
   uninstallSteps,
   unitStatuses,
@@ -198,5 +200,63 @@ describe('install on macOS (launchd) and Windows (Task Scheduler), commands reco
       'run schtasks /Delete /TN keyrot /F   # failure ignored',
       `remove ${windows.units[0]?.file}`,
     ]);
+  });
+});
+
+describe('service status on Windows reads the task as XML, the same in every display language', () => {
+  const fixture = (name: string) => readFileSync(path.join('test/fixtures/schtasks', name), 'utf8');
+  /** A German Windows: LIST output translated, XML not. */
+  const germanSchtasks = (xml: string) =>
+    recorder({
+      'schtasks /Query /TN keyrot /FO LIST': { stdout: fixture('de-DE-query-list.txt') },
+      'schtasks /Query /TN keyrot /XML': { stdout: xml },
+    });
+
+  it('reports a registered, enabled task as running when the daemon holds its lock', async () => {
+    const windows = plan('win32');
+    const run = germanSchtasks(fixture('query-xml-enabled.xml'));
+    const status = await unitStatuses(windows, { run, isRunning: async (kind) => kind === 'daemon' });
+    expect(run.calls).toEqual(['schtasks /Query /TN keyrot /XML']);
+    expect(status[0]).toMatchObject({ enabled: true, running: true, detail: 'registered, enabled, running' });
+    // The English labels the LIST format was read by are not there on a German Windows.
+    expect(fixture('de-DE-query-list.txt')).not.toMatch(
+      /^(Scheduled Task State|Status):\s*(Running|Ready|Disabled)/m,
+    );
+  });
+
+  it('reports a disabled task as disabled, and an unregistered one as such', async () => {
+    const windows = plan('win32');
+    const disabled = await unitStatuses(windows, {
+      run: germanSchtasks(fixture('query-xml-disabled.xml')),
+      isRunning: async () => false,
+    });
+    expect(disabled[0]).toMatchObject({
+      enabled: false,
+      running: false,
+      detail: 'registered, disabled, not running',
+    });
+    const missing = await unitStatuses(windows, {
+      run: recorder({
+        schtasks: { code: 1, stderr: 'FEHLER: Das System kann die angegebene Datei nicht finden.' },
+      }),
+      isRunning: async () => true,
+    });
+    expect(missing[0]).toMatchObject({ enabled: false, running: false, detail: 'not registered' });
+  });
+
+  it('reads the XML whether schtasks printed it as UTF-8 or as UTF-16', () => {
+    const utf16 = Buffer.from(`\uFEFF${fixture('query-xml-disabled.xml')}`, 'utf16le').toString('utf8');
+    expect(parseTaskXml(utf16)).toEqual({ enabled: false });
+    expect(parseTaskXml(fixture('query-xml-enabled.xml'))).toEqual({ enabled: true });
+    expect(parseTaskXml('')).toBeNull();
+    // A disabled trigger stops the task starting at logon even when the task itself is enabled.
+    expect(
+      parseTaskXml(
+        fixture('query-xml-enabled.xml').replace(
+          '<LogonTrigger>',
+          '<LogonTrigger>\n<Enabled>false</Enabled>',
+        ),
+      ),
+    ).toEqual({ enabled: false });
   });
 });

@@ -111,6 +111,44 @@ describe('service rendering (snapshots for every OS, rendered on any OS)', () =>
     );
     expect(specFor('darwin').serviceDir).toBe('/Users/ann/Library/LaunchAgents');
     expect(specFor('darwin').logDir).toBe('/Users/ann/Library/Logs/keyrot');
-    expect(specFor('win32').serviceDir).toBe('C:\\Users\\Ann Lee\\AppData\\Roaming\\keyrot');
+    expect(specFor('win32').serviceDir).toBe('C:\\Users\\Ann Lee\\AppData\\Local\\keyrot');
+  });
+
+  it('starts the Windows task without a console window and again every 15 minutes (a crashed daemon comes back)', () => {
+    for (const unit of planService(specFor('win32'), templates).units) {
+      const command = /<Command>(.*)<\/Command>/.exec(unit.content)?.[1];
+      const args = /<Arguments>(.*)<\/Arguments>/.exec(unit.content)?.[1];
+      expect(command).toBe('C:\\Windows\\System32\\conhost.exe');
+      expect(args).toMatch(/^--headless &quot;C:\\Program Files\\nodejs\\node.exe&quot; /);
+      expect(unit.content).toMatch(
+        /<LogonTrigger>[\s\S]*<Repetition>\s*<Interval>PT15M<\/Interval>\s*<StopAtDurationEnd>false<\/StopAtDurationEnd>\s*<\/Repetition>[\s\S]*<\/LogonTrigger>/,
+      );
+      // While it runs, the repetition starts nothing.
+      expect(unit.content).toContain('<MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>');
+    }
+    // The console host is found where Windows is, not assumed on C:.
+    const onD = specFor('win32', {
+      env: { USERPROFILE: 'D:\\Users\\ann', SystemRoot: 'D:\\WINDOWS' },
+    });
+    expect(planService(onD, templates).units[0]?.content).toContain(
+      '<Command>D:\\WINDOWS\\System32\\conhost.exe</Command>',
+    );
+  });
+
+  it("carries the XDG directories into the unit and the agent, so the service uses the CLI's files", () => {
+    const xdg = { XDG_CONFIG_HOME: 'cfg', XDG_STATE_HOME: '/x/state', XDG_CACHE_HOME: '/x/cache' };
+    for (const platform of ['linux', 'darwin'] as const) {
+      const env = Object.fromEntries(
+        specFor(platform, { env: { HOME: '/Users/ann', PATH: '/bin', ...xdg } }).environment,
+      );
+      expect(env).toMatchObject({
+        XDG_CONFIG_HOME: '/work/cfg',
+        XDG_STATE_HOME: '/x/state',
+        XDG_CACHE_HOME: '/x/cache',
+        KEYROT_SERVICE: platform === 'linux' ? 'systemd' : 'launchd',
+      });
+    }
+    const windows = specFor('win32', { env: { USERPROFILE: 'C:\\Users\\ann', ...xdg } });
+    expect(windows.notCarried).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // The rendered files, checked by the tools that will read them: systemd-analyze, Python's plistlib
-// (plistutil exits 0 even on bad input), and an XML parser reading the UTF-16 bytes install writes.
+// (plistutil exits 0 even on bad input) with launchd's documented key types, an XML parser reading the
+// UTF-16 bytes install writes, and xmllint against Microsoft's Task Scheduler schema.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -73,6 +74,62 @@ systemd('systemd units', () => {
   });
 });
 
+// launchd.plist(5): each key keyrot writes → the plistlib (Python) type launchd wants. A wrong type (the
+// string "30" for ThrottleInterval, <string>true</string> for RunAtLoad) parses fine and launchd ignores it.
+const LAUNCHD_TYPES: Record<string, string> = {
+  Label: 'str',
+  ProgramArguments: 'list',
+  WorkingDirectory: 'str',
+  EnvironmentVariables: 'dict',
+  RunAtLoad: 'bool',
+  KeepAlive: 'bool|dict',
+  ThrottleInterval: 'int',
+  ProcessType: 'str',
+  LowPriorityIO: 'bool',
+  LimitLoadToSessionType: 'str|list',
+  Umask: 'int',
+  StandardOutPath: 'str',
+  StandardErrorPath: 'str',
+};
+
+/** What in a plist does not have launchd's type (read with python3's plistlib), in file order. */
+function launchdTypeProblems(file: string): string[] {
+  const result = spawnSync(
+    'python3',
+    [
+      '-c',
+      [
+        'import json, plistlib, sys',
+        'p = plistlib.load(open(sys.argv[1], "rb"))',
+        'def t(v): return type(v).__name__',
+        'out = [[k, t(v)] for k, v in p.items()]',
+        'out += [["ProgramArguments[]", t(v)] for v in p.get("ProgramArguments", [])]',
+        'out += [["EnvironmentVariables." + k, t(v)] for k, v in p.get("EnvironmentVariables", {}).items()]',
+        'ka = p.get("KeepAlive")',
+        'out += [["KeepAlive." + k, t(v)] for k, v in (ka.items() if isinstance(ka, dict) else [])]',
+        'print(json.dumps(out))',
+      ].join('\n'),
+      file,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0) return [`unreadable: ${result.stderr.trim()}`];
+  const problems: string[] = [];
+  for (const [key, type] of JSON.parse(result.stdout) as [string, string][]) {
+    // Arguments and environment values are strings; KeepAlive's conditions (SuccessfulExit…) booleans.
+    const wanted =
+      key.startsWith('ProgramArguments[') || key.startsWith('EnvironmentVariables.')
+        ? 'str'
+        : key.startsWith('KeepAlive.')
+          ? 'bool'
+          : LAUNCHD_TYPES[key];
+    if (wanted === undefined) problems.push(`${key} is not a key keyrot knows launchd's type of`);
+    else if (!new RegExp(`^(${wanted})$`).test(type))
+      problems.push(`${key} is ${type}, not ${wanted.replace('|', ' or ')}`);
+  }
+  return problems;
+}
+
 const python = requireRealPart('python3', has('python3'), 'needs python3 for plistlib and xml.dom.minidom');
 python('launchd plists and Task Scheduler XML', () => {
   it('parse with plistlib and hold the keys launchd needs', async () => {
@@ -124,8 +181,31 @@ python('launchd plists and Task Scheduler XML', () => {
         { encoding: 'utf8' },
       );
       expect(result.stderr).toBe('');
-      expect(result.stdout.trim()).toBe(`Task 1 ${process.execPath}`);
+      // node runs under a console host without a window (conhost.exe --headless).
+      expect(result.stdout.trim()).toBe('Task 1 C:\\Windows\\System32\\conhost.exe');
     }
+  });
+
+  it('gives every plist key the type launchd documents for it (launchd.plist(5))', async () => {
+    for (const file of await installedFiles('darwin')) expect(launchdTypeProblems(file)).toEqual([]);
+  });
+
+  it('the launchd type check catches a mistyped key (the check can fail)', async () => {
+    const [file] = await installedFiles('darwin');
+    const bad = path.join(dir, 'mistyped.plist');
+    const text = await readFile(file as string, 'utf8');
+    const mistyped = text
+      .replace(
+        '<key>ThrottleInterval</key>\n  <integer>30</integer>',
+        '<key>ThrottleInterval</key>\n  <string>30</string>',
+      )
+      .replace('<key>RunAtLoad</key>\n  <true/>', '<key>RunAtLoad</key>\n  <string>true</string>');
+    expect(mistyped).not.toBe(text);
+    await writeFile(bad, mistyped);
+    expect(launchdTypeProblems(bad)).toEqual([
+      'RunAtLoad is str, not bool',
+      'ThrottleInterval is str, not int',
+    ]);
   });
 
   it('the XML checker rejects a broken file (the check can fail)', async () => {
@@ -137,5 +217,46 @@ python('launchd plists and Task Scheduler XML', () => {
       broken,
     ]);
     expect(result.status).not.toBe(0);
+  });
+});
+
+const SCHEMA = path.resolve('test/fixtures/task-scheduler/task.xsd');
+const xmllint = requireRealPart(
+  'xmllint',
+  has('xmllint'),
+  "needs xmllint (Debian package libxml2-utils) to validate the Task XML against Microsoft's schema",
+);
+xmllint("Task Scheduler XML against Microsoft's Task Scheduler schema", () => {
+  const validate = (file: string) =>
+    spawnSync('xmllint', ['--noout', '--schema', SCHEMA, file], { encoding: 'utf8' });
+
+  it('validates (xmllint --schema), daemon and tray', async () => {
+    const files = await installedFiles('win32');
+    expect(files).toHaveLength(2);
+    for (const file of files) {
+      const result = validate(file);
+      expect(result.stderr.trim()).toBe(`${file} validates`);
+      expect(result.status).toBe(0);
+    }
+  });
+
+  it('rejects a task the schema does not allow (the check can fail)', async () => {
+    const [file] = await installedFiles('win32');
+    const text = (await readFile(file as string)).subarray(2).toString('utf16le');
+    const cases: [string, string][] = [
+      // Repetition must come before UserId in a LogonTrigger, and cannot repeat more often than each minute.
+      [
+        'an interval under a minute',
+        text.replace('<Interval>PT15M</Interval>', '<Interval>PT30S</Interval>'),
+      ],
+      ['an unknown instances policy', text.replace('>IgnoreNew<', '>Ignore<')],
+      ['the version the schema does not fix', text.replace('version="1.3"', 'version="1.2"')],
+    ];
+    for (const [name, broken] of cases) {
+      expect(broken, name).not.toBe(text);
+      const bad = path.join(dir, 'bad-task.xml');
+      await writeFile(bad, Buffer.from(`\uFEFF${broken}`, 'utf16le'));
+      expect(validate(bad).status, name).not.toBe(0);
+    }
   });
 });

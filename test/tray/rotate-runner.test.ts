@@ -1,6 +1,41 @@
+import { type SpawnOptions, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GlobalOptions } from '../../src/commands/context.js';
-import { describeRun, globalArgs, rotatedKeys } from '../../src/tray/rotate-runner.js';
+import { describeRun, globalArgs, rotatedKeys, runRotateNow } from '../../src/tray/rotate-runner.js';
+
+describe('runRotateNow', () => {
+  it('runs the CLI as a hidden child process (no console window on Windows) and reads its answer', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'keyrot-runner-'));
+    try {
+      // Stands in for dist/cli.js: answers like `rotate-now --json`.
+      const cli = path.join(dir, 'cli.mjs');
+      await writeFile(
+        cli,
+        `process.stdout.write(JSON.stringify({ profiles: [{ profile: 'dev', outcome: 'rotated', oldKeyId: 'AKIAOLDOLDOLDOLD1234', newKeyId: 'AKIANEWNEWNEWNEW5678' }] }));\n`,
+      );
+      const seen: (SpawnOptions | undefined)[] = [];
+      const recordingSpawn = ((command: string, args: string[], options?: SpawnOptions) => {
+        seen.push(options);
+        return spawn(command, args, options ?? {});
+      }) as typeof spawn;
+      const run = await runRotateNow({
+        profile: 'dev',
+        globals: {},
+        env: process.env,
+        cliPath: cli,
+        spawn: recordingSpawn,
+      });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ windowsHide: true });
+      expect(run).toMatchObject({ ok: true, exitCode: 0, message: 'rotated AKIA…1234 → AKIA…5678' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('describeRun', () => {
   it('names the keys of a rotation, masked, from rotate-now --json', () => {
