@@ -6,7 +6,7 @@ import { userInfo } from 'node:os';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
-import { resolveAwsFilePaths } from '../credentials/paths.js';
+import { awsCliMismatch, awsCliMismatchWarning, resolveAwsFilePaths } from '../credentials/paths.js';
 import { mergedProfileValues, readSharedFiles, type SharedFilesReading } from '../credentials/read.js';
 import { describeError, messageWithPlace } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue, isKeyrotError } from '../errors/keyrot-error.js';
@@ -47,6 +47,8 @@ export interface DoctorDeps {
   /** Opens (and so checks) the keychain; doctor closes what it returns. */
   openKeychain?: (options: OpenKeychainOptions) => Promise<Pick<Keychain, 'close'>>;
   run?: CommandRunner;
+  /** The OS whose rules apply (default process.platform). */
+  platform?: NodeJS.Platform;
 }
 
 const MARK: Record<CheckLevel, string> = { ok: '✓', warn: '!', fail: '✗' };
@@ -96,9 +98,18 @@ export async function runDoctorChecks(ctx: CommandContext, deps: DoctorDeps = {}
     credentialsFile: ctx.globals.credentialsFile,
     configFile: ctx.globals.awsConfigFile,
   });
-  results.push(await checkPrivateFile('credentials file', paths.credentialsFile, true));
-  results.push(await checkPrivateFile('AWS config file', paths.configFile, false));
-  results.push(...(await checkDirectoriesPrivate([paths.credentialsFile, paths.configFile])));
+  const platform = deps.platform ?? process.platform;
+  results.push(await checkPrivateFile('credentials file', paths.credentialsFile, true, platform));
+  results.push(await checkPrivateFile('AWS config file', paths.configFile, false, platform));
+  if (platform !== 'win32') {
+    results.push(...(await checkDirectoriesPrivate([paths.credentialsFile, paths.configFile])));
+  }
+  const mismatch = awsCliMismatch(
+    env,
+    { credentialsFile: ctx.globals.credentialsFile, configFile: ctx.globals.awsConfigFile },
+    platform,
+  );
+  if (mismatch) results.push({ level: 'warn', ...awsCliMismatchWarning(mismatch) });
   for (const file of [paths.credentialsFile, paths.configFile]) {
     const result = await checkRotationCanReplace(file);
     if (result) results.push(result);
@@ -156,7 +167,12 @@ function checkNode(version: string): CheckResult {
 }
 
 /** A file holding keys must exist (if required) and be readable by its owner only. */
-async function checkPrivateFile(label: string, file: string, required: boolean): Promise<CheckResult> {
+async function checkPrivateFile(
+  label: string,
+  file: string,
+  required: boolean,
+  platform: NodeJS.Platform,
+): Promise<CheckResult> {
   let mode: number;
   try {
     mode = (await stat(file)).mode & 0o777;
@@ -177,8 +193,15 @@ async function checkPrivateFile(label: string, file: string, required: boolean):
       fix: `check the permissions of ${file}`,
     };
   }
-  // Windows has no POSIX modes: node reports 0666/0444, which mean nothing about other users.
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+  // Windows has no POSIX modes: node reports 0666/0444, which mean nothing about other users. What
+  // protects the file there is its access control list, which keyrot does not read.
+  if (platform === 'win32') {
+    return {
+      level: 'ok',
+      text: `${label} ${file} (its access control list is not checked: \`icacls "${file}"\` shows who may read it)`,
+    };
+  }
+  if ((mode & 0o077) !== 0) {
     const access = mode & 0o022 ? 'read and written' : 'read';
     return {
       level: 'fail',
@@ -194,7 +217,6 @@ async function checkPrivateFile(label: string, file: string, required: boolean):
  * others: whoever can write one can replace the files, and with them the keys keyrot reads and writes.
  */
 async function checkDirectoriesPrivate(files: string[]): Promise<CheckResult[]> {
-  if (process.platform === 'win32') return [];
   const results = new Map<string, CheckResult>();
   for (const file of files) {
     try {

@@ -3,7 +3,7 @@ import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import { readSharedFiles } from '../credentials/index.js';
-import { resolveAwsFilePaths } from '../credentials/paths.js';
+import { awsCliMismatch, awsCliMismatchWarning, resolveAwsFilePaths } from '../credentials/paths.js';
 import { rotatedState } from '../daemon/record-check.js';
 import { rotatedReport } from '../daemon/rotation-checker.js';
 import { errorText } from '../errors/describe-error.js';
@@ -29,7 +29,11 @@ export interface RotateNowInput {
 }
 
 /** `keyrot rotate-now`: rotates the named (or watched) profiles that are due, or all named with --force. */
-export async function rotateNowCommand(input: RotateNowInput, ctx: CommandContext): Promise<ExitCodeValue> {
+export async function rotateNowCommand(
+  input: RotateNowInput,
+  ctx: CommandContext,
+  deps: { platform?: NodeJS.Platform } = {},
+): Promise<ExitCodeValue> {
   // Loading the SDK takes ~200 ms: start it now, in parallel with the keychain and the files.
   void preloadAwsSdk().catch(() => undefined);
   const env = ctx.io.env;
@@ -52,10 +56,14 @@ export async function rotateNowCommand(input: RotateNowInput, ctx: CommandContex
 
   // Profiles the AWS files alone rule out (missing, session, SSO, role…) are refused before the
   // keychain or the network is touched: the answer then does not depend on either being reachable.
-  const paths = resolveAwsFilePaths(env, {
-    credentialsFile: ctx.globals.credentialsFile,
-    configFile: ctx.globals.awsConfigFile,
-  });
+  const overrides = { credentialsFile: ctx.globals.credentialsFile, configFile: ctx.globals.awsConfigFile };
+  const paths = resolveAwsFilePaths(env, overrides);
+  // Windows: with HOME set, the files keyrot rewrites may not be the ones the AWS CLI reads.
+  const mismatch = awsCliMismatch(env, overrides, deps.platform ?? process.platform);
+  if (mismatch) {
+    const warning = awsCliMismatchWarning(mismatch);
+    ctx.io.stderr.write(`keyrot: warning: ${warning.text}\n  fix: ${warning.fix}\n`);
+  }
   const files = await readSharedFiles(paths);
   // The key each profile holds now: a profile found on another key when its turn comes (it shared the key
   // with a profile rotated before it, or another keyrot rotated it) is already rotated, not rotated twice.

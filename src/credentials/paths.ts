@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { join, sep } from 'node:path';
+import { join, sep, win32 } from 'node:path';
 
 /** Where the AWS shared files live, after environment, overrides and `~/` expansion. */
 export interface AwsFilePaths {
@@ -44,4 +44,43 @@ export function resolveAwsFilePaths(
     overrides.credentialsFile || env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials');
   const config = overrides.configFile || env.AWS_CONFIG_FILE || join(home, '.aws', 'config');
   return { credentialsFile: expandHome(credentials, home), configFile: expandHome(config, home) };
+}
+
+/** The AWS files keyrot uses and the ones the AWS CLI reads, when the two differ. */
+export interface AwsCliMismatch {
+  keyrot: AwsFilePaths;
+  awsCli: AwsFilePaths;
+}
+
+/**
+ * On Windows the AWS CLI (Python: os.path.expanduser ignores HOME there since Python 3.8) reads the files
+ * under %USERPROFILE%, while keyrot, like the AWS SDK for JavaScript, prefers HOME: with HOME set (Git
+ * Bash, a home drive) keyrot would rewrite files the AWS CLI never reads. Returns both sets of files when
+ * they differ, null when they are the same or elsewhere than Windows.
+ */
+export function awsCliMismatch(
+  env: NodeJS.ProcessEnv,
+  overrides: AwsFilePathOverrides,
+  platform: NodeJS.Platform,
+  osHome: () => string = homedir,
+): AwsCliMismatch | null {
+  if (platform !== 'win32' || !env.HOME) return null;
+  const keyrot = resolveAwsFilePaths(env, overrides, osHome);
+  const { HOME: _ignored, ...withoutHome } = env;
+  const awsCli = resolveAwsFilePaths(withoutHome, overrides, osHome);
+  // Windows file names are case-insensitive and take either separator.
+  const same = (a: string, b: string) =>
+    win32.normalize(a).toLowerCase() === win32.normalize(b).toLowerCase();
+  if (same(keyrot.credentialsFile, awsCli.credentialsFile) && same(keyrot.configFile, awsCli.configFile)) {
+    return null;
+  }
+  return { keyrot, awsCli };
+}
+
+/** The warning about a mismatch, and what to do about it. */
+export function awsCliMismatchWarning(mismatch: AwsCliMismatch): { text: string; fix: string } {
+  return {
+    text: `keyrot follows HOME and would rewrite ${mismatch.keyrot.credentialsFile}, but the AWS CLI on Windows ignores HOME and reads ${mismatch.awsCli.credentialsFile}`,
+    fix: 'unset HOME where keyrot runs (or set it to %USERPROFILE%), or set AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE to the files you use',
+  };
 }

@@ -123,6 +123,29 @@ describe('keyrot doctor', () => {
     expect(fixed.code).toBe(0);
   });
 
+  it('on Windows: no POSIX mode verdicts (they are not permissions there), and a warning when HOME and %USERPROFILE% name different AWS files', async () => {
+    // 0666 is what Windows reports for every file: doctor must not call it readable by others.
+    const file = await credentials(0o666);
+    const { code, text } = await doctor(
+      { openKeychain: keychainOk, run: noService, platform: 'win32' },
+      { USERPROFILE: 'C:\\Users\\ann' },
+    );
+    expect(text).not.toContain('by others');
+    expect(text).toContain(
+      `✓ credentials file ${file} (its access control list is not checked: \`icacls "${file}"\``,
+    );
+    expect(text).toContain('! keyrot follows HOME and would rewrite');
+    expect(text).toContain('but the AWS CLI on Windows ignores HOME and reads C:\\Users\\ann');
+    expect(text).toContain('fix: unset HOME where keyrot runs');
+    expect(code).toBe(0);
+    // The same files on both sides: no warning.
+    const agreeing = await doctor(
+      { openKeychain: keychainOk, run: noService, platform: 'win32' },
+      { USERPROFILE: home },
+    );
+    expect(agreeing.text).not.toContain('ignores HOME');
+  });
+
   it('warns about a hard-linked credentials file, which a rotation would refuse', async () => {
     const file = await credentials(0o600);
     await link(file, path.join(home, 'second-name'));

@@ -3,7 +3,9 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { rotateNowCommand } from '../../src/commands/rotate-now.js';
 import { runCli } from '../support/run-cli.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -83,5 +85,37 @@ describe('output into a closed pipe', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr).not.toContain('EPIPE');
     expect(code).toBe(0);
+  });
+});
+
+describe('rotate-now on Windows with HOME set', () => {
+  it('warns when the files it would rewrite are not the ones the AWS CLI reads (%USERPROFILE%)', async () => {
+    const { env } = await home();
+    delete env.AWS_SHARED_CREDENTIALS_FILE;
+    delete env.AWS_CONFIG_FILE;
+    let stderr = '';
+    const err = new PassThrough();
+    err.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const ctx = {
+      globals: { verbose: false },
+      io: {
+        stdout: new PassThrough(),
+        stderr: err,
+        stdin: new PassThrough(),
+        isTTY: false,
+        env: { ...env, USERPROFILE: 'C:\\Users\\ann' },
+      },
+    };
+    // A profile that is not there: the warning comes first, whatever the rotation then says.
+    await expect(rotateNowCommand({ profile: ['nope'] }, ctx, { platform: 'win32' })).rejects.toMatchObject({
+      code: 'PROFILE_NOT_FOUND',
+    });
+    expect(stderr).toContain(`keyrot: warning: keyrot follows HOME and would rewrite ${env.HOME}`);
+    expect(stderr).toContain('the AWS CLI on Windows ignores HOME and reads C:\\Users\\ann');
+    stderr = '';
+    await expect(rotateNowCommand({ profile: ['nope'] }, ctx, { platform: 'linux' })).rejects.toBeTruthy();
+    expect(stderr).not.toContain('warning');
   });
 });

@@ -1,9 +1,16 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, win32 } from 'node:path';
 import { getHomeDir, loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { awsHomeDir, resolveAwsFilePaths } from '../../src/credentials/paths.js';
+import {
+  awsCliMismatch,
+  awsCliMismatchWarning,
+  awsHomeDir,
+  resolveAwsFilePaths,
+} from '../../src/credentials/paths.js';
+import { requireRealPart } from '../support/real-part.js';
 
 const VARS = [
   'HOME',
@@ -78,6 +85,84 @@ describe('resolveAwsFilePaths agrees with the SDK', () => {
     for (const env of [{ HOMEPATH: '\\Users\\u' }, { HOMEDRIVE: 'D:', HOMEPATH: '\\u' }, {}]) {
       setEnv(env);
       expect(awsHomeDir(process.env)).toBe(getHomeDir());
+    }
+  });
+});
+
+// The AWS CLI is Python: on Windows botocore finds its files with os.path.expanduser, which is
+// ntpath.expanduser (USERPROFILE, then HOMEDRIVE+HOMEPATH; HOME ignored since Python 3.8). Python's own
+// ntpath runs anywhere, so it answers here which file the AWS CLI reads.
+const python = requireRealPart(
+  'python3',
+  spawnSync('python3', ['-c', 'import sys; assert sys.version_info >= (3, 8)']).status === 0,
+  'needs python3 (3.8 or later) to ask ntpath.expanduser which files the AWS CLI reads on Windows',
+);
+python('Windows: the files keyrot uses and the ones the AWS CLI reads', () => {
+  /** What the AWS CLI on Windows reads, per Python's ntpath, for `env`. */
+  function awsCliReads(env: Record<string, string>): { credentialsFile: string; configFile: string } {
+    const script = [
+      'import json, ntpath, os',
+      'e = os.environ',
+      'print(json.dumps({',
+      '  "credentialsFile": ntpath.expanduser(e.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")),',
+      '  "configFile": ntpath.expanduser(e.get("AWS_CONFIG_FILE", "~/.aws/config")),',
+      '}))',
+    ].join('\n');
+    const result = spawnSync('python3', ['-c', script], { env, encoding: 'utf8' });
+    return JSON.parse(result.stdout);
+  }
+  const same = (a: string, b: string) =>
+    win32.normalize(a).toLowerCase() === win32.normalize(b).toLowerCase();
+
+  it.each([
+    [
+      'HOME from Git Bash beside USERPROFILE',
+      { HOME: 'C:\\Users\\ann\\gitbash', USERPROFILE: 'C:\\Users\\ann' },
+      true,
+    ],
+    ['HOME on a home drive', { HOME: 'H:\\', USERPROFILE: 'C:\\Users\\ann' }, true],
+    [
+      'HOME equal to USERPROFILE (another case)',
+      { HOME: 'c:\\users\\ANN', USERPROFILE: 'C:\\Users\\ann' },
+      false,
+    ],
+    ['no HOME', { USERPROFILE: 'C:\\Users\\ann' }, false],
+    [
+      'HOME set, but both files named by absolute paths',
+      {
+        HOME: 'H:\\',
+        USERPROFILE: 'C:\\Users\\ann',
+        AWS_SHARED_CREDENTIALS_FILE: 'D:\\aws\\credentials',
+        AWS_CONFIG_FILE: 'D:\\aws\\config',
+      },
+      false,
+    ],
+    [
+      'HOME set and a ~/ file variable (each program expands ~ its own way)',
+      { HOME: 'H:\\', USERPROFILE: 'C:\\Users\\ann', AWS_SHARED_CREDENTIALS_FILE: '~/aws/credentials' },
+      true,
+    ],
+  ])('%s', (_name, env: Record<string, string>, differs) => {
+    const cli = awsCliReads(env);
+    const mismatch = awsCliMismatch(env, {}, 'win32', () => 'C:\\Users\\os-home');
+    expect(mismatch !== null).toBe(differs);
+    const keyrot = resolveAwsFilePaths(env, {}, () => 'C:\\Users\\os-home');
+    // keyrot warns exactly when the AWS CLI (by Python's own rules) reads another file than keyrot uses.
+    expect(
+      !same(keyrot.credentialsFile, cli.credentialsFile) || !same(keyrot.configFile, cli.configFile),
+    ).toBe(differs);
+    if (mismatch) {
+      expect(same(mismatch.awsCli.credentialsFile, cli.credentialsFile)).toBe(true);
+      expect(same(mismatch.awsCli.configFile, cli.configFile)).toBe(true);
+      const warning = awsCliMismatchWarning(mismatch);
+      expect(warning.text).toContain('the AWS CLI on Windows ignores HOME');
+      expect(warning.fix).toContain('AWS_SHARED_CREDENTIALS_FILE');
+    }
+  });
+
+  it('says nothing on Linux and macOS, where both follow HOME', () => {
+    for (const platform of ['linux', 'darwin'] as const) {
+      expect(awsCliMismatch({ HOME: '/home/ann', USERPROFILE: 'C:\\Users\\ann' }, {}, platform)).toBeNull();
     }
   });
 });
