@@ -1,11 +1,11 @@
 // The layer map of docs/architecture.md, checked by `npm run check:layers` (part of `npm test`).
 // cli → commands → {tray, daemon, service} → rotation →
-// {credentials, keychain, aws, config, state, log, notify, lock} → {fs, time, errors}.
+// {credentials, keychain, aws, config, state, log, notify, lock} → {fs, time, errors, platform}.
 // emulator stands apart: it imports only fs, time and errors, and only commands imports it.
 // Type-only imports count: a type from a layer above is a dependency on it all the same.
 
 const MIDDLE = '(credentials|keychain|aws|config|state|log|notify|lock)';
-const BOTTOM = '(fs|time|errors)';
+const BOTTOM = '(fs|time|errors|platform)';
 
 /** A rule that forbids importing `to` from anywhere except `allowedFrom`. */
 function onlyFrom(name, comment, to, allowedFrom) {
@@ -55,7 +55,8 @@ module.exports = {
     ),
     {
       name: 'bottom-imports-only-bottom',
-      comment: 'fs, time and errors are the bottom layer: they import nothing of keyrot above them.',
+      comment:
+        'fs, time, errors and platform are the bottom layer: they import nothing of keyrot above them.',
       severity: 'error',
       from: { path: `^src/${BOTTOM}/` },
       to: { path: '^src/', pathNot: `^src/${BOTTOM}/` },

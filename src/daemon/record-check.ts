@@ -88,7 +88,11 @@ export function recordCheck(input: {
   const state: ProfileState = { ...previous, failures: 0, retryAt: null, lastResult };
   const notification =
     kind === 'needs-person'
-      ? needsYouMessage({ profile, reason: code === 'MFA_REQUIRED' ? 'mfa' : 'keychain' })
+      ? needsYouMessage({
+          profile,
+          reason:
+            code === 'MFA_REQUIRED' ? 'mfa' : code === 'KEYCHAIN_PROMPT' ? 'keychain-prompt' : 'keychain',
+        })
       : failedMessage({ profile, reason });
   return notifyOnce(state, `${outcome}:${code}`, at, notification);
 }

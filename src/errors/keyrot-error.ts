@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   // needs the person
   MFA_REQUIRED: ExitCode.needsPerson,
   KEYCHAIN_UNAVAILABLE: ExitCode.needsPerson,
+  // The keychain is waiting for the person to answer a dialog (macOS, after node changed).
+  KEYCHAIN_PROMPT: ExitCode.needsPerson,
   // keychain
   KEYCHAIN_CORRUPT: ExitCode.failed,
   KEYCHAIN_FAILED: ExitCode.failed,

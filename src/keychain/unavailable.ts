@@ -38,6 +38,27 @@ export function secretServiceUnavailable(trouble: SecretServiceTrouble, cause: u
   return new KeyrotError('KEYCHAIN_UNAVAILABLE', message, { hint: LINUX_HINT, cause });
 }
 
+/**
+ * The OS keychain did not answer a call within `timeoutMs`. On macOS that is a dialog waiting for the
+ * person (KEYCHAIN_PROMPT, exit 5): each keyrot item trusts the node that created it, and asks again
+ * after node changed (a Homebrew upgrade). Elsewhere: KEYCHAIN_UNAVAILABLE (exit 5).
+ */
+export function keychainNoAnswer(platform: NodeJS.Platform, timeoutMs: number): KeyrotError {
+  const seconds = Math.round(timeoutMs / 1000);
+  if (platform === 'darwin') {
+    return new KeyrotError(
+      'KEYCHAIN_PROMPT',
+      `the macOS keychain did not answer within ${seconds} s: it is most likely showing a dialog asking whether node may use keyrot's keychain items (macOS asks again for each item after node changed, e.g. after a Homebrew upgrade)`,
+      {
+        hint: 'Answer the keychain dialog (Always Allow; it may ask once per item), then run `keyrot rotate-now` again. No dialog to be seen: unlock your login keychain in Keychain Access.',
+      },
+    );
+  }
+  return new KeyrotError('KEYCHAIN_UNAVAILABLE', `the OS keychain did not answer within ${seconds} s`, {
+    hint: 'Check that you are logged in to your desktop session, then run the command again.',
+  });
+}
+
 /** KEYCHAIN_FAILED for a keychain failure that is not about reachability; the text is redacted. */
 export function keychainFailed(error: unknown): KeyrotError {
   const text = error instanceof Error ? error.message : String(error);

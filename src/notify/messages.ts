@@ -44,13 +44,18 @@ export function dueSoonMessage(event: { profile: string; ageDays: number; dueInD
   };
 }
 
-/** The daemon cannot go on without the person: an MFA code, or a locked keychain. */
-export function needsYouMessage(event: { profile: string; reason: 'mfa' | 'keychain' }): Notification {
+/** The daemon cannot go on without the person: an MFA code, a locked keychain, a keychain dialog. */
+export function needsYouMessage(event: {
+  profile: string;
+  reason: 'mfa' | 'keychain' | 'keychain-prompt';
+}): Notification {
   const command = `keyrot rotate-now --profile ${event.profile}`;
   const body =
     event.reason === 'mfa'
       ? `keyrot needs you: enter your MFA code with \`${command}\``
-      : `keyrot needs you: unlock your keychain, then run \`${command}\``;
+      : event.reason === 'keychain-prompt'
+        ? `keyrot needs you: answer the keychain dialog (Always Allow), then run \`${command}\``
+        : `keyrot needs you: unlock your keychain, then run \`${command}\``;
   return { title: 'keyrot needs you', body, urgency: 'critical' };
 }
 
