@@ -14,6 +14,7 @@ import { maskKeyId, redactText } from '../errors/redact.js';
 import { checkReplaceable } from '../fs/replaceable.js';
 import { writableByOthers } from '../fs/writable-by-others.js';
 import { type Keychain, type OpenKeychainOptions, openKeychain } from '../keychain/open-keychain.js';
+import { runProgram } from '../platform/mac-cpu.js';
 import { checkInstalledUnit } from '../service/check-installed.js';
 import { keyrotEntryPath } from '../service/entry-path.js';
 import { unitStatuses } from '../service/manage.js';
@@ -24,22 +25,14 @@ import { serviceSpec } from '../service/spec.js';
 import { loadTemplates } from '../service/templates.js';
 import { readStateFile } from '../state/state-file.js';
 import type { CommandContext } from './context.js';
+import { checkMacDesktop, checkWindowsNotifications } from './doctor-desktop.js';
+import type { CheckLevel, CheckResult } from './doctor-result.js';
 import { runningInstances } from './running-instances.js';
 
 /** Options of `keyrot doctor`. */
 export type DoctorInput = Record<string, unknown>;
 
-/** How one check came out. */
-export type CheckLevel = 'ok' | 'warn' | 'fail';
-
-/** One line of the checklist. */
-export interface CheckResult {
-  level: CheckLevel;
-  /** What was checked and what was found. */
-  text: string;
-  /** What to do about it (warn and fail only). */
-  fix?: string;
-}
+export type { CheckLevel, CheckResult } from './doctor-result.js';
 
 /** Test seams (the real node version, keychain and command runner by default). */
 export interface DoctorDeps {
@@ -141,7 +134,10 @@ export async function runDoctorChecks(ctx: CommandContext, deps: DoctorDeps = {}
     results.push(failure('keychain not reachable', error));
   }
 
-  results.push(checkNotifications(settings, env));
+  const notify = !settings || settings.notify;
+  if (platform === 'darwin') results.push(...(await checkMacDesktop(deps.run ?? runProgram, notify)));
+  else if (platform === 'win32' && notify) results.push(await checkWindowsNotifications(env));
+  else results.push(checkNotifications(settings, env));
   results.push(...(await checkService(ctx, deps, stateDir)));
   return results;
 }
@@ -295,8 +291,6 @@ function checkProfile(profile: string, reading: SharedFilesReading): CheckResult
 
 function checkNotifications(settings: Settings | undefined, env: NodeJS.ProcessEnv): CheckResult {
   if (settings && !settings.notify) return { level: 'ok', text: 'notifications off (notify = false)' };
-  if (process.platform !== 'linux')
-    return { level: 'ok', text: 'notifications through the OS notification centre' };
   const which = spawnSync('sh', ['-c', 'command -v notify-send'], { env, encoding: 'utf8' });
   if (which.status !== 0) {
     return {

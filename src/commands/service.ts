@@ -4,6 +4,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
 import { maskUrlUserinfo, redactText } from '../errors/redact.js';
+import { registerAppIdCommand, snoreToastPath } from '../notify/windows-app-id.js';
 import { checkInstalledUnit, type UnitFinding } from '../service/check-installed.js';
 import { keyrotEntryPath } from '../service/entry-path.js';
 import {
@@ -88,6 +89,7 @@ export async function serviceCommand(
     withTray: action === 'install' ? Boolean(input.withTray) : true,
     uid: process.getuid?.() ?? 0,
     userName: env.USERNAME || env.USER || userInfo().username,
+    appIdRegistration: platform === 'win32' ? registerAppIdCommand(snoreToastPath()) : undefined,
   });
   const plan = planService(spec, loadTemplates());
   const serviceDeps: ServiceDeps = {

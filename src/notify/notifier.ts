@@ -68,21 +68,69 @@ export function createNotifier(options: NotifierOptions): Notifier {
 /** A notifier that shows nothing (tests, `--json` runs). */
 export const silentNotifier: Notifier = { notify: async () => {} };
 
-/** The real delivery: node-notifier, loaded only when the first notification is sent. */
-export const sendWithNodeNotifier: SendNotification = async (notification) => {
-  const { default: notifier } = await import('node-notifier');
-  const linux = process.platform === 'linux' || process.platform.endsWith('bsd');
-  await new Promise<void>((resolve, reject) => {
-    notifier.notify(
-      {
-        title: notification.title,
-        message: notification.body,
-        // notify-send flags only where notify-send is the backend: other backends turn unknown
-        // options into command-line flags of their own tools.
-        ...(linux ? { urgency: notification.urgency ?? 'normal', 'app-name': 'keyrot' } : {}),
-        wait: false,
-      },
-      (error: Error | null) => (error ? reject(error) : resolve()),
-    );
-  });
-};
+/**
+ * The options node-notifier gets on `platform`. Each backend turns unknown options into command-line
+ * flags of its own tool, so each gets only its own: notify-send's urgency and app name; on macOS
+ * `timeout: false`, without which node-notifier has terminal-notifier wait 10 s (`-timeout 10`) before it
+ * returns, as long as keyrot's own patience; on Windows keyrot's application id, once registered.
+ */
+export function nodeNotifierOptions(
+  notification: Notification,
+  platform: NodeJS.Platform,
+  windowsAppId?: string,
+): Record<string, unknown> {
+  const base = { title: notification.title, message: notification.body, wait: false };
+  if (platform === 'linux' || platform.endsWith('bsd')) {
+    return { ...base, urgency: notification.urgency ?? 'normal', 'app-name': 'keyrot' };
+  }
+  if (platform === 'darwin') return { ...base, timeout: false };
+  if (platform === 'win32' && windowsAppId) return { ...base, appID: windowsAppId };
+  return base;
+}
+
+/** What createNodeNotifierSend needs (this machine's by default). */
+export interface NodeNotifierSendDeps {
+  platform?: NodeJS.Platform;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The real delivery: node-notifier, loaded only when the first notification is sent; on a Mac where its
+ * terminal-notifier cannot run, osascript (src/notify/mac-notifications.ts).
+ */
+export function createNodeNotifierSend(deps: NodeNotifierSendDeps = {}): SendNotification {
+  const platform = deps.platform ?? process.platform;
+  const env = deps.env ?? process.env;
+  // Decided once per process: the CPU and the installed programs do not change under it.
+  let route: Promise<import('./mac-notifications.js').MacRoute> | undefined;
+  return async (notification) => {
+    if (platform === 'darwin') {
+      const mac = await import('./mac-notifications.js');
+      route ??= mac.macRoute();
+      if ((await route).via === 'osascript') return mac.notifyWithOsascript(notification);
+    }
+    let appId: string | undefined;
+    if (platform === 'win32') {
+      const windows = await import('./windows-app-id.js');
+      if (await windows.appIdRegistered(env)) appId = windows.KEYROT_APP_ID;
+    }
+    const { default: notifier } = await import('node-notifier');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        notifier.notify(nodeNotifierOptions(notification, platform, appId), (error: Error | null) =>
+          error ? reject(error) : resolve(),
+        );
+      });
+    } catch (error) {
+      // terminal-notifier did not start at all (a string code such as ENOENT or "Bad CPU type", not an
+      // exit status): osascript still can.
+      const code = (error as { code?: unknown }).code;
+      if (platform !== 'darwin' || typeof code !== 'string') throw error;
+      const mac = await import('./mac-notifications.js');
+      await mac.notifyWithOsascript(notification);
+    }
+  };
+}
+
+/** The real delivery on this machine (see createNodeNotifierSend). */
+export const sendWithNodeNotifier: SendNotification = createNodeNotifierSend();

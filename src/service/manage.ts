@@ -91,6 +91,11 @@ export function installSteps(plan: ServicePlan): ServiceStep[] {
         { kind: 'run', command: 'launchctl', args: ['bootstrap', `gui/${spec.uid}`, unit.file], retries: 3 },
       );
     } else {
+      // Toasts under keyrot's own name: register its application id first (the daemon's first
+      // notification may come at once). Without it toasts still show, branded SnoreToast.
+      if (unit === plan.units[0] && spec.appIdRegistration) {
+        steps.push({ kind: 'run', ...spec.appIdRegistration, mayFail: true });
+      }
       steps.push(
         { kind: 'run', command: 'schtasks', args: ['/End', '/TN', unit.name], mayFail: true },
         { kind: 'run', command: 'schtasks', args: ['/Create', '/TN', unit.name, '/XML', unit.file, '/F'] },

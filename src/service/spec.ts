@@ -33,6 +33,8 @@ export interface ServiceSpec {
   userId: string;
   /** Windows: conhost.exe, which starts node with a console that has no window (`--headless`). */
   consoleHost: string;
+  /** Windows: the command that registers keyrot's application id for its notifications, if any. */
+  appIdRegistration?: { command: string; args: string[] };
 }
 
 /** Global CLI options that become service environment (README.md, Commands). */
@@ -104,6 +106,8 @@ export interface ServiceSpecInput {
   withTray: boolean;
   uid: number;
   userName: string;
+  /** Windows: the command that registers keyrot's application id (src/notify/windows-app-id.ts). */
+  appIdRegistration?: { command: string; args: string[] };
 }
 
 /** Builds the spec for `platform` from the installing shell's environment and global options. Pure. */
@@ -180,5 +184,8 @@ export function serviceSpec(input: ServiceSpecInput): ServiceSpec {
     uid: input.uid,
     userId: platform === 'win32' && env.USERDOMAIN ? `${env.USERDOMAIN}\\${input.userName}` : input.userName,
     consoleHost: path.win32.join(env.SystemRoot || env.windir || 'C:\\Windows', 'System32', 'conhost.exe'),
+    ...(platform === 'win32' && input.appIdRegistration
+      ? { appIdRegistration: input.appIdRegistration }
+      : {}),
   };
 }

@@ -146,6 +146,53 @@ describe('keyrot doctor', () => {
     expect(agreeing.text).not.toContain('ignores HOME');
   });
 
+  it('on a Mac: names the CPU and Rosetta, the notification route and whether it starts, and a tray helper that cannot run', async () => {
+    await credentials(0o600);
+    /** A Mac as sysctl, arch and the notification programs answer on it; everything else is absent. */
+    const mac =
+      (appleSilicon: boolean, rosetta: boolean): CommandRunner =>
+      async (command, args) => {
+        if (command.endsWith('sysctl')) {
+          return {
+            code: 0,
+            stdout: args[1] === 'hw.optional.arm64' && appleSilicon ? '1\n' : '0\n',
+            stderr: '',
+          };
+        }
+        if (command.endsWith('/arch')) return { code: rosetta ? 0 : 1, stdout: '', stderr: '' };
+        if (command.endsWith('terminal-notifier') || command.endsWith('osascript')) {
+          return { code: 0, stdout: '', stderr: '' };
+        }
+        return { code: 1, stdout: '', stderr: 'not found' };
+      };
+    const bare = await doctor({ openKeychain: keychainOk, run: mac(true, false), platform: 'darwin' });
+    expect(bare.text).toContain('✓ Apple silicon; Rosetta 2 not installed');
+    expect(bare.text).toContain(
+      '✓ notifications through osascript, shown as from Script Editor: terminal-notifier cannot run: it is built for x86_64 only',
+    );
+    expect(bare.text).toContain(
+      '! the tray icon cannot run here: it is built for x86_64 only, and this Mac has Apple silicon and Rosetta 2 is not installed',
+    );
+    expect(bare.text).toContain('fix: softwareupdate --install-rosetta --agree-to-license');
+    const rosetta = await doctor({ openKeychain: keychainOk, run: mac(true, true), platform: 'darwin' });
+    expect(rosetta.text).toContain('✓ Apple silicon; Rosetta 2 installed');
+    expect(rosetta.text).toContain('✓ notifications through terminal-notifier, which starts here');
+    expect(rosetta.text).not.toContain('tray icon cannot run');
+    const intel = await doctor({ openKeychain: keychainOk, run: mac(false, false), platform: 'darwin' });
+    expect(intel.text).toContain('✓ Intel CPU');
+    expect(intel.text).toContain('✓ notifications through terminal-notifier');
+  });
+
+  it("on Windows: warns that toasts say SnoreToast until keyrot's name is registered", async () => {
+    await credentials(0o600);
+    const { text } = await doctor(
+      { openKeychain: keychainOk, run: noService, platform: 'win32' },
+      { USERPROFILE: home, APPDATA: path.join(home, 'AppData') },
+    );
+    expect(text).toContain('! notifications show as from "SnoreToast"');
+    expect(text).toContain('fix: run `keyrot service install`, which registers it');
+  });
+
   it('warns about a hard-linked credentials file, which a rotation would refuse', async () => {
     const file = await credentials(0o600);
     await link(file, path.join(home, 'second-name'));

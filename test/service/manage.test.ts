@@ -188,6 +188,33 @@ describe('install on macOS (launchd) and Windows (Task Scheduler), commands reco
     expect(calls).toEqual(['bootout', 'enable', 'bootstrap', 'bootstrap', 'bootstrap']);
   });
 
+  it("registers keyrot's notification application id before the task, a failure of it ignored", () => {
+    const windows = planService(
+      serviceSpec({
+        platform: 'win32',
+        env: { USERPROFILE: 'C:\\Users\\ann', PATH: '' },
+        globals: {},
+        nodePath: 'C:\\node\\node.exe',
+        entryPath: 'C:\\keyrot\\dist\\cli.js',
+        cwd: 'C:\\',
+        withTray: false,
+        uid: 0,
+        userName: 'ann',
+        appIdRegistration: {
+          command: 'C:\\n\\snoretoast-x64.exe',
+          args: ['-install', 'keyrot', 'C:\\n\\snoretoast-x64.exe', 'io.keyrot'],
+        },
+      }),
+      loadTemplates(),
+    );
+    expect(installSteps(windows).map(describeStep).slice(-4)).toEqual([
+      'run C:\\n\\snoretoast-x64.exe -install keyrot C:\\n\\snoretoast-x64.exe io.keyrot   # failure ignored',
+      'run schtasks /End /TN keyrot   # failure ignored',
+      `run schtasks /Create /TN keyrot /XML ${windows.units[0]?.file} /F`,
+      'run schtasks /Run /TN keyrot',
+    ]);
+  });
+
   it('registers the task from its XML with /F (idempotent) and runs it', () => {
     const windows = plan('win32');
     expect(installSteps(windows).map(describeStep).slice(-3)).toEqual([
