@@ -8,15 +8,17 @@ import { type DaemonSettings, daemonWorker } from '../daemon/check-worker.js';
 import { Daemon, passExitCode } from '../daemon/daemon.js';
 import { acquireDaemonLock, daemonRunningMessage } from '../daemon/instance-lock.js';
 import { systemTimers } from '../daemon/ports.js';
-import { defaultScheduleExpression, parseSchedule, type Schedule } from '../daemon/schedule.js';
+import type { Schedule } from '../daemon/schedule.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import type { LockHolder } from '../lock/index.js';
 import { type ClosableLogger, createLogger, type Logger, nullLogger } from '../log/logger.js';
 import { createNotifier } from '../notify/notifier.js';
+import { SERVICE_MANAGER_VARIABLE } from '../service/spec.js';
 import { readPauseUntil } from '../state/pause-file.js';
 import { writeStateJson } from '../state/state-shape.js';
 import { systemClock } from '../time/clock.js';
 import type { CommandContext } from './context.js';
+import { settingsWhenValid, waitsForValidSettings } from './daemon-settings.js';
 
 /** Options of `keyrot daemon`. */
 export interface DaemonInput {
@@ -63,9 +65,37 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
   let releaseLock: () => Promise<void>;
   let schedule: Schedule;
   let settings: DaemonSettings;
+  const signals = daemonSignals(process.platform);
+  // Under a service manager stderr goes to its log, which nothing rotates (launchd's StandardErrorPath):
+  // warnings and errors only there; keyrot.log, rotated, has every line.
+  const stderrLevel = env[SERVICE_MANAGER_VARIABLE] ? 'warn' : undefined;
+  let startupLogger: ClosableLogger | undefined;
+  const waits = waitsForValidSettings(env, Boolean(input.once));
+  // While waiting for valid settings, a "check now" between two looks must not end the process (SIGHUP's
+  // default): it only makes the next look come sooner.
+  const ignoreCheckNow = () => {};
+  if (waits && signals.checkNow) process.on(signals.checkNow, ignoreCheckNow);
   try {
-    settings = await worker.settings();
-    schedule = parseSchedule(settings.schedule ?? defaultScheduleExpression(userName(env)), settings.file);
+    const loaded = await settingsWhenValid({
+      worker,
+      env,
+      configFile: ctx.globals.config,
+      userName: userName(env),
+      wait: waits,
+      logger: () =>
+        (startupLogger ??= createLogger({
+          logDir: keyrotPaths(env).logDir,
+          verbose: ctx.globals.verbose,
+          stderr: ctx.io.stderr,
+          stderrLevel: 'warn',
+        })),
+      pause: (ms) => pause(ms, signals),
+    }).finally(() => {
+      if (signals.checkNow) process.off(signals.checkNow, ignoreCheckNow);
+      return startupLogger?.close();
+    });
+    if (!loaded) return ExitCode.ok;
+    ({ settings, schedule } = loaded);
     const standBy = (holder: LockHolder | null) =>
       ctx.io.stderr.write(
         `keyrot: ${daemonRunningMessage(holder)}; standing by to take over when it stops\n`,
@@ -85,6 +115,7 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
     verbose: ctx.globals.verbose,
     stderr: ctx.io.stderr,
     level: settings.logLevel,
+    stderrLevel,
   });
   const daemon = new Daemon({
     profiles: settings.watch,
@@ -108,7 +139,6 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
       await daemon.stop();
       return passExitCode(results);
     }
-    const signals = daemonSignals(process.platform);
     const signal = waitForSignal(signals.stop);
     logger.info('daemon started', {
       pid: process.pid,
@@ -163,6 +193,33 @@ function waitForSignal(signals: NodeJS.Signals[]): { received: Promise<NodeJS.Si
     for (const signal of signals) process.off(signal, handler);
   };
   return { received, dispose };
+}
+
+/** Waits `ms`, or less: 'stop' on a stop signal, 'wake' on a "check now" signal, else 'timer'. */
+async function pause(
+  ms: number,
+  signals: ReturnType<typeof daemonSignals>,
+): Promise<'stop' | 'wake' | 'timer'> {
+  const stop = waitForSignal(signals.stop);
+  let wake = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  const woken = new Promise<'wake'>((resolve) => {
+    wake = () => resolve('wake');
+  });
+  if (signals.checkNow) process.on(signals.checkNow, wake);
+  try {
+    return await Promise.race([
+      stop.received.then(() => 'stop' as const),
+      woken,
+      new Promise<'timer'>((resolve) => {
+        timer = setTimeout(() => resolve('timer'), ms);
+      }),
+    ]);
+  } finally {
+    stop.dispose();
+    clearTimeout(timer);
+    if (signals.checkNow) process.off(signals.checkNow, wake);
+  }
 }
 
 /** True if `work` settled within `ms`. */

@@ -1,12 +1,10 @@
 // doctor's checks of the desktop parts on macOS and Windows: what this Mac's CPU runs (the prebuilt
 // helpers keyrot ships are Intel-only), how notifications will be shown and whether that program
 // starts, and on Windows whether toasts carry keyrot's name.
-import { readFile } from 'node:fs/promises';
 import { macRoute, terminalNotifierPath } from '../notify/mac-notifications.js';
 import { appIdRegistered } from '../notify/windows-app-id.js';
-import { cannotRunReason, INSTALL_ROSETTA, macCpu, type RunProgram } from '../platform/mac-cpu.js';
-import { MACH_O_HEADER_BYTES, machOArchitectures } from '../platform/mach-o.js';
-import { locateSystray2 } from '../tray/helper-binary.js';
+import { INSTALL_ROSETTA, macCpu, type RunProgram } from '../platform/mac-cpu.js';
+import { trayHelperCannotRun } from '../tray/helper-binary.js';
 import type { CheckResult } from './doctor-result.js';
 
 /** macOS: the CPU and Rosetta 2, the notification route and that its program starts, the tray helper. */
@@ -53,24 +51,12 @@ export async function checkMacDesktop(run: RunProgram, notify: boolean): Promise
       );
     }
   }
-  const tray = await trayHelperProblem(cpu);
+  const tray = await trayHelperCannotRun({ platform: 'darwin', run });
   if (tray)
     results.push({ level: 'warn', text: `the tray icon cannot run here: ${tray}`, fix: INSTALL_ROSETTA });
   return results.map((result) =>
     result.fix === undefined ? { level: result.level, text: result.text } : result,
   );
-}
-
-/** Why systray2's macOS helper cannot run on `cpu`, or null when it can. */
-async function trayHelperProblem(cpu: Awaited<ReturnType<typeof macCpu>>): Promise<string | null> {
-  const { dir } = locateSystray2();
-  const head = await readFile(`${dir}/traybin/tray_darwin_release`).then(
-    (bytes) => bytes.subarray(0, MACH_O_HEADER_BYTES),
-    () => null,
-  );
-  const architectures = head && machOArchitectures(head);
-  if (!architectures) return 'its helper program (systray2) is missing';
-  return cannotRunReason(architectures, cpu);
 }
 
 /** Windows: whether toasts carry keyrot's name (its application id registered) or SnoreToast's. */

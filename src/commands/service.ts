@@ -217,6 +217,8 @@ async function printStatus(
       out.write(
         `  last check: ${state.lastCheck ?? 'none yet'}; next check: ${state.nextCheck ?? 'unknown'}\n`,
       );
+      if (state.idle)
+        out.write(`  not checking: ${redactText(state.idle.reason)} (since ${state.idle.since})\n`);
       for (const [profile, entry] of Object.entries(state.profiles)) {
         const age = entry.ageDays === null ? 'age unknown' : `${entry.ageDays} days old`;
         const result = entry.lastResult

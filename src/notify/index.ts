@@ -1,5 +1,11 @@
 // Desktop notifications (issue 6): the notifier and the words of each event.
-export { dueSoonMessage, failedMessage, needsYouMessage, rotatedMessage } from './messages.js';
+export {
+  dueSoonMessage,
+  failedMessage,
+  needsYouMessage,
+  rotatedMessage,
+  settingsInvalidMessage,
+} from './messages.js';
 export {
   createNotifier,
   type Notification,

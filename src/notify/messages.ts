@@ -59,6 +59,16 @@ export function needsYouMessage(event: {
   return { title: 'keyrot needs you', body, urgency: 'critical' };
 }
 
+/** keyrot's settings are invalid: the daemon checks nothing until they are fixed. */
+export function settingsInvalidMessage(event: { file: string | null; reason: string }): Notification {
+  const where = event.file ?? "keyrot's settings";
+  return {
+    title: 'keyrot needs you',
+    body: `keyrot checks no key until you fix ${where}: ${oneLine(event.reason)}`,
+    urgency: 'critical',
+  };
+}
+
 /** A check or rotation failed (or was refused by a safety rule); the reason is one redacted line. */
 export function failedMessage(event: { profile: string; reason: string }): Notification {
   return {

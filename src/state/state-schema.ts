@@ -51,6 +51,11 @@ export const DaemonStateSchema = z.looseObject({
   nextCheck: nullOr(isoDate),
   /** Checks are paused until then (the tray's pause marker, seen by the daemon); null when not paused. */
   pausedUntil: nullOr(isoDate),
+  /**
+   * The daemon runs but does not check, and why: its settings are invalid and it waits for them to be
+   * fixed (under launchd, which would restart a daemon that exits every 30 s). Absent or null otherwise.
+   */
+  idle: z.optional(z.nullable(z.object({ reason: z.string(), since: isoDate }))),
   profiles: z._default(z.record(z.string(), ProfileStateSchema), {}),
 });
 

@@ -11,6 +11,8 @@ import { isKeyrotError, KeyrotError } from '../errors/keyrot-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { FsPort } from '../fs/fs-port.js';
 import { privateDirProblem } from '../fs/private-dir.js';
+import { cannotRunReason, macCpu, type RunProgram, runProgram } from '../platform/mac-cpu.js';
+import { MACH_O_HEADER_BYTES, machOArchitectures } from '../platform/mach-o.js';
 
 /** The helper's file name in systray2's `traybin/` folder, per platform. */
 export const HELPER_NAMES: Partial<Record<NodeJS.Platform, string>> = {
@@ -48,6 +50,27 @@ export function locateSystray2(): { dir: string; version: string } {
   const manifest = require.resolve('systray2/package.json');
   const { version } = require(manifest) as { version: string };
   return { dir: path.dirname(manifest), version };
+}
+
+/**
+ * Why systray2's helper cannot run on this machine, or null when it can (or where that cannot be told
+ * from its file: only macOS mixes CPUs, and systray2's macOS helper is x86_64 only, which Apple silicon
+ * runs only through Rosetta 2).
+ */
+export async function trayHelperCannotRun(
+  options: { platform?: NodeJS.Platform; package?: { dir: string; version: string }; run?: RunProgram } = {},
+): Promise<string | null> {
+  const platform = options.platform ?? process.platform;
+  if (platform !== 'darwin') return null;
+  const pkg = options.package ?? locateSystray2();
+  const head = await nodeFs.readFile(path.join(pkg.dir, 'traybin', HELPER_NAMES.darwin as string)).then(
+    (bytes) => bytes.subarray(0, MACH_O_HEADER_BYTES),
+    () => null,
+  );
+  // A missing helper is prepareTrayHelper's to report.
+  const architectures = head && machOArchitectures(head);
+  if (!architectures) return null;
+  return cannotRunReason(architectures, await macCpu(options.run ?? runProgram));
 }
 
 /**
