@@ -76,6 +76,7 @@ export async function serviceCommand(
           realpath: (file) => realpath(file).catch(() => undefined),
           run: runNode,
           minMajor: MIN_NODE_MAJOR,
+          env,
         })
       : undefined;
   const spec = serviceSpec({

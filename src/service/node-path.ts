@@ -12,7 +12,7 @@ export const MIN_NODE_MAJOR = 20;
 export const TESTED_NODE_MAJORS: readonly number[] = [20, 22, 24];
 
 /** Tools that install node into versioned directories. */
-export type NodeManager = 'nvm' | 'fnm' | 'volta' | 'asdf' | 'mise' | 'homebrew';
+export type NodeManager = 'nvm' | 'nvm-windows' | 'fnm' | 'volta' | 'asdf' | 'mise' | 'homebrew';
 
 /** A node path inside a versioned directory, and the paths that stay put when the version changes. */
 export interface VersionedNode {
@@ -27,10 +27,13 @@ export interface VersionedNode {
   fix: string;
 }
 
+/** Environment variables a Windows version manager's stable path depends on. */
+export type NodeManagerEnv = Partial<Record<'NVM_SYMLINK' | 'ProgramFiles', string>>;
+
 interface Pattern {
   manager: NodeManager;
   regex: RegExp;
-  stable: (groups: Record<string, string>) => string[];
+  stable: (groups: Record<string, string>, env: NodeManagerEnv) => string[];
   fix: (groups: Record<string, string>) => string;
   within?: (groups: Record<string, string>) => string;
 }
@@ -79,17 +82,46 @@ const PATTERNS: Pattern[] = [
     within: ({ prefix, formula }) => `${prefix}/Cellar/${formula}/`,
     fix: ({ formula }) => `link it (\`brew link ${formula}\`), then run \`keyrot service install\` again`,
   },
+  // Windows: the managers keep node.exe without a bin\ directory, behind backslashes.
+  {
+    manager: 'nvm-windows',
+    regex: /^(?<root>.+\\nvm)\\(?<version>v\d+\.\d+\.\d+)\\node\.exe$/i,
+    // nvm-windows points one symlink (NVM_SYMLINK, by default C:\Program Files\nodejs) at the version in use.
+    stable: (_, env) => [`${env.NVM_SYMLINK ?? `${programFiles(env)}\\nodejs`}\\node.exe`],
+    fix: ({ version }) =>
+      `nvm-windows keeps a version-independent path only while a version is in use: run \`nvm use ${(version ?? '').replace(/^v/, '')}\` in an administrator shell (it creates the NVM_SYMLINK link), then run \`keyrot service install\` again`,
+  },
+  {
+    manager: 'fnm',
+    regex: /^(?<root>.+)\\node-versions\\(?<version>[^\\]+)\\installation\\node\.exe$/i,
+    stable: ({ root }) => [`${root}\\aliases\\default\\node.exe`],
+    fix: ({ version }) =>
+      `set fnm's default version (\`fnm default ${version}\`), then run \`keyrot service install\` again`,
+  },
+  {
+    manager: 'volta',
+    regex: /^(?<root>.+)\\tools\\image\\node\\(?<version>[^\\]+)\\node\.exe$/i,
+    // Volta's Windows installer puts the node shim beside volta.exe; older layouts kept it in the user's bin\.
+    stable: ({ root }, env) => [`${programFiles(env)}\\Volta\\node.exe`, `${root}\\bin\\node.exe`],
+    fix: ({ version }) =>
+      `make it Volta's default (\`volta install node@${version}\`), then run \`keyrot service install\` again`,
+  },
 ];
 
+/** %ProgramFiles%, or its usual value. */
+function programFiles(env: NodeManagerEnv): string {
+  return env.ProgramFiles ?? 'C:\\Program Files';
+}
+
 /** The version manager or Homebrew directory `nodePath` lies in, or undefined for any other path. */
-export function versionedNode(nodePath: string): VersionedNode | undefined {
+export function versionedNode(nodePath: string, env: NodeManagerEnv = {}): VersionedNode | undefined {
   for (const pattern of PATTERNS) {
     const groups = pattern.regex.exec(nodePath)?.groups as Record<string, string> | undefined;
     if (!groups) continue;
     return {
       manager: pattern.manager,
       version: groups.version ?? '',
-      stable: pattern.stable(groups),
+      stable: pattern.stable(groups, env),
       ...(pattern.within ? { within: pattern.within(groups) } : {}),
       fix: pattern.fix(groups),
     };
@@ -118,6 +150,8 @@ export interface NodePathDeps {
   run: CommandRunner;
   /** A stable path whose node is older than this major is not used (keyrot would not run on it). */
   minMajor?: number;
+  /** Where Windows version managers keep their stable paths. */
+  env?: NodeManagerEnv;
 }
 
 /** `node --version` of a binary, or undefined when it does not run. */
@@ -135,8 +169,8 @@ export async function nodeVersionOf(nodePath: string, run: CommandRunner): Promi
 export async function resolveServiceNode(nodePath: string, deps: NodePathDeps): Promise<ServiceNode> {
   // fnm's per-shell directories are symlinks that vanish with the shell: judge the target.
   const real = (await deps.realpath(nodePath)) ?? nodePath;
-  const source = versionedNode(real) ? real : nodePath;
-  const versioned = versionedNode(source);
+  const source = versionedNode(real, deps.env) ? real : nodePath;
+  const versioned = versionedNode(source, deps.env);
   if (!versioned) return { path: nodePath, version: await nodeVersionOf(nodePath, deps.run) };
   for (const candidate of versioned.stable) {
     const target = await deps.realpath(candidate);

@@ -68,6 +68,37 @@ describe('versionedNode: which paths a Node upgrade removes', () => {
   });
 
   it.each([
+    [
+      'C:\\Users\\ann\\AppData\\Roaming\\nvm\\v22.3.0\\node.exe',
+      'nvm-windows',
+      ['C:\\Program Files\\nodejs\\node.exe'],
+    ],
+    [
+      'C:\\Users\\ann\\AppData\\Roaming\\fnm\\node-versions\\v22.3.0\\installation\\node.exe',
+      'fnm',
+      ['C:\\Users\\ann\\AppData\\Roaming\\fnm\\aliases\\default\\node.exe'],
+    ],
+    [
+      'C:\\Users\\ann\\AppData\\Local\\Volta\\tools\\image\\node\\22.3.0\\node.exe',
+      'volta',
+      ['C:\\Program Files\\Volta\\node.exe', 'C:\\Users\\ann\\AppData\\Local\\Volta\\bin\\node.exe'],
+    ],
+  ])('Windows: %s is %s, stable: %j', (nodePath, manager, stable) => {
+    expect(versionedNode(nodePath)).toMatchObject({ manager, stable });
+  });
+
+  it("nvm-windows: the stable path is NVM_SYMLINK when it is set, and the fix names the version's `nvm use`", () => {
+    const found = versionedNode('D:\\tools\\nvm\\v20.15.1\\node.exe', { NVM_SYMLINK: 'D:\\node' });
+    expect(found).toMatchObject({
+      manager: 'nvm-windows',
+      version: 'v20.15.1',
+      stable: ['D:\\node\\node.exe'],
+    });
+    expect(found?.fix).toContain('nvm use 20.15.1');
+    expect(found?.fix).toContain('keyrot service install');
+  });
+
+  it.each([
     '/usr/bin/node',
     '/usr/local/bin/node',
     '/opt/homebrew/bin/node',
