@@ -10,7 +10,7 @@ import { scanIni } from '../config/ini-lines.js';
 import { loadSettings, parseSettings } from '../config/load-settings.js';
 import { homeDir, keyrotPaths } from '../config/paths.js';
 import { PROFILE_KEYS, type Settings } from '../config/settings.js';
-import { describeError } from '../errors/describe-error.js';
+import { describeError, errorText, exitCodeOf } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { CredentialFilesPort } from '../rotation/ports.js';
@@ -181,14 +181,33 @@ export async function setupCommand(
         plan.service.withTray = await asker.yesNo('Also show the tray icon at login?', true);
       }
     }
+    // A service that cannot be installed does not undo the settings just written: say so, and go on.
+    let serviceFailure: unknown;
     if (plan.service.install) {
       const { serviceCommand } = await import('./service.js');
       const quiet = input.json ? { ...ctx, io: { ...ctx.io, stdout: ctx.io.stderr } } : ctx;
-      await serviceCommand({ args: ['install'], withTray: plan.service.withTray }, quiet, deps.service);
+      try {
+        await serviceCommand({ args: ['install'], withTray: plan.service.withTray }, quiet, deps.service);
+      } catch (error) {
+        serviceFailure = error;
+        ctx.io.stderr.write(errorText(error, { about: 'service install', verbose: ctx.globals.verbose }));
+        ctx.io.stderr.write(
+          `keyrot: your settings are saved in ${tildify(configFile, home)}; the service is not installed: fix the above, then run \`keyrot service install${plan.service.withTray ? ' --with-tray' : ''}\`\n`,
+        );
+      }
     }
+    const finalCode = serviceFailure === undefined ? ExitCode.ok : exitCodeOf(serviceFailure);
     if (input.json) {
-      ctx.io.stdout.write(`${JSON.stringify(jsonDocument(rows, plan, true), null, 2)}\n`);
-      return ExitCode.ok;
+      const document = jsonDocument(rows, plan, true);
+      if (plan.service.install) {
+        document.service = {
+          ...plan.service,
+          installed: serviceFailure === undefined,
+          ...(serviceFailure === undefined ? {} : { error: describeError(serviceFailure) }),
+        };
+      }
+      ctx.io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+      return finalCode;
     }
     if (asker && (await asker.yesNo('Do a first dry run now (`keyrot rotate-now --all --dry-run`)?', true))) {
       // The dry run may ask for an MFA code itself: this conversation ends first.
@@ -197,6 +216,7 @@ export async function setupCommand(
       const code = await rotateNowCommand({ all: true, dryRun: true }, ctx);
       if (code !== ExitCode.ok) return code;
     }
+    if (serviceFailure !== undefined) return finalCode;
     ctx.io.stdout.write('Done. `keyrot status` shows your keys at any time.\n');
     return ExitCode.ok;
   } finally {

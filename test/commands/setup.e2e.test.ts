@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { setupCommand } from '../../src/commands/setup.js';
 import { parseSettings } from '../../src/config/load-settings.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import { ExitCode } from '../../src/errors/keyrot-error.js';
 import type { CommandRunner } from '../../src/service/runner.js';
 import { ptyAvailable, runOnPty } from '../support/pty.js';
 import { requireRealPart } from '../support/real-part.js';
@@ -226,6 +227,44 @@ suite('keyrot setup', { concurrent: true }, () => {
       const unit = await readFile(path.join(w.home, '.config', 'systemd', 'user', 'keyrot.service'), 'utf8');
       expect(unit).toContain('ExecStart=');
       expect(await readFile(w.configIni, 'utf8')).toContain('[profile p]');
+    },
+  );
+
+  it.skipIf(process.platform !== 'linux')(
+    'a service that cannot be installed keeps the written settings, says how to finish, and fails the run',
+    async () => {
+      const w = await world();
+      const run: CommandRunner = async (_command, args) =>
+        args.includes('enable')
+          ? { code: 1, stdout: '', stderr: 'Failed to connect to bus: No medium found' }
+          : { code: 0, stdout: '', stderr: '' };
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let out = '';
+      let err = '';
+      stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString('utf8');
+      });
+      stderr.on('data', (chunk: Buffer) => {
+        err += chunk.toString('utf8');
+      });
+      const code = await setupCommand(
+        { profile: ['p'], service: true, yes: true, json: true },
+        {
+          globals: { verbose: false },
+          io: { stdout, stderr, stdin: new PassThrough(), isTTY: false, env: w.env },
+        },
+        { service: { run } },
+      );
+      w.captures.push(out, err);
+      expect(code).toBe(ExitCode.failed);
+      expect(await readFile(w.configIni, 'utf8')).toContain('[profile p]');
+      const document = JSON.parse(out);
+      expect(document).toMatchObject({ applied: true, service: { install: true, installed: false } });
+      expect(document.service.error.code).toBe('SERVICE_FAILED');
+      expect(document.service.error.message).toContain('No medium found');
+      expect(err).toContain('your settings are saved in');
+      expect(err).toContain('then run `keyrot service install`');
     },
   );
 });
