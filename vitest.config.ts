@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // What each test file registered (temp dirs, child processes) is removed when it ends (test/support/cleanup.ts).
+    setupFiles: ['test/support/file-cleanup.ts'],
     // Generous: real parts (keyring, systemd, Xvfb, spawned CLIs) are slow on a loaded 2-core CI machine;
     // a passing test is no slower for it. Tests that need more say so themselves.
     testTimeout: 180_000,

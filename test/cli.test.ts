@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tempDirSync } from './support/cleanup.js';
 import { CLI_PATH, runCli } from './support/run-cli.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -46,20 +46,16 @@ describe('keyrot command line', () => {
 
   it('maps an error from a lazily loaded command to its own exit code and message', async () => {
     // The bundle must use the very KeyrotError class the commands throw, not a bundled copy of it.
-    const dir = mkdtempSync(join(tmpdir(), 'keyrot-cli-'));
-    try {
-      const config = join(dir, 'config.ini');
-      writeFileSync(config, 'notify = maybe\n');
-      const env = { ...process.env, KEYROT_CONFIG: config };
-      for (const entry of [CLI_PATH, fileURLToPath(new URL('../dist/cli.js', import.meta.url))]) {
-        const result = await runCli(['rotate-now', '--profile', 'p'], { env, entry });
-        expect(result.code, `${entry}: ${result.stderr}`).toBe(2);
-        expect(result.stderr).toContain('notify');
-        expect(result.stderr).toContain(config);
-        expect(result.stderr).not.toContain('unexpected error');
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const dir = tempDirSync('cli');
+    const config = join(dir, 'config.ini');
+    writeFileSync(config, 'notify = maybe\n');
+    const env = { ...process.env, KEYROT_CONFIG: config };
+    for (const entry of [CLI_PATH, fileURLToPath(new URL('../dist/cli.js', import.meta.url))]) {
+      const result = await runCli(['rotate-now', '--profile', 'p'], { env, entry });
+      expect(result.code, `${entry}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toContain('notify');
+      expect(result.stderr).toContain(config);
+      expect(result.stderr).not.toContain('unexpected error');
     }
   });
 });

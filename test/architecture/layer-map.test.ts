@@ -1,26 +1,19 @@
 // The layer check of `npm run lint` (dependency-cruiser with .dependency-cruiser.cjs) run on small
 // made-up trees: each forbidden import is reported under its rule, and the imports the map allows are not.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/cleanup.js';
 import { runCommand } from '../support/run-cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEPCRUISE = join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
 const CONFIG = join(ROOT, '.dependency-cruiser.cjs');
 
-let dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-  dirs = [];
-});
-
 /** Writes `files` (path under the tree → the paths it imports) as TypeScript modules. */
 async function tree(files: Record<string, string[]>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'keyrot-layers-'));
-  dirs.push(dir);
+  const dir = await tempDir('layers');
   await writeFile(
     join(dir, 'tsconfig.build.json'),
     JSON.stringify({ compilerOptions: { module: 'NodeNext' } }),

@@ -1,10 +1,9 @@
 import { chmodSync, chownSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { loadBundle } from '../../src/code-cache/load-bundle.js';
+import { tempDir } from '../support/cleanup.js';
 import { runCommand } from '../support/run-cli.js';
 
 let dir: string;
@@ -21,13 +20,10 @@ exports.shared = shared;
 `;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'keyrot-code-cache-'));
+  dir = await tempDir('code-cache');
   bundlePath = join(dir, 'bundle.cjs');
   writeFileSync(bundlePath, SOURCE);
   cacheDir = join(dir, 'cache');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 // V8 keeps scripts it compiled in memory, so a second load in this process would never read the

@@ -1,8 +1,7 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { backupCommand } from '../../src/commands/backup.js';
 import type { CommandContext } from '../../src/commands/context.js';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
@@ -10,6 +9,7 @@ import { BackupStore } from '../../src/keychain/backups.js';
 import { ChunkedValueStore } from '../../src/keychain/chunked-values.js';
 import { MemorySecretStore } from '../../src/keychain/memory-store.js';
 import type { Keychain } from '../../src/keychain/open-keychain.js';
+import { tempDir } from '../support/cleanup.js';
 
 const ORIGINAL = [
   '# my keys',
@@ -27,11 +27,8 @@ const ORIGINAL = [
 let dir: string;
 let keychain: Keychain;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'keyrot-backup-cmd-'));
+  dir = await tempDir('backup-cmd');
   keychain = { values: new ChunkedValueStore(new MemorySecretStore()), backend: 'os', location: 'memory' };
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 function context(options: { isTTY?: boolean; input?: string } = {}) {

@@ -1,9 +1,6 @@
 // `rotate-now` records its rotation in the daemon's state file: the new key's age and due date, so the
 // tray and `status --offline` do not show a fresh key with the old key's due date ("0 days, due in 5 days").
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { stateFileRecorder } from '../../src/commands/rotate-now.js';
 import { parseSettings } from '../../src/config/load-settings.js';
 import { recordCheck } from '../../src/daemon/record-check.js';
@@ -11,20 +8,10 @@ import { rotatedReport } from '../../src/daemon/rotation-checker.js';
 import type { RotationResult } from '../../src/rotation/ports.js';
 import { emptyProfileState, emptyState, readStateFile, writeStateFile } from '../../src/state/state-file.js';
 import { profileLine } from '../../src/tray/profile-line.js';
+import { tempDir } from '../support/cleanup.js';
 
 const DAY_MS = 86_400_000;
 const NOW = new Date('2026-11-25T20:00:00.000Z');
-
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-
-async function tempStateDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'keyrot-recorder-'));
-  dirs.push(dir);
-  return dir;
-}
 
 function rotated(oldDue: string): RotationResult {
   return {
@@ -43,7 +30,7 @@ function rotated(oldDue: string): RotationResult {
 }
 
 it('records the new key as 0 days old and due max_age_days from now, not at the old key’s due date', async () => {
-  const stateDir = await tempStateDir();
+  const stateDir = await tempDir('recorder');
   const oldDue = new Date(NOW.getTime() + 5 * DAY_MS).toISOString();
   // What the daemon knew before: an 85-day-old key of a 90-day policy, warned about today.
   await writeStateFile(stateDir, {
@@ -85,7 +72,7 @@ it('records the new key as 0 days old and due max_age_days from now, not at the 
 });
 
 it('records a rotation as the daemon records its own, but for the notification rotate-now does not send', async () => {
-  const stateDir = await tempStateDir();
+  const stateDir = await tempDir('recorder');
   const previous = {
     ...emptyProfileState(),
     keyId: 'AKIA…OLD1',

@@ -1,17 +1,17 @@
 // Refusals that the AWS files alone decide come before the keychain or the network is touched, so
 // they hold even where neither is reachable (here: no D-Bus session bus, no endpoint).
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { rotateNowCommand } from '../../src/commands/rotate-now.js';
+import { tempDir } from '../support/cleanup.js';
 import { runCli } from '../support/run-cli.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
 async function home(): Promise<{ env: NodeJS.ProcessEnv; credentials: string; text: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'keyrot-refusal-'));
+  const dir = await tempDir('refusal');
   const credentials = join(dir, 'credentials');
   const text = [
     '[static]',

@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings, parseSettings } from '../../src/config/load-settings.js';
 import { KeyrotError } from '../../src/errors/keyrot-error.js';
+import { tempDir } from '../support/cleanup.js';
 
 const FILE = '/cfg/config.ini';
 
@@ -22,10 +22,7 @@ async function configError(text: string): Promise<KeyrotError> {
 describe('loadSettings', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'keyrot-config-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    dir = await tempDir('config');
   });
 
   it('without a file watches AWS_PROFILE, else default, with the built-in policy', async () => {

@@ -1,21 +1,10 @@
-import {
-  chown,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readFile,
-  readlink,
-  rm,
-  stat,
-  symlink,
-  writeFile,
-} from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chown, lstat, mkdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { filesHoldingKey, replaceKeyId, setProfileKey } from '../../src/credentials/edit.js';
 import { isKeyrotError, type KeyrotError } from '../../src/errors/keyrot-error.js';
+import { tempDir } from '../support/cleanup.js';
 import { byteDiff, changedLines } from './support/byte-diff.js';
 
 const OLD_ID = 'AKIAOLDOLDOLDOLD1111';
@@ -27,10 +16,7 @@ const NEW = {
 
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'keyrot-edit-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = await tempDir('edit');
 });
 
 async function put(name: string, text: string | Buffer, mode = 0o600): Promise<string> {

@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, win32 } from 'node:path';
 import { getHomeDir, loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   awsCliMismatch,
   awsCliMismatchWarning,
   awsHomeDir,
   resolveAwsFilePaths,
 } from '../../src/credentials/paths.js';
+import { tempDir } from '../support/cleanup.js';
 import { requireRealPart } from '../support/real-part.js';
 
 const VARS = [
@@ -44,12 +44,9 @@ async function sdkFindsOurPaths(env: Record<string, string | undefined>): Promis
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'keyrot-paths-'));
+  dir = await tempDir('paths');
 });
 afterEach(() => setEnv(saved));
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 describe('resolveAwsFilePaths agrees with the SDK', () => {
   it('uses HOME first', async () => {

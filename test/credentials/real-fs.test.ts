@@ -1,20 +1,17 @@
 // Real file system, real processes: what a reader in another process can observe while keyrot rewrites the
 // file, and that several keyrot processes editing one file never lose each other's edits.
 import { writeFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { setProfileKey } from '../../src/credentials/edit.js';
+import { tempDir } from '../support/cleanup.js';
 import { DIST_CREDENTIALS, distBuilt, runNodeScript } from './support/children.js';
 
 let dir: string;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'keyrot-realfs-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = await tempDir('realfs');
 });
 
 const digits = (n: number) => String(n).padStart(16, '0');

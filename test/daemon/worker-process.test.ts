@@ -1,19 +1,16 @@
 // How the daemon starts its check worker: a real child process, started hidden (no console window per
 // check on Windows, where windowsHide is what keeps it from opening one).
 import { type ChildProcess, type ForkOptions, fork } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { daemonWorker } from '../../src/daemon/check-worker.js';
 import { nullLogger } from '../../src/log/logger.js';
+import { tempDir } from '../support/cleanup.js';
 
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'keyrot-worker-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = await tempDir('worker');
 });
 
 describe('the check worker process', () => {

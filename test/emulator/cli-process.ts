@@ -1,5 +1,6 @@
 // Runs `keyrot emulator` (built dist/cli.js) as a child process and reads the URL from its first line.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { stopAtFileEnd } from '../support/cleanup.js';
 import { CLI_PATH } from '../support/run-cli.js';
 
 /** A `keyrot emulator` child process. */
@@ -19,10 +20,13 @@ export function spawnEmulator(
   args: string[] = [],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<EmulatorProcess> {
-  const child = spawn(process.execPath, [CLI_PATH, 'emulator', ...args], {
-    env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // Stopped when the test file ends at the latest, also when a test fails before its stop().
+  const child = stopAtFileEnd(
+    spawn(process.execPath, [CLI_PATH, 'emulator', ...args], {
+      env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | string | null>((resolve) =>
@@ -32,7 +36,10 @@ export function spawnEmulator(
     stderr += chunk.toString('utf8');
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`emulator did not start: ${stderr}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`emulator did not start: ${stderr}`));
+    }, 15_000);
     child.on('exit', () => reject(new Error(`emulator exited early: ${stderr}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');

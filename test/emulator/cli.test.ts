@@ -1,10 +1,10 @@
 // `keyrot emulator` and `keyrot emulator seed` as a person runs them: the built CLI in child processes.
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateAccessKeyCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
+import { tempDirSync } from '../support/cleanup.js';
 import { runCli } from '../support/run-cli.js';
 import { spawnEmulator } from './cli-process.js';
 import { iamClient, stsClient } from './clients.js';
@@ -70,7 +70,7 @@ describe('keyrot emulator', () => {
   });
 
   it('keeps a created key across kill -9 with --state (written before the answer)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keyrot-emulator-cli-'));
+    const dir = tempDirSync('emulator-cli');
     const state = join(dir, 'emulator.json');
     const first = await spawnEmulator(['--state', state]);
     const seeded = JSON.parse(
@@ -132,7 +132,7 @@ describe('keyrot emulator', () => {
 describe('keyrot emulator seed --credentials-file F --profile P', () => {
   it('writes the key into the profile (0600, other bytes kept) and never prints the secret', async () => {
     const { loadSharedConfigFiles } = await import('@smithy/shared-ini-file-loader');
-    const dir = mkdtempSync(join(tmpdir(), 'keyrot-emulator-seed-'));
+    const dir = tempDirSync('emulator-seed');
     const file = join(dir, 'credentials');
     const before =
       '# my keys\n[other]\naws_access_key_id = AKIAOTHEROTHEROTHER1\naws_secret_access_key = keep-me\n';

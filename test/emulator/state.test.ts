@@ -1,18 +1,18 @@
 // Persistence: a restarted emulator keeps its users, keys and account; the file is 0600 and replaced
 // atomically; a file that is not an emulator state is refused clearly.
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateAccessKeyCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { seedUser, startEmulator } from '../../src/emulator/index.js';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
+import { tempDirSync } from '../support/cleanup.js';
 import { iamClient, stsClient } from './clients.js';
 
 describe('--state FILE', () => {
   it('keeps users, keys and last use across a restart, in a 0600 file replaced atomically', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keyrot-emulator-state-'));
+    const dir = tempDirSync('emulator-state');
     const statePath = join(dir, 'state.json');
     const first = await startEmulator({ statePath });
     const seeded = await seedUser(first, { user: 'persistent', keyAgeDays: 10, mfa: true });
@@ -51,7 +51,7 @@ describe('--state FILE', () => {
   });
 
   it('refuses a file that is not an emulator state, naming it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keyrot-emulator-state-'));
+    const dir = tempDirSync('emulator-state');
     const statePath = join(dir, 'state.json');
     writeFileSync(statePath, '[default]\naws_access_key_id = x\n');
     const error = await startEmulator({ statePath }).catch((caught: unknown) => caught);

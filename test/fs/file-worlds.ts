@@ -3,11 +3,10 @@
 // an in-memory volume that follows Windows rules (test/fs/faulty-fs.ts: a file held open cannot be
 // replaced or removed, a directory fsync fails, every mode reads 0666).
 import * as nodeFs from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { type FileRules, type FsPort, realFs } from '../../src/fs/fs-port.js';
 import type { LogFs } from '../../src/log/rotating-file.js';
+import { tempDir } from '../support/cleanup.js';
 import { faultyFs } from './faulty-fs.js';
 
 /** A fresh directory under one set of file rules, and how to look at it. */
@@ -30,7 +29,7 @@ export interface FileWorld {
 }
 
 async function posixWorld(): Promise<FileWorld> {
-  const root = await mkdtemp(path.join(tmpdir(), 'keyrot-world-'));
+  const root = await tempDir('world');
   return {
     rules: 'posix',
     fs: { ...realFs, rules: 'posix' },

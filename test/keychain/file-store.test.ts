@@ -1,18 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackupStore } from '../../src/keychain/backups.js';
 import { FILE_BACKEND_WARNING, FileSecretStore } from '../../src/keychain/file-store.js';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
 import { FILE_WORLDS, type FileWorld, releaseAfter } from '../fs/file-worlds.js';
+import { tempDir } from '../support/cleanup.js';
 
 let stateDir: string;
 beforeEach(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'keyrot-filestore-'));
-});
-afterEach(async () => {
-  await rm(stateDir, { recursive: true, force: true });
+  stateDir = await tempDir('filestore');
 });
 
 describe.each(FILE_WORLDS)('FileSecretStore (opt-in) under %s', (_name, makeWorld) => {

@@ -1,18 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { KeyrotError } from '../../src/errors/keyrot-error.js';
 import { MemorySecretStore } from '../../src/keychain/memory-store.js';
 import { keychainService, openKeychain } from '../../src/keychain/open-keychain.js';
 import { keychainFailure, secretServiceUnavailable } from '../../src/keychain/unavailable.js';
+import { tempDir } from '../support/cleanup.js';
 
 let stateDir: string;
 beforeEach(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'keyrot-open-'));
-});
-afterEach(async () => {
-  await rm(stateDir, { recursive: true, force: true });
+  stateDir = await tempDir('open');
 });
 
 describe('keychainFailure (macOS and Windows through @napi-rs/keyring)', () => {

@@ -2,9 +2,9 @@
 // throwaway HOME, so a test can lock, freeze or restart the keyring without disturbing the suites that
 // share the session's keyring (scripts/test-session.sh).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stopAtFileEnd, tempDir } from '../support/cleanup.js';
 
 const PASSWORD = 'keyrot-private-test';
 
@@ -24,13 +24,21 @@ export interface PrivateSecretService {
 
 /** Starts a private dbus-daemon and an unlocked gnome-keyring on it (~1 s). */
 export async function startPrivateSecretService(): Promise<PrivateSecretService> {
-  const dir = await mkdtemp(join(tmpdir(), 'keyrot-private-ss-'));
+  const dir = await tempDir('private-ss');
   await mkdir(join(dir, 'home'), { mode: 0o700 });
   await mkdir(join(dir, 'run'), { mode: 0o700 });
-  const daemon = spawn(
-    'dbus-daemon',
-    ['--session', '--nofork', '--nopidfile', `--address=unix:path=${join(dir, 'bus')}`, '--print-address=1'],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
+  const daemon = stopAtFileEnd(
+    spawn(
+      'dbus-daemon',
+      [
+        '--session',
+        '--nofork',
+        '--nopidfile',
+        `--address=unix:path=${join(dir, 'bus')}`,
+        '--print-address=1',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    ),
   );
   const address = await firstLine(daemon);
   const env: NodeJS.ProcessEnv = {

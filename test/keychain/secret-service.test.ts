@@ -1,23 +1,20 @@
 // The Secret Service backend without a Secret Service: finding the bus, failing properly without one,
 // and the key exchange checked against Node's own Diffie-Hellman of the same group.
 import { getDiffieHellman } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
 import { sessionBusSocket } from '../../src/keychain/secret-service/bus-address.js';
 import { generateDhKeyPair } from '../../src/keychain/secret-service/dh-key.js';
 import { SecretServiceStore } from '../../src/keychain/secret-service/store.js';
+import { tempDir } from '../support/cleanup.js';
 import { keyrotFailure } from './fault-helpers.js';
 
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'keyrot-ss-unit-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = await tempDir('ss-unit');
 });
 
 describe('sessionBusSocket', () => {

@@ -1,26 +1,16 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { acquireDaemonLock, daemonLockPath } from '../../src/daemon/instance-lock.js';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
 import type { LockHolder } from '../../src/lock/index.js';
 import { acquireInstanceLock } from '../../src/lock/instance-lock.js';
 import { acquireTrayLock } from '../../src/tray/instance-lock.js';
-
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'keyrot-instance-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+import { tempDir } from '../support/cleanup.js';
 
 describe('acquireInstanceLock', () => {
   it('creates its directory 0700 and refuses a second holder at once with the given code and words', async () => {
-    const dir = join(await tempDir(), 'state');
+    const dir = join(await tempDir('instance'), 'state');
     const refusal = {
       code: 'LOCKED' as const,
       message: (holder: LockHolder | null) => `another one runs: pid ${holder?.pid}`,
@@ -39,7 +29,7 @@ describe('acquireInstanceLock', () => {
   });
 
   it('keeps the daemon and the tray apart: each has its own lock and its own refusal naming the holder', async () => {
-    const stateDir = await tempDir();
+    const stateDir = await tempDir('instance');
     const daemon = await acquireDaemonLock(stateDir);
     const tray = await acquireTrayLock(stateDir);
     const again = await acquireDaemonLock(stateDir).catch((e: unknown) => e);
@@ -56,7 +46,7 @@ describe('acquireInstanceLock', () => {
   });
 
   it('a daemon standing by is told who holds the lock once, then takes it when that one lets go', async () => {
-    const stateDir = await tempDir();
+    const stateDir = await tempDir('instance');
     const first = await acquireDaemonLock(stateDir);
     const told: (LockHolder | null)[] = [];
     let taken = false;
@@ -74,7 +64,7 @@ describe('acquireInstanceLock', () => {
   });
 
   it('a daemon lock file left behind naming this very process is no obstacle', async () => {
-    const stateDir = await tempDir();
+    const stateDir = await tempDir('instance');
     await writeFile(
       daemonLockPath(stateDir),
       JSON.stringify({ pid: process.pid, purpose: 'keyrot daemon', since: '2020-01-01T00:00:00Z' }),

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -11,13 +10,14 @@ import {
   namedLockPath,
   readLockHolder,
 } from '../../src/lock/index.js';
+import { tempDir } from '../support/cleanup.js';
 import { runCommand } from '../support/run-cli.js';
 
 let dir: string;
 let lock: string;
 const children: ChildProcess[] = [];
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'keyrot-lock-'));
+  dir = await tempDir('lock');
   lock = join(dir, 'x.lock');
 });
 afterEach(async () => {

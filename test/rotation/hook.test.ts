@@ -2,23 +2,22 @@
 // background job closes the pipes), and a timeout must end everything it started, not only the shell.
 import type { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { shellHook } from '../../src/rotation/hook.js';
+import { tempDir } from '../support/cleanup.js';
 import { killAll, liveInGroup, liveProcesses } from '../support/processes.js';
 
 describe('shellHook on POSIX', () => {
   let dir: string;
   const leftovers: number[] = [];
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'keyrot-hook-'));
+    dir = await tempDir('hook');
   });
   afterEach(async () => {
     killAll(leftovers.splice(0));
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('passes the key in the environment, drops ambient AWS credentials, and returns exit code and output', async () => {

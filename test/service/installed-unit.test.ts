@@ -2,11 +2,10 @@
 // `service status` and `doctor` read the installed file back and fail, with the fix, when its node was
 // removed by an upgrade or when it runs another keyrot. A fake nvm layout in a temp HOME whose node is
 // a symlink to the real one; systemctl is answered by a recorder (the real one is systemd-session.test).
-import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/commands/context.js';
 import { runDoctorChecks } from '../../src/commands/doctor.js';
 import { serviceCommand } from '../../src/commands/service.js';
@@ -17,13 +16,11 @@ import { planService } from '../../src/service/render.js';
 import type { CommandRunner } from '../../src/service/runner.js';
 import { type ServicePlatform, serviceSpec } from '../../src/service/spec.js';
 import { loadTemplates } from '../../src/service/templates.js';
+import { tempDir } from '../support/cleanup.js';
 
 let home: string;
 beforeEach(async () => {
-  home = await realpath(await mkdtemp(path.join(tmpdir(), 'keyrot-installed-')));
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
+  home = await realpath(await tempDir('installed'));
 });
 
 describe('parseInstalledCommand reads back what install writes', () => {

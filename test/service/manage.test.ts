@@ -1,10 +1,9 @@
 // install/uninstall/status logic with a recording command runner (the service managers of other OSes
 // cannot run here; the real systemd path is covered by systemd-session.test.ts).
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { KeyrotError } from '../../src/errors/keyrot-error.js';
 import {
   describeStep,
@@ -18,13 +17,11 @@ import { planService } from '../../src/service/render.js';
 import type { CommandRunner, RunResult } from '../../src/service/runner.js';
 import { type ServicePlatform, serviceSpec } from '../../src/service/spec.js';
 import { loadTemplates } from '../../src/service/templates.js';
+import { tempDir } from '../support/cleanup.js';
 
 let home: string;
 beforeEach(async () => {
-  home = await mkdtemp(path.join(tmpdir(), 'keyrot-manage-'));
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
+  home = await tempDir('manage');
 });
 
 function plan(platform: ServicePlatform, options: { withTray?: boolean; nodePath?: string } = {}) {

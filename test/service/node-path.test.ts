@@ -2,19 +2,16 @@
 // Homebrew are replaced by their stable alias or shim when one exists and runs, and otherwise the person
 // is told how to get one. The layouts are real directories in a temp dir whose "node" binaries are
 // symlinks to the node running this test, so every `--version` really runs.
-import { chmod, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MIN_NODE_MAJOR, resolveServiceNode, versionedNode } from '../../src/service/node-path.js';
 import { execRunner } from '../../src/service/runner.js';
+import { tempDir } from '../support/cleanup.js';
 
 let root: string;
 beforeEach(async () => {
-  root = await realpath(await mkdtemp(path.join(tmpdir(), 'keyrot-node-path-')));
-});
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
+  root = await realpath(await tempDir('node-path'));
 });
 
 const deps = {

@@ -1,17 +1,13 @@
 // `keyrot service` through the built CLI, for what needs no service manager.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdir } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/cleanup.js';
 import { CLI_PATH, runCli } from '../support/run-cli.js';
 
 let home: string;
 beforeAll(async () => {
-  home = await mkdtemp(path.join(tmpdir(), 'keyrot-service-cli-'));
-});
-afterAll(async () => {
-  await rm(home, { recursive: true, force: true });
+  home = await tempDir('service-cli');
 });
 
 describe.skipIf(!existsSync(CLI_PATH))('keyrot service (built CLI)', () => {

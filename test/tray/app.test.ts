@@ -1,7 +1,6 @@
 // TrayApp with its ports replaced by recorders (the real helper and CLI are in tray.e2e.test.ts):
 // clicks that have no observable D-Bus result of their own — Open log, a second Rotate click.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/time/clock.js';
@@ -9,9 +8,10 @@ import { TrayApp, type TrayAppDeps } from '../../src/tray/app.js';
 import type { TrayHost } from '../../src/tray/host.js';
 import type { TrayMenuItem, TrayModel } from '../../src/tray/model.js';
 import type { RotationRun } from '../../src/tray/rotate-runner.js';
+import { tempDirSync } from '../support/cleanup.js';
 
 function harness(overrides: Partial<TrayAppDeps> = {}) {
-  const stateDir = mkdtempSync(path.join(tmpdir(), 'keyrot-app-'));
+  const stateDir = tempDirSync('app');
   const models: TrayModel[] = [];
   const opened: string[] = [];
   const notes: { title: string; body: string }[] = [];

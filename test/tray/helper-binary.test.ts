@@ -1,13 +1,13 @@
-import { mkdtempSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isKeyrotError, type KeyrotError } from '../../src/errors/keyrot-error.js';
 import { keyrotCacheDir, locateSystray2, prepareTrayHelper } from '../../src/tray/helper-binary.js';
+import { tempDirSync } from '../support/cleanup.js';
 
 async function fakePackage(content = 'helper-v1'): Promise<{ dir: string; version: string; root: string }> {
-  const root = mkdtempSync(path.join(tmpdir(), 'keyrot-helper-'));
+  const root = tempDirSync('helper');
   const dir = path.join(root, 'systray2');
   await fs.mkdir(path.join(dir, 'traybin'), { recursive: true });
   // As npm installs it: readable, not executable.

@@ -1,22 +1,22 @@
 // startTrayHost against stand-in helpers (small executables in the helper's place): the failure modes
 // a real helper shows only on broken machines (missing library, hanging start), and the protocol
 // lines keyrot sends for updates. The real helper under Xvfb is covered in tray.e2e.test.ts.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
 import { locateSystray2, type TrayHelper } from '../../src/tray/helper-binary.js';
 import { checkDisplay, describeExit, startTrayHost } from '../../src/tray/host.js';
 import { buildTrayModel, type TrayMenuItem, type TrayModelInput } from '../../src/tray/model.js';
+import { tempDirSync } from '../support/cleanup.js';
 
 const linuxOnly = process.platform === 'linux' ? describe : describe.skip;
 
 async function standIn(
   script: string | ((dir: string) => string),
 ): Promise<{ helper: TrayHelper; dir: string }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'keyrot-standin-'));
+  const dir = tempDirSync('standin');
   if (typeof script === 'function') script = script(dir);
   const { version } = locateSystray2();
   const file = path.join(dir, 'tray-helper', version, 'tray_linux_release');
@@ -136,7 +136,6 @@ linuxOnly('startTrayHost with stand-in helpers', () => {
       await until(() => lines(first).at(-1)?.type === 'exit');
     } finally {
       await host.close();
-      await fs.rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,14 +1,14 @@
 import { type SpawnOptions, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GlobalOptions } from '../../src/commands/context.js';
 import { describeRun, globalArgs, rotatedKeys, runRotateNow } from '../../src/tray/rotate-runner.js';
+import { tempDir } from '../support/cleanup.js';
 
 describe('runRotateNow', () => {
   it('runs the CLI as a hidden child process (no console window on Windows) and reads its answer', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'keyrot-runner-'));
+    const dir = await tempDir('runner');
     try {
       // Stands in for dist/cli.js: answers like `rotate-now --json`.
       const cli = path.join(dir, 'cli.mjs');

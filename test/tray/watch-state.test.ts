@@ -1,11 +1,10 @@
-import { mkdtempSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writePauseUntil } from '../../src/state/pause-file.js';
 import { emptyState, writeStateFile } from '../../src/state/state-file.js';
 import { watchState } from '../../src/tray/watch-state.js';
+import { tempDirSync } from '../support/cleanup.js';
 
 function waitForCall(): { calls: number[]; next: () => Promise<number>; onChange: () => void } {
   const calls: number[] = [];
@@ -26,7 +25,7 @@ function waitForCall(): { calls: number[]; next: () => Promise<number>; onChange
 
 describe('watchState', () => {
   it('reports a state file rewrite (temp + rename) once, well within 2 s', async () => {
-    const stateDir = mkdtempSync(path.join(tmpdir(), 'keyrot-watch-'));
+    const stateDir = tempDirSync('watch');
     const probe = waitForCall();
     const watch = watchState(stateDir, probe.onChange);
     try {
@@ -42,7 +41,7 @@ describe('watchState', () => {
   });
 
   it('reports the pause marker and ignores other files such as the log', async () => {
-    const stateDir = mkdtempSync(path.join(tmpdir(), 'keyrot-watch-'));
+    const stateDir = tempDirSync('watch');
     const probe = waitForCall();
     const watch = watchState(stateDir, probe.onChange);
     try {
@@ -59,7 +58,7 @@ describe('watchState', () => {
   });
 
   it('refreshes on its own timer (once a minute in production)', async () => {
-    const stateDir = mkdtempSync(path.join(tmpdir(), 'keyrot-watch-'));
+    const stateDir = tempDirSync('watch');
     const probe = waitForCall();
     const watch = watchState(stateDir, probe.onChange, { refreshMs: 100, debounceMs: 10 });
     try {
