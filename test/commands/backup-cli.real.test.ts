@@ -1,21 +1,16 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { BackupStore } from '../../src/keychain/backups.js';
 import { FILE_BACKEND_WARNING } from '../../src/keychain/file-store.js';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
-import { requireRealPart } from '../support/real-part.js';
+import { tempDir } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 import { CLI_PATH, runCli } from '../support/run-cli.js';
 
-const describeReal = requireRealPart(
-  'Secret Service',
-  process.env.KEYROT_TEST_SECRET_SERVICE === '1',
-  'run through scripts/test-session.sh with gnome-keyring, dbus and libsecret-tools installed',
-);
+const describeReal = describeWith('secretService');
 
 // CRLF, a BOM, comments and odd spacing: a restore must give back every byte.
 const ORIGINAL =
@@ -47,7 +42,7 @@ function runCliVia(
 let home: string;
 let env: NodeJS.ProcessEnv;
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), 'keyrot-backup-cli-'));
+  home = await tempDir('backup-cli');
   await mkdir(join(home, '.aws'), { mode: 0o700 });
   env = {
     PATH: process.env.PATH,
@@ -57,9 +52,6 @@ beforeEach(async () => {
     KEYROT_KEYCHAIN_SERVICE: `keyrot-test-${randomBytes(4).toString('hex')}`,
     DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
   };
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
 });
 
 describe('keyrot backup without a reachable keychain', () => {
@@ -89,8 +81,7 @@ describe('keyrot backup without a reachable keychain', () => {
   });
 });
 
-const hasDbus = ['/usr/bin/dbus-run-session', '/usr/bin/gnome-keyring-daemon'].every((p) => existsSync(p));
-const describeBus = requireRealPart('D-Bus session', hasDbus, 'install dbus and gnome-keyring');
+const describeBus = describeWith('dbusTools');
 
 describeBus('keyrot backup on a D-Bus session bus without an unlocked keyring', () => {
   it('exits 5 saying the Secret Service has no unlocked keyring', async () => {

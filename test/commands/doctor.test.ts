@@ -1,23 +1,21 @@
-import { chmod, link, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/commands/context.js';
 import { type DoctorDeps, doctorCommand } from '../../src/commands/doctor.js';
 import { KeyrotError } from '../../src/errors/keyrot-error.js';
 import type { CommandRunner } from '../../src/service/runner.js';
-import { requireRealPart } from '../support/real-part.js';
+import { tempDir } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
 let home: string;
 beforeEach(async () => {
-  home = await mkdtemp(path.join(tmpdir(), 'keyrot-doctor-'));
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
+  home = await tempDir('doctor');
 });
 
 async function credentials(
@@ -230,11 +228,7 @@ describe('keyrot doctor', () => {
   });
 });
 
-const describeDesktop = requireRealPart(
-  'Secret Service and dunst',
-  process.env.KEYROT_TEST_SECRET_SERVICE === '1' && process.env.KEYROT_TEST_NOTIFICATIONS === '1',
-  'run under scripts/test-session.sh with gnome-keyring, Xvfb and dunst installed',
-);
+const describeDesktop = describeWith('secretService', 'notifications');
 describeDesktop('keyrot doctor in a real desktop session', () => {
   it('finds the real keychain and the notification daemon', async () => {
     await credentials(0o600);

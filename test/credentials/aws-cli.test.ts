@@ -2,16 +2,15 @@
 // with `aws configure set` (which re-reads the file, then truncates and rewrites it in place, taking no lock)
 // while keyrot rewrites one profile; and it reads back with `aws configure get` what keyrot wrote.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { setProfileKey } from '../../src/credentials/edit.js';
 import { type FsPort, realFs } from '../../src/fs/fs-port.js';
-import { requireRealPart } from '../support/real-part.js';
+import { tempDir } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 
 const AWS = '/usr/bin/aws';
 const run = promisify(execFile);
@@ -27,11 +26,11 @@ const key = (n: number) => ({
   secretAccessKey: `keyrotSecret${digits(n)}${'k'.repeat(12)}`,
 });
 
-const describeCli = requireRealPart('aws-cli', existsSync(AWS), `${AWS} not found (Debian package awscli)`);
+const describeCli = describeWith('awsCli');
 
 describeCli('AWS CLI v2 alongside keyrot', () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'keyrot-awscli-'));
+    dir = await tempDir('awscli');
     credentials = join(dir, 'credentials');
     config = join(dir, 'config');
     env = {
@@ -42,9 +41,6 @@ describeCli('AWS CLI v2 alongside keyrot', () => {
       AWS_PAGER: '',
       AWS_EC2_METADATA_DISABLED: 'true',
     };
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('reads back with `aws configure get` what keyrot wrote, in both files', async () => {

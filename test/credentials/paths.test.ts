@@ -10,7 +10,7 @@ import {
   resolveAwsFilePaths,
 } from '../../src/credentials/paths.js';
 import { tempDir } from '../support/cleanup.js';
-import { requireRealPart } from '../support/real-part.js';
+import { describeWith } from '../support/real-part.js';
 
 const VARS = [
   'HOME',
@@ -89,11 +89,7 @@ describe('resolveAwsFilePaths agrees with the SDK', () => {
 // The AWS CLI is Python: on Windows botocore finds its files with os.path.expanduser, which is
 // ntpath.expanduser (USERPROFILE, then HOMEDRIVE+HOMEPATH; HOME ignored since Python 3.8). Python's own
 // ntpath runs anywhere, so it answers here which file the AWS CLI reads.
-const python = requireRealPart(
-  'python3',
-  spawnSync('python3', ['-c', 'import sys; assert sys.version_info >= (3, 8)']).status === 0,
-  'needs python3 (3.8 or later) to ask ntpath.expanduser which files the AWS CLI reads on Windows',
-);
+const python = describeWith('python3');
 python('Windows: the files keyrot uses and the ones the AWS CLI reads', () => {
   /** What the AWS CLI on Windows reads, per Python's ntpath, for `env`. */
   function awsCliReads(env: Record<string, string>): { credentialsFile: string; configFile: string } {

@@ -1,8 +1,7 @@
 // Debian's AWS CLI v2 (botocore: an independent SigV4 signer and XML parser) against the emulator.
 // Credentials go in the environment, never in argv; the CLI's own files point at empty temp files.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
@@ -12,14 +11,11 @@ import {
   startEmulator,
   totpCode,
 } from '../../src/emulator/index.js';
-import { requireRealPart } from '../support/real-part.js';
+import { tempDirSync } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 
 const AWS = '/usr/bin/aws';
-const describeAwsCli = requireRealPart(
-  'aws-cli',
-  existsSync(AWS),
-  `${AWS} not found (Debian package awscli)`,
-);
+const describeAwsCli = describeWith('awsCli');
 
 interface AwsResult {
   code: number;
@@ -70,7 +66,7 @@ function json<T>(result: AwsResult): T {
 
 describeAwsCli('AWS CLI v2 against the emulator', () => {
   beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'keyrot-awscli-'));
+    home = tempDirSync('awscli');
     writeFileSync(join(home, 'config'), '', { mode: 0o600 });
     writeFileSync(join(home, 'credentials'), '', { mode: 0o600 });
     emulator = await startEmulator();

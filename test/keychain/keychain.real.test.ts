@@ -2,22 +2,16 @@
 // against an independent reader, secret-tool.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, beforeAll, expect, it } from 'vitest';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
 import { BackupStore } from '../../src/keychain/backups.js';
 import { ChunkedValueStore, LARGE_ENTRY_CHARS, MAX_ENTRY_CHARS } from '../../src/keychain/chunked-values.js';
 import { type Keychain, openKeychain } from '../../src/keychain/open-keychain.js';
 import { SecretServiceStore } from '../../src/keychain/secret-service/store.js';
-import { requireRealPart } from '../support/real-part.js';
+import { tempDir } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 
-const describeReal = requireRealPart(
-  'Secret Service',
-  process.env.KEYROT_TEST_SECRET_SERVICE === '1',
-  'run through scripts/test-session.sh with gnome-keyring, dbus and libsecret-tools installed',
-);
+const describeReal = describeWith('secretService');
 
 /** A keychain service name of this test alone, so suites never collide. */
 function freshService(): string {
@@ -53,10 +47,7 @@ function countItems(service: string): number {
 
 let stateDir: string;
 beforeAll(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'keyrot-keychain-'));
-});
-afterAll(async () => {
-  await rm(stateDir, { recursive: true, force: true });
+  stateDir = await tempDir('keychain');
 });
 
 const opened: Keychain[] = [];

@@ -2,29 +2,23 @@
 // (see private-secret-service.ts), so locking, freezing or restarting it disturbs no other suite.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
 import {
   SecretServiceStore,
   type SecretServiceStoreOptions,
 } from '../../src/keychain/secret-service/store.js';
-import { requireRealPart } from '../support/real-part.js';
+import { tempDir } from '../support/cleanup.js';
+import { describeWith, realPartsAvailable } from '../support/real-part.js';
 import { frozenFor, keyrotFailure } from './fault-helpers.js';
 import { type PrivateSecretService, startPrivateSecretService } from './private-secret-service.js';
 
-const describeReal = requireRealPart(
-  'Secret Service',
-  process.env.KEYROT_TEST_SECRET_SERVICE === '1',
-  'run through scripts/test-session.sh with gnome-keyring and dbus installed',
-);
+const describeReal = describeWith('secretService');
 
 let secrets: PrivateSecretService;
 const stores: SecretServiceStore[] = [];
 beforeEach(async () => {
-  if (process.env.KEYROT_TEST_SECRET_SERVICE === '1') secrets = await startPrivateSecretService();
+  if (realPartsAvailable('secretService', 'dbusTools')) secrets = await startPrivateSecretService();
 });
 afterEach(async () => {
   for (const store of stores.splice(0)) await store.close();
@@ -96,14 +90,10 @@ describeReal('Secret Service backend when the service misbehaves', () => {
       expect(error.message).toMatch(/no unlocked keyring/);
       expect(error.hint).toMatch(/gnome-keyring-daemon --unlock.*keychain = file/);
     }
-    const stateDir = await mkdtemp(join(tmpdir(), 'keyrot-locked-'));
-    try {
-      await expect(openKeychain({ env: {}, stateDir, store: store() })).rejects.toMatchObject({
-        code: 'KEYCHAIN_UNAVAILABLE',
-      });
-    } finally {
-      await rm(stateDir, { recursive: true, force: true });
-    }
+    const stateDir = await tempDir('locked');
+    await expect(openKeychain({ env: {}, stateDir, store: store() })).rejects.toMatchObject({
+      code: 'KEYCHAIN_UNAVAILABLE',
+    });
   });
 
   it('waits out a Secret Service that stops answering for longer than one call timeout', async () => {

@@ -4,21 +4,17 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AsyncEntry } from '@napi-rs/keyring';
 import { afterEach, expect, it } from 'vitest';
 import { ChunkedValueStore, LARGE_ENTRY_CHARS } from '../../src/keychain/chunked-values.js';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
 import { SecretServiceStore } from '../../src/keychain/secret-service/store.js';
-import { requireRealPart } from '../support/real-part.js';
+import { tempDir } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 
-const describeReal = requireRealPart(
-  'Secret Service',
-  process.env.KEYROT_TEST_SECRET_SERVICE === '1',
-  'run through scripts/test-session.sh with gnome-keyring, dbus and libsecret-tools installed',
-);
+const describeReal = describeWith('secretService');
 
 const opened: SecretServiceStore[] = [];
 afterEach(async () => {
@@ -72,15 +68,11 @@ describeReal('Secret Service backend on the real gnome-keyring', () => {
     await store.delete('warm-up');
     const before = keyringFileTimes();
     expect(before).toMatch(/\.keyring@/);
-    const stateDir = await mkdtemp(join(tmpdir(), 'keyrot-open-'));
-    try {
-      const keychain = await openKeychain({ env: {}, stateDir, store });
-      expect(keyringFileTimes()).toBe(before);
-      await keychain.values.put('value', 'written');
-      expect(keyringFileTimes()).not.toBe(before);
-    } finally {
-      await rm(stateDir, { recursive: true, force: true });
-    }
+    const stateDir = await tempDir('open');
+    const keychain = await openKeychain({ env: {}, stateDir, store });
+    expect(keyringFileTimes()).toBe(before);
+    await keychain.values.put('value', 'written');
+    expect(keyringFileTimes()).not.toBe(before);
   });
 
   it.each([

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogFields, Logger } from '../../src/log/logger.js';
 import { rotatedMessage } from '../../src/notify/messages.js';
 import { createNotifier } from '../../src/notify/notifier.js';
-import { requireRealPart } from '../support/real-part.js';
+import { stopAtFileEnd } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
@@ -87,11 +88,7 @@ describe('createNotifier without the desktop', () => {
   });
 });
 
-const describeDaemon = requireRealPart(
-  'notification daemon',
-  process.env.KEYROT_TEST_NOTIFICATIONS === '1',
-  'run under scripts/test-session.sh with Xvfb, dunst (or xfce4-notifyd) and libnotify-bin installed',
-);
+const describeDaemon = describeWith('notifications');
 
 describeDaemon(
   `createNotifier with a real notification daemon (${process.env.KEYROT_TEST_NOTIFY_DAEMON ?? 'dunst'})`,
@@ -100,9 +97,11 @@ describeDaemon(
     let captured = '';
 
     beforeAll(async () => {
-      monitor = spawn('dbus-monitor', ["interface='org.freedesktop.Notifications'"], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
+      monitor = stopAtFileEnd(
+        spawn('dbus-monitor', ["interface='org.freedesktop.Notifications'"], {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }),
+      );
       monitor.stdout?.on('data', (chunk: Buffer) => {
         captured += chunk.toString('utf8');
       });

@@ -2,29 +2,15 @@
 // names its units' cgroups after the cgroup it started from, so two sessions started side by side
 // (vitest runs test files in parallel) would otherwise share <cgroup>/app.slice/NAME.service, and
 // stopping a unit in one session would kill the other session's unit too.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { requireRealPart } from '../support/real-part.js';
+import { beforeAll, expect, it } from 'vitest';
+import { tempDir } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 import { runCommand } from '../support/run-cli.js';
 
 const SCRIPT = path.resolve('scripts/systemd-session.sh');
-const available =
-  process.getuid?.() === 0 &&
-  existsSync('/lib/systemd/systemd') &&
-  spawnSync('sh', [
-    '-c',
-    'command -v systemctl && command -v systemd-run && unshare -m --propagation private true',
-  ]).status === 0;
-
-const describeSystemd = requireRealPart(
-  'systemd --user',
-  available,
-  'needs a private mount namespace (root: `unshare -m`), /lib/systemd/systemd, systemctl and systemd-run',
-);
+const describeSystemd = describeWith('systemdUser');
 
 // Both sessions start a unit of the same name; session A stops its own while B's still runs.
 // $ME and $PEER name the sessions; $SYNC is a directory both see, for the hand-shake.
@@ -53,10 +39,7 @@ fi
 
 let root: string;
 beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'keyrot-systemd-iso-'));
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
+  root = await tempDir('systemd-iso');
 });
 
 /** Runs one session to its end; its stdout's key=value lines as an object, plus the raw output. */

@@ -2,20 +2,14 @@
 // (scripts/systemd-session.sh): the unit is enabled and active, a SIGKILL brings it back, a second
 // install is a no-op, and uninstall leaves no unit, link or process behind.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { requireRealPart } from '../support/real-part.js';
+import { beforeAll, expect, it } from 'vitest';
+import { tempDir } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 import { CLI_PATH } from '../support/run-cli.js';
 
 const SCRIPT = path.resolve('scripts/systemd-session.sh');
-const available =
-  process.getuid?.() === 0 &&
-  existsSync('/lib/systemd/systemd') &&
-  spawnSync('sh', ['-c', 'command -v systemctl && unshare -m --propagation private true']).status === 0 &&
-  existsSync(CLI_PATH);
 
 // Runs inside the session; prints key=value lines for the test to check.
 const INNER = `
@@ -52,17 +46,10 @@ echo "leftovers=$(find "$HOME/.config/systemd" -name 'keyrot*' | wc -l)"
 
 let home: string;
 beforeAll(async () => {
-  home = await mkdtemp(path.join(tmpdir(), 'keyrot-systemd-home-'));
-});
-afterAll(async () => {
-  await rm(home, { recursive: true, force: true });
+  home = await tempDir('systemd-home');
 });
 
-const describeSystemd = requireRealPart(
-  'systemd --user',
-  available,
-  'needs a private mount namespace (root: `unshare -m`), /lib/systemd/systemd, systemctl and a built dist/cli.js',
-);
+const describeSystemd = describeWith('systemdUser', 'builtCli');
 
 describeSystemd('keyrot service with a real systemd --user', () => {
   it('installs, survives SIGKILL, reinstalls as a no-op and uninstalls without a trace', () => {

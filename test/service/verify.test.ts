@@ -2,25 +2,20 @@
 // (plistutil exits 0 even on bad input) with launchd's documented key types, an XML parser reading the
 // UTF-16 bytes install writes, and xmllint against Microsoft's Task Scheduler schema.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { installSteps, runSteps } from '../../src/service/manage.js';
 import { planService } from '../../src/service/render.js';
 import { type ServicePlatform, serviceSpec } from '../../src/service/spec.js';
 import { loadTemplates } from '../../src/service/templates.js';
-import { requireRealPart } from '../support/real-part.js';
+import { tempDir } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 
-const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'keyrot-verify-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = await tempDir('verify');
 });
 
 /** Installs the plan for `platform` into a temp HOME with a runner that only records. */
@@ -55,20 +50,15 @@ async function installedFiles(platform: ServicePlatform): Promise<string[]> {
   return plan.units.map((unit) => unit.file);
 }
 
-const systemd = requireRealPart(
-  'systemd-analyze',
-  has('systemd-analyze') && existsSync('dist/cli.js'),
-  'needs systemd-analyze (package systemd) and a built dist/cli.js (npm run build)',
-);
+const systemd = describeWith('systemdAnalyze', 'builtCli');
 systemd('systemd units', () => {
   it('pass `systemd-analyze --user verify` with nothing on stderr', async () => {
     const files = await installedFiles('linux');
-    const runtime = await mkdtemp(path.join(tmpdir(), 'keyrot-runtime-'));
+    const runtime = await tempDir('runtime');
     const result = spawnSync('systemd-analyze', ['--user', 'verify', ...files], {
       env: { ...process.env, XDG_RUNTIME_DIR: runtime },
       encoding: 'utf8',
     });
-    await rm(runtime, { recursive: true, force: true });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
@@ -130,7 +120,7 @@ function launchdTypeProblems(file: string): string[] {
   return problems;
 }
 
-const python = requireRealPart('python3', has('python3'), 'needs python3 for plistlib and xml.dom.minidom');
+const python = describeWith('python3');
 python('launchd plists and Task Scheduler XML', () => {
   it('parse with plistlib and hold the keys launchd needs', async () => {
     for (const file of await installedFiles('darwin')) {
@@ -221,11 +211,7 @@ python('launchd plists and Task Scheduler XML', () => {
 });
 
 const SCHEMA = path.resolve('test/fixtures/task-scheduler/task.xsd');
-const xmllint = requireRealPart(
-  'xmllint',
-  has('xmllint'),
-  "needs xmllint (Debian package libxml2-utils) to validate the Task XML against Microsoft's schema",
-);
+const xmllint = describeWith('xmllint');
 xmllint("Task Scheduler XML against Microsoft's Task Scheduler schema", () => {
   const validate = (file: string) =>
     spawnSync('xmllint', ['--noout', '--schema', SCHEMA, file], { encoding: 'utf8' });
