@@ -1,29 +1,21 @@
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createWorld,
-  fileKey,
-  profileBlock,
-  secretServiceSuite,
-  writeCredentials,
-} from '../commands/harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 import { runCli } from '../support/run-cli.js';
+import { createWorld, profileBlock } from '../support/world.js';
 
 let home: string;
 beforeEach(async () => {
-  home = await mkdtemp(join(tmpdir(), 'keyrot-cli-cache-'));
+  home = await tempDir('cli-cache');
   await mkdir(join(home, '.aws'), { mode: 0o700 });
   writeFileSync(
     join(home, '.aws', 'credentials'),
     '[p]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = not-a-real-secret\n',
     { mode: 0o600 },
   );
-});
-afterEach(async () => {
-  await rm(home, { recursive: true, force: true });
 });
 
 const env = () => ({ PATH: process.env.PATH, HOME: home, XDG_CACHE_HOME: join(home, 'cache-home') });
@@ -58,21 +50,20 @@ describe('the built CLI and its code cache', () => {
   });
 });
 
-secretServiceSuite('rotate-now from the code cache', () => {
+describeWith('secretService')('rotate-now from the code cache', () => {
   it('rotates with a cache another run wrote, through the real keychain, leaving the cache as it was', async () => {
     const cacheHome = join(home, 'shared-cache');
     const rotateIn = async () => {
       const world = await createWorld({ env: { XDG_CACHE_HOME: cacheHome } });
       try {
         const old = (await world.seed('cached', { keyAgeDays: 120 })).keys[0]!;
-        await writeCredentials(world, profileBlock('p', old));
+        await world.writeCredentials(profileBlock('p', old));
         const result = await world.run(['rotate-now', '--profile', 'p', '--json']);
         expect(result.stderr).not.toMatch(/dynamic import|unexpected error/i);
         expect(result.code).toBe(0);
-        expect((await fileKey(world)).accessKeyId).not.toBe(old.accessKeyId);
+        expect((await world.currentKey('p')).accessKeyId).not.toBe(old.accessKeyId);
       } finally {
-        await world.emulator.close();
-        await rm(world.home, { recursive: true, force: true });
+        await world.close();
       }
     };
     await rotateIn();

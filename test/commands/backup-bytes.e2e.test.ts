@@ -2,9 +2,10 @@
 // Latin-1 comment) is backed up by a real rotation and restored byte for byte, through the built CLI.
 import { readFile, writeFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
-import { fileKey, secretServiceSuite, suiteWorlds } from './harness.js';
+import { describeWith } from '../support/real-part.js';
+import { suiteWorlds } from './harness.js';
 
-secretServiceSuite('backups are bytes', () => {
+describeWith('secretService')('backups are bytes', () => {
   const { secrets, seededWorld } = suiteWorlds();
 
   it('restores a rotated file with a BOM, CRLF and a Latin-1 byte exactly as it was', async () => {
@@ -21,7 +22,7 @@ secretServiceSuite('backups are bytes', () => {
 
     const rotated = await w.run(['rotate-now', '--profile', 'p', '--json']);
     expect(rotated.code, rotated.stderr).toBe(0);
-    secrets.push((await fileKey(w)).secretAccessKey);
+    secrets.push((await w.currentKey('p')).secretAccessKey);
     const { backupId } = JSON.parse(rotated.stdout).profiles[0];
     const listed = JSON.parse((await w.run(['backup', 'list', '--json'])).stdout).backups;
     expect(listed.find((b: { id: string }) => b.id === backupId).size).toBe(original.length);

@@ -4,24 +4,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { acquireLock, namedLockPath } from '../../src/lock/index.js';
-import {
-  createWorld,
-  expectNoSecretLeft,
-  fileKey,
-  profileBlock,
-  secretServiceSuite,
-  type World,
-  writeCredentials,
-} from './harness.js';
+import { describeWith } from '../support/real-part.js';
+import { createWorld, profileBlock, type World } from '../support/world.js';
+import { expectNoSecretLeft } from './harness.js';
 
-const suite = secretServiceSuite;
+const suite = describeWith('secretService');
 
 suite('status, demo, refusals, lock and hook', { concurrent: true }, () => {
   let emulator: RunningEmulator;
   const worlds: World[] = [];
   const secrets: string[] = [];
   const world = async () => {
-    const w = await createWorld({ emulator });
+    const w = await createWorld({ label: 'e2e', emulator });
     worlds.push(w);
     return w;
   };
@@ -37,8 +31,7 @@ suite('status, demo, refusals, lock and hook', { concurrent: true }, () => {
     const w = await world();
     const user = await w.seed('status-user', { keyAgeDays: 100, secondKey: 'inactive' });
     secrets.push(...user.keys.map((k) => k.secretAccessKey));
-    await writeCredentials(
-      w,
+    await w.writeCredentials(
       `${profileBlock('p', user.keys[0]!)}\n[temp]\naws_access_key_id = ASIAEXAMPLEEXAMPLE12\naws_secret_access_key = s\naws_session_token = t\n`,
     );
     const offlineBefore = await w.run(['status', '--offline', '--json']);
@@ -53,7 +46,7 @@ suite('status, demo, refusals, lock and hook', { concurrent: true }, () => {
 
     const rotated = await w.run(['rotate-now', '--profile', 'p']);
     expect(rotated.code, rotated.stderr).toBe(0);
-    secrets.push((await fileKey(w)).secretAccessKey);
+    secrets.push((await w.currentKey('p')).secretAccessKey);
     const json = await w.run(['status', '--profile', 'p', '--json'], {
       env: { AWS_ACCESS_KEY_ID: user.keys[0]!.accessKeyId },
     });
@@ -69,8 +62,7 @@ suite('status, demo, refusals, lock and hook', { concurrent: true }, () => {
 
   it('refuses session, SSO, role and credential_process profiles with the reason (exit 3)', async () => {
     const w = await world();
-    await writeCredentials(
-      w,
+    await w.writeCredentials(
       '[s]\naws_access_key_id = ASIAEXAMPLEEXAMPLE12\naws_secret_access_key = x\naws_session_token = y\n',
     );
     await writeFile(
@@ -94,7 +86,7 @@ suite('status, demo, refusals, lock and hook', { concurrent: true }, () => {
     const w = await world();
     const user = await w.seed('locked-user', { keyAgeDays: 100 });
     secrets.push(user.keys[0]!.secretAccessKey);
-    await writeCredentials(w, profileBlock('p', user.keys[0]!));
+    await w.writeCredentials(profileBlock('p', user.keys[0]!));
     const locks = join(w.stateDir, 'locks');
     await mkdir(locks, { recursive: true });
     for (const [kind, name] of [
@@ -124,7 +116,7 @@ suite('status, demo, refusals, lock and hook', { concurrent: true }, () => {
     const w = await world();
     const user = await w.seed('hook-user', { keyAgeDays: 100 });
     secrets.push(user.keys[0]!.secretAccessKey);
-    await writeCredentials(w, profileBlock('p', user.keys[0]!));
+    await w.writeCredentials(profileBlock('p', user.keys[0]!));
     const out = join(w.home, 'hook.out');
     await mkdir(join(w.home, '.config', 'keyrot'), { recursive: true });
     await writeFile(
@@ -136,7 +128,7 @@ suite('status, demo, refusals, lock and hook', { concurrent: true }, () => {
     const doc = JSON.parse(result.stdout).profiles[0];
     expect(doc.hook).toMatchObject({ exitCode: 7, ok: false });
     expect(result.stderr).toContain('after_rotate command of profile p failed');
-    const key = await fileKey(w);
+    const key = await w.currentKey('p');
     secrets.push(key.secretAccessKey);
     const written = await readFile(out, 'utf8');
     expect(written).toContain(`p ${key.accessKeyId}`);

@@ -4,24 +4,17 @@
 // profile); two files sharing a profile name for two users (the other file's rotation runs between the
 // kill and the re-run, and must neither be blocked nor resume the interrupted one).
 import { spawn } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import { stopAtFileEnd } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 import { CLI_PATH } from '../support/run-cli.js';
-import {
-  checkInvariants,
-  createWorld,
-  expectNoSecretLeft,
-  fileKey,
-  profileBlock,
-  secretServiceSuite,
-  valueIn,
-  type World,
-  writeCredentials,
-} from './harness.js';
+import { createWorld, profileBlock, valueIn, type World } from '../support/world.js';
+import { checkInvariants, expectNoSecretLeft } from './harness.js';
 
-const suite = secretServiceSuite;
+const suite = describeWith('secretService');
 const INSTANTS = 20;
 const BATCH = 4;
 /** Longest one CLI run may take (generous: a loaded 2-core CI machine is slow). */
@@ -58,12 +51,11 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
   afterAll(async () => {
     await expectNoSecretLeft(worlds, secrets);
     await emulator?.close();
-    for (const w of worlds) await rm(w.home, { recursive: true, force: true });
     process.stderr.write(`crash matrix: ${counts.join('; ')}\n`);
   });
 
   async function world(): Promise<World> {
-    const w = await createWorld({ emulator });
+    const w = await createWorld({ label: 'e2e', emulator });
     worlds.push(w);
     return w;
   }
@@ -85,12 +77,12 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
       async prepare(w, index) {
         const { user, old } = await seed(w, `crash-${index}`);
         const template = `# crash test\n${profileBlock('p', old)}\n[q]\nregion = eu-west-1\n`;
-        await writeCredentials(w, template);
+        await w.writeCredentials(template);
         return {
           killed: ['--profile', 'p'],
           reruns: [['--profile', 'p']],
           check: (finished) => checkInvariants(w, user, old, { template, finished, allowUnheld: !finished }),
-          secrets: async () => [(await fileKey(w)).secretAccessKey],
+          secrets: async () => [(await w.currentKey('p')).secretAccessKey],
         };
       },
     },
@@ -99,7 +91,7 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
       async prepare(w, index) {
         const { user, old } = await seed(w, `crash-shared-${index}`);
         const template = `# crash test\n${profileBlock('p', old)}\n${profileBlock('p2', old)}`;
-        await writeCredentials(w, template);
+        await w.writeCredentials(template);
         return {
           killed: ['--profile', 'p'],
           // The other profile's run must finish (or find finished) the interrupted rotation of their key.
@@ -111,7 +103,7 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
               expect(valueIn(text, 'p2', key), `p and p2 disagree on ${key}`).toBe(valueIn(text, 'p', key));
             }
           },
-          secrets: async () => [(await fileKey(w)).secretAccessKey],
+          secrets: async () => [(await w.currentKey('p')).secretAccessKey],
         };
       },
     },
@@ -123,7 +115,7 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
         const firstTemplate = `# first file\n${profileBlock('p', first.old)}`;
         const secondTemplate = `# second file\n${profileBlock('p', second.old)}`;
         const secondFile = join(w.home, 'second-credentials');
-        await writeCredentials(w, firstTemplate);
+        await w.writeCredentials(firstTemplate);
         await writeFile(secondFile, secondTemplate, { mode: 0o600 });
         const other = through(w, secondFile);
         return {
@@ -143,7 +135,10 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
               await checkInvariants(other, second.user, second.old, { template: secondTemplate, finished });
             }
           },
-          secrets: async () => [(await fileKey(w)).secretAccessKey, (await fileKey(other)).secretAccessKey],
+          secrets: async () => [
+            (await w.currentKey('p')).secretAccessKey,
+            (await other.currentKey('p')).secretAccessKey,
+          ],
         };
       },
     },
@@ -157,10 +152,12 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
   ): Promise<{ code: number | null; signal: string | null; ms: number; output: string }> {
     return new Promise((resolve) => {
       const started = Date.now();
-      const child = spawn(process.execPath, [CLI_PATH, 'rotate-now', ...args, '--json'], {
-        env: w.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = stopAtFileEnd(
+        spawn(process.execPath, [CLI_PATH, 'rotate-now', ...args, '--json'], {
+          env: w.env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
       let output = '';
       child.stdout.on('data', (c: Buffer) => (output += c.toString()));
       child.stderr.on('data', (c: Buffer) => (output += c.toString()));

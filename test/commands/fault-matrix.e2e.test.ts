@@ -3,18 +3,11 @@
 // or stops cleanly; a re-run completes; the person is never locked out.
 import { afterAll, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
-import {
-  checkInvariants,
-  createWorld,
-  expectNoSecretLeft,
-  fileKey,
-  profileBlock,
-  secretServiceSuite,
-  type World,
-  writeCredentials,
-} from './harness.js';
+import { describeWith } from '../support/real-part.js';
+import { createWorld, profileBlock, type World } from '../support/world.js';
+import { checkInvariants, expectNoSecretLeft } from './harness.js';
 
-const suite = secretServiceSuite;
+const suite = describeWith('secretService');
 
 const ACTIONS = ['GetCallerIdentity', 'ListAccessKeys', 'CreateAccessKey', 'UpdateAccessKey'];
 const KINDS = ['500', 'throttle', 'reset', 'timeout'];
@@ -50,13 +43,13 @@ suite('fault matrix: every call × 500/throttle/reset/timeout', () => {
           const label = `${action}:${kind}:${count}`;
           const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
           try {
-            const w = await createWorld({ emulator, env: FAST });
+            const w = await createWorld({ label: 'e2e', emulator, env: FAST });
             worlds.push(w);
             const user = await w.seed('fault', { keyAgeDays: 120 });
             const old = user.keys[0]!;
             secrets.push(old.secretAccessKey);
             const template = profileBlock('p', old);
-            await writeCredentials(w, template);
+            await w.writeCredentials(template);
             emulator.admin.addFault(`${action}:${kind}:${count}`);
             const first = await w.run(['rotate-now', '--profile', 'p', '--json'], { timeoutMs: 120_000 });
             if (first.signal) failures.push(`${label}: first run killed by ${first.signal}`);
@@ -75,7 +68,7 @@ suite('fault matrix: every call × 500/throttle/reset/timeout', () => {
             await checkInvariants(w, user.user, old, { template, finished: true }).catch((e: Error) =>
               failures.push(`${label}: after the re-run: ${e.message}`),
             );
-            secrets.push((await fileKey(w)).secretAccessKey);
+            secrets.push((await w.currentKey('p')).secretAccessKey);
             process.stderr.write(`fault ${label}: first exit ${first.code}, re-run exit ${second.code}\n`);
           } finally {
             await emulator.close();

@@ -1,114 +1,16 @@
-// Shared set-up of the end-to-end rotation tests: an in-process emulator reached over HTTP, a temp
-
-// HOME with AWS files, its own keychain service and state dir, and the built CLI as a subprocess.
+// What the end-to-end rotation suites share beside their worlds (test/support/world.ts): one emulator per
+// suite (suiteWorlds), the AWS CLI as an independent reader, the rotation invariants, and that no secret
+// was left in output, logs or state.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { StsApi } from '../../src/aws/clients.js';
 import {
-  type EmulatorOptions,
   type RunningEmulator,
   type SeededUser,
   type SeedUserInput,
-  seedUser,
   startEmulator,
 } from '../../src/emulator/index.js';
-import { requireRealPart } from '../support/real-part.js';
-import { type CliResult, runCli } from '../support/run-cli.js';
-
-/** True when scripts/test-session.sh started a Secret Service for this run. */
-export const secretServiceAvailable = process.env.KEYROT_TEST_SECRET_SERVICE === '1';
-
-/** describe() for suites that need the real Secret Service (skips locally without it, fails under CI). */
-export const secretServiceSuite = requireRealPart(
-  'Secret Service',
-  secretServiceAvailable,
-  'run under scripts/test-session.sh with gnome-keyring',
-);
-/** True when Debian's AWS CLI v2 is installed. */
-export const awsCliAvailable = existsSync('/usr/bin/aws');
-
-/** One test's private world. */
-export interface World {
-  home: string;
-  credentialsFile: string;
-  configFile: string;
-  stateDir: string;
-  env: NodeJS.ProcessEnv;
-  emulator: RunningEmulator;
-  /** Every stdout/stderr the CLI printed in this world (for the secrets sweep). */
-  captures: string[];
-  run(
-    args: string[],
-    options?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
-  ): Promise<CliResult>;
-  seed(user: string, options?: Omit<SeedUserInput, 'user'>): Promise<SeededUser>;
-  readCredentials(): Promise<string>;
-  /** The keyrot log, the state file and every capture, concatenated. */
-  leftovers(): Promise<string>;
-}
-
-/** Creates a world; `emulator` reuses a running one (its options are then ignored). */
-export async function createWorld(
-  options: { emulator?: RunningEmulator; emulatorOptions?: EmulatorOptions; env?: NodeJS.ProcessEnv } = {},
-): Promise<World> {
-  const home = await mkdtemp(join(tmpdir(), 'keyrot-e2e-'));
-  const emulator =
-    options.emulator ?? (await startEmulator({ host: '127.0.0.1', port: 0, ...options.emulatorOptions }));
-  const awsDir = join(home, '.aws');
-  await mkdir(awsDir, { recursive: true, mode: 0o700 });
-  const credentialsFile = join(awsDir, 'credentials');
-  const configFile = join(awsDir, 'config');
-  const stateDir = join(home, 'state');
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    LANG: 'C.UTF-8',
-    DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
-    XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    KEYROT_STATE_DIR: stateDir,
-    KEYROT_KEYCHAIN_SERVICE: `keyrot-test-${randomBytes(5).toString('hex')}`,
-    AWS_ENDPOINT_URL: emulator.url,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...options.env,
-  };
-  const captures: string[] = [];
-  const world: World = {
-    home,
-    credentialsFile,
-    configFile,
-    stateDir,
-    env,
-    emulator,
-    captures,
-    async run(args, runOptions = {}) {
-      const result = await runCli(args, {
-        env: { ...env, ...runOptions.env },
-        input: runOptions.input,
-        timeoutMs: runOptions.timeoutMs,
-      });
-      captures.push(result.stdout, result.stderr);
-      return result;
-    },
-    seed: (user, seedOptions = {}) => seedUser(emulator, { user, ...seedOptions }),
-    readCredentials: () => readFile(credentialsFile, 'utf8'),
-    async leftovers() {
-      let text = captures.join('\n');
-      if (existsSync(stateDir)) {
-        for (const name of await readdir(stateDir, { recursive: true })) {
-          const path = join(stateDir, String(name));
-          text += await readFile(path, 'utf8').catch(() => '');
-        }
-      }
-      return text;
-    },
-  };
-  return world;
-}
+import { createWorld, profileBlock, type World } from '../support/world.js';
 
 /** Fails when any of `secrets` appears in what the worlds left behind: CLI output, logs, state files. */
 export async function expectNoSecretLeft(worlds: World[], secrets: string[]): Promise<void> {
@@ -133,7 +35,7 @@ export interface SuiteWorlds {
 
 /**
  * Call inside a describe: one emulator for the suite's worlds, started before its tests; after them the
- * secrets sweep runs, the emulator closes and every world's HOME is removed.
+ * secrets sweep runs and the emulator closes (the worlds are removed when the file ends).
  */
 export function suiteWorlds(): SuiteWorlds {
   let emulator: RunningEmulator | undefined;
@@ -147,11 +49,10 @@ export function suiteWorlds(): SuiteWorlds {
       await expectNoSecretLeft(worlds, secrets);
     } finally {
       await emulator?.close();
-      await Promise.all(worlds.map((w) => rm(w.home, { recursive: true, force: true })));
     }
   });
   const world = async () => {
-    const w = await createWorld({ emulator });
+    const w = await createWorld({ label: 'e2e', emulator });
     worlds.push(w);
     return w;
   };
@@ -163,24 +64,10 @@ export function suiteWorlds(): SuiteWorlds {
       const seeded = await w.seed(user, { keyAgeDays: 100, ...options });
       const key = seeded.keys[0]!;
       secrets.push(key.secretAccessKey);
-      await writeCredentials(w, profileBlock('p', key));
+      await w.writeCredentials(profileBlock('p', key));
       return { w, key, seeded };
     },
   };
-}
-
-/** Writes the credentials file (mode 0600). */
-export async function writeCredentials(world: World, text: string): Promise<void> {
-  await writeFile(world.credentialsFile, text, { mode: 0o600 });
-}
-
-/** A `[profile]` block holding a seeded key. */
-export function profileBlock(
-  name: string,
-  key: { accessKeyId: string; secretAccessKey: string },
-  extra = '',
-): string {
-  return `[${name}]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n${extra}`;
 }
 
 /** Runs Debian's AWS CLI v2 against the world's files and emulator (async: the emulator runs in this process). */
@@ -211,33 +98,6 @@ export function awsCli(
   });
 }
 
-/** The value of `key` in `[profile]` of a credentials file text (last occurrence). */
-export function valueIn(text: string, profile: string, key: string): string | undefined {
-  let section = '';
-  let value: string | undefined;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line.startsWith('[') && line.endsWith(']')) section = line.slice(1, -1);
-    else if (section === profile && line.includes('=')) {
-      const [k, ...rest] = line.split('=');
-      if (k!.trim() === key) value = rest.join('=').trim();
-    }
-  }
-  return value;
-}
-
-/** The key pair `[profile]` of the credentials file resolves to. */
-export async function fileKey(
-  world: World,
-  profile = 'p',
-): Promise<{ accessKeyId: string; secretAccessKey: string }> {
-  const text = await world.readCredentials();
-  return {
-    accessKeyId: valueIn(text, profile, 'aws_access_key_id') ?? '',
-    secretAccessKey: valueIn(text, profile, 'aws_secret_access_key') ?? '',
-  };
-}
-
 /**
  * docs/rotation-protocol.md's invariants for a world whose profile `p` started with `old`: the file is
  * complete and its key works; the user has at most two keys; every key is held (the file, the old key, or
@@ -252,8 +112,7 @@ export async function checkInvariants(
   const text = await world.readCredentials();
   const strip = (t: string) => t.replace(/^aws_(access_key_id|secret_access_key) = .*$/gm, '');
   if (strip(text) !== strip(options.template)) throw new Error(`credentials file is not complete:\n${text}`);
-  const key = await fileKey(world);
-  const { StsApi } = await import('../../src/aws/clients.js');
+  const key = await world.currentKey('p');
   const sts = new StsApi({ region: 'us-east-1', stsEndpoint: world.emulator.url, maxAttempts: 1 });
   try {
     const identity = await sts.getCallerIdentity(key);

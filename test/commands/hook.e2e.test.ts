@@ -4,9 +4,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { killAll, liveInGroup, liveProcesses } from '../support/processes.js';
-import { fileKey, secretServiceSuite, suiteWorlds, type World } from './harness.js';
+import { describeWith } from '../support/real-part.js';
+import type { World } from '../support/world.js';
+import { suiteWorlds } from './harness.js';
 
-secretServiceSuite('after_rotate through the CLI', { concurrent: true }, () => {
+describeWith('secretService')('after_rotate through the CLI', { concurrent: true }, () => {
   const { secrets, seededWorld } = suiteWorlds();
   const leftovers: number[] = [];
   afterAll(() => killAll(leftovers));
@@ -21,7 +23,7 @@ secretServiceSuite('after_rotate through the CLI', { concurrent: true }, () => {
   const rotate = async (w: World, env: NodeJS.ProcessEnv = {}) => {
     const result = await w.run(['rotate-now', '--profile', 'p', '--json'], { env, timeoutMs: 60_000 });
     expect(result.code, result.stderr).toBe(0);
-    secrets.push((await fileKey(w)).secretAccessKey);
+    secrets.push((await w.currentKey('p')).secretAccessKey);
     return { ...result, doc: JSON.parse(result.stdout).profiles[0] };
   };
 
@@ -62,7 +64,7 @@ secretServiceSuite('after_rotate through the CLI', { concurrent: true }, () => {
       timeoutMs: 60_000,
     });
     expect(again.code, again.stderr).toBe(0);
-    secrets.push((await fileKey(w)).secretAccessKey);
+    secrets.push((await w.currentKey('p')).secretAccessKey);
   });
 
   it("keeps the hook's output (here: base64 of the secret) out of keyrot.log at the default level, logging its exit code and duration", async () => {
@@ -70,7 +72,7 @@ secretServiceSuite('after_rotate through the CLI', { concurrent: true }, () => {
     const w = await world('hook-b64', hook);
     const { doc } = await rotate(w);
     expect(doc.hook).toMatchObject({ exitCode: 3, ok: false });
-    const secret = (await fileKey(w)).secretAccessKey;
+    const secret = (await w.currentKey('p')).secretAccessKey;
     const log = await readFile(join(w.stateDir, 'keyrot.log'), 'utf8');
     expect(log).toContain('after_rotate failed');
     const line = JSON.parse(log.split('\n').find((l) => l.includes('after_rotate failed'))!);

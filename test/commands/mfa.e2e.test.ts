@@ -4,16 +4,12 @@
 import { writeFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { totpCode } from '../../src/emulator/index.js';
-import { ptyAvailable, runOnPty } from '../support/pty.js';
-import { requireRealPart } from '../support/real-part.js';
+import { runOnPty } from '../support/pty.js';
+import { describeWith } from '../support/real-part.js';
 import { CLI_PATH } from '../support/run-cli.js';
-import { fileKey, secretServiceAvailable, suiteWorlds } from './harness.js';
+import { suiteWorlds } from './harness.js';
 
-const suite = requireRealPart(
-  'Secret Service and a pty',
-  secretServiceAvailable && ptyAvailable,
-  'run under scripts/test-session.sh with gnome-keyring, and util-linux `script`',
-);
+const suite = describeWith('secretService', 'pty');
 
 suite('MFA without mfa_serial', { concurrent: true }, () => {
   const { secrets, seededWorld } = suiteWorlds();
@@ -38,7 +34,7 @@ suite('MFA without mfa_serial', { concurrent: true }, () => {
     ]);
     w.captures.push(result.text);
     expect(result.code, result.text).toBe(0);
-    secrets.push((await fileKey(w)).secretAccessKey);
+    secrets.push((await w.currentKey('p')).secretAccessKey);
     expect(result.text.split('MFA code for profile').length - 1).toBe(1);
     expect(result.text).toMatch(/profile p: rotated AKIA…\w{4} → AKIA…\w{4}/);
     expect(result.text).toContain(`add \`mfa_serial = ${device.serial}\` to [profile p]`);
@@ -61,7 +57,7 @@ suite('MFA without mfa_serial', { concurrent: true }, () => {
     ]);
     w.captures.push(result.text);
     expect(result.code, result.text).toBe(0);
-    secrets.push((await fileKey(w)).secretAccessKey);
+    secrets.push((await w.currentKey('p')).secretAccessKey);
     expect(result.text).toContain(`1) ${virtual!.serial}`);
     expect(result.text.split('MFA code for profile').length - 1).toBe(1);
     expect(result.text).toContain(`add \`mfa_serial = ${hardware!.serial}\``);
@@ -76,7 +72,7 @@ suite('MFA without mfa_serial', { concurrent: true }, () => {
     ]);
     w.captures.push(result.text);
     expect(result.code, result.text).toBe(0);
-    secrets.push((await fileKey(w)).secretAccessKey);
+    secrets.push((await w.currentKey('p')).secretAccessKey);
     expect(result.text.split('MFA code for profile').length - 1).toBe(1);
     expect(result.text).not.toContain('mfa_serial =');
   });

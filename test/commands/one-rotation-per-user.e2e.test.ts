@@ -6,14 +6,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StsApi } from '../../src/aws/clients.js';
-import {
-  profileBlock,
-  secretServiceSuite,
-  suiteWorlds,
-  valueIn,
-  type World,
-  writeCredentials,
-} from './harness.js';
+import { describeWith } from '../support/real-part.js';
+import { profileBlock, valueIn, type World } from '../support/world.js';
+import { suiteWorlds } from './harness.js';
 
 type Key = { accessKeyId: string; secretAccessKey: string };
 
@@ -24,7 +19,7 @@ function outcomeOf(stdout: string): string {
   return (JSON.parse(stdout) as { profiles: { outcome: string }[] }).profiles[0]!.outcome;
 }
 
-secretServiceSuite('one rotation per IAM user (issue 11)', () => {
+describeWith('secretService')('one rotation per IAM user (issue 11)', () => {
   const { secrets, world } = suiteWorlds();
   let users = 0;
 
@@ -75,7 +70,7 @@ secretServiceSuite('one rotation per IAM user (issue 11)', () => {
     async function sharedKey(latencyMs: number) {
       const w = await world();
       const user = await seed(w);
-      await writeCredentials(w, `${profileBlock('a', user.old)}\n${profileBlock('b', user.old)}`);
+      await w.writeCredentials(`${profileBlock('a', user.old)}\n${profileBlock('b', user.old)}`);
       w.emulator.admin.setLatencyMs(latencyMs);
       return { w, user };
     }
@@ -152,7 +147,7 @@ secretServiceSuite('one rotation per IAM user (issue 11)', () => {
   it('rotate-now --profile a --profile b --force on one shared key rotates it once; b is already rotated', async () => {
     const w = await world();
     const user = await seed(w);
-    await writeCredentials(w, `${profileBlock('a', user.old)}\n${profileBlock('b', user.old)}`);
+    await w.writeCredentials(`${profileBlock('a', user.old)}\n${profileBlock('b', user.old)}`);
     const run = await w.run(['rotate-now', '--profile', 'a', '--profile', 'b', '--force', '--json']);
     expect(run.code, run.stderr).toBe(0);
     const [a, b] = JSON.parse(run.stdout).profiles as { outcome: string; newKeyId: string }[];

@@ -2,39 +2,17 @@
 // exit 3 before CreateAccessKey, so IAM still lists only the old key. A bind-mounted file and a read-only
 // directory are made for real in a private mount namespace (`unshare -m`, as root), where root's
 // permission override does not help: a rename over a mount point is EBUSY, a read-only mount is EROFS.
-import { spawnSync } from 'node:child_process';
-import { chown, link, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chown, link, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { IamApi } from '../../src/aws/clients.js';
-import { requireRealPart } from '../support/real-part.js';
+import { tempDir } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 import { CLI_PATH, runCommand } from '../support/run-cli.js';
-import {
-  profileBlock,
-  secretServiceAvailable,
-  suiteWorlds,
-  type World,
-  writeCredentials,
-} from './harness.js';
+import { profileBlock, type World } from '../support/world.js';
+import { suiteWorlds } from './harness.js';
 
-/** Whether this process may make a private mount namespace and mount in it (root, unshare permitted). */
-function mountNamespaceAvailable(): boolean {
-  const probe = spawnSync(
-    'unshare',
-    ['-m', '--propagation', 'private', 'mount', '-t', 'tmpfs', 'none', '/mnt'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  return probe.status === 0;
-}
-
-const suite = requireRealPart(
-  'Secret Service + a private mount namespace',
-  secretServiceAvailable && mountNamespaceAvailable(),
-  'run as root (unshare -m and mount permitted) under scripts/test-session.sh with gnome-keyring',
-);
+const suite = describeWith('secretService', 'mountNamespace');
 
 /** Runs the CLI inside a fresh private mount namespace, after `setup` (sh, given env) has mounted things. */
 async function runInNamespace(w: World, setup: string, args: string[], env: NodeJS.ProcessEnv) {
@@ -50,11 +28,7 @@ async function runInNamespace(w: World, setup: string, args: string[], env: Node
 
 suite('pre-flight: files that cannot be replaced are refused before a key is created', () => {
   const { secrets, world } = suiteWorlds();
-  const scratch: string[] = [];
   let users = 0;
-  afterAll(async () => {
-    for (const dir of scratch) await rm(dir, { recursive: true, force: true });
-  });
 
   async function prepare() {
     const w = await world();
@@ -62,7 +36,7 @@ suite('pre-flight: files that cannot be replaced are refused before a key is cre
     const old = user.keys[0]!;
     secrets.push(old.secretAccessKey);
     const text = profileBlock('p', old);
-    await writeCredentials(w, text);
+    await w.writeCredentials(text);
     return { w, user, old, text };
   }
 
@@ -84,8 +58,7 @@ suite('pre-flight: files that cannot be replaced are refused before a key is cre
     const { w, user, old, text } = await prepare();
     // The file the container would see is a bind mount of a file elsewhere (same file system: st_dev is
     // the same, so only the mount table tells).
-    const elsewhere = await mkdtemp(join(tmpdir(), 'keyrot-e2e-bind-'));
-    scratch.push(elsewhere);
+    const elsewhere = await tempDir('e2e-bind');
     const source = join(elsewhere, 'credentials');
     await writeFile(source, text, { mode: 0o600 });
     const run = await runInNamespace(

@@ -2,9 +2,10 @@
 // reaches the person running rotate-now, in text and in --json, through the built CLI.
 import { chmod, stat } from 'node:fs/promises';
 import { expect, it } from 'vitest';
-import { fileKey, secretServiceSuite, suiteWorlds } from './harness.js';
+import { describeWith } from '../support/real-part.js';
+import { suiteWorlds } from './harness.js';
 
-secretServiceSuite('rotate-now shows the rewrite warnings', { concurrent: true }, () => {
+describeWith('secretService')('rotate-now shows the rewrite warnings', { concurrent: true }, () => {
   const { secrets, seededWorld } = suiteWorlds();
   /** A world whose credentials file (profile p, a 100-day-old key) is mode 0644. */
   const looseWorld = async (user: string) => {
@@ -18,7 +19,7 @@ secretServiceSuite('rotate-now shows the rewrite warnings', { concurrent: true }
     const w = await looseWorld('loose-text');
     const result = await w.run(['rotate-now', '--profile', 'p']);
     expect(result.code, result.stderr).toBe(0);
-    secrets.push((await fileKey(w)).secretAccessKey);
+    secrets.push((await w.currentKey('p')).secretAccessKey);
     expect(result.stderr).toContain(`${w.credentialsFile} ${warning}`);
     expect((await stat(w.credentialsFile)).mode & 0o777).toBe(0o600);
   });
@@ -27,7 +28,7 @@ secretServiceSuite('rotate-now shows the rewrite warnings', { concurrent: true }
     const w = await looseWorld('loose-json');
     const result = await w.run(['rotate-now', '--profile', 'p', '--json']);
     expect(result.code, result.stderr).toBe(0);
-    secrets.push((await fileKey(w)).secretAccessKey);
+    secrets.push((await w.currentKey('p')).secretAccessKey);
     const doc = JSON.parse(result.stdout).profiles[0];
     expect(doc.warnings).toEqual([`${w.credentialsFile} ${warning}.`]);
   });

@@ -4,32 +4,20 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator, totpCode } from '../../src/emulator/index.js';
-import { requireRealPart } from '../support/real-part.js';
+import { stopAtFileEnd } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 import { CLI_PATH } from '../support/run-cli.js';
-import {
-  awsCli,
-  awsCliAvailable,
-  createWorld,
-  expectNoSecretLeft,
-  profileBlock,
-  secretServiceAvailable,
-  valueIn,
-  type World,
-  writeCredentials,
-} from './harness.js';
+import { createWorld, profileBlock, valueIn, type World } from '../support/world.js';
+import { awsCli, expectNoSecretLeft } from './harness.js';
 
-const suite = requireRealPart(
-  'Secret Service + AWS CLI',
-  secretServiceAvailable && awsCliAvailable,
-  'run under scripts/test-session.sh with gnome-keyring and /usr/bin/aws installed',
-);
+const suite = describeWith('secretService', 'awsCli');
 
 suite('keyrot rotate-now end to end', { concurrent: true }, () => {
   let emulator: RunningEmulator;
   const worlds: World[] = [];
   const secrets: string[] = [];
   const world = async () => {
-    const w = await createWorld({ emulator });
+    const w = await createWorld({ label: 'e2e', emulator });
     worlds.push(w);
     return w;
   };
@@ -54,7 +42,7 @@ suite('keyrot rotate-now end to end', { concurrent: true }, () => {
     const old = user.keys[0]!;
     remember(old.secretAccessKey);
     const text = `# my keys\n${profileBlock('p', old, 'region = us-east-1 ; inline\n')}\n[other]\naws_access_key_id = AKIAOTHEROTHEROTHER1\naws_secret_access_key = x\n`;
-    await writeCredentials(w, text);
+    await w.writeCredentials(text);
     const result = await w.run(['rotate-now', '--profile', 'p', '--json']);
     expect(result.code, result.stderr).toBe(0);
     const doc = JSON.parse(result.stdout) as { profiles: Record<string, unknown>[] };
@@ -86,7 +74,7 @@ suite('keyrot rotate-now end to end', { concurrent: true }, () => {
     const w = await world();
     const user = await w.seed('inactive-other', { keyAgeDays: 100, secondKey: 'inactive' });
     remember(...user.keys.map((k) => k.secretAccessKey));
-    await writeCredentials(w, profileBlock('p', user.keys[0]!));
+    await w.writeCredentials(profileBlock('p', user.keys[0]!));
     const result = await w.run(['rotate-now', '--profile', 'p', '--json']);
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).profiles[0]).toMatchObject({
@@ -103,7 +91,7 @@ suite('keyrot rotate-now end to end', { concurrent: true }, () => {
     const user = await w.seed('active-other', { keyAgeDays: 100, secondKey: 'active' });
     remember(...user.keys.map((k) => k.secretAccessKey));
     const text = profileBlock('p', user.keys[0]!);
-    await writeCredentials(w, text);
+    await w.writeCredentials(text);
     const summary = () =>
       JSON.stringify(emulator.admin.keys('active-other').map((k) => [k.accessKeyId, k.status]));
     const before = summary();
@@ -126,7 +114,7 @@ suite('keyrot rotate-now end to end', { concurrent: true }, () => {
     const user = await w.seed('young', { keyAgeDays: 10 });
     remember(user.keys[0]!.secretAccessKey);
     const text = profileBlock('p', user.keys[0]!);
-    await writeCredentials(w, text);
+    await w.writeCredentials(text);
     const notDue = await w.run(['rotate-now', '--profile', 'p', '--json']);
     expect(notDue.code, notDue.stderr).toBe(0);
     expect(JSON.parse(notDue.stdout).profiles[0]).toMatchObject({ outcome: 'not-due', ageDays: 10 });
@@ -145,8 +133,7 @@ suite('keyrot rotate-now end to end', { concurrent: true }, () => {
     const user = await w.seed('shared', { keyAgeDays: 95 });
     const old = user.keys[0]!;
     remember(old.secretAccessKey);
-    await writeCredentials(
-      w,
+    await w.writeCredentials(
       `${profileBlock('p', old)}\n${profileBlock('a', old)}\n${profileBlock('b', old)}`,
     );
     await writeFile(
@@ -168,7 +155,7 @@ suite('keyrot rotate-now end to end', { concurrent: true }, () => {
     const w = await world();
     const user = await w.seed('mfa-user', { keyAgeDays: 100, mfa: true });
     remember(user.keys[0]!.secretAccessKey);
-    await writeCredentials(w, profileBlock('p', user.keys[0]!));
+    await w.writeCredentials(profileBlock('p', user.keys[0]!));
     await writeFile(w.configFile, `[profile p]\nmfa_serial = ${user.mfa!.serial}\n`);
     const noTty = await w.run(['rotate-now', '--profile', 'p']);
     expect(noTty.code).toBe(5);
@@ -176,10 +163,9 @@ suite('keyrot rotate-now end to end', { concurrent: true }, () => {
 
     const output = await new Promise<{ code: number | null; text: string }>((resolve) => {
       const command = `${process.execPath} ${CLI_PATH} rotate-now --profile p`;
-      const child = spawn('script', ['-qfec', command, '/dev/null'], {
-        env: w.env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
+      const child = stopAtFileEnd(
+        spawn('script', ['-qfec', command, '/dev/null'], { env: w.env, stdio: ['pipe', 'pipe', 'pipe'] }),
+      );
       let text = '';
       let typed = false;
       const onData = (chunk: Buffer) => {
@@ -203,11 +189,11 @@ suite('keyrot rotate-now end to end', { concurrent: true }, () => {
   it('waits out a 5 s propagation delay before touching the file', async () => {
     const slow = await startEmulator({ host: '127.0.0.1', port: 0, propagationDelayMs: 5_000 });
     try {
-      const w = await createWorld({ emulator: slow });
+      const w = await createWorld({ label: 'e2e', emulator: slow });
       worlds.push(w);
       const user = await w.seed('slow', { keyAgeDays: 100 });
       remember(user.keys[0]!.secretAccessKey);
-      await writeCredentials(w, profileBlock('p', user.keys[0]!));
+      await w.writeCredentials(profileBlock('p', user.keys[0]!));
       const started = Date.now();
       const result = await w.run(['rotate-now', '--profile', 'p', '--json']);
       expect(result.code, result.stderr).toBe(0);

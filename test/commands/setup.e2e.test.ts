@@ -3,7 +3,7 @@
 // with bad flags (nothing written). The config file it writes must keep every existing byte and read
 // back as the chosen profiles; nothing it prints may hold a secret.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,23 +12,13 @@ import { parseSettings } from '../../src/config/load-settings.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { ExitCode } from '../../src/errors/keyrot-error.js';
 import type { CommandRunner } from '../../src/service/runner.js';
-import { ptyAvailable, runOnPty } from '../support/pty.js';
-import { requireRealPart } from '../support/real-part.js';
+import { runOnPty } from '../support/pty.js';
+import { describeWith } from '../support/real-part.js';
 import { CLI_PATH } from '../support/run-cli.js';
-import {
-  createWorld,
-  expectNoSecretLeft,
-  profileBlock,
-  secretServiceAvailable,
-  type World,
-  writeCredentials,
-} from './harness.js';
+import { createWorld, profileBlock, type World } from '../support/world.js';
+import { expectNoSecretLeft } from './harness.js';
 
-const suite = requireRealPart(
-  'Secret Service + pty',
-  secretServiceAvailable && ptyAvailable && existsSync(CLI_PATH),
-  'run under scripts/test-session.sh with gnome-keyring; needs util-linux `script` and a built dist/',
-);
+const suite = describeWith('secretService', 'pty', 'builtCli');
 
 suite('keyrot setup', { concurrent: true }, () => {
   let emulator: RunningEmulator;
@@ -41,25 +31,23 @@ suite('keyrot setup', { concurrent: true }, () => {
   afterAll(async () => {
     await expectNoSecretLeft(worlds, secrets);
     await emulator?.close();
-    await Promise.all(worlds.map((w) => rm(w.home, { recursive: true, force: true })));
   });
 
   /** A world with a 120-day-old key in p, a 30-day-old one in q, a rejected key, a session and an SSO profile. */
   async function world(): Promise<World & { configIni: string; pUser: string }> {
-    const w = await createWorld({ emulator });
+    const w = await createWorld({ label: 'e2e', emulator });
     worlds.push(w);
     const pUser = `p-${worlds.length}`;
     const p = await w.seed(pUser, { keyAgeDays: 120 });
     const q = await w.seed(`q-${worlds.length}`, { keyAgeDays: 30 });
     for (const user of [p, q]) secrets.push(user.keys[0]!.secretAccessKey);
-    await writeCredentials(
-      w,
+    await w.writeCredentials(
       `${profileBlock('p', p.keys[0]!)}\n${profileBlock('q', q.keys[0]!)}\n` +
         '[broken]\naws_access_key_id = AKIAIOSFODNN7BROKEN1\naws_secret_access_key = not-the-secret\n\n' +
         '[tmp]\naws_access_key_id = ASIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\naws_session_token = t\n',
     );
     await writeFile(w.configFile, '[profile sso-dev]\nsso_session = corp\nsso_account_id = 1\n');
-    return Object.assign(w, { configIni: path.join(w.home, '.config', 'keyrot', 'config.ini'), pUser });
+    return Object.assign(w, { configIni: w.keyrotConfigFile, pUser });
   }
 
   it('on a terminal: lists every profile, re-asks after bad answers, writes 0600 in 0700, dry-runs', async () => {

@@ -2,39 +2,21 @@
 // the service engineer): `keyrot service install` starts it, it rotates a due key against the
 // emulator (real SDK, real Secret Service, a real notification), and after `systemctl --user kill -s
 // KILL keyrot` systemd restarts it and the new daemon records its check and the next one.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { daemonLockPath } from '../../src/daemon/instance-lock.js';
 import { maskKeyId } from '../../src/errors/redact.js';
 import { namedLockPath } from '../../src/lock/index.js';
 import { DaemonStateSchema } from '../../src/state/state-schema.js';
-import { requireRealPart } from '../support/real-part.js';
+import { createDaemonWorld, type DaemonWorld } from '../support/daemon-world.js';
+import { monitorNotifications, type NotifyMonitor } from '../support/notify-monitor.js';
+import { describeWith } from '../support/real-part.js';
 import { CLI_PATH, runCommand } from '../support/run-cli.js';
-import {
-  type DaemonHome,
-  desktopSession,
-  leakedSecrets,
-  makeDaemonHome,
-  monitorNotifications,
-  type NotifyMonitor,
-} from './daemon-home.js';
+import { leakedSecrets } from '../support/world.js';
 
 const SCRIPT = path.resolve('scripts/systemd-session.sh');
-const systemd =
-  process.getuid?.() === 0 &&
-  existsSync('/lib/systemd/systemd') &&
-  existsSync(SCRIPT) &&
-  spawnSync('sh', ['-c', 'command -v unshare && command -v systemctl'], {
-    stdio: 'ignore',
-  }).status === 0;
-
-const describeReal = requireRealPart(
-  'systemd --user with a desktop session',
-  systemd && desktopSession.available,
-  `${desktopSession.reason}; and root (private mount namespace), unshare, /lib/systemd/systemd, scripts/systemd-session.sh`,
-);
+const describeReal = describeWith('systemdUser', 'secretService', 'notifications', 'dbusMonitor');
 
 // Runs inside the session; prints key=value lines. $STATE is the daemon's state file.
 const INNER = `
@@ -92,24 +74,24 @@ if kill -0 "$pid3" 2>/dev/null; then echo "last_alive=yes"; else echo "last_aliv
 `;
 
 describeReal('the installed daemon under a real systemd --user', () => {
-  let home: DaemonHome | undefined;
+  let world: DaemonWorld | undefined;
   let monitor: NotifyMonitor | undefined;
   afterEach(async () => {
-    monitor?.stop();
-    await home?.close();
+    await monitor?.stop();
+    await world?.close();
   });
 
   it('rotates a due key, comes back after SIGKILL and records its next check', async () => {
-    home = await makeDaemonHome({ keyAgeDays: 100 });
-    const old = await home.currentKey();
+    world = await createDaemonWorld({ keyAgeDays: 100 });
+    const old = await world.currentKey('dev');
     monitor = await monitorNotifications();
-    const stateFile = path.join(home.stateDir, 'state.json');
+    const stateFile = path.join(world.stateDir, 'state.json');
     const env: NodeJS.ProcessEnv = {
-      ...home.env,
+      ...world.env,
       CLI: CLI_PATH,
       STATE: stateFile,
-      DAEMON_LOCK: daemonLockPath(home.stateDir),
-      ROTATE_LOCK: namedLockPath(path.join(home.stateDir, 'locks'), 'key', old.accessKeyId),
+      DAEMON_LOCK: daemonLockPath(world.stateDir),
+      ROTATE_LOCK: namedLockPath(path.join(world.stateDir, 'locks'), 'key', old.accessKeyId),
     };
     if (process.env.GNOME_KEYRING_CONTROL) env.GNOME_KEYRING_CONTROL = process.env.GNOME_KEYRING_CONTROL;
     if (process.env.CI) env.CI = process.env.CI;
@@ -123,7 +105,7 @@ describeReal('the installed daemon under a real systemd --user', () => {
         .filter((line) => line.includes('='))
         .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
     );
-    const context = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}\ninstall:\n${readOr(path.join(home.root, 'install.out'))}\nlog:\n${readOr(home.logFile)}`;
+    const context = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}\ninstall:\n${readOr(path.join(world.home, 'install.out'))}\nlog:\n${readOr(world.logFile)}`;
     expect(out.install_rc, context).toBe('0');
     expect(out.rotated_rc, context).toBe('0');
     expect(out.pid1_recorded_rc, context).toBe('0');
@@ -142,9 +124,9 @@ describeReal('the installed daemon under a real systemd --user', () => {
     expect(out.last_alive).toBe('no');
 
     // The unit's daemon rotated the key: the file holds a new one, IAM has the old one deactivated.
-    const now = await home.currentKey();
+    const now = await world.currentKey('dev');
     expect(now.accessKeyId).not.toBe(old.accessKeyId);
-    const keys = home.emulator.admin.keys('alice');
+    const keys = world.emulator.admin.keys('alice');
     expect(keys.find((k) => k.accessKeyId === old.accessKeyId)?.status).toBe('Inactive');
     expect(keys.find((k) => k.accessKeyId === now.accessKeyId)?.status).toBe('Active');
     await monitor.waitFor(
@@ -153,10 +135,10 @@ describeReal('the installed daemon under a real systemd --user', () => {
 
     // The restarted daemon checked again (the key is young now) and planned its next check.
     const before = DaemonStateSchema.parse(
-      JSON.parse(readFileSync(path.join(home.root, 'state-before-kill.json'), 'utf8')),
+      JSON.parse(readFileSync(path.join(world.home, 'state-before-kill.json'), 'utf8')),
     );
     const after = DaemonStateSchema.parse(
-      JSON.parse(readFileSync(path.join(home.root, 'state-after-restart.json'), 'utf8')),
+      JSON.parse(readFileSync(path.join(world.home, 'state-after-restart.json'), 'utf8')),
     );
     expect(before.pid).toBe(Number(out.pid1));
     expect(after.pid).toBe(Number(out.pid2));
@@ -166,8 +148,8 @@ describeReal('the installed daemon under a real systemd --user', () => {
     expect(after.profiles.dev).toMatchObject({ keyId: maskKeyId(now.accessKeyId), ageDays: 0 });
     expect(after.profiles.dev?.lastResult?.outcome).toBe('not-due');
 
-    const everything = [readOr(home.logFile), monitor.text(), result.stdout, result.stderr].join('\n');
-    expect(leakedSecrets(everything, home.secrets)).toEqual([]);
+    const everything = [readOr(world.logFile), monitor.text(), result.stdout, result.stderr].join('\n');
+    expect(leakedSecrets(everything, world.secrets)).toEqual([]);
   }, 500_000);
 });
 

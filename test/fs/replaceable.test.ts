@@ -1,20 +1,17 @@
 // The pre-flight check that keyrot's atomic rename can replace a file, on the real file system; faults the
 // machine cannot produce unprivileged (a read-only directory for root) are injected through the fs port.
-import { chown, link, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chown, link, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isKeyrotError, type KeyrotError } from '../../src/errors/keyrot-error.js';
 import { realFs } from '../../src/fs/fs-port.js';
 import { checkReplaceable, linuxMountPoints, parseMountPoints } from '../../src/fs/replaceable.js';
+import { tempDir } from '../support/cleanup.js';
 
 let dir: string;
 let n = 0;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'keyrot-replaceable-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = await tempDir('replaceable');
 });
 
 async function file(): Promise<string> {

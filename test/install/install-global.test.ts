@@ -3,11 +3,11 @@
 // links the folder and builds it with its own devDependencies). keyrot then runs from PATH.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { requireRealPart } from '../support/real-part.js';
+import { beforeAll, expect, it } from 'vitest';
+import { tempDir } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 import { type CliResult, runCommand } from '../support/run-cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -15,25 +15,15 @@ const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')
   version: string;
   bin: { keyrot: string };
 };
-const npmVersion = spawnSync('npm', ['--version'], { encoding: 'utf8' });
 // npm's download cache: reused so the install needs the network only for what it has never fetched.
 const npmCache = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
 
-const suite = requireRealPart(
-  'npm install -g',
-  npmVersion.status === 0 &&
-    existsSync(path.join(ROOT, 'dist', 'cli.cjs')) &&
-    spawnSync('git', ['rev-parse', '--git-dir'], { cwd: ROOT, stdio: 'ignore' }).status === 0,
-  'needs npm on PATH, a built dist/ (npm test builds it) and a git checkout',
-);
+const suite = describeWith('npm', 'builtCli', 'gitCheckout');
 
 suite('npm install -g into a clean prefix', { concurrent: true }, () => {
   let work: string;
   beforeAll(async () => {
-    work = await mkdtemp(path.join(tmpdir(), 'keyrot-install-'));
-  });
-  afterAll(async () => {
-    await rm(work, { recursive: true, force: true });
+    work = await tempDir('install');
   });
 
   /** A fresh prefix and HOME; PATH holds the prefix's bin, node and the system, nothing of this repo. */

@@ -6,7 +6,8 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js
 import { LARGE_ENTRY_CHARS } from '../../src/keychain/chunked-values.js';
 import { MemorySecretStore } from '../../src/keychain/memory-store.js';
 import { rotateProfile } from '../../src/rotation/rotate-profile.js';
-import { engineDeps, MemoryFiles } from '../rotation/engine-world.js';
+import { engineDeps, worldFiles } from '../rotation/engine-deps.js';
+import { createWorld } from '../support/world.js';
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -27,10 +28,12 @@ describe('keychain items per rotation (macOS sizes)', () => {
   it('a rotation touches at most 4 items, and after a Node upgrade asks about at most 2 that existed before', async () => {
     const user = await emulator.admin.seedUser({ user: 'items', keyAgeDays: 120 });
     const key = user.keys[0]!;
-    const files = new MemoryFiles(
+    const world = await createWorld({ label: 'engine', emulator });
+    await world.writeCredentials(
       `[p]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`,
-      '[profile p]\nregion = us-east-1\n',
     );
+    await world.writeConfig('[profile p]\nregion = us-east-1\n');
+    const files = worldFiles(world);
     const store = macKeychain();
     const request = { profile: 'p', force: true, deleteOther: true, dryRun: false };
     await rotateProfile(request, engineDeps(emulator, store, files));

@@ -6,21 +6,17 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type KeychainEntry, OsSecretStore } from '../../src/keychain/os-store.js';
-import { requireRealPart } from '../support/real-part.js';
+import { describeWith, realPartsAvailable } from '../support/real-part.js';
 import { frozenFor } from './fault-helpers.js';
 import { type PrivateSecretService, startPrivateSecretService } from './private-secret-service.js';
 
-const describeReal = requireRealPart(
-  'Secret Service',
-  process.env.KEYROT_TEST_SECRET_SERVICE === '1',
-  'run through scripts/test-session.sh with gnome-keyring and dbus installed',
-);
+const describeReal = describeWith('secretService', 'dbusTools');
 const require = createRequire(import.meta.url);
 
 let secrets: PrivateSecretService;
 const saved = process.env.DBUS_SESSION_BUS_ADDRESS;
 beforeEach(async () => {
-  if (process.env.KEYROT_TEST_SECRET_SERVICE !== '1') return;
+  if (!realPartsAvailable('secretService', 'dbusTools')) return;
   secrets = await startPrivateSecretService();
   // libdbus, inside the native binding, reads the session bus address from this process's environment.
   process.env.DBUS_SESSION_BUS_ADDRESS = secrets.env.DBUS_SESSION_BUS_ADDRESS;

@@ -11,22 +11,23 @@ import { daemonLockPath } from '../../src/daemon/instance-lock.js';
 import { keychainLockPath } from '../../src/keychain/open-keychain.js';
 import { namedLockPath } from '../../src/lock/index.js';
 import { readStateFile } from '../../src/state/state-file.js';
-import { type DaemonHome, desktopSession, leakedSecrets, makeDaemonHome } from '../daemon/daemon-home.js';
-import { requireRealPart } from '../support/real-part.js';
+import { createDaemonWorld, type DaemonWorld } from '../support/daemon-world.js';
+import { describeWith } from '../support/real-part.js';
 import { CLI_PATH, type CliResult, runCli, runCommand } from '../support/run-cli.js';
+import { leakedSecrets } from '../support/world.js';
 
-const describeReal = requireRealPart('desktop session', desktopSession.available, desktopSession.reason);
+const describeReal = describeWith('secretService', 'notifications', 'dbusMonitor');
 
-let home: DaemonHome | undefined;
+let world: DaemonWorld | undefined;
 const children: ChildProcess[] = [];
 afterEach(async () => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
-  await home?.close();
-  home = undefined;
+  await world?.close();
+  world = undefined;
 });
 
 /** Every lock file a check or a rotation of profile `dev` can take, as a crash would leave them. */
-function lockPaths(h: DaemonHome, keyId: string): string[] {
+function lockPaths(h: DaemonWorld, keyId: string): string[] {
   const locks = path.join(h.stateDir, 'locks');
   return [
     daemonLockPath(h.stateDir),
@@ -44,8 +45,8 @@ const leftOver = (pid: number | '%d') =>
  * Runs the CLI after leaving every lock file behind naming `who`: a pid, or 'self' for the CLI process's
  * own pid (the shell writes $$, then execs node, which keeps that pid).
  */
-async function runWithLeftOvers(h: DaemonHome, who: number | 'self', args: string[]): Promise<CliResult> {
-  const files = lockPaths(h, (await h.currentKey()).accessKeyId);
+async function runWithLeftOvers(h: DaemonWorld, who: number | 'self', args: string[]): Promise<CliResult> {
+  const files = lockPaths(h, (await h.currentKey('dev')).accessKeyId);
   await mkdir(path.join(h.stateDir, 'locks'), { recursive: true, mode: 0o700 });
   // Writes each file naming the shell's own pid ($$), then execs node in its place: same pid.
   const script = `while [ "$1" != -- ]; do printf '${leftOver('%d')}' $$ >"$1"; shift; done
@@ -68,43 +69,43 @@ describeReal(
   'lock files left behind, and locks held by a live keyrot (built CLI, emulator, Secret Service)',
   () => {
     it('`daemon --once` checks and rotates whoever the left-over lock files name', async () => {
-      home = await makeDaemonHome({ keyAgeDays: 100 });
-      const old = await home.currentKey();
+      world = await createDaemonWorld({ keyAgeDays: 100 });
+      const old = await world.currentKey('dev');
       for (const who of [liveUnrelatedPid(), 1, 'self'] as const) {
-        const result = await runWithLeftOvers(home, who, ['daemon', '--once']);
+        const result = await runWithLeftOvers(world, who, ['daemon', '--once']);
         expect(result.code, `left-overs naming ${who}: ${result.stderr}`).toBe(0);
-        const state = await readStateFile(home.stateDir);
+        const state = await readStateFile(world.stateDir);
         expect(state?.lastCheck, `left-overs naming ${who}`).toBeTruthy();
       }
-      expect((await home.currentKey()).accessKeyId).not.toBe(old.accessKeyId);
-      expect(home.emulator.admin.keys('alice').filter((k) => k.status === 'Active')).toHaveLength(1);
+      expect((await world.currentKey('dev')).accessKeyId).not.toBe(old.accessKeyId);
+      expect(world.emulator.admin.keys('alice').filter((k) => k.status === 'Active')).toHaveLength(1);
     }, 240_000);
 
     it('`rotate-now` rotates whoever the left-over lock files name', async () => {
-      home = await makeDaemonHome({ keyAgeDays: 100 });
+      world = await createDaemonWorld({ keyAgeDays: 100 });
       for (const who of [liveUnrelatedPid(), 1, 'self'] as const) {
-        const before = await home.currentKey();
-        const result = await runWithLeftOvers(home, who, ['rotate-now', '--profile', 'dev', '--force']);
+        const before = await world.currentKey('dev');
+        const result = await runWithLeftOvers(world, who, ['rotate-now', '--profile', 'dev', '--force']);
         expect(result.code, `left-overs naming ${who}: ${result.stderr}`).toBe(0);
-        expect((await home.currentKey()).accessKeyId, `left-overs naming ${who}`).not.toBe(
+        expect((await world.currentKey('dev')).accessKeyId, `left-overs naming ${who}`).not.toBe(
           before.accessKeyId,
         );
       }
-      expect(home.emulator.admin.keys('alice').length).toBeLessThanOrEqual(2);
+      expect(world.emulator.admin.keys('alice').length).toBeLessThanOrEqual(2);
     }, 240_000);
 
     it('a live rotate-now holds the lock: a second one exits 4 naming it; after its SIGKILL the next runs at once', async () => {
-      home = await makeDaemonHome({ keyAgeDays: 100 });
-      const old = await home.currentKey();
+      world = await createDaemonWorld({ keyAgeDays: 100 });
+      const old = await world.currentKey('dev');
       // The first rotation hangs at its first AWS call, holding the lock, before changing anything.
-      home.emulator.admin.setLatencyMs(60_000);
+      world.emulator.admin.setLatencyMs(60_000);
       const first = spawn(process.execPath, [CLI_PATH, 'rotate-now', '--profile', 'dev', '--force'], {
-        env: { ...home.env, KEYROT_AWS_TIMEOUT_MS: '120000' },
+        env: { ...world.env, KEYROT_AWS_TIMEOUT_MS: '120000' },
         stdio: 'ignore',
       });
       children.push(first);
       const firstClosed = new Promise((resolve) => first.once('close', resolve));
-      const emulator = home.emulator;
+      const emulator = world.emulator;
       const deadline = Date.now() + 60_000;
       while (emulator.admin.requestCount() === 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -113,31 +114,31 @@ describeReal(
 
       // A rotation waits a while for the lock (bounded); here two seconds, then exit 4.
       const second = await runCli(['rotate-now', '--profile', 'dev', '--force'], {
-        env: { ...home.env, KEYROT_LOCK_WAIT_MS: '2000' },
+        env: { ...world.env, KEYROT_LOCK_WAIT_MS: '2000' },
         timeoutMs: 60_000,
       });
       expect(second.code, second.stderr).toBe(4);
       expect(second.stderr).toContain(`is held by keyrot rotate-now (pid ${first.pid}, since `);
       expect(second.stderr).not.toContain(old.accessKeyId);
-      expect(leakedSecrets(second.stderr, home.secrets)).toEqual([]);
+      expect(leakedSecrets(second.stderr, world.secrets)).toEqual([]);
 
       first.kill('SIGKILL');
       await firstClosed;
       emulator.admin.setLatencyMs(0);
       const third = await runCli(['rotate-now', '--profile', 'dev', '--force'], {
-        env: home.env,
+        env: world.env,
         timeoutMs: 60_000,
       });
       expect(third.code, third.stderr).toBe(0);
-      expect((await home.currentKey()).accessKeyId).not.toBe(old.accessKeyId);
+      expect((await world.currentKey('dev')).accessKeyId).not.toBe(old.accessKeyId);
     }, 240_000);
 
     it('`daemon --standby` (what the service runs) waits while another daemon runs and takes over when it stops', async () => {
-      home = await makeDaemonHome({ keyAgeDays: 10 });
-      const stateDir = home.stateDir;
+      world = await createDaemonWorld({ keyAgeDays: 10 });
+      const stateDir = world.stateDir;
       const start = (args: string[]) => {
         const child = spawn(process.execPath, [CLI_PATH, ...args], {
-          env: home!.env,
+          env: world!.env,
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         children.push(child);

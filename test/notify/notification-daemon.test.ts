@@ -5,25 +5,21 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Logger, nullLogger } from '../../src/log/logger.js';
 import { createNotifier } from '../../src/notify/notifier.js';
-import { monitorNotifications, type NotifyMonitor } from '../daemon/daemon-home.js';
-import { requireRealPart } from '../support/real-part.js';
+import { monitorNotifications, type NotifyMonitor } from '../support/notify-monitor.js';
+import { describeWith } from '../support/real-part.js';
 
 const daemon = process.env.KEYROT_TEST_NOTIFY_DAEMON ?? 'dunst';
 const SERVER_NAME: Record<string, string> = { dunst: 'dunst', 'xfce4-notifyd': 'Xfce Notify Daemon' };
 
-const suite = requireRealPart(
-  `notification daemon ${daemon}`,
-  process.env.KEYROT_TEST_NOTIFICATIONS === '1',
-  `run under scripts/test-session.sh with Xvfb, libnotify-bin and ${daemon} installed`,
-);
+const suite = describeWith('notifications', 'dbusMonitor');
 
 suite(`notifications under ${daemon}`, () => {
   let monitor: NotifyMonitor;
   beforeAll(async () => {
     monitor = await monitorNotifications();
   });
-  afterAll(() => {
-    monitor?.stop();
+  afterAll(async () => {
+    await monitor?.stop();
   });
 
   it('the session bus has the daemon that was asked for', () => {

@@ -1,14 +1,14 @@
 // Reading a macOS executable's CPU types from its Mach-O header, checked against the prebuilt helpers
 // keyrot ships and against `file` (libmagic) as an independent reader.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cannotRunReason, macCpu, type RunProgram } from '../../src/platform/mac-cpu.js';
 import { MACH_O_HEADER_BYTES, machOArchitectures } from '../../src/platform/mach-o.js';
-import { requireRealPart } from '../support/real-part.js';
+import { tempDir } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
 
 const require = createRequire(import.meta.url);
 const TERMINAL_NOTIFIER = path.join(
@@ -73,18 +73,11 @@ describe('machOArchitectures', () => {
   });
 });
 
-const libmagic = requireRealPart(
-  'file',
-  spawnSync('file', ['--version']).status === 0,
-  'needs the file command (libmagic) as an independent reader of Mach-O headers',
-);
+const libmagic = describeWith('fileCommand');
 libmagic('machOArchitectures agrees with file(1)', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'keyrot-macho-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    dir = await tempDir('macho');
   });
 
   it('on the shipped helpers and on thin and universal samples', async () => {

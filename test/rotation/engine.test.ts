@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { isKeyrotError, type KeyrotError } from '../../src/errors/keyrot-error.js';
 import { MemorySecretStore } from '../../src/keychain/memory-store.js';
+import type { CredentialFilesPort } from '../../src/rotation/ports.js';
 import { rotateProfile } from '../../src/rotation/rotate-profile.js';
-import { crashAt, engineDeps, MemoryFiles } from './engine-world.js';
+import { createWorld, type World } from '../support/world.js';
+import { crashAt, engineDeps, worldFiles } from './engine-deps.js';
 
 const request = { profile: 'p', force: false, deleteOther: false, dryRun: false };
 const block = (k: { accessKeyId: string; secretAccessKey: string }) =>
@@ -22,8 +24,9 @@ describe('rotation engine', () => {
 
   async function setup(keyAgeDays = 120) {
     const user = await emulator.admin.seedUser({ user: `u${++users}`, keyAgeDays });
-    const files = new MemoryFiles(block(user.keys[0]!));
-    return { user, files, store: new MemorySecretStore() };
+    const world = await createWorld({ label: 'engine', emulator });
+    await world.writeCredentials(block(user.keys[0]!));
+    return { user, world, files: worldFiles(world), store: new MemorySecretStore() };
   }
 
   /** The invariants: the file's key works, at most two keys, every key held by the file or the journal. */
@@ -31,7 +34,8 @@ describe('rotation engine', () => {
   // journal still says "intent": the next run deletes it. After a re-run no such key may remain.
   async function checkInvariants(
     userName: string,
-    files: MemoryFiles,
+    world: World,
+    files: CredentialFilesPort,
     store: MemorySecretStore,
     oldKeyId: string,
     afterCrash = false,
@@ -43,7 +47,9 @@ describe('rotation engine', () => {
       secretAccessKey: profile.aws_secret_access_key!,
     });
     expect(identity.arn).toContain(`user/${userName}`);
-    expect(files.credentials.replace(/^aws_.*$/gm, '')).toBe('# keep me\n[p]\n\n\n[q] ; other\nregion = x\n');
+    expect((await world.readCredentials()).replace(/^aws_.*$/gm, '')).toBe(
+      '# keep me\n[p]\n\n\n[q] ; other\nregion = x\n',
+    );
     const keys = emulator.admin.keys(userName);
     expect(keys.length).toBeLessThanOrEqual(2);
     const journal = await deps.journal.find(oldKeyId);
@@ -56,7 +62,7 @@ describe('rotation engine', () => {
   }
 
   it('rotates in at most 5 API requests and journals nothing afterwards', async () => {
-    const { user, files, store } = await setup();
+    const { user, world, files, store } = await setup();
     const before = emulator.admin.requestCount();
     const deps = engineDeps(emulator, store, files);
     const result = await rotateProfile(request, deps);
@@ -68,7 +74,7 @@ describe('rotation engine', () => {
     });
     expect(emulator.admin.requestCount() - before).toBe(5);
     expect(await deps.journal.survey()).toEqual({ entries: [], damaged: [] });
-    await checkInvariants(user.user, files, store, user.keys[0]!.accessKeyId);
+    await checkInvariants(user.user, world, files, store, user.keys[0]!.accessKeyId);
     expect(
       emulator.admin.keys(user.user).find((k) => k.accessKeyId === user.keys[0]!.accessKeyId)?.status,
     ).toBe('Inactive');
@@ -111,7 +117,7 @@ describe('rotation engine', () => {
   });
 
   it('stops cleanly when the keychain cannot record the new key, deleting that key again', async () => {
-    const { user, files, store } = await setup();
+    const { user, world, files, store } = await setup();
     const deps = engineDeps(emulator, store, files);
     const journal = deps.journal;
     deps.journal = {
@@ -127,11 +133,11 @@ describe('rotation engine', () => {
     const error = await rotateProfile(request, deps).catch((e: unknown) => e);
     expect(isKeyrotError(error, 'KEYCHAIN_FAILED')).toBe(true);
     expect(emulator.admin.keys(user.user).map((k) => k.accessKeyId)).toEqual([user.keys[0]!.accessKeyId]);
-    expect(files.credentials).toBe(block(user.keys[0]!));
+    expect(await world.readCredentials()).toBe(block(user.keys[0]!));
   });
 
   it('stops (exit 3) when the profile holds neither the old nor the new key at the rewrite, and finishes once the old key is back', async () => {
-    const { user, files, store } = await setup();
+    const { user, world, files, store } = await setup();
     const old = user.keys[0]!;
     const deps = engineDeps(emulator, store, files);
     const stranger = block({
@@ -143,7 +149,7 @@ describe('rotation engine', () => {
     deps.backups = {
       backup: async (content, meta) => {
         const info = await backups.backup(content, meta);
-        files.credentials = stranger;
+        await world.writeCredentials(stranger);
         return info;
       },
     };
@@ -154,23 +160,25 @@ describe('rotation engine', () => {
     expect(refusal.message).toContain('now holds AKIA…NGER: neither AKIA…');
     expect(refusal.message).not.toContain('still holds the old');
     // Nothing was written over the person's file; the journal keeps the new key; the old key still works.
-    expect(files.credentials).toBe(stranger);
+    expect(await world.readCredentials()).toBe(stranger);
     const entry = await deps.journal.find(old.accessKeyId);
     expect(entry?.newKeyId).toBeDefined();
     expect(emulator.admin.keys(user.user).find((k) => k.accessKeyId === old.accessKeyId)?.status).toBe(
       'Active',
     );
     // Putting the old key back lets the next run finish that rotation.
-    files.credentials = block(old);
+    await world.writeCredentials(block(old));
     const rerun = await rotateProfile(request, engineDeps(emulator, store, files));
     expect(rerun).toMatchObject({ outcome: 'rotated', resumed: true, newKeyId: entry!.newKeyId });
-    await checkInvariants(user.user, files, store, old.accessKeyId);
+    await checkInvariants(user.user, world, files, store, old.accessKeyId);
   });
 
   it("never deletes a key another unfinished rotation holds, even with --delete-other; the refusal names that rotation's files", async () => {
     const user = await emulator.admin.seedUser({ user: `u${++users}`, keyAgeDays: 120, secondKey: 'active' });
     const [mine, theirs] = user.keys as [(typeof user.keys)[0], (typeof user.keys)[0]];
-    const files = new MemoryFiles(block(mine));
+    const world = await createWorld({ label: 'engine', emulator });
+    await world.writeCredentials(block(mine));
+    const files = worldFiles(world);
     const store = new MemorySecretStore();
     const deps = engineDeps(emulator, store, files);
     // The user's other key is being replaced by a rotation of another file, interrupted at its intent.
@@ -193,11 +201,11 @@ describe('rotation engine', () => {
     // This run's own intent is gone again; the other rotation's entry is untouched.
     const { entries } = await deps.journal.survey();
     expect(entries.map((e) => e.oldKeyId)).toEqual([theirs.accessKeyId]);
-    expect(files.credentials).toBe(block(mine));
+    expect(await world.readCredentials()).toBe(block(mine));
   });
 
   it('recovers when the answer to CreateAccessKey is lost after the key was made (no orphan key)', async () => {
-    const { user, files, store } = await setup();
+    const { user, world, files, store } = await setup();
     emulator.admin.addFault('CreateAccessKey:reset-after:once');
     try {
       const result = await rotateProfile(request, engineDeps(emulator, store, files));
@@ -206,12 +214,12 @@ describe('rotation engine', () => {
     } finally {
       emulator.admin.clearFaults();
     }
-    await checkInvariants(user.user, files, store, user.keys[0]!.accessKeyId);
+    await checkInvariants(user.user, world, files, store, user.keys[0]!.accessKeyId);
     expect(emulator.admin.keys(user.user)).toHaveLength(2);
   });
 
   it('survives a CreateAccessKey whose answer is lost and that IAM runs only after the orphan check', async () => {
-    const { user, files, store } = await setup();
+    const { user, world, files, store } = await setup();
     const deps = engineDeps(emulator, store, files);
     const real = deps.iam;
     // The first request "times out" but reaches IAM late, just before the retry: the retry then finds the
@@ -233,7 +241,7 @@ describe('rotation engine', () => {
     expect(result.outcome).toBe('rotated');
     expect(result.otherKeyAction).toBe('deleted-orphan');
     expect(calls).toBe(3);
-    await checkInvariants(user.user, files, store, user.keys[0]!.accessKeyId);
+    await checkInvariants(user.user, world, files, store, user.keys[0]!.accessKeyId);
     expect(emulator.admin.keys(user.user)).toHaveLength(2);
   });
 
@@ -247,14 +255,14 @@ describe('rotation engine', () => {
     for (let n = 1; n <= calls.length; n += 1) {
       for (const when of ['before', 'after'] as const) {
         label = `(crash ${when} call ${n}: ${calls[n - 1]})`;
-        const { user, files, store } = await setup();
+        const { user, world, files, store } = await setup();
         const crashing = engineDeps(emulator, store, files);
         crashAt(crashing, n, when);
         await rotateProfile(request, crashing).catch(() => undefined);
-        await checkInvariants(user.user, files, store, user.keys[0]!.accessKeyId, true);
+        await checkInvariants(user.user, world, files, store, user.keys[0]!.accessKeyId, true);
         const rerun = await rotateProfile(request, engineDeps(emulator, store, files));
         expect(['rotated', 'not-due'], `crash ${when} call ${n} (${calls[n - 1]})`).toContain(rerun.outcome);
-        await checkInvariants(user.user, files, store, user.keys[0]!.accessKeyId);
+        await checkInvariants(user.user, world, files, store, user.keys[0]!.accessKeyId);
         const current = (await files.read()).credentials.get('p')!.aws_access_key_id;
         expect(current, `crash ${when} call ${n}`).not.toBe(user.keys[0]!.accessKeyId);
         const old = emulator.admin.keys(user.user).find((k) => k.accessKeyId === user.keys[0]!.accessKeyId);

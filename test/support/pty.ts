@@ -1,7 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
-
-/** True when util-linux `script` can give a command a pseudo-terminal. */
-export const ptyAvailable = spawnSync('script', ['-qfec', 'true', '/dev/null']).status === 0;
+import { spawn } from 'node:child_process';
 
 /** An answer to type once `after` appears in what the command printed since the previous answer. */
 export interface PtyAnswer {

@@ -59,6 +59,15 @@ const PARTS = {
     missing:
       'needs a private mount namespace (root: `unshare -m`), /lib/systemd/systemd, systemctl and systemd-run (scripts/systemd-session.sh)',
   },
+  mountNamespace: {
+    name: 'private mount namespace',
+    // Root (or unprivileged user namespaces) may make one and mount in it.
+    available: () =>
+      spawnSync('unshare', ['-m', '--propagation', 'private', 'mount', '-t', 'tmpfs', 'none', '/mnt'], {
+        stdio: 'ignore',
+      }).status === 0,
+    missing: 'run as root (unshare -m and mount permitted)',
+  },
   systemdAnalyze: {
     name: 'systemd-analyze',
     available: () => has('systemd-analyze'),
@@ -70,6 +79,11 @@ const PARTS = {
       spawnSync('python3', ['-c', 'import sys; assert sys.version_info >= (3, 8)'], { stdio: 'ignore' })
         .status === 0,
     missing: 'install python3, 3.8 or later (plistlib, xml.dom.minidom, ntpath)',
+  },
+  fileCommand: {
+    name: 'file(1)',
+    available: () => spawnSync('file', ['--version'], { stdio: 'ignore' }).status === 0,
+    missing: 'install file (libmagic), an independent reader of Mach-O headers',
   },
   xmllint: {
     name: 'xmllint',
@@ -85,6 +99,25 @@ const PARTS = {
       ) &&
       has('busctl'),
     missing: 'install libayatana-appindicator3-1 and systemd (busctl)',
+  },
+  pty: {
+    name: 'pseudo-terminal (util-linux script)',
+    available: () => spawnSync('script', ['-qfec', 'true', '/dev/null'], { stdio: 'ignore' }).status === 0,
+    missing: 'install util-linux (script)',
+  },
+  npm: {
+    name: 'npm',
+    available: () => has('npm'),
+    missing: 'needs npm on PATH',
+  },
+  gitCheckout: {
+    name: 'git checkout',
+    available: () =>
+      spawnSync('git', ['rev-parse', '--git-dir'], {
+        cwd: path.dirname(path.dirname(CLI_PATH)),
+        stdio: 'ignore',
+      }).status === 0,
+    missing: 'run from a git checkout of keyrot (git on PATH)',
   },
   builtCli: {
     name: 'built CLI',
@@ -118,11 +151,6 @@ export function describeWith(...parts: RealPartName[]): typeof describe {
     missing.map((part) => part.name).join(' + '),
     missing.map((part) => part.missing).join('; '),
   );
-}
-
-/** `describe` when `available`, else the same skip-or-fail as describeWith (for parts not listed yet). */
-export function requireRealPart(name: string, available: boolean, reason: string): typeof describe {
-  return available ? describe : skipOrFail(name, reason);
 }
 
 function skipOrFail(name: string, reason: string): typeof describe {

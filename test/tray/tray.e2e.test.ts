@@ -2,9 +2,8 @@
 // bus. The menu and icon are read, and items clicked, over D-Bus exactly as a desktop panel does it
 // (StatusNotifierItem + dbusmenu); "Rotate now" rotates a key in the emulator through the real SDK.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { maskKeyId } from '../../src/errors/redact.js';
@@ -12,35 +11,18 @@ import { pauseFilePath } from '../../src/state/pause-file.js';
 import { writeStateFile } from '../../src/state/state-file.js';
 import { type DaemonState, DaemonStateSchema } from '../../src/state/state-schema.js';
 import { formatClock } from '../../src/tray/model.js';
-import {
-  type DaemonHome,
-  leakedSecrets,
-  makeDaemonHome,
-  monitorNotifications,
-  type NotifyMonitor,
-} from '../daemon/daemon-home.js';
-import { requireRealPart } from '../support/real-part.js';
+import { stopAtFileEnd, tempDir } from '../support/cleanup.js';
+import { createDaemonWorld, type DaemonWorld } from '../support/daemon-world.js';
+import { monitorNotifications, type NotifyMonitor } from '../support/notify-monitor.js';
+import { describeWith } from '../support/real-part.js';
 import { CLI_PATH, runCli } from '../support/run-cli.js';
+import { leakedSecrets } from '../support/world.js';
 import { clickMenu, findTrayConnection, itemProperty, menuLayout, visibleLabels } from './support/sni.js';
 
 const DAY = 86_400_000;
 const ASSETS = path.join(import.meta.dirname, '../../assets/tray');
 
-const hasCommand = (name: string) =>
-  spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
-const appindicator = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib'].some((dir) =>
-  existsSync(path.join(dir, 'libayatana-appindicator3.so.1')),
-);
-const describeReal = requireRealPart(
-  'tray session',
-  process.platform === 'linux' &&
-    process.env.KEYROT_TEST_NOTIFICATIONS === '1' &&
-    process.env.KEYROT_TEST_SECRET_SERVICE === '1' &&
-    appindicator &&
-    hasCommand('busctl') &&
-    hasCommand('dbus-monitor'),
-  'needs scripts/test-session.sh (Xvfb, session bus, gnome-keyring), libayatana-appindicator3-1, busctl and dbus-monitor',
-);
+const describeReal = describeWith('trayHost', 'notifications', 'secretService', 'dbusMonitor');
 
 type TrayEvent = Record<string, unknown> & { event: string };
 
@@ -54,12 +36,14 @@ interface RunningTray {
 }
 
 function startTray(env: NodeJS.ProcessEnv): RunningTray {
-  const child = spawn(process.execPath, [CLI_PATH, 'tray'], {
-    // NO_AT_BRIDGE: keep GTK's accessibility bus out of the private session (one connection per helper).
-    // A generous ready timeout: the GTK helper starts slowly on a loaded machine.
-    env: { ...env, NO_AT_BRIDGE: '1', KEYROT_TRAY_EVENTS: '1', KEYROT_TRAY_READY_TIMEOUT_MS: '60000' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = stopAtFileEnd(
+    spawn(process.execPath, [CLI_PATH, 'tray'], {
+      // NO_AT_BRIDGE: keep GTK's accessibility bus out of the private session (one connection per helper).
+      // A generous ready timeout: the GTK helper starts slowly on a loaded machine.
+      env: { ...env, NO_AT_BRIDGE: '1', KEYROT_TRAY_EVENTS: '1', KEYROT_TRAY_READY_TIMEOUT_MS: '60000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   const events: TrayEvent[] = [];
   let stderr = '';
   let partial = '';
@@ -138,25 +122,25 @@ async function iconBytes(connection: string): Promise<Buffer> {
 }
 
 describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
-  let home: DaemonHome | undefined;
+  let world: DaemonWorld | undefined;
   let tray: RunningTray | undefined;
   let monitor: NotifyMonitor | undefined;
   afterEach(async () => {
-    monitor?.stop();
+    await monitor?.stop();
     monitor = undefined;
     if (tray && tray.child.exitCode === null) {
       tray.child.kill('SIGTERM');
       await tray.exited;
     }
     tray = undefined;
-    await home?.close();
-    home = undefined;
+    await world?.close();
+    world = undefined;
   });
 
   it('shows each profile, follows state changes, pauses, rotates from the menu and quits', async () => {
-    home = await makeDaemonHome({ keyAgeDays: 23 });
-    await writeStateFile(home.stateDir, stateWith(23));
-    tray = startTray(home.env);
+    world = await createDaemonWorld({ keyAgeDays: 23 });
+    await writeStateFile(world.stateDir, stateWith(23));
+    tray = startTray(world.env);
 
     // Starts and reports ready; its helper exports the icon and menu on the session bus.
     const ready = await tray.waitFor('ready', (e) => e.event === 'ready');
@@ -182,7 +166,7 @@ describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
     // tray's own refresh is once a minute). The 2 s figure is measured in watch-state.test.ts; here
     // every probe is a busctl process, so a loaded machine gets room.
     const written = Date.now();
-    await writeStateFile(home.stateDir, stateWith(85));
+    await writeStateFile(world.stateDir, stateWith(85));
     await pollUntil(
       'the menu shows the new age',
       async () => visibleLabels(await menuLayout(bus))[0],
@@ -204,7 +188,7 @@ describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
     const until = await pollUntil(
       'the pause marker',
       async () =>
-        existsSync(pauseFilePath(home!.stateDir)) ? readFile(pauseFilePath(home!.stateDir), 'utf8') : '',
+        existsSync(pauseFilePath(world!.stateDir)) ? readFile(pauseFilePath(world!.stateDir), 'utf8') : '',
       (text) => text !== '',
     );
     const pausedUntil = Date.parse(until.trim());
@@ -219,13 +203,13 @@ describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
     await clickMenu(bus, resume);
     await pollUntil(
       'the marker is gone',
-      async () => existsSync(pauseFilePath(home!.stateDir)),
+      async () => existsSync(pauseFilePath(world!.stateDir)),
       (e) => !e,
     );
 
     // Rotate now: the same code as `keyrot rotate-now`, against the emulator; progress, then a notification.
     monitor = await monitorNotifications();
-    const old = await home.currentKey();
+    const old = await world.currentKey('dev');
     await clickMenu(bus, 'Rotate dev now');
     const finished = await tray.waitFor('rotation end', (e) => e.event === 'rotation-finished', 120_000);
     expect(finished, tray.stderr()).toMatchObject({ profile: 'dev', ok: true, exitCode: 0 });
@@ -233,9 +217,9 @@ describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
     expect(rotating?.items).toContain('Rotating dev…');
     expect(rotating?.items).toContain('Rotating dev: starting…');
 
-    const now = await home.currentKey();
+    const now = await world.currentKey('dev');
     expect(now.accessKeyId).not.toBe(old.accessKeyId);
-    const keys = home.emulator.admin.keys('alice');
+    const keys = world.emulator.admin.keys('alice');
     expect(keys.find((k) => k.accessKeyId === now.accessKeyId)?.status).toBe('Active');
     // The daemon's words; the key ids make it this rotation's notification, not another test's.
     await monitor.waitFor(
@@ -246,9 +230,9 @@ describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
       async () => visibleLabels(await menuLayout(bus)),
       (labels) => labels.some((l) => /^\d\d:\d\d dev: rotated /.test(l)) && labels.includes('Rotate dev now'),
     );
-    expect(leakedSecrets(JSON.stringify(tray.events) + tray.stderr() + monitor.text(), home.secrets)).toEqual(
-      [],
-    );
+    expect(
+      leakedSecrets(JSON.stringify(tray.events) + tray.stderr() + monitor.text(), world.secrets),
+    ).toEqual([]);
 
     // Quit removes the icon and ends the process cleanly.
     await clickMenu(bus, 'Quit');
@@ -257,8 +241,8 @@ describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
   }, 300_000);
 
   it('allows one tray per user, and exits 0 on SIGTERM taking its helper with it', async () => {
-    home = await makeDaemonHome({ keyAgeDays: 5 });
-    tray = startTray(home.env);
+    world = await createDaemonWorld({ keyAgeDays: 5 });
+    tray = startTray(world.env);
     const ready = await tray.waitFor('ready', (e) => e.event === 'ready');
     // No state file yet: the menu asks whether the daemon runs.
     const bus = (await findTrayConnection(ready.helperPid as number))!;
@@ -267,7 +251,7 @@ describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
       'No check yet — is the daemon running?',
     ]);
     // One icon per user: a second tray refuses with exit 4.
-    const second = await runCli(['tray'], { env: { ...home.env, NO_AT_BRIDGE: '1' }, timeoutMs: 20_000 });
+    const second = await runCli(['tray'], { env: { ...world.env, NO_AT_BRIDGE: '1' }, timeoutMs: 20_000 });
     expect(second.code).toBe(4);
     expect(second.stderr).toContain('keyrot: another keyrot tray is already running for this user');
 
@@ -278,7 +262,7 @@ describeReal('keyrot tray (real systray2 helper, Xvfb, D-Bus menu)', () => {
 });
 
 it('keyrot tray without a display exits 1 saying why and that notifications still work', async () => {
-  const home = mkdtempSync(path.join(tmpdir(), 'keyrot-tray-'));
+  const home = await tempDir('tray');
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_STATE_HOME: home, XDG_CACHE_HOME: home };
   delete env.DISPLAY;
   delete env.WAYLAND_DISPLAY;

@@ -1,9 +1,9 @@
-// An in-process world for engine tests: the real emulator over HTTP with the real SDK clients, the real
-// journal and backups over an in-memory secret store, and AWS files kept in memory but edited with the
-// real document model. Used where the test must inject crashes at exact calls.
+// The rotation engine's dependencies, in process, for tests that inject crashes at exact calls: the real
+// emulator over HTTP with the real SDK clients, the real files port over a world's AWS files
+// (test/support/world.ts), and the real journal and backups over an in-memory secret store.
 import { IamApi, StsApi } from '../../src/aws/clients.js';
+import { credentialFilesPort } from '../../src/commands/rotation-deps.js';
 import { DEFAULT_PROFILE_SETTINGS, type ProfileSettings } from '../../src/config/settings.js';
-import { parseSharedFile } from '../../src/credentials/index.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { BackupStore } from '../../src/keychain/backups.js';
 import { ChunkedValueStore } from '../../src/keychain/chunked-values.js';
@@ -11,63 +11,18 @@ import { RotationJournal } from '../../src/keychain/journal.js';
 import type { MemorySecretStore } from '../../src/keychain/memory-store.js';
 import type { CredentialFilesPort, RotationDeps } from '../../src/rotation/ports.js';
 import { systemClock } from '../../src/time/clock.js';
+import type { World } from '../support/world.js';
 
-/** AWS files held in memory. */
-export class MemoryFiles implements CredentialFilesPort {
-  readonly paths = { credentialsFile: '/mem/credentials', configFile: '/mem/config' };
-  constructor(
-    public credentials: string,
-    public config = '',
-  ) {}
-  async read() {
-    return {
-      credentials: parseSharedFile(this.credentials, 'credentials').profiles(),
-      config: parseSharedFile(this.config, 'config').profiles(),
-    };
-  }
-  async readBytes(file: string) {
-    return Buffer.from(file === this.paths.credentialsFile ? this.credentials : this.config, 'utf8');
-  }
-  async holding(keyId: string) {
-    const files = await this.read();
-    const kinds = [
-      ['credentials', this.paths.credentialsFile, files.credentials],
-      ['config', this.paths.configFile, files.config],
-    ] as const;
-    return kinds
-      .filter(([, , profiles]) => [...profiles.values()].some((v) => v.aws_access_key_id === keyId))
-      .map(([kind, path]) => ({ path, kind }));
-  }
-  // Memory holds no mount points, links or foreign owners; the real check has its own tests.
-  async checkReplaceable() {}
-  async replaceKeyId(
-    files: { path: string; kind: 'credentials' | 'config' }[],
-    oldKeyId: string,
-    next: { accessKeyId: string; secretAccessKey: string },
-  ) {
-    const out: { file: string; profiles: string[] }[] = [];
-    for (const { kind, path } of files) {
-      const doc = parseSharedFile(kind === 'credentials' ? this.credentials : this.config, kind);
-      const profiles = [...doc.profiles()]
-        .filter(([, v]) => v.aws_access_key_id === oldKeyId)
-        .map(([p]) => p);
-      for (const p of profiles) {
-        doc.setProfileValue(p, 'aws_access_key_id', next.accessKeyId);
-        doc.setProfileValue(p, 'aws_secret_access_key', next.secretAccessKey);
-      }
-      if (kind === 'credentials') this.credentials = doc.toString();
-      else this.config = doc.toString();
-      out.push({ file: path, profiles });
-    }
-    return out;
-  }
+/** The production files port over a world's ~/.aws files. */
+export function worldFiles(world: World): CredentialFilesPort {
+  return credentialFilesPort(world.env, { verbose: false });
 }
 
 /** Engine deps over `emulator`, sharing `store` (the keychain) and `files` across runs. */
 export function engineDeps(
   emulator: RunningEmulator,
   store: MemorySecretStore,
-  files: MemoryFiles,
+  files: CredentialFilesPort,
   policy: Partial<ProfileSettings> = {},
 ): RotationDeps & { steps: string[] } {
   const values = new ChunkedValueStore(store);

@@ -1,0 +1,41 @@
+// A world (world.ts) as the daemon and tray suites need it: a user seeded in the world's emulator whose
+// key sits in profile `dev` of ~/.aws/credentials, `dev` in ~/.aws/config, and keyrot's config.ini
+// watching `dev`.
+import type { SeededUser } from '../../src/emulator/index.js';
+import { createWorld, profileBlock, type World } from './world.js';
+
+/** A world whose profile `dev` holds the seeded user's key. */
+export interface DaemonWorld extends World {
+  user: SeededUser;
+}
+
+/** Sets up a world whose `dev` key is `keyAgeDays` old (config.ini: `configIni` in `[profile dev]`). */
+export async function createDaemonWorld(options: {
+  keyAgeDays: number;
+  configIni?: string;
+  user?: string;
+  secondKey?: 'none' | 'active' | 'inactive';
+  /** The user gets a virtual MFA device and the "manage own keys only with MFA" policy. */
+  mfa?: boolean;
+}): Promise<DaemonWorld> {
+  const world = await createWorld({
+    label: 'daemon',
+    env: {
+      AWS_REGION: 'us-east-1',
+      KEYROT_PROPAGATION_TIMEOUT_MS: '10000',
+      KEYROT_AWS_MAX_ATTEMPTS: '1',
+    },
+  });
+  world.env.AWS_SHARED_CREDENTIALS_FILE = world.credentialsFile;
+  world.env.AWS_CONFIG_FILE = world.configFile;
+  const user = await world.seed(options.user ?? 'alice', {
+    keyAgeDays: options.keyAgeDays,
+    secondKey: options.secondKey ?? 'none',
+    mfa: options.mfa ?? false,
+  });
+  await world.writeCredentials(`# my keys\n${profileBlock('dev', user.keys[0]!)}`);
+  const mfaSerial = user.mfa ? `mfa_serial = ${user.mfa.serial}\n` : '';
+  await world.writeConfig(`[profile dev]\nregion = us-east-1\n${mfaSerial}`);
+  await world.writeKeyrotConfig(`[profile dev]\n${options.configIni ?? ''}`);
+  return { ...world, user };
+}
