@@ -3,15 +3,15 @@
 // gets either a correct edit — the SDK reads exactly the new key, every other byte is kept — or a clear
 // KeyrotError, and then the file is byte-identical and nothing is left beside it.
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { setProfileKey } from '../../src/credentials/edit.js';
 import type { FileKind } from '../../src/credentials/grammar.js';
 import { type ErrorCode, isKeyrotError } from '../../src/errors/keyrot-error.js';
 import { faultyFs, memoryLock } from '../fs/faulty-fs.js';
+import { tempDir } from '../support/cleanup.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'shared-files');
 const NEW = {
@@ -89,10 +89,7 @@ const CASES: Record<string, Case[]> = {
 
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'keyrot-corpus-'));
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = await tempDir('corpus');
 });
 
 async function sdkProfile(file: string, kind: FileKind, profile: string) {

@@ -1,18 +1,18 @@
 // The daemon honours the tray's "Pause checks" marker (<stateDir>/pause-until, src/state/pause-file.ts):
 // no scheduled, retry, wake or start check while it holds a future time; the check that fell due
 // meanwhile runs when the pause ends or the marker is deleted; the state file and `status` say so.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { statusCommand } from '../../src/commands/status.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { CheckReport } from '../../src/daemon/ports.js';
 import { parseSchedule } from '../../src/daemon/schedule.js';
 import { clearPause, pauseFilePath, readPauseUntil, writePauseUntil } from '../../src/state/pause-file.js';
-import type { DaemonState } from '../../src/state/state-file.js';
+import { tempDir } from '../support/cleanup.js';
 import { FakeClock } from './fake-clock.js';
+import { memoryStateStore } from './memory-state-store.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -22,16 +22,13 @@ const at = (h: number, m: number) => new Date(2026, 10, 25, h, m, 0);
 
 let stateDir: string;
 beforeEach(async () => {
-  stateDir = await mkdtemp(path.join(tmpdir(), 'keyrot-pause-daemon-'));
-});
-afterEach(async () => {
-  await rm(stateDir, { recursive: true, force: true });
+  stateDir = await tempDir('pause-daemon');
 });
 
 function harness() {
   const clock = new FakeClock(at(10, 5));
   const calls: { reason: string; at: Date }[] = [];
-  let saved: DaemonState | null = null;
+  const stateFile = memoryStateStore();
   const report = (now: Date): CheckReport => {
     const dueAt = new Date(now.getTime() + 80 * DAY);
     return {
@@ -54,17 +51,12 @@ function harness() {
     logger: { info: quiet, warn: quiet, error: quiet, debug: quiet },
     clock,
     timers: clock,
-    store: {
-      load: async () => (saved ? structuredClone(saved) : null),
-      save: async (state) => {
-        saved = structuredClone(state);
-      },
-    },
+    store: stateFile.store,
     pid: 4242,
     // The real marker reader, on a real file, against the fake wall clock.
     pausedUntil: (now) => readPauseUntil(stateDir, now),
   });
-  return { clock, daemon, checks: () => calls.map((c) => c.at), state: () => saved as DaemonState | null };
+  return { clock, daemon, checks: () => calls.map((c) => c.at), state: stateFile.saved };
 }
 
 describe('daemon and the pause marker', () => {

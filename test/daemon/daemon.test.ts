@@ -5,8 +5,8 @@ import type { CheckReport } from '../../src/daemon/ports.js';
 import { parseSchedule } from '../../src/daemon/schedule.js';
 import { KeyrotError } from '../../src/errors/keyrot-error.js';
 import type { Notification } from '../../src/notify/notifier.js';
-import type { DaemonState } from '../../src/state/state-file.js';
 import { FakeClock } from './fake-clock.js';
+import { memoryStateStore } from './memory-state-store.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -48,7 +48,7 @@ function harness(
   const notes: Notification[] = [];
   const calls: { profile: string; at: Date }[] = [];
   const logs: string[] = [];
-  let saved: DaemonState | null = null;
+  const stateFile = memoryStateStore();
   const log = (level: string) => (message: string, meta?: Record<string, unknown>) =>
     logs.push(`${level} ${message} ${JSON.stringify(meta ?? {})}`);
   const make = () =>
@@ -63,15 +63,10 @@ function harness(
       logger: { info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug') },
       clock,
       timers: clock,
-      store: {
-        load: async () => (saved ? structuredClone(saved) : null),
-        save: async (state) => {
-          saved = structuredClone(state);
-        },
-      },
+      store: stateFile.store,
       pid: 4242,
     });
-  return { clock, notes, calls, logs, make, saved: () => saved };
+  return { clock, notes, calls, logs, make, saved: stateFile.saved };
 }
 
 describe('daemon scheduling', () => {
