@@ -57,26 +57,28 @@ if [ "${KEYROT_TEST_SESSION:-}" = "1" ]; then
       export KEYROT_TEST_NOTIFICATIONS=1 KEYROT_TEST_NOTIFY_DAEMON=$notify_daemon
     fi
   fi
-  # Not exec: the display and notification daemons started above must stop when the command does.
+  # Not exec: the display and notification daemons started above must stop when the command does
+  # (gnome-keyring leaves with the session bus, which dbus-run-session ends).
   status=0
   "$@" || status=$?
   kill $(jobs -p) 2>/dev/null || true
+  wait || true
   exit $status
 fi
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$root/node_modules/.bin:$PATH"
 if command -v dbus-run-session >/dev/null; then
+  # The session's own directories, removed however the run ends. What the tests leave in the temp dir
+  # is not in them: the suite's leftover check (test/support/leftover-check.ts) looks at that.
   KEYROT_TEST_SESSION_DIR=$(mktemp -d -t keyrot-session.XXXXXX)
-  mkdir -p "$KEYROT_TEST_SESSION_DIR/keyring-home"
-  export KEYROT_TEST_SESSION_DIR KEYROT_TEST_SESSION=1
-  trap 'rm -rf "$KEYROT_TEST_SESSION_DIR"' EXIT
   # A private runtime dir so gnome-keyring's control socket never collides with a real desktop's.
   XDG_RUNTIME_DIR=$(mktemp -d -t keyrot-runtime.XXXXXX)
-  export XDG_RUNTIME_DIR
+  trap 'rm -rf "$KEYROT_TEST_SESSION_DIR" "$XDG_RUNTIME_DIR"' EXIT
+  mkdir -p "$KEYROT_TEST_SESSION_DIR/keyring-home"
+  export KEYROT_TEST_SESSION_DIR KEYROT_TEST_SESSION=1 XDG_RUNTIME_DIR
   status=0
   dbus-run-session -- bash "$0" "$@" || status=$?
-  rm -rf "$XDG_RUNTIME_DIR"
   exit $status
 fi
 echo "test-session: dbus-run-session not found; real-part suites will skip (they fail under CI=true)" >&2

@@ -113,7 +113,9 @@ describe('keyrot doctor', () => {
     await chmod(home, 0o775);
     const higher = await doctor({ openKeychain: keychainOk, run: noService });
     expect(higher.text).toContain(`✗ directory ${home} can be written by others (mode 0775)`);
-    expect(higher.text).not.toContain(`directory ${tmpdir()} `);
+    // (The run's own temp dir is private; the system's is above it: test/support/leftover-check.ts.)
+    const systemTmp = process.env.KEYROT_TEST_SYSTEM_TMPDIR ?? tmpdir();
+    expect(higher.text).not.toContain(`directory ${systemTmp} `);
     await chmod(home, 0o700);
     await chmod(file, 0o600);
     const fixed = await doctor({ openKeychain: keychainOk, run: noService });
