@@ -2,13 +2,15 @@
 // private directory (TMPDIR for the test workers and the programs they start); the teardown fails the
 // run when tests left anything in it, or left new keyrot entries in the system temp dir itself (compared
 // with a listing taken at set-up, so the developer's own entries and the test session's do not count).
-import { mkdtempSync, readdirSync, rmdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TEMP_PREFIX } from './cleanup.js';
 
 /** The name prefix of a run's private temp directory. */
 const RUN_PREFIX = `${TEMP_PREFIX}test-run-`;
+/** What Node itself keeps in TMPDIR (Node 22.1+'s default compile-cache directory), not a test's leftover. */
+const NODE_OWN_ENTRIES = new Set(['node-compile-cache']);
 /** scripts/test-session.sh's directories: their presence means a test run is under way. */
 const SESSION_PREFIXES = [`${TEMP_PREFIX}session.`, RUN_PREFIX];
 
@@ -30,6 +32,7 @@ export default function setup(): () => void {
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
     delete process.env.KEYROT_TEST_SYSTEM_TMPDIR;
+    for (const name of NODE_OWN_ENTRIES) rmSync(path.join(runDir, name), { recursive: true, force: true });
     const left = readdirSync(runDir);
     const ownSession = process.env.KEYROT_TEST_SESSION_DIR
       ? path.basename(process.env.KEYROT_TEST_SESSION_DIR)
