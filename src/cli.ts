@@ -7,11 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { BackupInput } from './commands/backup.js';
 import { type CommandContext, type GlobalOptions, processContext } from './commands/context.js';
+import type { CredentialsInput } from './commands/credentials.js';
 import type { DaemonInput } from './commands/daemon.js';
 import type { DemoInput } from './commands/demo.js';
 import type { DoctorInput } from './commands/doctor.js';
 import type { EmulatorInput } from './commands/emulator.js';
 import type { EmulatorSeedInput } from './commands/emulator-seed.js';
+import type { ProtectInput } from './commands/protect.js';
 import type { RotateNowInput } from './commands/rotate-now.js';
 import type * as RotationCommands from './commands/rotation-commands.js';
 import type { ServiceInput } from './commands/service.js';
@@ -211,6 +213,38 @@ export function buildProgram(
     );
 
   program
+    .command('protect')
+    .description("move a profile's key into the OS keychain; the AWS tools get it through credential_process")
+    .requiredOption('--profile <name>', 'the profile to protect (profiles holding the same key come along)')
+    .action(
+      action<ProtectInput>(async (input, ctx) =>
+        (await import('./commands/protect.js')).protectCommand(input, ctx),
+      ),
+    );
+
+  program
+    .command('unprotect')
+    .description("put a protected profile's key back into the credentials file")
+    .requiredOption('--profile <name>', 'the profile to unprotect (profiles holding the same key come along)')
+    .action(
+      action<ProtectInput>(async (input, ctx) =>
+        (await import('./commands/protect.js')).unprotectCommand(input, ctx),
+      ),
+    );
+
+  program
+    .command('credentials')
+    .description("print a protected profile's key as credential_process JSON (run by the AWS tools)")
+    .requiredOption('--profile <name>', 'the protected profile')
+    .action(
+      action<CredentialsInput>(async (input, ctx) => {
+        const { printProtectedCredentials } = await import('./commands/credentials.js');
+        await printProtectedCredentials({ ...input, awsConfigFile: ctx.globals.awsConfigFile }, ctx.io);
+        return ExitCode.ok;
+      }),
+    );
+
+  program
     .command('doctor')
     .description('check that everything keyrot needs is in place')
     .action(
@@ -246,6 +280,22 @@ export async function reportError(
   return exitCodeOf(error);
 }
 
+/**
+ * `keyrot credentials --profile P` exactly as a credential_process line runs it, which every AWS CLI
+ * call waits for: straight to the command, before the program is built. Undefined for anything else.
+ */
+async function credentialsFastPath(argv: string[]): Promise<number | undefined> {
+  const [command, flag, profile, ...rest] = argv.slice(2);
+  if (command !== 'credentials' || flag !== '--profile' || !profile || rest.length > 0) return undefined;
+  try {
+    const { printProtectedCredentials } = await import('./commands/credentials.js');
+    await printProtectedCredentials({ profile }, { env: process.env, stdout: process.stdout });
+    return ExitCode.ok;
+  } catch (error) {
+    return reportError(error, process.stderr, false);
+  }
+}
+
 /** The entry point: parse, run one command, exit with its code. */
 export async function main(argv: string[]): Promise<number> {
   // `keyrot … | head` closes stdout early: the reader is done, which is not an error worth a stack trace.
@@ -253,6 +303,8 @@ export async function main(argv: string[]): Promise<number> {
     if (error.code !== 'EPIPE') throw error;
     process.exit(process.exitCode ?? ExitCode.ok);
   });
+  const fast = await credentialsFastPath(argv);
+  if (fast !== undefined) return fast;
   let exitCode: number = ExitCode.ok;
   const verbose = argv.includes('--verbose');
   const program = buildProgram(async (task) => {

@@ -235,6 +235,29 @@ export class SharedFileDocument {
     this.#version += 1;
   }
 
+  /**
+   * Removes every line that sets one of `keys` in any section the SDK could read `profile` from (earlier
+   * duplicates too: a removed secret must not linger in a shadowed line). Returns how many lines went.
+   */
+  removeProfileKeys(profile: string, keys: readonly string[]): number {
+    const names = new Set(this.#candidates(profile));
+    const drop = new Set(keys);
+    const text = this.#text;
+    const splices: Splice[] = [];
+    scanWantedSections(text, names, {
+      entry(section, key, valueStart, _valueEnd, _line, next) {
+        if (!names.has(section) || !drop.has(key)) return;
+        const start = text.lastIndexOf('\n', valueStart - 1) + 1;
+        splices.push({ at: start, end: Math.min(next, text.length), text: '', order: splices.length });
+      },
+    });
+    if (splices.length === 0) return 0;
+    this.#pending = splices;
+    this.#splices = this.#version === 0 ? splices : null;
+    this.#version += 1;
+    return splices.length;
+  }
+
   // The internal section names that can hold the SDK profile `profile` in this file.
   #candidates(profile: string): string[] {
     if (this.kind === 'credentials') return [profile];

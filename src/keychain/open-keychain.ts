@@ -5,10 +5,10 @@ import { KeyrotError } from '../errors/keyrot-error.js';
 import { acquireLock } from '../lock/index.js';
 import { ChunkedValueStore, type LockProvider } from './chunked-values.js';
 import { FileSecretStore } from './file-store.js';
+import { keychainService, openOsStore } from './os-backend.js';
 import type { SecretStore } from './secret-store.js';
 
-/** The keychain service name when KEYROT_KEYCHAIN_SERVICE is not set. */
-export const DEFAULT_SERVICE = 'keyrot';
+export { DEFAULT_SERVICE, keychainService } from './os-backend.js';
 
 /** Which backend holds keyrot's secrets: the OS keychain, or the opt-in plain-file store. */
 export type KeychainBackend = 'os' | 'file';
@@ -45,11 +45,6 @@ export function keychainLockPath(stateDir: string): string {
   return join(stateDir, 'locks', 'keychain.lock');
 }
 
-/** The keychain service name: KEYROT_KEYCHAIN_SERVICE, else `keyrot`. */
-export function keychainService(env: NodeJS.ProcessEnv): string {
-  return env.KEYROT_KEYCHAIN_SERVICE?.trim() || DEFAULT_SERVICE;
-}
-
 /**
  * Opens the configured keychain and proves it works: the backend's own check where it has one (the
  * Secret Service: an unlocked default keyring), else by writing, reading back and deleting a probe
@@ -66,7 +61,7 @@ export async function openKeychain(options: OpenKeychainOptions): Promise<Keycha
       ? new FileSecretStore(dir, {
           warn: options.warn ?? ((message) => process.stderr.write(`keyrot: warning: ${message}\n`)),
         })
-      : await osStore(service));
+      : await openOsStore(service));
   try {
     await (store.checkWritable ? store.checkWritable() : probe(store));
   } catch (error) {
@@ -85,20 +80,6 @@ export async function openKeychain(options: OpenKeychainOptions): Promise<Keycha
       await store.close?.();
     },
   };
-}
-
-/**
- * The OS keychain backend of this platform. Linux talks to the Secret Service itself over one D-Bus
- * connection (@napi-rs/keyring opens a connection and a session per call: ~10 ms each); macOS and
- * Windows go through @napi-rs/keyring. Each is loaded only where it is used.
- */
-async function osStore(service: string): Promise<SecretStore> {
-  if (process.platform === 'linux') {
-    const { SecretServiceStore } = await import('./secret-service/store.js');
-    return new SecretServiceStore(service);
-  }
-  const { OsSecretStore } = await import('./os-store.js');
-  return new OsSecretStore(service);
 }
 
 async function probe(store: SecretStore): Promise<void> {

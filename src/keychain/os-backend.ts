@@ -1,0 +1,30 @@
+// The OS keychain backend of this platform and keyrot's service name in it, without the rest of the
+// keychain (codec, index, lock): `keyrot credentials` needs only this.
+
+import type { OsStorePatience } from './secret-service/store.js';
+import type { SecretStore } from './secret-store.js';
+
+/** The keychain service name when KEYROT_KEYCHAIN_SERVICE is not set. */
+export const DEFAULT_SERVICE = 'keyrot';
+
+/** The keychain service name: KEYROT_KEYCHAIN_SERVICE, else `keyrot`. */
+export function keychainService(env: NodeJS.ProcessEnv): string {
+  return env.KEYROT_KEYCHAIN_SERVICE?.trim() || DEFAULT_SERVICE;
+}
+
+/**
+ * The OS keychain backend of this platform. Linux talks to the Secret Service itself over one D-Bus
+ * connection (@napi-rs/keyring opens a connection and a session per call: ~10 ms each); macOS and
+ * Windows go through @napi-rs/keyring. Each is loaded only where it is used.
+ */
+export async function openOsStore(
+  service: string,
+  options: { patience?: OsStorePatience } = {},
+): Promise<SecretStore> {
+  if (process.platform === 'linux') {
+    const { SecretServiceStore } = await import('./secret-service/store.js');
+    return new SecretServiceStore(service, { patience: options.patience });
+  }
+  const { OsSecretStore } = await import('./os-store.js');
+  return new OsSecretStore(service);
+}
