@@ -2,6 +2,7 @@ import { preloadAwsSdk } from '../aws/clients.js';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
+import { isProtectedProfile } from '../credentials/credential-process.js';
 import { readSharedFiles } from '../credentials/index.js';
 import { awsCliMismatch, awsCliMismatchWarning, resolveAwsFilePaths } from '../credentials/paths.js';
 import { rotatedState } from '../daemon/record-check.js';
@@ -70,6 +71,8 @@ export async function rotateNowCommand(
   const startKeys = new Map<string, string | undefined>();
   const rotatable = profiles.filter((profile) => {
     const { error, profile: classified } = profileRefusal(files, profile, paths);
+    // A protected profile's key is in the keychain: the rotation's files port reads it from there.
+    if (error && isProtectedProfile(files, profile)) return true;
     if (error) reportFailure(profile, error);
     else startKeys.set(profile, classified.settings.aws_access_key_id);
     return !error;

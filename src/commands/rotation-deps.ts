@@ -7,12 +7,14 @@ import { resolveEndpoint, resolveRegion } from '../aws/endpoint.js';
 import type { AwsClientOptions } from '../aws/types.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
+import { keyrotProcessProfile } from '../credentials/credential-process.js';
 import { filesHoldingKey, mergedProfileValues, readSharedFiles, replaceKeyId } from '../credentials/index.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
 import { checkReplaceable } from '../fs/replaceable.js';
 import { BackupStore } from '../keychain/backups.js';
 import { RotationJournal } from '../keychain/journal.js';
 import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
+import { type ProtectedKey, ProtectedKeys } from '../keychain/protected-key.js';
 import { acquireLock, namedLockPath } from '../lock/index.js';
 import { createLogger, type Logger, nullLogger } from '../log/index.js';
 import { shellHook } from '../rotation/hook.js';
@@ -50,10 +52,15 @@ export interface WiredRotationDeps extends RotationDeps {
   close(): Promise<void>;
 }
 
-/** The AWS shared files port over the credentials engine. */
+/**
+ * The AWS shared files port over the credentials engine. With `protectedKeys` (once the keychain is
+ * open), a protected profile reads as the static key its keychain entry holds, as the AWS tools get it
+ * through `keyrot credentials`, and a rotation writes the new key into that entry.
+ */
 export function credentialFilesPort(
   env: NodeJS.ProcessEnv,
   globals: CommandContext['globals'],
+  protectedKeys: () => ProtectedKeys | undefined = () => undefined,
 ): CredentialFilesPort {
   const paths = resolveAwsFilePaths(env, {
     credentialsFile: globals.credentialsFile,
@@ -63,6 +70,8 @@ export function credentialFilesPort(
     paths,
     async read(): Promise<SharedProfiles> {
       const files = await readSharedFiles(paths);
+      const keys = protectedKeys();
+      if (keys) await withProtectedKeys(files, keys, paths.configFile);
       return { credentials: files.credentials, config: files.config };
     },
     async readBytes(file) {
@@ -77,8 +86,63 @@ export function credentialFilesPort(
     async checkReplaceable(files, options) {
       for (const file of files) await checkReplaceable(file.path, options);
     },
-    replaceKeyId: (files, oldKeyId, next, warn) => replaceKeyId(files, oldKeyId, next, { warn }),
+    async replaceKeyId(files, oldKeyId, next, warn) {
+      const updated = await replaceKeyId(files, oldKeyId, next, { warn });
+      const keys = protectedKeys();
+      const moved = keys ? await replaceProtectedKey(keys, paths, oldKeyId, next) : [];
+      return moved.length > 0
+        ? [...updated, { file: 'the OS keychain (protected)', profiles: moved }]
+        : updated;
+    },
   };
+}
+
+/** The protected profiles of `configFile` (credential_process runs keyrot for them), with their entries. */
+async function protectedEntries(
+  config: SharedProfiles['config'],
+  keys: ProtectedKeys,
+  configFile: string,
+): Promise<ProtectedKey[]> {
+  const entries: ProtectedKey[] = [];
+  for (const [name, values] of config) {
+    if (keyrotProcessProfile(values.credential_process) !== name) continue;
+    const entry = await keys.get(name, configFile);
+    if (entry) entries.push(entry);
+  }
+  return entries;
+}
+
+/** Puts each protected profile's key from the keychain into `files` (a key line left in a file wins, as in the AWS tools). */
+async function withProtectedKeys(
+  files: SharedProfiles,
+  keys: ProtectedKeys,
+  configFile: string,
+): Promise<void> {
+  for (const entry of await protectedEntries(files.config, keys, configFile)) {
+    if (mergedProfileValues(files, entry.profile)?.aws_access_key_id) continue;
+    files.credentials.set(entry.profile, {
+      ...files.credentials.get(entry.profile),
+      aws_access_key_id: entry.accessKeyId,
+      aws_secret_access_key: entry.secretAccessKey,
+    });
+  }
+}
+
+/** Puts `next` into every protected profile's entry that holds `oldKeyId`; returns those profiles. */
+async function replaceProtectedKey(
+  keys: ProtectedKeys,
+  paths: { credentialsFile: string; configFile: string },
+  oldKeyId: string,
+  next: { accessKeyId: string; secretAccessKey: string },
+): Promise<string[]> {
+  const { config } = await readSharedFiles(paths);
+  const moved: string[] = [];
+  for (const entry of await protectedEntries(config, keys, paths.configFile)) {
+    if (entry.accessKeyId !== oldKeyId) continue;
+    await keys.put({ ...entry, ...next, updatedAt: new Date().toISOString() });
+    moved.push(entry.profile);
+  }
+  return moved;
 }
 
 /** SDK settings from the environment; tests shorten timeouts with KEYROT_AWS_TIMEOUT_MS / KEYROT_AWS_MAX_ATTEMPTS. */
@@ -152,7 +216,8 @@ export async function createRotationDeps(
 ): Promise<WiredRotationDeps> {
   const env = ctx.io.env;
   const paths = keyrotPaths(env);
-  const files = credentialFilesPort(env, ctx.globals);
+  let protectedKeys: ProtectedKeys | undefined;
+  const files = credentialFilesPort(env, ctx.globals, () => protectedKeys);
   // A logger handed in (the daemon's, the demo's) belongs to the caller; close() closes only its own.
   const ownLogger = wiring.logger
     ? undefined
@@ -167,6 +232,8 @@ export async function createRotationDeps(
   const lockDir = join(paths.stateDir, 'locks');
   const keychain =
     wiring.keychain ?? (await openKeychain({ env, backend: settings.keychain, stateDir: paths.stateDir }));
+  // Protected profiles live in the OS keychain only (`keyrot protect` refuses the file backend).
+  if (keychain.backend === 'os') protectedKeys = new ProtectedKeys(keychain.values.store);
   const clients = new Map<string, Awaited<ReturnType<typeof awsPortsFor>>>();
   const defaults = await awsPortsFor(ctx, files, env.AWS_PROFILE || 'default');
   const questions = terminalMfaQuestions(ctx);

@@ -2,12 +2,14 @@ import { preloadAwsSdk } from '../aws/clients.js';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
+import { isProtectedProfile } from '../credentials/credential-process.js';
 import { mergedProfileValues } from '../credentials/read.js';
 import { describeError } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
 import { RotationJournal } from '../keychain/journal.js';
 import { type Keychain, type KeychainBackend, openKeychain } from '../keychain/open-keychain.js';
+import { ProtectedKeys } from '../keychain/protected-key.js';
 import { inspectProfile, type ProfileStatus } from '../rotation/inspect-profile.js';
 import type { CredentialFilesPort } from '../rotation/ports.js';
 import { pauseFilePath, readPauseUntil } from '../state/pause-file.js';
@@ -42,15 +44,42 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
   const env = ctx.io.env;
   if (!input.offline) void preloadAwsSdk().catch(() => undefined);
   const settings = await loadSettings({ path: ctx.globals.config, env });
-  const files = credentialFilesPort(env, ctx.globals);
-  const shared = await files.read();
-  const profiles = input.profile?.length ? input.profile : [...shared.credentials.keys()];
   const stateDir = keyrotPaths(env).stateDir;
+  const warnings: string[] = [];
+  // The keychain holds the unfinished rotations and the protected profiles' keys; --offline stays with local files.
+  const keychain = input.offline
+    ? undefined
+    : await openForStatus(env, settings.keychain, stateDir, warnings);
+  const protectedKeys = keychain?.backend === 'os' ? new ProtectedKeys(keychain.values.store) : undefined;
+  try {
+    return await statusWith(input, ctx, settings, stateDir, warnings, keychain, protectedKeys);
+  } finally {
+    await keychain?.close?.().catch(() => undefined);
+  }
+}
+
+async function statusWith(
+  input: StatusInput,
+  ctx: CommandContext,
+  settings: Settings,
+  stateDir: string,
+  warnings: string[],
+  keychain: Keychain | undefined,
+  protectedKeys: ProtectedKeys | undefined,
+): Promise<ExitCodeValue> {
+  const env = ctx.io.env;
+  const files = credentialFilesPort(env, ctx.globals, () => protectedKeys);
+  const raw = credentialFilesPort(env, ctx.globals);
+  const [shared, plain] = await Promise.all([files.read(), raw.read()]);
+  const isProtected = (profile: string) => isProtectedProfile(plain, profile);
+  const protectedNames = [...plain.config.keys()].filter(isProtected);
+  const profiles = input.profile?.length
+    ? input.profile
+    : [...new Set([...shared.credentials.keys(), ...protectedNames])];
   const state = await readStateFile(stateDir).catch(() => null);
   // The marker itself, not the state file: the daemon records a pause only at its next tick.
   const pausedUntil = await readPauseUntil(stateDir, systemClock.now());
   const rows: StatusRow[] = [];
-  const warnings: string[] = [];
   const userKeys = new Set<string>();
 
   for (const profile of profiles) {
@@ -59,7 +88,13 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
       const settingsOf = mergedProfileValues(shared, profile) ?? {};
       rows.push({
         profile,
-        kind: settingsOf.aws_session_token ? 'session' : settingsOf.aws_access_key_id ? 'static' : 'other',
+        kind: isProtected(profile)
+          ? 'protected'
+          : settingsOf.aws_session_token
+            ? 'session'
+            : settingsOf.aws_access_key_id
+              ? 'static'
+              : 'other',
         keyId: settingsOf.aws_access_key_id ? maskKeyId(settingsOf.aws_access_key_id) : null,
         ageDays: recorded?.ageDays ?? null,
         dueAt: recorded?.dueAt ?? null,
@@ -72,7 +107,10 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
     }
     const status = await inspectOnline(ctx, files, settings, profile);
     for (const key of status.keys ?? []) userKeys.add(key.accessKeyId);
-    rows.push({ profile, ...maskedStatus(status), lastResult: recorded?.lastResult ?? null });
+    const row = { profile, ...maskedStatus(status), lastResult: recorded?.lastResult ?? null };
+    // Protected: the key is in the keychain, and the AWS tools get it through `keyrot credentials`.
+    if (isProtected(profile) && row.kind === 'static') row.kind = 'protected';
+    rows.push(row);
   }
 
   const envKey = env.AWS_ACCESS_KEY_ID;
@@ -87,7 +125,7 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
   if (input.offline && !state)
     warnings.push(`no state recorded yet: the daemon has not run (looked in ${stateDir})`);
   // Unfinished rotations live in the keychain; --offline stays with local files only.
-  const pending = input.offline ? null : await pendingRotations(env, settings.keychain, stateDir, warnings);
+  const pending = keychain ? await pendingRotations(keychain, warnings) : null;
 
   if (input.json) {
     ctx.io.stdout.write(
@@ -128,15 +166,8 @@ interface PendingRow {
 }
 
 /** The journal's unfinished rotations (damaged entries too); a warning instead when the keychain cannot be read. */
-async function pendingRotations(
-  env: NodeJS.ProcessEnv,
-  backend: KeychainBackend,
-  stateDir: string,
-  warnings: string[],
-): Promise<PendingRow[] | null> {
-  let keychain: Keychain | undefined;
+async function pendingRotations(keychain: Keychain, warnings: string[]): Promise<PendingRow[] | null> {
   try {
-    keychain = await openKeychain({ env, backend, stateDir });
     const { entries, damaged } = await new RotationJournal(keychain.values).survey();
     return [
       ...entries.map((e) => ({
@@ -161,8 +192,21 @@ async function pendingRotations(
   } catch (error) {
     warnings.push(`could not read the rotation journal: ${describeError(error).message}`);
     return null;
-  } finally {
-    await keychain?.close?.().catch(() => undefined);
+  }
+}
+
+/** The keychain for status; a warning instead when it cannot be opened. */
+async function openForStatus(
+  env: NodeJS.ProcessEnv,
+  backend: KeychainBackend,
+  stateDir: string,
+  warnings: string[],
+): Promise<Keychain | undefined> {
+  try {
+    return await openKeychain({ env, backend, stateDir });
+  } catch (error) {
+    warnings.push(`could not read the rotation journal: ${describeError(error).message}`);
+    return undefined;
   }
 }
 

@@ -39,6 +39,15 @@ export function keyrotProcessProfile(value: string | undefined): string | undefi
   return match ? (match[1] ?? match[2]) : undefined;
 }
 
+/** Whether `profile` reads its key through keyrot's credential_process (a protected profile). */
+export function isProtectedProfile(
+  reading: { credentials: Map<string, Record<string, string>>; config: Map<string, Record<string, string>> },
+  profile: string,
+): boolean {
+  const values = { ...reading.config.get(profile), ...reading.credentials.get(profile) };
+  return !values.aws_access_key_id && keyrotProcessProfile(values.credential_process) === profile;
+}
+
 /** Sets `credential_process` of each profile (a missing `[profile x]` section is appended): one atomic write. */
 export async function setCredentialProcess(
   configFile: string,
@@ -89,7 +98,10 @@ export async function restoreStaticKeys(
     credentialsFile,
     'credentials',
     (doc) => {
-      for (const profile of profiles) applySetProfileKey(doc, { profile, ...key, create: true });
+      for (const profile of profiles) {
+        const { accessKeyId, secretAccessKey } = key;
+        applySetProfileKey(doc, { profile, accessKeyId, secretAccessKey, create: true });
+      }
     },
     { ...deps, create: true },
   );
