@@ -1,0 +1,257 @@
+// `keyrot protect`, `unprotect` and `credentials` end to end: the built CLI, the emulator over HTTP, the
+// real Secret Service, and the two real readers of a protected profile — Debian's AWS CLI and the JS
+// SDK's default provider chain — each running `keyrot credentials` through credential_process.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterEach, expect, it } from 'vitest';
+import { startPrivateSecretService } from '../keychain/private-secret-service.js';
+import { describeWith, realPartsAvailable } from '../support/real-part.js';
+import { type CliResult, runCli } from '../support/run-cli.js';
+import { profileBlock, valueIn, type World } from '../support/world.js';
+import { suiteWorlds } from './harness.js';
+
+const suite = describeWith('secretService', 'awsCli');
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function spawnRun(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env, cwd: repo, timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The environment the AWS tools run in: the world's (its keychain, its bus), its AWS files, a profile. */
+function toolEnv(w: World, profile: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...w.env,
+    AWS_SHARED_CREDENTIALS_FILE: w.credentialsFile,
+    AWS_CONFIG_FILE: w.configFile,
+    AWS_PROFILE: profile,
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_PAGER: '',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...extra,
+  };
+}
+
+/** `aws sts get-caller-identity` with Debian's AWS CLI v2 (credentials from the profile alone). */
+async function awsIdentity(w: World, profile: string, extra?: NodeJS.ProcessEnv): Promise<Run> {
+  return spawnRun(
+    '/usr/bin/aws',
+    ['sts', 'get-caller-identity', '--endpoint-url', w.emulator.url, '--output', 'json'],
+    toolEnv(w, profile, extra),
+  );
+}
+
+// The SDK's default chain, exactly as an application gets it: no credentials passed to the client.
+const SDK_SCRIPT = `
+const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+const client = new STSClient({ endpoint: process.env.KEYROT_TEST_ENDPOINT, region: 'us-east-1' });
+const who = await client.send(new GetCallerIdentityCommand({}));
+const creds = await client.config.credentials();
+console.log(JSON.stringify({ arn: who.Arn, keyId: creds.accessKeyId }));
+`;
+
+async function sdkIdentity(w: World, profile: string): Promise<{ arn: string; keyId: string }> {
+  const env = toolEnv(w, profile, { KEYROT_TEST_ENDPOINT: w.emulator.url });
+  delete env.AWS_ENDPOINT_URL;
+  const run = await spawnRun(process.execPath, ['--input-type=module', '-e', SDK_SCRIPT], env);
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as { arn: string; keyId: string };
+}
+
+/**
+ * `keyrot credentials` run as the AWS tools run it. Not through w.run: its stdout holds the secret (its
+ * one job), and the world's captures are swept for secrets.
+ */
+function printCredentials(w: World, profile: string): Promise<CliResult> {
+  return runCli(['credentials', '--profile', profile], { env: { ...w.env, AWS_CONFIG_FILE: w.configFile } });
+}
+
+/** The key id the protected profile serves now. */
+async function cliKeyId(w: World, profile: string): Promise<string> {
+  const run = await printCredentials(w, profile);
+  expect(run.code, run.stderr).toBe(0);
+  return (JSON.parse(run.stdout) as { AccessKeyId: string }).AccessKeyId;
+}
+
+suite('keyrot protect end to end', { concurrent: true }, () => {
+  const { world, secrets } = suiteWorlds();
+
+  it('protects, rotates in the keychain and unprotects; the AWS CLI and the SDK work throughout, the files never hold the secret', async () => {
+    const w = await world();
+    const user = await w.seed('protected');
+    const key = user.keys[0]!;
+    secrets.push(key.secretAccessKey);
+    const other =
+      '# other keys\n[other]\naws_access_key_id = AKIAOTHEROTHEROTHER1\naws_secret_access_key = other-secret\n';
+    const original = `# my keys\n${profileBlock('p', key, 'region = us-east-1\n')}\n${profileBlock('twin', key)}\n${other}`;
+    await w.writeCredentials(original);
+    const config = '# config\n[profile p]\noutput = json\n\n[profile unrelated]\nregion = eu-west-1\n';
+    await w.writeConfig(config);
+
+    const protect = await w.run(['protect', '--profile', 'p']);
+    expect(protect.code, protect.stderr).toBe(0);
+    expect(protect.stdout).toContain('p, twin');
+    const credentials = await w.readCredentials();
+    // Only the two key lines of each profile left: every other byte stays.
+    expect(credentials).toBe(`# my keys\n[p]\nregion = us-east-1\n\n[twin]\n\n${other}`);
+    expect(credentials).not.toContain(key.secretAccessKey);
+    expect(credentials).not.toContain(key.accessKeyId);
+    const configAfter = await readFile(w.configFile, 'utf8');
+    expect(configAfter.startsWith('# config\n[profile p]\noutput = json\n')).toBe(true);
+    expect(configAfter).toContain('\n[profile unrelated]\nregion = eu-west-1\n');
+    expect(configAfter).toContain(`"${process.execPath}" "${repo}dist/cli.cjs" credentials --profile p`);
+    expect(configAfter).toContain('credentials --profile twin');
+    expect(configAfter).not.toContain(key.secretAccessKey);
+
+    // Both readers now get the key from the keychain through keyrot.
+    for (const profile of ['p', 'twin']) {
+      const cli = await awsIdentity(w, profile);
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(JSON.parse(cli.stdout).Arn).toBe(user.arn);
+      expect(await sdkIdentity(w, profile)).toEqual({ arn: user.arn, keyId: key.accessKeyId });
+    }
+    const status = await w.run(['status', '--profile', 'p', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).profiles[0]).toMatchObject({ profile: 'p', kind: 'protected' });
+
+    // A rotation writes the new key into the keychain entries, not the file.
+    const rotate = await w.run(['rotate-now', '--profile', 'p', '--force', '--json']);
+    expect(rotate.code, rotate.stderr).toBe(0);
+    expect(JSON.parse(rotate.stdout).profiles[0]).toMatchObject({
+      outcome: 'rotated',
+      oldKeyAction: 'deactivated',
+    });
+    const newId = await cliKeyId(w, 'p');
+    expect(newId).not.toBe(key.accessKeyId);
+    expect(await cliKeyId(w, 'twin')).toBe(newId);
+    expect(await w.readCredentials()).toBe(credentials);
+    for (const profile of ['p', 'twin']) {
+      const cli = await awsIdentity(w, profile);
+      // The old key is inactive now: a success is the new key's.
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(await sdkIdentity(w, profile)).toEqual({ arn: user.arn, keyId: newId });
+    }
+    const keys = w.emulator.admin.keys(user.user);
+    expect(keys.find((k) => k.accessKeyId === key.accessKeyId)?.status).toBe('Inactive');
+
+    // Unprotect: the new key is back in the credentials file and the readers use it from there.
+    const unprotect = await w.run(['unprotect', '--profile', 'twin']);
+    expect(unprotect.code, unprotect.stderr).toBe(0);
+    const back = await w.readCredentials();
+    const newSecret = valueIn(back, 'p', 'aws_secret_access_key')!;
+    secrets.push(newSecret);
+    expect(valueIn(back, 'p', 'aws_access_key_id')).toBe(newId);
+    expect(valueIn(back, 'twin', 'aws_access_key_id')).toBe(newId);
+    expect(back).toContain(other);
+    expect(await readFile(w.configFile, 'utf8')).not.toContain('credential_process');
+    expect((await w.run(['credentials', '--profile', 'p'])).code).toBe(2);
+    const cli = await awsIdentity(w, 'p');
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(await sdkIdentity(w, 'p')).toEqual({ arn: user.arn, keyId: newId });
+  });
+
+  it('refuses what it cannot protect and says when there is nothing to do', async () => {
+    const w = await world();
+    await w.writeCredentials(
+      '[session]\naws_access_key_id = ASIAEXAMPLEEXAMPLE01\naws_secret_access_key = s\naws_session_token = t\n',
+    );
+    await w.writeConfig(
+      '[profile role]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = session\n',
+    );
+    const session = await w.run(['protect', '--profile', 'session']);
+    expect(session.code).toBe(3);
+    expect(session.stderr).toContain('temporary credentials');
+    expect((await w.run(['protect', '--profile', 'role'])).code).toBe(3);
+    expect((await w.run(['protect', '--profile', 'missing'])).code).toBe(2);
+    const unprotect = await w.run(['unprotect', '--profile', 'session']);
+    expect(unprotect.code).toBe(2);
+    await w.writeCredentials(
+      '[plain]\naws_access_key_id = AKIAPLAINPLAINPLAIN1\naws_secret_access_key = s\n',
+    );
+    const plain = await w.run(['unprotect', '--profile', 'plain']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain('profile plain is not protected');
+  });
+
+  it('credentials prints only the JSON on stdout, and errors name keyrot and the fix on stderr', async () => {
+    const w = await world();
+    const user = await w.seed('printer');
+    secrets.push(user.keys[0]!.secretAccessKey);
+    await w.writeCredentials(profileBlock('p', user.keys[0]!));
+    expect((await w.run(['protect', '--profile', 'p'])).code).toBe(0);
+    const again = await w.run(['protect', '--profile', 'p']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('profile p is already protected');
+    const printed = await printCredentials(w, 'p');
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stderr).toBe('');
+    expect(JSON.parse(printed.stdout)).toEqual({
+      Version: 1,
+      AccessKeyId: user.keys[0]!.accessKeyId,
+      SecretAccessKey: user.keys[0]!.secretAccessKey,
+    });
+    const missing = await w.run(['credentials', '--profile', 'nope']);
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toContain('keyrot');
+    expect(missing.stderr).toContain('keyrot protect --profile nope');
+    // No session bus at all: the AWS CLI shows keyrot's reason and fix, and never a secret.
+    const nobus = await awsIdentity(w, 'p', { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' });
+    expect(nobus.code).not.toBe(0);
+    expect(nobus.stderr).toContain('cannot read the key of protected profile "p"');
+    expect(nobus.stderr).toContain('D-Bus');
+    expect(nobus.stderr).not.toContain(user.keys[0]!.secretAccessKey);
+  });
+});
+
+const lockedSuite = describeWith('secretService', 'awsCli', 'dbusTools');
+
+lockedSuite('keyrot credentials with a locked keychain', () => {
+  const { world, secrets } = suiteWorlds();
+  let stop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stop?.();
+  });
+
+  it('the AWS CLI fails with keyrot naming the locked keyring and how to unlock it', async () => {
+    if (!realPartsAvailable('dbusTools')) return;
+    const service = await startPrivateSecretService();
+    stop = () => service.stop();
+    const w = await world();
+    Object.assign(w.env, {
+      DBUS_SESSION_BUS_ADDRESS: service.env.DBUS_SESSION_BUS_ADDRESS,
+      XDG_RUNTIME_DIR: service.env.XDG_RUNTIME_DIR,
+    });
+    const user = await w.seed('locked');
+    secrets.push(user.keys[0]!.secretAccessKey);
+    await w.writeCredentials(profileBlock('p', user.keys[0]!));
+    const protect = await w.run(['protect', '--profile', 'p']);
+    expect(protect.code, protect.stderr).toBe(0);
+    service.send(
+      '/org/freedesktop/secrets',
+      'org.freedesktop.Secret.Service.Lock',
+      'array:objpath:/org/freedesktop/secrets/collection/login',
+    );
+    const locked = await awsIdentity(w, 'p');
+    expect(locked.code).not.toBe(0);
+    expect(locked.stderr).toContain('keyrot');
+    expect(locked.stderr).toContain('locked');
+    expect(locked.stderr).toContain('gnome-keyring-daemon --unlock');
+    const direct = await w.run(['credentials', '--profile', 'p']);
+    expect(direct.code).toBe(5);
+    expect(direct.stdout).toBe('');
+  });
+});
