@@ -1,0 +1,103 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { awsCliConfigureGet, awsCliProfiles, readAsAwsCli } from '../../src/credentials/aws-cli-reader.js';
+import { parseSharedFile } from '../../src/credentials/document.js';
+import type { FileKind } from '../../src/credentials/grammar.js';
+import { mergedProfileValues } from '../../src/credentials/read.js';
+import { readerDifferences } from '../../src/credentials/reader-differences.js';
+import { awsCliFileBytes } from './support/aws-cli-generators.js';
+import { READER_CASES } from './support/reader-cases.js';
+
+const bytesOf = (text: string | Buffer) => (typeof text === 'string' ? Buffer.from(text) : text);
+const sdkReading = (bytes: Buffer, kind: FileKind) =>
+  parseSharedFile(bytes.toString('utf8'), kind).profiles();
+
+describe('each disagreement found with /usr/bin/aws is modelled and reported', () => {
+  for (const c of READER_CASES) {
+    it(c.what, () => {
+      const credentials = bytesOf(c.credentials);
+      const config = bytesOf(c.config);
+      expect(awsCliConfigureGet(readAsAwsCli(config), readAsAwsCli(credentials), c.profile, c.key)).toEqual(
+        c.awsCli,
+      );
+      const sdk = mergedProfileValues(
+        { credentials: sdkReading(credentials, 'credentials'), config: sdkReading(config, 'config') },
+        c.profile,
+      );
+      expect(sdk?.[c.key]).toBe(c.sdk);
+      const file = c.reported.file;
+      const found = readerDifferences(
+        file === 'credentials' ? credentials : config,
+        file,
+        `/home/u/.aws/${file}`,
+      );
+      expect(found).toContainEqual(
+        expect.objectContaining({
+          file: `/home/u/.aws/${file}`,
+          line: c.reported.line,
+          effect: c.reported.effect,
+        }),
+      );
+      for (const place of found) expect(place.fix).not.toBe('');
+    });
+  }
+
+  it('never quotes a value in what it reports', () => {
+    const text =
+      '[a]\naws_access_key_id = AKIASECRETISH000001 # work\naws_secret_access_key = s3cr3t/Value ; x\n';
+    const found = readerDifferences(Buffer.from(text), 'credentials', 'f');
+    expect(found).toHaveLength(2);
+    for (const place of found) expect(`${place.problem} ${place.fix}`).not.toMatch(/AKIASECRETISH|s3cr3t/);
+  });
+
+  it('reports nothing for files both read alike (CRLF, comments, sub-sections, [profile x])', () => {
+    const credentials =
+      '# keys\r\n[default]\r\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\r\n\r\n[dev]\r\nregion=eu-west-1\r\n';
+    const config =
+      '[default]\nregion = us-east-1\ns3 =\n  max_concurrent_requests = 10\n; note\n[profile dev]\noutput = json\n';
+    expect(readerDifferences(Buffer.from(credentials), 'credentials', 'c')).toEqual([]);
+    expect(readerDifferences(Buffer.from(config), 'config', 'k')).toEqual([]);
+  });
+});
+
+// Whatever is not reported must read alike: with no difference reported in either file, every profile
+// and key reads the same in both readers' merged views.
+describe('a file pair with nothing reported reads alike in both readers', () => {
+  it('on 1,500 generated pairs', () => {
+    fc.assert(
+      fc.property(awsCliFileBytes, awsCliFileBytes, (credentials, config) => {
+        const reported = [
+          ...readerDifferences(credentials, 'credentials', 'c'),
+          ...readerDifferences(config, 'config', 'k'),
+        ];
+        for (const place of reported) expect(place.line).toBeGreaterThan(0);
+        const cli = { credentials: readAsAwsCli(credentials), config: readAsAwsCli(config) };
+        if (!cli.credentials.ok || !cli.config.ok) {
+          expect(reported.map((place) => place.effect)).toContain('aws-cli-fails');
+          return;
+        }
+        if (reported.length > 0) return;
+        const sdk = {
+          credentials: sdkReading(credentials, 'credentials'),
+          config: sdkReading(config, 'config'),
+        };
+        const profiles = new Set([
+          ...awsCliProfiles(cli.credentials, 'credentials').keys(),
+          ...awsCliProfiles(cli.config, 'config').keys(),
+          ...sdk.credentials.keys(),
+          ...[...sdk.config.keys()].filter((name) => !/^(sso-session|services)\./.test(name)),
+        ]);
+        for (const profile of profiles) {
+          const fromCli = new Map([
+            ...(awsCliProfiles(cli.config, 'config').get(profile)?.values ?? []),
+            ...(awsCliProfiles(cli.credentials, 'credentials').get(profile)?.values ?? []),
+          ]);
+          const fromSdk = mergedProfileValues(sdk, profile) ?? {};
+          const cliValues = Object.fromEntries([...fromCli].map(([key, { value }]) => [key, value]));
+          if (fromCli.size > 0 || Object.keys(fromSdk).length > 0) expect(cliValues).toEqual({ ...fromSdk });
+        }
+      }),
+      { numRuns: 1_500 },
+    );
+  });
+});
