@@ -247,6 +247,7 @@ export function buildProgram(
   program
     .command('doctor')
     .description('check that everything keyrot needs is in place')
+    .option('--json', 'print one JSON document on stdout')
     .action(
       action<DoctorInput>(async (input, ctx) =>
         (await import('./commands/doctor.js')).doctorCommand(input, ctx),

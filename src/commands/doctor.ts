@@ -26,11 +26,15 @@ import { loadTemplates } from '../service/templates.js';
 import { readStateFile } from '../state/state-file.js';
 import type { CommandContext } from './context.js';
 import { checkMacDesktop, checkWindowsNotifications } from './doctor-desktop.js';
+import { checkReaders } from './doctor-readers.js';
 import type { CheckLevel, CheckResult } from './doctor-result.js';
 import { runningInstances } from './running-instances.js';
 
 /** Options of `keyrot doctor`. */
-export type DoctorInput = Record<string, unknown>;
+export interface DoctorInput {
+  /** Print one JSON document ({ checks, failed, warnings }) instead of the checklist. */
+  json?: boolean;
+}
 
 export type { CheckLevel, CheckResult } from './doctor-result.js';
 
@@ -48,19 +52,28 @@ const MARK: Record<CheckLevel, string> = { ok: '✓', warn: '!', fail: '✗' };
 
 /** `keyrot doctor`: prints the checklist; exit 0 when nothing failed, else 1. */
 export async function doctorCommand(
-  _input: DoctorInput,
+  input: DoctorInput,
   ctx: CommandContext,
   deps: DoctorDeps = {},
 ): Promise<ExitCodeValue> {
   const results = await runDoctorChecks(ctx, deps);
   const out = ctx.io.stdout;
+  const failed = results.filter((result) => result.level === 'fail').length;
+  const warned = results.filter((result) => result.level === 'warn').length;
+  if (input.json) {
+    const checks = results.map((result) => ({
+      ...result,
+      text: redactText(result.text),
+      ...(result.fix ? { fix: redactText(result.fix) } : {}),
+    }));
+    out.write(`${JSON.stringify({ checks, failed, warnings: warned }, null, 2)}\n`);
+    return failed ? ExitCode.failed : ExitCode.ok;
+  }
   out.write('keyrot doctor\n');
   for (const result of results) {
     out.write(`  ${MARK[result.level]} ${redactText(result.text)}\n`);
     if (result.fix) out.write(`      fix: ${redactText(result.fix)}\n`);
   }
-  const failed = results.filter((result) => result.level === 'fail').length;
-  const warned = results.filter((result) => result.level === 'warn').length;
   out.write(
     failed
       ? `${failed} problem${failed === 1 ? '' : 's'} to fix${warned ? `, ${warned} warning${warned === 1 ? '' : 's'}` : ''}\n`
@@ -116,6 +129,7 @@ export async function runDoctorChecks(ctx: CommandContext, deps: DoctorDeps = {}
   if (reading && settings) {
     for (const profile of settings.watch) results.push(checkProfile(profile, reading));
   }
+  results.push(...(await checkReaders(paths)));
 
   const { stateDir } = keyrotPaths(env);
   try {

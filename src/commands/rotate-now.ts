@@ -5,6 +5,7 @@ import type { Settings } from '../config/settings.js';
 import { isProtectedProfile } from '../credentials/credential-process.js';
 import { readSharedFiles } from '../credentials/index.js';
 import { awsCliMismatch, awsCliMismatchWarning, resolveAwsFilePaths } from '../credentials/paths.js';
+import { profileReaderWarning, readFilesReaderDifferences } from '../credentials/reader-differences.js';
 import { rotatedState } from '../daemon/record-check.js';
 import { rotatedReport } from '../daemon/rotation-checker.js';
 import { errorText } from '../errors/describe-error.js';
@@ -46,8 +47,8 @@ export async function rotateNowCommand(
       : [env.AWS_PROFILE || 'default'];
   const documents: Record<string, unknown>[] = [];
   let exitCode: ExitCodeValue = ExitCode.ok;
-  const reportFailure = (profile: string, error: KeyrotError): void => {
-    documents.push(failureDocument(profile, error));
+  const reportFailure = (profile: string, error: KeyrotError, warning?: string): void => {
+    documents.push({ ...failureDocument(profile, error), ...(warning ? { warnings: [warning] } : {}) });
     if (exitCode === ExitCode.ok) exitCode = error.exitCode;
     if (input.json) return;
     // A single profile: let cli.ts print the error the usual way.
@@ -78,12 +79,17 @@ export async function rotateNowCommand(
     return !error;
   });
 
+  // Places where the AWS CLI reads the files otherwise than keyrot: one warning for each profile they touch.
+  const readerDifferences = await readFilesReaderDifferences(paths).catch(() => []);
+
   if (rotatable.length > 0) {
     const deps = await createRotationDeps(ctx, settings);
     deps.recorder = stateFileRecorder(keyrotPaths(env).stateDir, settings);
     try {
       for (const profile of rotatable) {
         ctx.io.stderr.write(`keyrot: ${input.dryRun ? 'dry run for' : 'rotating'} profile ${profile}\n`);
+        const readers = profileReaderWarning(readerDifferences, profile);
+        if (readers) ctx.io.stderr.write(`keyrot: warning: ${readers}\n`);
         try {
           const result = await rotateProfile(
             {
@@ -96,7 +102,9 @@ export async function rotateNowCommand(
             },
             deps,
           );
-          documents.push(maskedResult(result));
+          documents.push(
+            maskedResult(readers ? { ...result, warnings: [...(result.warnings ?? []), readers] } : result),
+          );
           if (result.hook && !result.hook.ok) {
             ctx.io.stderr.write(
               `keyrot: the after_rotate command of profile ${profile} failed; the rotation itself is complete\n`,
@@ -106,7 +114,7 @@ export async function rotateNowCommand(
         } catch (error) {
           if (!isKeyrotError(error)) throw error;
           deps.logger.warn('rotation stopped', { profile, code: error.code, message: error.message });
-          reportFailure(profile, error);
+          reportFailure(profile, error, readers);
         }
       }
     } finally {

@@ -258,6 +258,30 @@ export function differencesOfProfile(differences: ReaderDifference[], profile: s
   return differences.filter((d) => d.profiles.length === 0 || d.profiles.includes(profile));
 }
 
+const EFFECT_WORDS: Record<ReaderEffect, (keys: string) => string> = {
+  'aws-cli-fails': () => 'the AWS CLI cannot read the file',
+  'sdk-fails': () => 'the SDK reads the file as empty',
+  'aws-cli-reads-other-value': (keys) => `the AWS CLI reads another value of ${keys}`,
+  'aws-cli-only': (keys) => `only the AWS CLI reads ${keys}`,
+  'sdk-only': (keys) => `the AWS CLI does not read ${keys}`,
+};
+
+/**
+ * One warning naming every place where the AWS CLI reads `profile` differently from the SDK (and keyrot),
+ * or undefined when it reads it alike.
+ */
+export function profileReaderWarning(differences: ReaderDifference[], profile: string): string | undefined {
+  const places = differencesOfProfile(differences, profile);
+  if (places.length === 0) return undefined;
+  const where = places
+    .map((place) => {
+      const keys = place.keys.length > 0 ? place.keys.join(', ') : 'the profile';
+      return `${place.file}:${place.line} (${EFFECT_WORDS[place.effect](keys)})`;
+    })
+    .join('; ');
+  return `the AWS CLI does not read profile ${profile} as keyrot does: ${where}; \`keyrot doctor\` says how to fix each place`;
+}
+
 // Why the AWS CLI's reading of `option` differs from the SDK's.
 function causeAt(option: AwsCliOption, key: string, defaultLine: number | undefined): Cause {
   if (option.inherited && defaultLine !== undefined) return { kind: 'inherited', defaultLine };

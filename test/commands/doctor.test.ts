@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/commands/context.js';
-import { type DoctorDeps, doctorCommand } from '../../src/commands/doctor.js';
+import { type DoctorDeps, type DoctorInput, doctorCommand } from '../../src/commands/doctor.js';
 import { KeyrotError } from '../../src/errors/keyrot-error.js';
 import type { CommandRunner } from '../../src/service/runner.js';
 import { tempDir } from '../support/cleanup.js';
@@ -30,7 +30,7 @@ async function credentials(
 }
 
 /** Runs doctor in-process in the temp HOME; returns its exit code and what it printed. */
-async function doctor(deps: DoctorDeps, env: NodeJS.ProcessEnv = {}) {
+async function doctor(deps: DoctorDeps, env: NodeJS.ProcessEnv = {}, input: DoctorInput = {}) {
   const stdout = new PassThrough();
   let text = '';
   stdout.on('data', (chunk: Buffer) => {
@@ -51,7 +51,7 @@ async function doctor(deps: DoctorDeps, env: NodeJS.ProcessEnv = {}) {
       },
     },
   };
-  const code = await doctorCommand({}, ctx, deps);
+  const code = await doctorCommand(input, ctx, deps);
   return { code, text };
 }
 
@@ -65,6 +65,7 @@ describe('keyrot doctor', () => {
     expect(text).toContain(`✓ credentials file ${home}/.aws/credentials (mode 0600)`);
     expect(text).toContain('✓ profile default holds key AKIA…MPLE');
     expect(text).toContain('✓ keychain reachable');
+    expect(text).toContain('✓ the AWS CLI and the SDK (keyrot) read the AWS files alike');
     expect(text).toContain('! the background service is not installed');
     expect(text).toContain('fix: run `keyrot service install`');
     expect(text).not.toContain(SECRET);
@@ -200,6 +201,56 @@ describe('keyrot doctor', () => {
     expect(text).toContain(`! ${file} has 2 hard links`);
     expect(text).toMatch(/fix: Edit the file through one name only: remove the extra link.*--allow-hardlink/);
     expect(code).toBe(0);
+  });
+
+  it('names each place the AWS CLI reads otherwise than the SDK: file, line, reader, profile, fix', async () => {
+    const file = await credentials(
+      0o600,
+      `[default]\naws_access_key_id = ${KEY_ID} # work\naws_secret_access_key = ${SECRET}\n`,
+    );
+    const config = path.join(home, '.aws', 'config');
+    await writeFile(config, '[default]\nregion = eu-west-1\n[default]\noutput = json\n', { mode: 0o600 });
+    const { code, text } = await doctor({ openKeychain: keychainOk, run: noService });
+    expect(text).toContain(
+      `! ${file}:2: the AWS CLI reads another value of aws_access_key_id than the SDK (and keyrot): a comment follows the value`,
+    );
+    expect(text).toContain('(profile default)\n      fix: put the comment on a line of its own\n');
+    expect(text).toContain(
+      `! ${config}:3: a section header repeats one above it (the SDK merges the two sections): the AWS CLI cannot read this file`,
+    );
+    expect(text).toContain('fix: merge the two sections into one');
+    expect(text).not.toContain(KEY_ID);
+    expect(code, text).toBe(0);
+  });
+
+  it('--json: one document whose reader checks carry the place, the reader affected and the fix', async () => {
+    const file = await credentials(
+      0o600,
+      `[default]\nAWS_ACCESS_KEY_ID = ${KEY_ID}\naws_secret_access_key = ${SECRET}\n`,
+    );
+    const { code, text } = await doctor({ openKeychain: keychainOk, run: noService }, {}, { json: true });
+    const doc = JSON.parse(text) as { checks: Record<string, unknown>[]; failed: number; warnings: number };
+    const readers = doc.checks.filter((check) => check.readers);
+    expect(readers).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        place: { file, line: 2 },
+        readers: { effect: 'sdk-only', profiles: ['default'], keys: ['AWS_ACCESS_KEY_ID'] },
+        fix: 'write the key name in lower case (aws_access_key_id)',
+      }),
+      expect.objectContaining({
+        level: 'warn',
+        place: { file, line: 2 },
+        readers: { effect: 'aws-cli-only', profiles: ['default'], keys: ['aws_access_key_id'] },
+      }),
+    ]);
+    // The SDK does not see a key id under the upper-case name: keyrot cannot rotate this profile as written.
+    expect(doc.checks).toContainEqual(
+      expect.objectContaining({ level: 'fail', text: 'profile default has no complete access key' }),
+    );
+    expect(doc.failed).toBe(1);
+    expect(code).toBe(1);
+    expect(text).not.toContain(KEY_ID);
   });
 
   it('names a watched profile that is missing or cannot be rotated', async () => {

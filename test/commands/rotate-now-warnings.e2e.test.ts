@@ -32,4 +32,29 @@ describeWith('secretService')('rotate-now shows the rewrite warnings', { concurr
     const doc = JSON.parse(result.stdout).profiles[0];
     expect(doc.warnings).toEqual([`${w.credentialsFile} ${warning}.`]);
   });
+
+  // The config file holds profile p's region with an inline comment: the AWS CLI reads the comment too.
+  const commentedWorld = async (user: string) => {
+    const { w } = await seededWorld(user);
+    await w.writeConfig('[profile p]\nregion = us-east-1 # N. Virginia\n');
+    return w;
+  };
+  const readers = (w: { configFile: string }) =>
+    `the AWS CLI does not read profile p as keyrot does: ${w.configFile}:2 (the AWS CLI reads another value of region); \`keyrot doctor\` says how to fix each place`;
+
+  it('in text: once on stderr when the AWS CLI reads the profile otherwise', async () => {
+    const w = await commentedWorld('readers-text');
+    const result = await w.run(['rotate-now', '--profile', 'p']);
+    expect(result.code, result.stderr).toBe(0);
+    secrets.push((await w.currentKey('p')).secretAccessKey);
+    expect(result.stderr.split(readers(w))).toHaveLength(2);
+  });
+
+  it('in --json: once in the profile document', async () => {
+    const w = await commentedWorld('readers-json');
+    const result = await w.run(['rotate-now', '--profile', 'p', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    secrets.push((await w.currentKey('p')).secretAccessKey);
+    expect(JSON.parse(result.stdout).profiles[0].warnings).toEqual([readers(w)]);
+  });
 });
