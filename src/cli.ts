@@ -176,6 +176,7 @@ export function buildProgram(
     .option('--state <file>', 'persist users and keys to this file (0600)')
     .option('--propagation-delay-ms <n>', 'eventual consistency window for key changes', '0')
     .option('--latency-ms <n>', 'added to every response', '0')
+    .option('--last-used-delay-ms <n>', 'how long a key use stays hidden from GetAccessKeyLastUsed', '0')
     .option('--allow-mfa-code-reuse', 'accept an MFA code used before (AWS does not)', false)
     .option('--fault <spec>', 'inject a fault, ACTION:KIND[:COUNT] (repeatable)', collect)
     .addHelpText('after', `\n${FAULT_GRAMMAR_HELP}`)

@@ -11,6 +11,7 @@ export interface EmulatorInput {
   state?: string;
   propagationDelayMs: string;
   latencyMs: string;
+  lastUsedDelayMs?: string;
   allowMfaCodeReuse?: boolean;
   fault?: string[];
 }
@@ -31,6 +32,7 @@ export async function emulatorCommand(input: EmulatorInput, ctx: CommandContext)
   const port = wholeNumberOption(input.port, '--port', 65_535);
   const propagationDelayMs = wholeNumberOption(input.propagationDelayMs, '--propagation-delay-ms');
   const latencyMs = wholeNumberOption(input.latencyMs, '--latency-ms');
+  const lastUsedDelayMs = wholeNumberOption(input.lastUsedDelayMs ?? '0', '--last-used-delay-ms');
   const faults = (input.fault ?? []).map(parseFaultSpec);
   const { stdout, stderr } = ctx.io;
   const emulator = await startEmulator({
@@ -39,6 +41,7 @@ export async function emulatorCommand(input: EmulatorInput, ctx: CommandContext)
     statePath: input.state === undefined ? undefined : resolve(input.state),
     propagationDelayMs,
     latencyMs,
+    lastUsedDelayMs,
     allowMfaCodeReuse: Boolean(input.allowMfaCodeReuse),
     faults,
     onRequest: ctx.globals.verbose ? (entry) => stderr.write(`${formatLogEntry(entry)}\n`) : undefined,

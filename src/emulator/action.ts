@@ -12,6 +12,8 @@ export interface ActionContext {
   state: EmulatorState;
   now: Date;
   propagationDelayMs: number;
+  /** How long a key's use stays invisible to GetAccessKeyLastUsed (default 0). */
+  lastUsedDelayMs?: number;
   /** Accept an MFA code that was used before (AWS does not; tests that need speed may). */
   allowMfaCodeReuse?: boolean;
 }

@@ -54,7 +54,7 @@ export function adminRefusal(
 
 /**
  * Handles one admin request: `POST seed` (SeedUserInput → SeededUser), `POST faults` ({spec}),
- * `DELETE faults`, `GET faults`, `POST settings` ({propagationDelayMs?, latencyMs?}), `GET keys?user=`.
+ * `DELETE faults`, `GET faults`, `POST settings` ({propagationDelayMs?, latencyMs?, lastUsedDelayMs?}), `GET keys?user=`.
  */
 export async function handleAdminRequest(
   admin: EmulatorAdmin,
@@ -80,6 +80,7 @@ export async function handleAdminRequest(
         if (input.propagationDelayMs !== undefined)
           admin.setPropagationDelayMs(Number(input.propagationDelayMs));
         if (input.latencyMs !== undefined) admin.setLatencyMs(Number(input.latencyMs));
+        if (input.lastUsedDelayMs !== undefined) admin.setLastUsedDelayMs(Number(input.lastUsedDelayMs));
         return { status: 200, json: {} };
       case 'GET keys':
         return { status: 200, json: { keys: admin.keys(url.searchParams.get('user') ?? undefined) } };

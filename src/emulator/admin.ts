@@ -69,6 +69,8 @@ export interface EmulatorAdmin {
   setPropagationDelayMs(ms: number): void;
   /** Changes the latency added to every API response. */
   setLatencyMs(ms: number): void;
+  /** Changes how long a key's use stays invisible to GetAccessKeyLastUsed. */
+  setLastUsedDelayMs(ms: number): void;
   /** The live keys of one user, or of every user. */
   keys(userName?: string): KeySummary[];
   /** How many API requests named `action` arrived (all actions when omitted). */
@@ -154,6 +156,9 @@ export function createAdmin(runtime: EmulatorRuntime): EmulatorAdmin {
     },
     setLatencyMs(ms) {
       runtime.latencyMs = nonNegative(ms, 'latency');
+    },
+    setLastUsedDelayMs(ms) {
+      runtime.lastUsedDelayMs = nonNegative(ms, 'last-used delay');
     },
     keys(userName) {
       const keys = userName === undefined ? state.allKeys() : state.userKeys(userName);

@@ -2,6 +2,7 @@
 // signature and the request time, and stamp the key's last use — in the order AWS reports failures.
 import { createHash } from 'node:crypto';
 import { ApiError, expiredToken, invalidClientTokenId, signatureDoesNotMatch } from './api-error.js';
+import { recordKeyUse } from './last-used.js';
 import { type ParsedAuthorization, parseAmzDate, type ReceivedRequest, verifySignature } from './sigv4.js';
 import type { AccessKeyRecord, EmulatorState, SessionRecord, UserRecord } from './state.js';
 
@@ -24,6 +25,8 @@ export interface AuthenticationContext {
   state: EmulatorState;
   now: Date;
   propagationDelayMs: number;
+  /** How long a key's use stays invisible to GetAccessKeyLastUsed (default 0). */
+  lastUsedDelayMs?: number;
 }
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -101,7 +104,8 @@ export async function authenticate(
   if (session && session.expiresAt <= now.getTime()) throw expiredToken();
 
   if (key) {
-    key.lastUsed = { date: now.toISOString(), serviceName: auth.service, region: auth.region };
+    const use = { date: now.toISOString(), serviceName: auth.service, region: auth.region };
+    recordKeyUse(key, use, context.lastUsedDelayMs ?? 0);
     state.saveSoon();
   }
   return {

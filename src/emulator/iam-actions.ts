@@ -10,6 +10,7 @@ import {
 } from './action.js';
 import { ApiError, accessDenied, invalidClientTokenId, noSuchEntity, validationError } from './api-error.js';
 import { type Caller, keyAuthenticates } from './authenticate.js';
+import { visibleLastUse } from './last-used.js';
 import { newKeyRecord } from './records.js';
 import type { AccessKeyRecord, UserRecord } from './state.js';
 import type { XmlElements } from './xml.js';
@@ -173,7 +174,9 @@ const getAccessKeyLastUsed: ActionHandler = (context) => {
     throw accessDenied(caller.user.arn, 'iam:GetAccessKeyLastUsed', `user ${key.userName}`);
   }
   if (!key) throw noSuchEntity(`The Access Key with id ${accessKeyId} cannot be found.`);
-  const used = key.lastUsed;
+  const hadPending = Boolean(key.pendingUses?.length);
+  const used = visibleLastUse(key, context.now, context.lastUsedDelayMs ?? 0);
+  if (hadPending) state.saveSoon();
   return {
     UserName: key.userName,
     AccessKeyLastUsed: used

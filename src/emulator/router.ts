@@ -44,6 +44,8 @@ export interface RouterContext {
   state: EmulatorState;
   clock: Clock;
   propagationDelayMs: number;
+  /** How long a key's use stays invisible to GetAccessKeyLastUsed (default 0). */
+  lastUsedDelayMs?: number;
   allowMfaCodeReuse?: boolean;
 }
 
@@ -123,6 +125,7 @@ async function runAction(routed: RoutedRequest, request: ReceivedRequest, contex
     state: context.state,
     now,
     propagationDelayMs: context.propagationDelayMs,
+    lastUsedDelayMs: context.lastUsedDelayMs,
   });
   const action = routed.action;
   if (!action) throw new ApiError('MissingAction', 400, 'Missing Action');
@@ -141,6 +144,7 @@ async function runAction(routed: RoutedRequest, request: ReceivedRequest, contex
     state: context.state,
     now,
     propagationDelayMs: context.propagationDelayMs,
+    lastUsedDelayMs: context.lastUsedDelayMs,
     allowMfaCodeReuse: context.allowMfaCodeReuse,
   });
 }

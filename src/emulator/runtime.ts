@@ -9,6 +9,8 @@ export interface EmulatorRuntime {
   clock: Clock;
   faults: FaultPlan;
   propagationDelayMs: number;
+  /** How long a key's use stays invisible to GetAccessKeyLastUsed, as IAM's lags by up to hours. */
+  lastUsedDelayMs: number;
   latencyMs: number;
   /** Accept an MFA code that was used before (AWS refuses it). */
   allowMfaCodeReuse: boolean;

@@ -24,6 +24,8 @@ export interface EmulatorOptions {
   propagationDelayMs?: number;
   /** Latency added to every API response, in ms (default 0). */
   latencyMs?: number;
+  /** How long a key's use stays invisible to GetAccessKeyLastUsed, in ms (default 0; IAM's lags by hours). */
+  lastUsedDelayMs?: number;
   /**
    * Accept an MFA code that was already used (default false: like AWS, a code is good once, so a second
    * MFA session within the same 30 s needs the next code). For tests that need many sessions quickly.
@@ -70,6 +72,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     faults: new FaultPlan(options.faults ?? []),
     propagationDelayMs: options.propagationDelayMs ?? 0,
     latencyMs: options.latencyMs ?? 0,
+    lastUsedDelayMs: options.lastUsedDelayMs ?? 0,
     allowMfaCodeReuse: options.allowMfaCodeReuse ?? false,
     requestCounts: new Map(),
   };

@@ -51,7 +51,10 @@ export interface AccessKeyRecord {
   authPreviouslyActive: boolean;
   /** Set once deleted; the record stays until the propagation window has passed. */
   deletedAt?: number;
+  /** The last use GetAccessKeyLastUsed reports. */
   lastUsed?: KeyLastUsed;
+  /** Later uses, oldest first, not yet visible (the emulator's last-used delay; see last-used.ts). */
+  pendingUses?: KeyLastUsed[];
 }
 
 /** Temporary credentials issued by GetSessionToken. */

@@ -19,6 +19,7 @@ import {
   totpCode,
 } from '../../src/emulator/index.js';
 import { expectAwsError, iamClient, stsClient } from './clients.js';
+import { offsetClock } from './clock.js';
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -222,6 +223,33 @@ describe('GetAccessKeyLastUsed', () => {
     expect(used.AccessKeyLastUsed!.ServiceName).toBe('sts');
     expect(used.AccessKeyLastUsed!.Region).toBe('eu-west-1');
     expect(used.AccessKeyLastUsed!.LastUsedDate!.getTime()).toBeGreaterThanOrEqual(before);
+  });
+
+  it('with a last-used delay reports a use only once it is that old (IAM lags by up to hours)', async () => {
+    const clock = offsetClock();
+    const delayed = await startEmulator({ clock, lastUsedDelayMs: 10 * 60_000 });
+    try {
+      const kim = await seedUser(delayed, { user: 'iam-lastused-kim', secondKey: 'active' });
+      const [main, spare] = kim.keys as [SeededKey, SeededKey];
+      const ask = () =>
+        iamClient(delayed.url, main).send(
+          new GetAccessKeyLastUsedCommand({ AccessKeyId: spare.accessKeyId }),
+        );
+      await stsClient(delayed.url, spare, { region: 'eu-west-1' }).send(new GetCallerIdentityCommand({}));
+      expect((await ask()).AccessKeyLastUsed).toEqual({ ServiceName: 'N/A', Region: 'N/A' });
+      clock.offsetMs = 9 * 60_000;
+      expect((await ask()).AccessKeyLastUsed).toEqual({ ServiceName: 'N/A', Region: 'N/A' });
+      clock.offsetMs = 11 * 60_000;
+      const used = (await ask()).AccessKeyLastUsed!;
+      expect(used).toMatchObject({ ServiceName: 'sts', Region: 'eu-west-1' });
+      expect(Date.now() - used.LastUsedDate!.getTime()).toBeLessThan(60_000);
+      // The delay is a live setting too (admin route and in-process): 0 shows every use at once.
+      delayed.admin.setLastUsedDelayMs(0);
+      await stsClient(delayed.url, spare, { region: 'ap-south-1' }).send(new GetCallerIdentityCommand({}));
+      expect((await ask()).AccessKeyLastUsed).toMatchObject({ ServiceName: 'sts', Region: 'ap-south-1' });
+    } finally {
+      await delayed.close();
+    }
   });
 
   it("refuses another user's key to non-admins and answers NoSuchEntity for unknown keys", async () => {
