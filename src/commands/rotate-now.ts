@@ -10,6 +10,7 @@ import { rotatedState } from '../daemon/record-check.js';
 import { rotatedReport } from '../daemon/rotation-checker.js';
 import { errorText } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue, isKeyrotError, type KeyrotError } from '../errors/keyrot-error.js';
+import { maskKeyId } from '../errors/redact.js';
 import type { ResultRecorderPort, RotationResult } from '../rotation/ports.js';
 import { profileRefusal } from '../rotation/profile-kind.js';
 import { rotateProfile } from '../rotation/rotate-profile.js';
@@ -137,12 +138,24 @@ export function stateFileRecorder(
 ): ResultRecorderPort {
   return {
     async record(result: RotationResult) {
-      if (result.outcome !== 'rotated') return;
+      if (result.outcome !== 'rotated' && !result.oldKeyWindow) return;
       const now = clock.now();
-      const report = rotatedReport(result, settings.profile(result.profile), now);
       const state = (await readStateFile(stateDir).catch(() => null)) ?? emptyState();
       const previous = state.profiles[result.profile] ?? emptyProfileState();
-      state.profiles[result.profile] = rotatedState(previous, report, now, 'rotate-now');
+      if (result.outcome === 'rotated') {
+        const report = rotatedReport(result, settings.profile(result.profile), now);
+        state.profiles[result.profile] = rotatedState(previous, report, now, 'rotate-now');
+      } else {
+        // Not rotated, but an old key's grace window was looked at: keep the state file's view of it true.
+        const window = result.oldKeyWindow!;
+        state.profiles[result.profile] = {
+          ...previous,
+          oldKeyActive:
+            window.state === 'closed'
+              ? null
+              : { keyId: maskKeyId(window.keyId), until: window.until, waiting: window.state === 'waiting' },
+        };
+      }
       await writeStateFile(stateDir, state);
     },
   };

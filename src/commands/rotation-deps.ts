@@ -17,6 +17,7 @@ import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
 import { type ProtectedKey, ProtectedKeys } from '../keychain/protected-key.js';
 import { acquireLock, namedLockPath } from '../lock/index.js';
 import { createLogger, type Logger, nullLogger } from '../log/index.js';
+import { createNotifier, type Notifier } from '../notify/notifier.js';
 import { shellHook } from '../rotation/hook.js';
 import type {
   CredentialFilesPort,
@@ -26,7 +27,7 @@ import type {
   SharedProfiles,
   StsPort,
 } from '../rotation/ports.js';
-import { systemClock } from '../time/clock.js';
+import { type Clock, systemClock } from '../time/clock.js';
 import { type Asker, openAsker } from './ask.js';
 import type { CommandContext } from './context.js';
 
@@ -41,6 +42,10 @@ export interface RotationWiring {
   keychain?: Keychain;
   /** The logger, which stays the caller's to close (default: keyrot.log in the log dir, warnings on stderr). */
   logger?: Logger;
+  /** Desktop notifications (default: the real ones, unless `notify = false`). */
+  notifier?: Notifier;
+  /** The clock (default: the system's; tests move it to an old key's deadline). */
+  clock?: Clock;
 }
 
 /** Real rotation dependencies plus what the caller must release when done. */
@@ -250,8 +255,9 @@ export async function createRotationDeps(
     files,
     journal: new RotationJournal(keychain.values),
     backups: new BackupStore(keychain.values, { keep: settings.backupsKeep }),
-    clock: systemClock,
+    clock: wiring.clock ?? systemClock,
     logger,
+    notifier: wiring.notifier ?? createNotifier({ enabled: settings.notify, logger }),
     progress: wiring.progress ?? streamProgress(ctx.io.stderr),
     policy: (profile) => settings.profile(profile),
     lock: async (kind, name, waiting) => {

@@ -40,7 +40,7 @@ export interface SetupDeps {
 }
 
 /** A profile of the AWS files as setup shows it (key ids masked). */
-type SurveyRow = Omit<StatusRow, 'lastResult' | 'dueAt' | 'due'> & {
+type SurveyRow = Omit<StatusRow, 'lastResult' | 'dueAt' | 'due' | 'oldKeyActive'> & {
   /** STS accepted the key (IAM may still want MFA for the key list). */
   works: boolean;
   /** Already has a section in config.ini. */

@@ -15,6 +15,7 @@ import type { CredentialFilesPort } from '../rotation/ports.js';
 import { pauseFilePath, readPauseUntil } from '../state/pause-file.js';
 import { type DaemonState, readStateFile } from '../state/state-file.js';
 import { systemClock } from '../time/clock.js';
+import { utcMinute } from '../time/days.js';
 import type { CommandContext } from './context.js';
 import { awsPortsFor, credentialFilesPort } from './rotation-deps.js';
 import { keysSummary, textTable } from './text-table.js';
@@ -36,6 +37,8 @@ export interface StatusRow {
   due: boolean | null;
   keys: { accessKeyId: string; status: string; createDate: string }[] | null;
   lastResult: DaemonState['profiles'][string]['lastResult'];
+  /** The key this profile held before, still active in its grace window (old_key_active_hours), masked. */
+  oldKeyActive: { keyId: string; until: string; waiting: boolean } | null;
   note: string | null;
 }
 
@@ -101,13 +104,19 @@ async function statusWith(
         due: recorded?.dueAt ? Date.parse(recorded.dueAt) <= Date.now() : null,
         keys: null,
         lastResult: recorded?.lastResult ?? null,
+        oldKeyActive: recorded?.oldKeyActive ?? null,
         note: recorded ? null : 'no state recorded yet (the daemon has not checked this profile)',
       });
       continue;
     }
     const status = await inspectOnline(ctx, files, settings, profile);
     for (const key of status.keys ?? []) userKeys.add(key.accessKeyId);
-    const row = { profile, ...maskedStatus(status), lastResult: recorded?.lastResult ?? null };
+    const row: StatusRow = {
+      profile,
+      ...maskedStatus(status),
+      lastResult: recorded?.lastResult ?? null,
+      oldKeyActive: null,
+    };
     // Protected: the key is in the keychain, and the AWS tools get it through `keyrot credentials`.
     if (isProtected(profile) && row.kind === 'static') row.kind = 'protected';
     rows.push(row);
@@ -126,6 +135,11 @@ async function statusWith(
     warnings.push(`no state recorded yet: the daemon has not run (looked in ${stateDir})`);
   // Unfinished rotations live in the keychain; --offline stays with local files only.
   const pending = keychain ? await pendingRotations(keychain, warnings) : null;
+  // Online, the journal says which old keys are still in their grace window.
+  for (const p of pending ?? []) {
+    const row = p.retireAt ? rows.find((r) => r.keyId !== null && r.keyId === p.newKeyId) : undefined;
+    if (row) row.oldKeyActive = { keyId: p.oldKeyId, until: p.retireAt!, waiting: p.useSeenAt !== null };
+  }
 
   if (input.json) {
     ctx.io.stdout.write(
@@ -163,6 +177,10 @@ interface PendingRow {
   phase: string;
   startedAt: string | null;
   files: string[];
+  /** Phase `retiring`: the old key stays active until then (old_key_active_hours). */
+  retireAt: string | null;
+  /** Phase `retiring`: the newest use of the old key after the rotation the person was told of. */
+  useSeenAt: string | null;
 }
 
 /** The journal's unfinished rotations (damaged entries too); a warning instead when the keychain cannot be read. */
@@ -178,6 +196,8 @@ async function pendingRotations(keychain: Keychain, warnings: string[]): Promise
         phase: e.phase,
         startedAt: e.startedAt,
         files: e.files.map((f) => f.path),
+        retireAt: e.retireAt ?? null,
+        useSeenAt: e.useSeenAt ?? null,
       })),
       ...damaged.map((d) => ({
         oldKeyId: maskKeyId(d.oldKeyId),
@@ -187,6 +207,8 @@ async function pendingRotations(keychain: Keychain, warnings: string[]): Promise
         phase: 'damaged',
         startedAt: null,
         files: [],
+        retireAt: null,
+        useSeenAt: null,
       })),
     ];
   } catch (error) {
@@ -210,8 +232,21 @@ async function openForStatus(
   }
 }
 
-function renderPending(pending: PendingRow[]): string {
-  let out = 'unfinished rotations (the next rotate-now of a profile holding the key resumes them):\n';
+function renderPending(all: PendingRow[]): string {
+  let out = '';
+  const windows = all.filter((p) => p.phase === 'retiring');
+  if (windows.length > 0) {
+    out += 'old keys still active (the daemon or the next rotate-now deactivates each at its deadline):\n';
+    for (const p of windows) {
+      const waiting = p.useSeenAt
+        ? `; kept while used (last use ${utcMinute(p.useSeenAt)}, old_key_wait_while_used)`
+        : '';
+      out += `  ${p.oldKeyId} of ${p.userArn} (profile ${p.profile}, replaced by ${p.newKeyId}): active until ${utcMinute(p.retireAt!)}${waiting}\n`;
+    }
+  }
+  const pending = all.filter((p) => p.phase !== 'retiring');
+  if (pending.length === 0) return out;
+  out += 'unfinished rotations (the next rotate-now of a profile holding the key resumes them):\n';
   for (const p of pending) {
     if (p.phase === 'damaged') {
       out += `  ${p.oldKeyId}: the journal entry is damaged; check the user's keys in IAM before removing it\n`;
@@ -238,6 +273,14 @@ function renderTable(rows: StatusRow[]): string {
   ]);
   let out = textTable(head, body);
   for (const r of rows) if (r.note) out += `  ${r.profile}: ${r.note}\n`;
+  for (const r of rows) {
+    const old = r.oldKeyActive;
+    if (!old) continue;
+    const until = old.waiting
+      ? `kept active while used (deadline ${utcMinute(old.until)} passed)`
+      : `still active until ${utcMinute(old.until)}`;
+    out += `  ${r.profile}: old key ${old.keyId} ${until}\n`;
+  }
   return out;
 }
 
@@ -263,7 +306,9 @@ export async function inspectOnline(
 }
 
 /** A profile's status as printed: key ids masked, errors redacted, a refusal or error as a note. */
-export function maskedStatus(status: ProfileStatus): Omit<StatusRow, 'profile' | 'lastResult'> {
+export function maskedStatus(
+  status: ProfileStatus,
+): Omit<StatusRow, 'profile' | 'lastResult' | 'oldKeyActive'> {
   return {
     kind: status.kind,
     keyId: status.keyId ? maskKeyId(status.keyId) : null,

@@ -16,6 +16,16 @@ export interface ProfileSettings {
   otherActiveKey: 'refuse' | 'delete';
   /** Days an old, deactivated key is kept as a rollback path before it is deleted (grace_days, default 14). */
   graceDays: number;
+  /**
+   * Hours the old key stays Active after the files hold the new one, for processes that still hold it
+   * (old_key_active_hours, default 0: retired at once). See docs/rotation-protocol.md, "The grace window".
+   */
+  oldKeyActiveHours: number;
+  /**
+   * At the window's end, keep an old key active while IAM reports uses of it after the rotation
+   * (old_key_wait_while_used, default false: deactivate at the deadline, after a notification).
+   */
+  oldKeyWaitWhileUsed: boolean;
   /** A command run after a successful rotation, given the new key in its environment (after_rotate). */
   afterRotate?: string;
 }
@@ -50,6 +60,8 @@ export const DEFAULT_PROFILE_SETTINGS: Readonly<ProfileSettings> = Object.freeze
   oldKey: 'deactivate',
   otherActiveKey: 'refuse',
   graceDays: 14,
+  oldKeyActiveHours: 0,
+  oldKeyWaitWhileUsed: false,
 });
 
 /** How one INI key is checked and where its value goes. */
@@ -135,5 +147,11 @@ export const PROFILE_KEYS: Readonly<Record<string, KeyRule>> = {
     schema: wholeNumber(0, 3650),
     expected: 'a whole number of days from 0 to 3650',
   },
+  old_key_active_hours: {
+    field: 'oldKeyActiveHours',
+    schema: wholeNumber(0, 720),
+    expected: 'a whole number of hours from 0 to 720',
+  },
+  old_key_wait_while_used: { field: 'oldKeyWaitWhileUsed', schema: boolean, expected: 'true or false' },
   after_rotate: { field: 'afterRotate', schema: text, expected: 'a command line' },
 };

@@ -82,6 +82,8 @@ export class Daemon {
   private current: Promise<unknown> = Promise.resolve();
   private nextScheduledAt = 0;
   private lastPassEndedAt = Number.NEGATIVE_INFINITY;
+  /** When the last pass began: an old key's deadline after it still needs a pass of its own. */
+  private lastPassStartedAt = Number.NEGATIVE_INFINITY;
   private armedAt = 0;
   private armedDelay = 0;
   /** The pause seen at the last pass (ms; 0 when not paused): the timer waits it out, tick by tick. */
@@ -187,8 +189,7 @@ export class Daemon {
     for (const profile of this.options.profiles) {
       if (this.stopping && reason !== 'once') break;
       const previous = profiles[profile] ?? emptyProfileState();
-      if (reason === 'retry' && !(previous.retryAt && Date.parse(previous.retryAt) <= started.getTime()))
-        continue;
+      if (reason === 'retry' && !this.owed(previous, started.getTime())) continue;
       const result = await this.check(profile);
       results.push({ profile, result });
       const now = clock.now();
@@ -213,6 +214,7 @@ export class Daemon {
     if (reason !== 'retry' || this.nextScheduledAt === 0) {
       this.nextScheduledAt = schedule.nextAfter(ended)?.getTime() ?? Number.POSITIVE_INFINITY;
     }
+    this.lastPassStartedAt = started.getTime();
     this.state.lastCheck = ended.toISOString();
     this.state.nextCheck = reason === 'once' ? null : isoOrNull(this.nextCheckAt());
     await this.save();
@@ -229,13 +231,34 @@ export class Daemon {
     }
   }
 
-  /** The next instant something is due: the schedule, or the earliest backoff retry. */
+  /**
+   * The next instant something is due: the schedule, the earliest backoff retry, or the earliest old key's
+   * grace-window deadline that no pass has reached yet (a pass after it closes the window or, when it
+   * cannot, leaves it to the schedule).
+   */
   private nextCheckAt(): number {
     let next = this.nextScheduledAt;
     for (const profile of Object.values(this.state.profiles)) {
       if (profile.retryAt) next = Math.min(next, Date.parse(profile.retryAt));
+      const deadline = this.windowDeadline(profile);
+      if (deadline !== null) next = Math.min(next, deadline);
     }
     return next;
+  }
+
+  /** Whether a retry pass at `now` checks this profile: its backoff expired, or its old key's deadline came. */
+  private owed(profile: ProfileState, now: number): boolean {
+    if (profile.retryAt && Date.parse(profile.retryAt) <= now) return true;
+    const deadline = this.windowDeadline(profile);
+    return deadline !== null && deadline <= now;
+  }
+
+  /** The deadline of the profile's old key still in its grace window, when no pass has begun since. */
+  private windowDeadline(profile: ProfileState): number | null {
+    const active = profile.oldKeyActive;
+    if (!active || active.waiting) return null;
+    const deadline = Date.parse(active.until);
+    return deadline > this.lastPassStartedAt ? deadline : null;
   }
 
   private arm(): void {

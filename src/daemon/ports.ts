@@ -2,8 +2,18 @@
 // ports. The command wires the real ones (rotation engine, notifier, logger, timers); unit tests inject
 // a fake clock and fakes of these.
 
+/** A replaced key still active in its grace window (old_key_active_hours), as the daemon records it. */
+export interface OldKeyWindowReport {
+  /** The old key id, masked. */
+  keyId: string;
+  /** Its deadline (ISO 8601). */
+  until: string;
+  /** `waiting`: past the deadline, kept while used (old_key_wait_while_used); `closed`: retired now. */
+  state: 'open' | 'waiting' | 'closed';
+}
+
 /** What checking one profile found: its key is fine (maybe due soon), or it was just rotated. */
-export type CheckReport =
+export type CheckReport = (
   | {
       kind: 'checked';
       /** The current key id, masked. */
@@ -25,7 +35,11 @@ export type CheckReport =
       dueAt: Date;
       /** True when an interrupted rotation was finished from the journal. */
       resumed: boolean;
-    };
+    }
+) & {
+  /** The grace window of a replaced key, when the check opened or looked at one. */
+  oldKeyWindow?: OldKeyWindowReport;
+};
 
 /** A report of a rotation. */
 export type RotatedReport = Extract<CheckReport, { kind: 'rotated' }>;

@@ -5,7 +5,7 @@
 import { dueSoonMessage, failedMessage, needsYouMessage, rotatedMessage } from '../notify/messages.js';
 import type { Notification } from '../notify/notifier.js';
 import type { ProfileState } from '../state/state-file.js';
-import { daysUntil } from '../time/days.js';
+import { daysUntil, utcMinute } from '../time/days.js';
 import { backoffDelayMs } from './backoff.js';
 import { classifyFailure, failureCode, failureLine } from './classify-error.js';
 import type { CheckReport, RotatedReport } from './ports.js';
@@ -39,7 +39,11 @@ export function recordCheck(input: {
       const event = `rotated:${report.newKeyId}`;
       const state: ProfileState = { ...rotatedState(previous, report, now), lastNotified: { event, at } };
       const repeat = previous.lastNotified?.event === event;
-      return { state, notification: repeat ? null : rotatedMessage({ profile, ...report }) };
+      const activeUntil = report.oldKeyWindow?.state === 'open' ? report.oldKeyWindow.until : undefined;
+      return {
+        state,
+        notification: repeat ? null : rotatedMessage({ profile, ...report, activeUntil }),
+      };
     }
     const dueSoon = now.getTime() >= report.warnFrom.getTime();
     const message = `key is ${report.ageDays} days old; due ${report.dueAt.toISOString().slice(0, 10)}`;
@@ -108,7 +112,9 @@ export function rotatedState(
   by?: string,
 ): ProfileState {
   const resumed = report.resumed ? ' (resumed)' : '';
-  const message = `rotated ${report.oldKeyId} → ${report.newKeyId}; old key ${report.oldKeyAction}${resumed}`;
+  const until = report.oldKeyWindow?.state === 'open' ? report.oldKeyWindow.until : undefined;
+  const action = until ? `active until ${utcMinute(until)}` : report.oldKeyAction;
+  const message = `rotated ${report.oldKeyId} → ${report.newKeyId}; old key ${action}${resumed}`;
   return {
     ...succeeded(previous, report),
     keyId: report.newKeyId,
@@ -118,8 +124,12 @@ export function rotatedState(
   };
 }
 
-/** What every successful check records: the key's age and due date, and the end of any failure episode. */
+/**
+ * What every successful check records: the key's age and due date, the old key still in its grace window
+ * (each check of the profile looks at it), and the end of any failure episode.
+ */
 function succeeded(previous: ProfileState, report: CheckReport): ProfileState {
+  const window = report.oldKeyWindow;
   // The next failure is news again.
   return {
     ...previous,
@@ -128,6 +138,10 @@ function succeeded(previous: ProfileState, report: CheckReport): ProfileState {
     failures: 0,
     retryAt: null,
     lastNotified: null,
+    oldKeyActive:
+      window && window.state !== 'closed'
+        ? { keyId: window.keyId, until: window.until, waiting: window.state === 'waiting' }
+        : null,
   };
 }
 

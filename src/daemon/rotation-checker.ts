@@ -52,6 +52,16 @@ export function rotationChecker(wire: WireRotation, settings: Settings, logger: 
 
 /** Turns a rotation result into what the daemon records (masked key ids only). */
 export function reportOf(result: RotationResult, policy: ProfileSettings, now: Date): CheckReport {
+  return { ...reportWithoutWindow(result, policy, now), ...windowOf(result) };
+}
+
+/** The old key's grace window of a result, masked, as the daemon's report carries it. */
+function windowOf(result: RotationResult): Pick<CheckReport, 'oldKeyWindow'> {
+  const window = result.oldKeyWindow;
+  return window ? { oldKeyWindow: { ...window, keyId: maskKeyId(window.keyId) } } : {};
+}
+
+function reportWithoutWindow(result: RotationResult, policy: ProfileSettings, now: Date): CheckReport {
   if (result.outcome === 'rotated') return rotatedReport(result, policy, now);
   if (result.outcome === 'already-rotated') {
     // Another keyrot (rotate-now, the tray) replaced the key moments ago: the new key is fresh.
@@ -87,5 +97,6 @@ export function rotatedReport(result: RotationResult, policy: ProfileSettings, n
     ageDays: 0,
     dueAt: addDays(now, policy.maxAgeDays),
     resumed: result.resumed,
+    ...windowOf(result),
   };
 }

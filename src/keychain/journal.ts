@@ -4,8 +4,11 @@ import { maskKeyId } from '../errors/redact.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import type { ChunkedValueStore } from './chunked-values.js';
 
-/** How far a rotation got: `intent` before CreateAccessKey, `created` once the new key and secret are kept. */
-export type JournalPhase = 'intent' | 'created';
+/**
+ * How far a rotation got: `intent` before CreateAccessKey, `created` once the new key and secret are kept,
+ * `retiring` once the files hold the new key and the old one stays active until `retireAt`.
+ */
+export type JournalPhase = 'intent' | 'created' | 'retiring';
 
 /** A file a rotation rewrites: its real path (symlinks resolved) and which AWS file it is. */
 export interface JournalFile {
@@ -30,6 +33,12 @@ export interface JournalEntry extends JournalKey {
   phase: JournalPhase;
   newKeyId?: string;
   newSecret?: string;
+  /** Phase `retiring`: when the files were rewritten (ISO 8601); a later use of the old key is news. */
+  rewrittenAt?: string;
+  /** Phase `retiring`: when the old key is deactivated (ISO 8601). */
+  retireAt?: string;
+  /** Phase `retiring`: the newest use of the old key after the rewrite that the person was told of. */
+  useSeenAt?: string;
   /** ISO 8601. */
   startedAt: string;
   /** ISO 8601. */
@@ -98,6 +107,27 @@ export class RotationJournal {
       );
     }
     return this.save({ ...entry, newKeyId: keyId, newSecret: secret, phase: 'created' });
+  }
+
+  /**
+   * Opens the old key's grace window (phase `retiring`): the files hold the new key since `rewrittenAt`,
+   * and the old key stays active until `retireAt`.
+   */
+  async openWindow(
+    key: JournalKey,
+    window: { rewrittenAt: string; retireAt: string },
+  ): Promise<JournalEntry> {
+    const entry = await this.require(key);
+    if (!entry.newKeyId) {
+      throw new KeyrotError('INTERNAL', `the journal of ${maskKeyId(key.oldKeyId)} holds no new key`);
+    }
+    return this.save({ ...entry, ...window, phase: 'retiring' });
+  }
+
+  /** Remembers the newest use of the old key after the rewrite that the person was told of. */
+  async recordUseSeen(key: JournalKey, usedAt: string): Promise<JournalEntry> {
+    const entry = await this.require(key);
+    return this.save({ ...entry, useSeenAt: usedAt });
   }
 
   /** Adds files to the entry's list (a run resuming it from other files rewrites those too). */
@@ -258,11 +288,12 @@ function parseEntry(text: string): JournalEntry | null {
   const e = value as Record<string, unknown>;
   if (typeof e !== 'object' || e === null) return null;
   const strings = ['userArn', 'oldKeyId', 'profile', 'startedAt', 'updatedAt'];
-  const optional = ['newKeyId', 'newSecret'];
+  const optional = ['newKeyId', 'newSecret', 'rewrittenAt', 'retireAt', 'useSeenAt'];
   if (!strings.every((key) => typeof e[key] === 'string')) return null;
   if (!optional.every((key) => e[key] === undefined || typeof e[key] === 'string')) return null;
-  if (e.phase !== 'intent' && e.phase !== 'created') return null;
-  if (e.phase === 'created' && (!e.newKeyId || !e.newSecret)) return null;
+  if (e.phase !== 'intent' && e.phase !== 'created' && e.phase !== 'retiring') return null;
+  if (e.phase !== 'intent' && (!e.newKeyId || !e.newSecret)) return null;
+  if (e.phase === 'retiring' && (!e.rewrittenAt || !e.retireAt)) return null;
   if (!Array.isArray(e.keysBefore) || !e.keysBefore.every((k) => typeof k === 'string')) return null;
   const files = e.files;
   if (

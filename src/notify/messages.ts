@@ -1,6 +1,7 @@
 // The words of every notification keyrot sends. Key ids are masked, reasons are one redacted line,
 // and each message tells the person what, if anything, to do.
 import { maskKeyId, redactText } from '../errors/redact.js';
+import { utcMinute } from '../time/days.js';
 import type { Notification } from './notifier.js';
 
 /** A key id, masked unless it already is. */
@@ -23,10 +24,15 @@ export function rotatedMessage(event: {
   oldKeyId: string;
   newKeyId: string;
   oldKeyAction: 'deactivated' | 'deleted' | 'kept';
+  /** The old key's grace window ends then (old_key_active_hours; ISO 8601). */
+  activeUntil?: string;
 }): Notification {
+  const old = event.activeUntil
+    ? `old key active until ${utcMinute(event.activeUntil)}`
+    : `old key ${event.oldKeyAction}`;
   return {
     title: `keyrot: rotated ${event.profile}`,
-    body: `Rotated key for profile ${event.profile} (${masked(event.oldKeyId)} → ${masked(event.newKeyId)}); old key ${event.oldKeyAction}`,
+    body: `Rotated key for profile ${event.profile} (${masked(event.oldKeyId)} → ${masked(event.newKeyId)}); ${old}`,
     urgency: 'low',
   };
 }

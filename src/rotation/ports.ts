@@ -10,6 +10,7 @@ import type {
 import type { ProfileSettings } from '../config/settings.js';
 import type { JournalEntry, JournalFile, JournalKey, JournalSurvey } from '../keychain/journal.js';
 import type { Logger } from '../log/logger.js';
+import type { Notifier } from '../notify/notifier.js';
 import type { Clock } from '../time/clock.js';
 
 /** STS, every call signed with the credentials given. */
@@ -102,6 +103,10 @@ export interface JournalPort {
   ): Promise<unknown>;
   /** Records the new key and its secret (right after CreateAccessKey). */
   recordNewKey(key: JournalKey, keyId: string, secret: string): Promise<unknown>;
+  /** Opens the old key's grace window: the old key stays active until `retireAt` (phase `retiring`). */
+  openWindow(key: JournalKey, window: { rewrittenAt: string; retireAt: string }): Promise<unknown>;
+  /** Remembers the newest use of the old key after the rewrite that the person was told of. */
+  recordUseSeen(key: JournalKey, usedAt: string): Promise<unknown>;
   /** Adds files the rotation must rewrite too. */
   addFiles(key: JournalKey, files: RotationFile[]): Promise<unknown>;
   /** Removes the entry, and with it the secret. */
@@ -176,6 +181,8 @@ export interface RotationDeps {
   chooseMfaDevice?: (profile: string, serials: string[]) => Promise<string>;
   hook?: HookPort;
   recorder?: ResultRecorderPort;
+  /** Desktop notifications (an old key still used at the end of its grace window); none when absent. */
+  notifier?: Notifier;
   /** How long to wait for AWS to accept a new key (default 60 s). */
   propagationTimeoutMs?: number;
   /** Allow rotating the root user's key (default false). */
@@ -197,6 +204,14 @@ export interface RotationRequest {
   startKeyId?: string;
 }
 
+/** A replaced key's grace window, as a rotation reports it (key id unmasked; mask when printing). */
+export interface OldKeyWindow {
+  keyId: string;
+  /** The deadline (ISO 8601). */
+  until: string;
+  state: 'open' | 'waiting' | 'closed';
+}
+
 /** What happened to a key other than the current one. */
 export type OtherKeyAction =
   | 'none'
@@ -214,8 +229,15 @@ export interface RotationResult {
   userArn: string;
   oldKeyId: string;
   newKeyId?: string;
-  oldKeyAction: 'none' | 'deactivated' | 'deleted' | 'would-deactivate' | 'would-delete';
+  /** `kept-active`: the old key stays active for old_key_active_hours (see `oldKeyWindow`). */
+  oldKeyAction: 'none' | 'deactivated' | 'deleted' | 'kept-active' | 'would-deactivate' | 'would-delete';
   otherKeyAction: OtherKeyAction;
+  /**
+   * The grace window of a replaced key (old_key_active_hours), when this run opened or looked at one:
+   * `open` until `until`; `waiting` past it while the key is still used (old_key_wait_while_used);
+   * `closed` when this run retired the key.
+   */
+  oldKeyWindow?: OldKeyWindow;
   backupId?: string;
   /** The files and profiles that now hold the new key. */
   updated?: { file: string; profiles: string[] }[];

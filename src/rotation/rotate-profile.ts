@@ -1,11 +1,13 @@
 import { mergedProfileValues } from '../credentials/read.js';
 import { isKeyrotError, KeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId } from '../errors/redact.js';
+import { utcMinute } from '../time/days.js';
 import type { JournalEntryLike, RotationDeps, RotationRequest, RotationResult } from './ports.js';
 import { newState, type RotationState, resultOf } from './state.js';
 import { backupFiles } from './steps/backup-files.js';
 import { createKey } from './steps/create-key.js';
 import { finish } from './steps/finish.js';
+import { settleWindow } from './steps/grace-window.js';
 import { identify, readProfileKey } from './steps/identify.js';
 import { expireGrace, inspect } from './steps/inspect.js';
 import { makeRoom } from './steps/make-room.js';
@@ -61,9 +63,18 @@ export async function rotateProfile(request: RotationRequest, wired: RotationDep
 async function rotateLocked(
   first: RotationState,
   deps: RotationDeps,
-  entry: JournalEntryLike | null,
+  found: JournalEntryLike | null,
 ): Promise<RotationResult> {
+  let entry = found;
   let state = first;
+  if (entry?.phase === 'retiring' && entry.newKeyId === state.oldKeyId) {
+    // The profile holds the key an earlier rotation created; that rotation's old key is in its grace
+    // window. Close it when its time has come, then check the current key as usual.
+    const windowState = await settleWindow(state, deps, entry, { early: false });
+    if (windowState !== 'closed') state.openWindow = entry;
+    await identify(state, deps);
+    entry = null;
+  }
   if (entry) {
     const done = await resume(state, deps, entry);
     if (done) return done;
@@ -84,7 +95,16 @@ async function rotateLocked(
 /** A dry run: what the rotation would do, with the same checks and nothing changed. */
 async function planRotation(state: RotationState, deps: RotationDeps): Promise<RotationResult> {
   const entry = await deps.journal.find(state.oldKeyId);
-  if (entry) {
+  if (entry?.phase === 'retiring' && entry.newKeyId === state.oldKeyId) {
+    state.openWindow = entry;
+    const until = entry.retireAt!;
+    state.oldKeyWindow = { keyId: entry.oldKeyId, until, state: 'open' };
+    if (deps.clock.now().getTime() >= Date.parse(until)) {
+      state.plan.push(
+        `retire the old key ${maskKeyId(entry.oldKeyId)}, whose grace window ended ${utcMinute(until)}`,
+      );
+    }
+  } else if (entry) {
     state.resumed = true;
     state.oldKeyId = entry.oldKeyId;
     state.userArn = entry.userArn;
@@ -101,7 +121,9 @@ async function planRotation(state: RotationState, deps: RotationDeps): Promise<R
     `create a new key for ${state.userArn}`,
     'prove it with STS, back up the files to the keychain',
     `write it into every profile holding ${maskKeyId(state.oldKeyId)} (${state.files.map((f) => f.path).join(', ')})`,
-    `${state.policy.oldKey === 'delete' ? 'delete' : 'deactivate'} ${maskKeyId(state.oldKeyId)}`,
+    state.policy.oldKeyActiveHours > 0
+      ? `keep ${maskKeyId(state.oldKeyId)} active for ${state.policy.oldKeyActiveHours} h (old_key_active_hours), then ${state.policy.oldKey === 'delete' ? 'delete' : 'deactivate'} it`
+      : `${state.policy.oldKey === 'delete' ? 'delete' : 'deactivate'} ${maskKeyId(state.oldKeyId)}`,
   );
   state.oldKeyAction = state.policy.oldKey === 'delete' ? 'would-delete' : 'would-deactivate';
   return resultOf(state, deps, 'dry-run');
@@ -116,7 +138,23 @@ async function readyToCreate(state: RotationState, deps: RotationDeps): Promise<
   if (!state.due && !state.request.force) {
     await expireGrace(state, deps);
     deps.progress.step('done', `not due until ${state.dueAt.slice(0, 10)}; nothing to rotate`);
-    return resultOf(state, deps, 'not-due');
+    const result = resultOf(state, deps, 'not-due');
+    // What became of an old key's grace window is news for the state file's readers too.
+    if (state.oldKeyWindow && !state.request.dryRun)
+      await deps.recorder?.record(result).catch(() => undefined);
+    return result;
+  }
+  // A rotation due while an earlier one's old key is in its grace window: that key takes the slot the
+  // new key needs, so it is retired first (refused while it is still used, see grace-window.ts).
+  if (state.openWindow) {
+    const window = state.openWindow;
+    state.openWindow = undefined;
+    if (state.request.dryRun) {
+      state.plan.push(
+        `retire the old key ${maskKeyId(window.oldKeyId)} before its grace window ends (${utcMinute(window.retireAt!)}), unless it is still used`,
+      );
+      state.keys = state.keys.filter((k) => k.accessKeyId !== window.oldKeyId);
+    } else await settleWindow(state, deps, window, { early: true });
   }
   await preflight(state, deps);
   try {

@@ -1,6 +1,14 @@
 import type { AccessKeyInfo, AwsCredentials } from '../aws/types.js';
 import type { ProfileSettings } from '../config/settings.js';
-import type { OtherKeyAction, RotationDeps, RotationFile, RotationRequest, RotationResult } from './ports.js';
+import type {
+  JournalEntryLike,
+  OldKeyWindow,
+  OtherKeyAction,
+  RotationDeps,
+  RotationFile,
+  RotationRequest,
+  RotationResult,
+} from './ports.js';
 import type { ClassifiedProfile } from './profile-kind.js';
 
 /** What the steps of one rotation learn and hand to the next step. */
@@ -29,6 +37,12 @@ export interface RotationState {
   updated?: { file: string; profiles: string[] }[];
   oldKeyAction: RotationResult['oldKeyAction'];
   otherKeyAction: OtherKeyAction;
+  /** A replaced key's grace window this run opened or looked at. */
+  oldKeyWindow?: OldKeyWindow;
+  /** An earlier rotation's window still open (its journal entry): a rotation due now retires that key first. */
+  openWindow?: JournalEntryLike;
+  /** A resumed `retiring` entry's window, kept as it was (its deadline does not move). */
+  keptWindow?: { rewrittenAt: string; retireAt: string };
   plan: string[];
   /** Warnings for the person, shown with the result. */
   warnings: string[];
@@ -85,6 +99,7 @@ export function resultOf(
     ...(state.newKey ? { newKeyId: state.newKey.accessKeyId } : {}),
     oldKeyAction: state.oldKeyAction,
     otherKeyAction: state.otherKeyAction,
+    ...(state.oldKeyWindow ? { oldKeyWindow: state.oldKeyWindow } : {}),
     ...(state.backupId ? { backupId: state.backupId } : {}),
     ...(state.updated ? { updated: state.updated } : {}),
     durationMs: deps.clock.now().getTime() - state.startedAtMs,

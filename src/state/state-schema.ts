@@ -35,6 +35,11 @@ export const ProfileStateSchema = z.looseObject({
   failures: z._default(z.number().check(z.int(), z.gte(0)), 0),
   /** When a profile in backoff may be checked again. */
   retryAt: nullOr(isoDate),
+  /**
+   * The key this profile held before its last rotation, still active in its grace window
+   * (old_key_active_hours): masked id, deadline, and whether it is kept past it because it is still used.
+   */
+  oldKeyActive: z.optional(z.nullable(z.object({ keyId: z.string(), until: isoDate, waiting: z.boolean() }))),
 });
 
 /** What the daemon knows about one watched profile. */

@@ -45,3 +45,9 @@ export function keyAge(created: Date, policy: { maxAgeDays: number; warnDays: nu
     dueSoon: !due && now.getTime() >= warnFrom.getTime(),
   };
 }
+
+/** An instant (a Date or ISO 8601 text) as a person reads it: `2026-12-02 07:35 UTC`. */
+export function utcMinute(instant: Date | string): string {
+  const iso = typeof instant === 'string' ? new Date(instant).toISOString() : instant.toISOString();
+  return `${iso.replace('T', ' ').slice(0, 16)} UTC`;
+}

@@ -39,6 +39,8 @@ describe('loadSettings', () => {
       oldKey: 'deactivate',
       otherActiveKey: 'refuse',
       graceDays: 14,
+      oldKeyActiveHours: 0,
+      oldKeyWaitWhileUsed: false,
     });
     expect((await loadSettings({ env: { ...env, AWS_PROFILE: 'work' } })).watch).toEqual(['work']);
   });
@@ -105,6 +107,8 @@ describe('parseSettings', () => {
       oldKey: 'delete',
       otherActiveKey: 'refuse',
       graceDays: 14,
+      oldKeyActiveHours: 0,
+      oldKeyWaitWhileUsed: false,
       afterRotate: 'systemctl --user restart app; echo done',
     });
     expect(settings.profile('default')).toMatchObject({
@@ -113,6 +117,19 @@ describe('parseSettings', () => {
       graceDays: 0,
     });
     expect(settings.profile('elsewhere')).toMatchObject({ maxAgeDays: 60, warnDays: 7 });
+  });
+
+  it('reads the old key grace window settings per profile and refuses hours out of range', async () => {
+    const settings = await parseSettings(
+      FILE,
+      'old_key_active_hours = 4\n[profile dev]\nold_key_wait_while_used = yes\n[profile ci]\nold_key_active_hours = 0\n',
+      {},
+    );
+    expect(settings.profile('dev')).toMatchObject({ oldKeyActiveHours: 4, oldKeyWaitWhileUsed: true });
+    expect(settings.profile('ci')).toMatchObject({ oldKeyActiveHours: 0, oldKeyWaitWhileUsed: false });
+    const error = await configError('[profile dev]\nold_key_active_hours = 1.5\n');
+    expect(error.message).toContain('old_key_active_hours');
+    expect(error.line).toBe(2);
   });
 
   it('names the key, section and line of a bad value', async () => {

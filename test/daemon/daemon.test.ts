@@ -93,6 +93,31 @@ describe('daemon scheduling', () => {
     await daemon.stop();
   });
 
+  it("wakes at an old key's grace-window deadline between scheduled checks, once", async () => {
+    // Daily checks at 03:00; the old key's window ends at 10:40 (old_key_active_hours).
+    const until = new Date(2026, 10, 25, 10, 40).toISOString();
+    const h = harness(
+      (_p, now, call) => ({
+        ...keyAged(0, now),
+        oldKeyWindow: { keyId: 'AKIA…OLD1', until, state: call === 1 ? 'open' : 'closed' },
+      }),
+      { schedule: '0 3 * * *' },
+    );
+    const daemon = h.make();
+    await daemon.start();
+    expect(h.saved()!.profiles.dev?.oldKeyActive).toEqual({ keyId: 'AKIA…OLD1', until, waiting: false });
+    expect(h.saved()!.nextCheck).toBe(until);
+    await h.clock.advance(34 * MIN);
+    expect(h.calls).toHaveLength(1);
+    await h.clock.advance(2 * MIN);
+    expect(h.calls.map((c) => c.at)).toEqual([new Date(2026, 10, 25, 10, 5), new Date(2026, 10, 25, 10, 40)]);
+    expect(h.saved()!.profiles.dev?.oldKeyActive).toBeNull();
+    expect(h.saved()!.nextCheck).toBe(new Date(2026, 10, 26, 3, 0).toISOString());
+    await h.clock.advance(3 * HOUR);
+    expect(h.calls).toHaveLength(2);
+    await daemon.stop();
+  });
+
   it('never sleeps longer than one coarse tick, and idles with a single timer', async () => {
     const h = harness((_p, now) => keyAged(10, now), { schedule: '0 3 * * *' });
     const daemon = h.make();

@@ -126,6 +126,8 @@ describe('rotation engine', () => {
       begin: journal.begin.bind(journal),
       addFiles: journal.addFiles.bind(journal),
       finish: journal.finish.bind(journal),
+      openWindow: journal.openWindow.bind(journal),
+      recordUseSeen: journal.recordUseSeen.bind(journal),
       recordNewKey: async () => {
         throw new Error('keychain locked');
       },

@@ -4,11 +4,12 @@ import { type RotationState, resultOf } from '../state.js';
 
 /**
  * Step 11: clears the journal (and the secret in it), records the result, logs, and runs the
- * after_rotate hook. A failing hook is reported but never undoes the rotation.
+ * after_rotate hook. A failing hook is reported but never undoes the rotation. While the old key's grace
+ * window is open its entry stays: it holds the deadline until a later run retires the old key.
  */
 export async function finish(state: RotationState, deps: RotationDeps): Promise<RotationResult> {
   const profile = state.request.profile;
-  await deps.journal.finish(state);
+  if (state.oldKeyAction !== 'kept-active') await deps.journal.finish(state);
   const summary = `profile ${profile}: ${maskKeyId(state.oldKeyId)} → ${maskKeyId(state.newKey!.accessKeyId)}, old key ${state.oldKeyAction}`;
   deps.logger.info('rotated', {
     profile,
@@ -19,6 +20,7 @@ export async function finish(state: RotationState, deps: RotationDeps): Promise<
     otherKeyAction: state.otherKeyAction,
     backupId: state.backupId,
     resumed: state.resumed,
+    ...(state.oldKeyWindow ? { oldKeyActiveUntil: state.oldKeyWindow.until } : {}),
   });
   const hook = await runHook(state, deps);
   // Measured after the hook, so the duration shown is the one the person waited.

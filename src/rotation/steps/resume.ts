@@ -56,6 +56,9 @@ export async function resume(
   }
 
   state.newKey = { accessKeyId: entry.newKeyId, secretAccessKey: entry.newSecret };
+  // Its old key is in its grace window: the files this run adds join it, the deadline stays.
+  if (entry.phase === 'retiring')
+    state.keptWindow = { rewrittenAt: entry.rewrittenAt!, retireAt: entry.retireAt! };
   // This run's files holding the old key are rewritten too (the same key may sit in files of other runs).
   const mine = state.oldCredentials ? await deps.files.holding(entry.oldKeyId) : [];
   const added = mine.filter((f) => !entry.files.some((e) => e.path === f.path));
