@@ -55,6 +55,8 @@ type Cause =
   | { kind: 'default-section' }
   | { kind: 'header-form' }
   | { kind: 'header-text-after' }
+  | { kind: 'lone-cr' }
+  | { kind: 'odd-space' }
   | { kind: 'unknown' };
 
 interface Place {
@@ -129,8 +131,12 @@ export function readerDifferences(bytes: Uint8Array, kind: FileKind, file: strin
     });
   }
   if (!cli.ok || blocked !== undefined) return out.sort((a, b) => a.line - b.line);
+  const text = doc.toString();
+  const lines = text.split('\n');
   const places = new Map<string, Place>();
-  const note = (line: number, effect: ReaderEffect, cause: Cause, profile: string, key?: string) => {
+  const note = (line: number, effect: ReaderEffect, found: Cause, profile: string, key?: string) => {
+    // A CR that does not end the line ends one for the AWS CLI only: whatever else differs there follows.
+    const cause: Cause = /\r(?!$)/.test(lines[line - 1] ?? '') ? { kind: 'lone-cr' } : found;
     const id = `${line}\u0000${effect}\u0000${cause.kind}`;
     let place = places.get(id);
     if (!place) {
@@ -140,8 +146,6 @@ export function readerDifferences(bytes: Uint8Array, kind: FileKind, file: strin
     place.profiles.add(profile);
     if (key !== undefined) place.keys.add(key);
   };
-  const text = doc.toString();
-  const lines = text.split('\n');
   const sdkProfiles = doc.profiles();
   const cliProfiles = awsCliProfiles(cli, kind);
   const names = new Set([...sdkProfiles.keys(), ...cliProfiles.keys()]);
@@ -218,7 +222,10 @@ export function readerDifferences(bytes: Uint8Array, kind: FileKind, file: strin
       if (cliValue) {
         const effect = sdkValue === undefined ? 'aws-cli-only' : 'aws-cli-reads-other-value';
         const { option } = cliValue;
-        const cause = causeAt(option, key, cli.defaultLine);
+        const cause =
+          sdkValue !== undefined && trimOddSpace(sdkValue) === trimOddSpace(cliValue.value)
+            ? { kind: 'odd-space' as const }
+            : causeAt(option, key, cli.defaultLine);
         const line = cause.kind === 'continuation' ? (option.continuationLines[0] as number) : option.line;
         note(line, effect, (cause.kind === 'unknown' && otherProfile(line, profile)) || cause, profile, key);
       } else {
@@ -293,6 +300,11 @@ function causeAt(option: AwsCliOption, key: string, defaultLine: number | undefi
   if (option.writtenName !== option.writtenName.toLowerCase())
     return { kind: 'key-case', written: option.writtenName };
   return { kind: 'unknown' };
+}
+
+// Without the white space only one of the readers trims (FS GS RS US and NEL for Python, the BOM for JS).
+function trimOddSpace(value: string): string {
+  return value.replace(/^[\x1c-\x1f\x85\ufeff]+|[\x1c-\x1f\x85\ufeff]+$/gu, '');
 }
 
 // The offset where 1-based line `line` starts (LF-counted).
@@ -371,6 +383,16 @@ function describePlace(file: string, kind: FileKind, place: Place): ReaderDiffer
       why =
         'text follows the closing ] of the header: the AWS CLI ignores it, the SDK does not read the line as a header';
       fix = 'remove the text after ] (or make it a comment: ] # ...)';
+      break;
+    case 'lone-cr':
+      why =
+        'the line holds a carriage return (CR) that does not end it: the AWS CLI starts a new line there, the SDK does not';
+      fix = 'save the file with LF or CRLF line endings';
+      break;
+    case 'odd-space':
+      why =
+        'the value starts or ends with a control or BOM character that one reader trims as white space and the other keeps';
+      fix = 'remove that character';
       break;
     case 'header-form':
       why = `the AWS CLI reads this header as the profile, the SDK does not`;

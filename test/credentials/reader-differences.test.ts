@@ -101,3 +101,27 @@ describe('a file pair with nothing reported reads alike in both readers', () => 
     );
   });
 });
+
+describe('the fix names the cause', () => {
+  const causeOf = (text: string, kind: FileKind = 'credentials') =>
+    readerDifferences(Buffer.from(text), kind, 'f').map((place) => `${place.line} ${place.fix}`);
+
+  it('CR line endings, odd white space, [DEFAULT], an indented header, text after a header', () => {
+    expect(causeOf('[a]\rregion = x\r')).toEqual(['1 save the file with LF or CRLF line endings']);
+    expect(causeOf('[a]\nregion = x\x1c\n')).toEqual(['2 remove that character']);
+    expect(causeOf('[DEFAULT]\nregion = x\n[a]\noutput = json\n')).toEqual([
+      '1 remove the [DEFAULT] section, or move its keys into the profiles that need them',
+      '2 move these keys into the profiles that need them and remove the [DEFAULT] section',
+    ]);
+    expect(causeOf('[z]\nregion = z\n  [a]\noutput = json\n')[0]).toBe(
+      '3 remove the indentation of this line',
+    );
+    expect(causeOf('[z]\nregion = z\n[a] work\noutput = json\n')).toEqual([
+      '3 remove the text after ] (or make it a comment: ] # ...)',
+      '4 check the section headers above this line: each alone on its line, not indented, nothing after ]',
+    ]);
+    expect(causeOf('[profile default]\nregion = p\n[default]\nregion = d\n', 'config')).toEqual([
+      '3 keep one section for the profile, written [profile NAME] (or [default])',
+    ]);
+  });
+});
