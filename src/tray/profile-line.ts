@@ -1,6 +1,6 @@
 // One line per watched profile, as the tray menu and tooltip show it: `dev — 23 days, due in 67 days`.
 import type { ProfileState } from '../state/state-file.js';
-import { DAY_MS } from '../time/days.js';
+import { DAY_MS, utcMinute } from '../time/days.js';
 
 /** How one profile stands, for the icon and the line. */
 export type ProfileStanding = 'unknown' | 'healthy' | 'due-soon' | 'action-needed';
@@ -37,6 +37,10 @@ export function profileLine(
     if (left <= options.warnDays * DAY_MS) standing = 'due-soon';
   }
   if (state.lastResult?.outcome === 'due-soon') standing = 'due-soon';
+  const old = state.oldKeyActive;
+  // The key before the last rotation still works (old_key_active_hours): say until when.
+  if (old)
+    parts.push(old.waiting ? 'old key kept while in use' : `old key active until ${utcMinute(old.until)}`);
   let text = `${profile} — ${parts.join(', ')}`;
   if (problem) {
     standing = 'action-needed';

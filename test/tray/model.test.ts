@@ -52,6 +52,24 @@ describe('profileLine', () => {
     expect(line).toEqual({ profile: 'dev', text: 'dev — 23 days, due in 67 days', standing: 'healthy' });
   });
 
+  it('names the old key still active in its grace window, and until when', () => {
+    const until = new Date(NOW.getTime() + 2 * 3_600_000).toISOString();
+    const open = { ...aged(0), oldKeyActive: { keyId: 'AKIA…OLD1', until, waiting: false } };
+    const line = profileLine('dev', state({ dev: open }).profiles.dev, {
+      now: NOW,
+      measuredAt: NOW,
+      warnDays: 7,
+    });
+    expect(line.text).toBe('dev — 0 days, due in 90 days, old key active until 2026-11-25 14:00 UTC');
+    const waiting = { ...open, oldKeyActive: { ...open.oldKeyActive, waiting: true } };
+    const kept = profileLine('dev', state({ dev: waiting }).profiles.dev, {
+      now: NOW,
+      measuredAt: NOW,
+      warnDays: 7,
+    });
+    expect(kept.text).toBe('dev — 0 days, due in 90 days, old key kept while in use');
+  });
+
   it('ages the key by the time since it was measured', () => {
     const measuredAt = new Date(NOW.getTime() - 2.5 * DAY);
     const line = profileLine('dev', state({ dev: aged(23) }).profiles.dev, {
