@@ -246,5 +246,6 @@ export function notificationFor(run: RotationRun): Notification {
     oldKeyId: run.keys.oldKeyId,
     newKeyId: run.keys.newKeyId,
     oldKeyAction: oldKeyAction === 'deactivated' || oldKeyAction === 'deleted' ? oldKeyAction : 'kept',
+    activeUntil: run.keys.oldKeyActiveUntil,
   });
 }

@@ -18,7 +18,7 @@ export interface RotationRun {
   /** One line for the menu and the notification; never a secret. */
   message: string;
   /** The rotated keys (masked) when rotate-now reported them. */
-  keys?: { oldKeyId: string; newKeyId: string; oldKeyAction: string };
+  keys?: { oldKeyId: string; newKeyId: string; oldKeyAction: string; oldKeyActiveUntil?: string };
 }
 
 /** What runRotateNow needs. */
@@ -138,7 +138,10 @@ export function rotatedKeys(stdout: string, profile: string): RotationRun['keys'
   if (result?.outcome === 'already-rotated') return undefined;
   if (typeof result?.oldKeyId !== 'string' || typeof result.newKeyId !== 'string') return undefined;
   const action = typeof result.oldKeyAction === 'string' ? result.oldKeyAction : 'kept';
-  return { oldKeyId: mask(result.oldKeyId), newKeyId: mask(result.newKeyId), oldKeyAction: action };
+  const keys = { oldKeyId: mask(result.oldKeyId), newKeyId: mask(result.newKeyId), oldKeyAction: action };
+  // old_key_active_hours: the old key stays active until its window's end.
+  const until = (result.oldKeyWindow as { until?: unknown } | undefined)?.until;
+  return action === 'kept-active' && typeof until === 'string' ? { ...keys, oldKeyActiveUntil: until } : keys;
 }
 
 function mask(keyId: string): string {

@@ -17,6 +17,19 @@ describe('notification messages', () => {
     });
   });
 
+  it('says until when an old key stays active (old_key_active_hours)', () => {
+    const message = rotatedMessage({
+      profile: 'dev',
+      oldKeyId: 'AKIA…1234',
+      newKeyId: 'AKIA…5678',
+      oldKeyAction: 'kept',
+      activeUntil: '2026-12-02T09:30:00.000Z',
+    });
+    expect(message.body).toBe(
+      'Rotated key for profile dev (AKIA…1234 → AKIA…5678); old key active until 2026-12-02 09:30 UTC',
+    );
+  });
+
   it('warns ahead of the due date', () => {
     expect(dueSoonMessage({ profile: 'dev', ageDays: 83, dueInDays: 7 }).body).toBe(
       'Key for profile dev is 83 days old; rotation in 7 days',

@@ -54,6 +54,28 @@ describe('describeRun', () => {
     expect(rotatedKeys(json, 'prod')).toBeUndefined();
   });
 
+  it('carries the end of the old key grace window (old_key_active_hours) for the notification', () => {
+    const until = '2026-12-02T09:30:00.000Z';
+    const json = JSON.stringify({
+      profiles: [
+        {
+          profile: 'dev',
+          outcome: 'rotated',
+          oldKeyId: 'AKIA…1234',
+          newKeyId: 'AKIA…5678',
+          oldKeyAction: 'kept-active',
+          oldKeyWindow: { keyId: 'AKIA…1234', until, state: 'open' },
+        },
+      ],
+    });
+    expect(rotatedKeys(json, 'dev')).toEqual({
+      oldKeyId: 'AKIA…1234',
+      newKeyId: 'AKIA…5678',
+      oldKeyAction: 'kept-active',
+      oldKeyActiveUntil: until,
+    });
+  });
+
   it("words a failure by its exit code and the CLI's own error line", () => {
     expect(describeRun('dev', 5, '', ['MFA code required for profile dev'])).toBe(
       'needs you: MFA code required for profile dev',
