@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
+import { isProtectedProfile } from '../credentials/credential-process.js';
 import { awsCliMismatch, awsCliMismatchWarning, resolveAwsFilePaths } from '../credentials/paths.js';
 import { mergedProfileValues, readSharedFiles, type SharedFilesReading } from '../credentials/read.js';
 import { describeError, messageWithPlace } from '../errors/describe-error.js';
@@ -26,6 +27,7 @@ import { loadTemplates } from '../service/templates.js';
 import { readStateFile } from '../state/state-file.js';
 import type { CommandContext } from './context.js';
 import { checkMacDesktop, checkWindowsNotifications } from './doctor-desktop.js';
+import { checkProtectedProfiles } from './doctor-protected.js';
 import { checkReaders } from './doctor-readers.js';
 import type { CheckLevel, CheckResult } from './doctor-result.js';
 import { runningInstances } from './running-instances.js';
@@ -139,11 +141,21 @@ export async function runDoctorChecks(ctx: CommandContext, deps: DoctorDeps = {}
       stateDir,
       warn: () => {},
     });
-    await keychain.close?.();
+    // A test seam may hand in a keychain without values: then there is nothing to read protected keys from.
+    const opened = keychain as Partial<Keychain>;
+    let protectedChecks: CheckResult[] = [];
+    try {
+      if (reading && opened.backend === 'os' && opened.values) {
+        protectedChecks = await checkProtectedProfiles(reading, opened.values.store, paths.configFile);
+      }
+    } finally {
+      await keychain.close?.();
+    }
     results.push({
       level: 'ok',
       text: `keychain reachable (${settings?.keychain === 'file' ? 'plain files, opted in' : 'OS keychain'})`,
     });
+    results.push(...protectedChecks);
   } catch (error) {
     results.push(failure('keychain not reachable', error));
   }
@@ -280,6 +292,8 @@ function checkProfile(profile: string, reading: SharedFilesReading): CheckResult
     };
   }
   const keyId = values.aws_access_key_id;
+  // Its key is in the keychain: the protected-profile checks below say whether it is there.
+  if (isProtectedProfile(reading, profile)) return { level: 'ok', text: `profile ${profile} is protected` };
   if (
     values.aws_session_token ||
     values.sso_session ||

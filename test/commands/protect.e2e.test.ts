@@ -163,6 +163,22 @@ suite('keyrot protect end to end', { concurrent: true }, () => {
     expect(await sdkIdentity(w, 'p')).toEqual({ arn: user.arn, keyId: newId });
   });
 
+  it('the order protect relies on: key lines in the credentials file win over credential_process in the AWS CLI and the SDK', async () => {
+    const w = await world();
+    const user = await w.seed('precedence');
+    const key = user.keys[0]!;
+    secrets.push(key.secretAccessKey);
+    await w.writeCredentials(profileBlock('p', key));
+    // A credential_process that can only fail: were it run, both readers would fail.
+    await w.writeConfig('[profile p]\ncredential_process = /bin/false\n');
+    const cli = await awsIdentity(w, 'p');
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(await sdkIdentity(w, 'p')).toEqual({ arn: user.arn, keyId: key.accessKeyId });
+    // And without the key lines, the same profile does go through credential_process (and fails here).
+    await w.writeCredentials('[p]\n');
+    expect((await awsIdentity(w, 'p')).code).not.toBe(0);
+  });
+
   it('refuses what it cannot protect and says when there is nothing to do', async () => {
     const w = await world();
     await w.writeCredentials(
@@ -192,6 +208,8 @@ suite('keyrot protect end to end', { concurrent: true }, () => {
     secrets.push(user.keys[0]!.secretAccessKey);
     await w.writeCredentials(profileBlock('p', user.keys[0]!));
     expect((await w.run(['protect', '--profile', 'p'])).code).toBe(0);
+    const doctor = await w.run(['doctor']);
+    expect(doctor.stdout).toMatch(/profile p is protected: key AKIA…\w{4} is in the OS keychain only/);
     const again = await w.run(['protect', '--profile', 'p']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('profile p is already protected');
