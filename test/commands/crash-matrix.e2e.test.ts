@@ -2,7 +2,9 @@
 // latency), then run it again; docs/rotation-protocol.md's invariants hold after the kill and after the
 // re-run. Three layouts: one profile; two profiles holding the same key (the re-run starts from the other
 // profile); two files sharing a profile name for two users (the other file's rotation runs between the
-// kill and the re-run, and must neither be blocked nor resume the interrupted one).
+// kill and the re-run, and must neither be blocked nor resume the interrupted one). Then `keyrot protect`
+// and `keyrot unprotect`, killed at 20 instants each: the AWS CLI authenticates at every one of them, and
+// the re-run of the same command completes.
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -150,10 +152,19 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
     args: string[],
     afterMs?: number,
   ): Promise<{ code: number | null; signal: string | null; ms: number; output: string }> {
+    return runKilled(w, ['rotate-now', ...args, '--json'], afterMs);
+  }
+
+  /** Runs a keyrot command and kills it with SIGKILL after `afterMs` (never, when undefined). */
+  function runKilled(
+    w: World,
+    args: string[],
+    afterMs?: number,
+  ): Promise<{ code: number | null; signal: string | null; ms: number; output: string }> {
     return new Promise((resolve) => {
       const started = Date.now();
       const child = stopAtFileEnd(
-        spawn(process.execPath, [CLI_PATH, 'rotate-now', ...args, '--json'], {
+        spawn(process.execPath, [CLI_PATH, ...args], {
           env: w.env,
           stdio: ['ignore', 'pipe', 'pipe'],
         }),
@@ -215,4 +226,157 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
     },
     600_000,
   );
+  /**
+   * protect and unprotect: killed at 20 instants of a run, the profile and its twin (same key) still
+   * authenticate through Debian's AWS CLI with their key, from the file or through keyrot credentials;
+   * the re-run of the same command completes, and then the files say what the command promises.
+   */
+  it.each([
+    { command: 'protect', prepared: false },
+    { command: 'unprotect', prepared: true },
+  ])(
+    'keeps the AWS CLI working at every instant of keyrot $command, and its re-run completes',
+    async ({ command, prepared }) => {
+      const setUp = async (index: number) => {
+        const w = await world();
+        const { user, old } = await seed(w, `crash-${command}-${index}`);
+        const template = `# crash test\n${profileBlock('p', old, 'region = us-east-1\n')}\n${profileBlock('twin', old)}\n[q]\nregion = eu-west-1\n`;
+        await w.writeCredentials(template);
+        await w.writeConfig('# config\n[profile q]\noutput = json\n');
+        if (prepared) expect((await runKilled(w, ['protect', '--profile', 'p'])).code).toBe(0);
+        return { w, user, old, template };
+      };
+      // Calibrate under the load the killed runs see: BATCH whole runs side by side.
+      const probes = await Promise.all(
+        Array.from({ length: BATCH }, async (_, i) => {
+          const probe = await setUp(-1 - i);
+          const whole = await runKilled(probe.w, [command, '--profile', 'p']);
+          expect(whole.code, `calibration run: ${whole.output}`).toBe(0);
+          return whole.ms;
+        }),
+      );
+      const wholeMs = probes.sort((a, b) => a - b)[Math.floor(BATCH / 2)]!;
+      const instants = Array.from({ length: INSTANTS }, (_, i) =>
+        Math.round((wholeMs * (i + 0.5)) / INSTANTS),
+      );
+      const outcomes: string[] = [];
+      const stages: string[] = [];
+      for (let start = 0; start < INSTANTS; start += BATCH) {
+        await Promise.all(
+          instants.slice(start, start + BATCH).map(async (at, j) => {
+            const { w, user, old, template } = await setUp(start + j);
+            const killed = await runKilled(w, [command, '--profile', 'p'], at);
+            outcomes.push(`${at} ms: ${killed.signal ?? `exit ${killed.code}`}`);
+            if (killed.signal) stages.push(await stageOf(w, command));
+            await checkProtection(w, user, old, template, 'either');
+            const rerun = await runKilled(w, [command, '--profile', 'p']);
+            expect(rerun.code, `${command} after a kill at ${at} ms: ${rerun.output}`).toBe(0);
+            await checkProtection(
+              w,
+              user,
+              old,
+              template,
+              command === 'protect' ? 'protected' : 'unprotected',
+            );
+          }),
+        );
+      }
+      const interrupted = outcomes.filter((o) => o.includes('SIGKILL')).length;
+      const seen = (stage: string) => stages.filter((s) => s === stage).length;
+      counts.push(
+        `${command}: ${interrupted} of ${INSTANTS} runs killed (files left as before ${seen('before')}, in between ${seen('between')}, as after ${seen('after')}), all recovered`,
+      );
+      expect(interrupted).toBeGreaterThanOrEqual(INSTANTS - 2);
+    },
+    600_000,
+  );
+
+  /**
+   * The protection invariants: the credentials file is whole (the template, with or without the two key
+   * lines of p and twin); the AWS CLI authenticates p and twin as the user; `protected`: the file holds
+   * no key of theirs and the config runs keyrot; `unprotected`: the file holds the key, the config does not
+   * run keyrot, and the keychain holds nothing for p.
+   */
+  async function checkProtection(
+    w: World,
+    userName: string,
+    old: Key,
+    template: string,
+    expected: 'either' | 'protected' | 'unprotected',
+  ): Promise<void> {
+    const text = await w.readCredentials();
+    const strip = (t: string) => t.replace(/^aws_(access_key_id|secret_access_key) = .*\n/gm, '');
+    if (strip(text) !== strip(template)) {
+      throw new Error(`credentials file is not complete:\n${text}`);
+    }
+    const config = await readFile(w.configFile, 'utf8').catch(() => '');
+    // Right after a kill both profiles go through the AWS CLI; after the re-run p does, and twin by its files.
+    for (const profile of ['p', 'twin']) {
+      const inFile = valueIn(text, profile, 'aws_access_key_id');
+      if (inFile !== undefined) {
+        expect(inFile).toBe(old.accessKeyId);
+        expect(valueIn(text, profile, 'aws_secret_access_key')).toBe(old.secretAccessKey);
+      }
+      if (expected === 'either' || profile === 'p') {
+        const cli = await awsCliAs(w, profile);
+        expect(cli.code, `aws as ${profile}: ${cli.stderr}`).toBe(0);
+        expect((JSON.parse(cli.stdout) as { Arn: string }).Arn.endsWith(`user/${userName}`)).toBe(true);
+      }
+      if (expected === 'protected') {
+        expect(inFile).toBeUndefined();
+        expect(valueIn(config, `profile ${profile}`, 'credential_process')).toContain(`--profile ${profile}`);
+      }
+      if (expected === 'unprotected') {
+        expect(inFile).toBe(old.accessKeyId);
+        expect(valueIn(config, `profile ${profile}`, 'credential_process')).toBeUndefined();
+      }
+    }
+    if (expected === 'protected') expect(text.includes(old.secretAccessKey)).toBe(false);
+    if (expected === 'unprotected') {
+      const entry = await runKilled(w, ['credentials', '--profile', 'p']);
+      expect(entry.code).toBe(2);
+    }
+  }
+
+  /** How far a killed protect or unprotect got, as the files show it (keychain writes are not visible here). */
+  async function stageOf(w: World, command: string): Promise<'before' | 'between' | 'after'> {
+    const text = await w.readCredentials();
+    const config = await readFile(w.configFile, 'utf8').catch(() => '');
+    const inFile = valueIn(text, 'p', 'aws_access_key_id') !== undefined;
+    const runsKeyrot = valueIn(config, 'profile p', 'credential_process') !== undefined;
+    if (inFile === runsKeyrot) return 'between';
+    return inFile === (command === 'protect') ? 'before' : 'after';
+  }
+
+  /** Debian's AWS CLI as profile `profile` of the world (credential_process runs in the world's keychain). */
+  function awsCliAs(
+    w: World,
+    profile: string,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = stopAtFileEnd(
+        spawn(
+          '/usr/bin/aws',
+          ['sts', 'get-caller-identity', '--endpoint-url', w.emulator.url, '--output', 'json'],
+          {
+            env: {
+              ...w.env,
+              AWS_SHARED_CREDENTIALS_FILE: w.credentialsFile,
+              AWS_CONFIG_FILE: w.configFile,
+              AWS_PROFILE: profile,
+              AWS_DEFAULT_REGION: 'us-east-1',
+              AWS_PAGER: '',
+              AWS_EC2_METADATA_DISABLED: 'true',
+            },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        ),
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
 });
