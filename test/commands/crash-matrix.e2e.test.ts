@@ -14,7 +14,7 @@ import { stopAtFileEnd } from '../support/cleanup.js';
 import { describeWith } from '../support/real-part.js';
 import { CLI_PATH } from '../support/run-cli.js';
 import { createWorld, profileBlock, valueIn, type World } from '../support/world.js';
-import { checkInvariants, expectNoSecretLeft } from './harness.js';
+import { awsIdentity, checkInvariants, expectNoSecretLeft } from './harness.js';
 
 const suite = describeWith('secretService');
 const INSTANTS = 20;
@@ -318,7 +318,7 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
         expect(valueIn(text, profile, 'aws_secret_access_key')).toBe(old.secretAccessKey);
       }
       if (expected === 'either' || profile === 'p') {
-        const cli = await awsCliAs(w, profile);
+        const cli = await awsIdentity(w, profile);
         expect(cli.code, `aws as ${profile}: ${cli.stderr}`).toBe(0);
         expect((JSON.parse(cli.stdout) as { Arn: string }).Arn.endsWith(`user/${userName}`)).toBe(true);
       }
@@ -346,37 +346,5 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
     const runsKeyrot = valueIn(config, 'profile p', 'credential_process') !== undefined;
     if (inFile === runsKeyrot) return 'between';
     return inFile === (command === 'protect') ? 'before' : 'after';
-  }
-
-  /** Debian's AWS CLI as profile `profile` of the world (credential_process runs in the world's keychain). */
-  function awsCliAs(
-    w: World,
-    profile: string,
-  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = stopAtFileEnd(
-        spawn(
-          '/usr/bin/aws',
-          ['sts', 'get-caller-identity', '--endpoint-url', w.emulator.url, '--output', 'json'],
-          {
-            env: {
-              ...w.env,
-              AWS_SHARED_CREDENTIALS_FILE: w.credentialsFile,
-              AWS_CONFIG_FILE: w.configFile,
-              AWS_PROFILE: profile,
-              AWS_DEFAULT_REGION: 'us-east-1',
-              AWS_PAGER: '',
-              AWS_EC2_METADATA_DISABLED: 'true',
-            },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        ),
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
   }
 });

@@ -10,6 +10,7 @@ import {
   type SeedUserInput,
   startEmulator,
 } from '../../src/emulator/index.js';
+import { stopAtFileEnd } from '../support/cleanup.js';
 import { createWorld, profileBlock, type World } from '../support/world.js';
 
 /** Fails when any of `secrets` appears in what the worlds left behind: CLI output, logs, state files. */
@@ -131,4 +132,50 @@ export async function checkInvariants(
     const oldNow = keys.find((k) => k.accessKeyId === old.accessKeyId);
     if (oldNow?.status === 'Active') throw new Error('the old key is still active');
   }
+}
+
+/** How a tool run ended. */
+export interface ToolRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program to its end (from the repository, so `@aws-sdk/*` resolves), stopped if the file ends first. */
+export function runTool(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<ToolRun> {
+  return new Promise((resolve) => {
+    const cwd = new URL('../..', import.meta.url).pathname;
+    const child = stopAtFileEnd(spawn(command, args, { env, cwd, timeout: 60_000 }));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * The environment the AWS tools run in for a profile: the world's own (its keychain service and bus, which
+ * `keyrot credentials` needs when a credential_process runs it), its AWS files, the profile.
+ */
+export function toolEnv(w: World, profile: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...w.env,
+    AWS_SHARED_CREDENTIALS_FILE: w.credentialsFile,
+    AWS_CONFIG_FILE: w.configFile,
+    AWS_PROFILE: profile,
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_PAGER: '',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...extra,
+  };
+}
+
+/** `aws sts get-caller-identity` with Debian's AWS CLI v2, the credentials from the profile alone. */
+export function awsIdentity(w: World, profile: string, extra?: NodeJS.ProcessEnv): Promise<ToolRun> {
+  return runTool(
+    '/usr/bin/aws',
+    ['sts', 'get-caller-identity', '--endpoint-url', w.emulator.url, '--output', 'json'],
+    toolEnv(w, profile, extra),
+  );
 }

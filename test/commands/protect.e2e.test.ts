@@ -1,7 +1,6 @@
 // `keyrot protect`, `unprotect` and `credentials` end to end: the built CLI, the emulator over HTTP, the
 // real Secret Service, and the two real readers of a protected profile — Debian's AWS CLI and the JS
 // SDK's default provider chain — each running `keyrot credentials` through credential_process.
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
@@ -9,50 +8,10 @@ import { startPrivateSecretService } from '../keychain/private-secret-service.js
 import { describeWith, realPartsAvailable } from '../support/real-part.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
 import { profileBlock, valueIn, type World } from '../support/world.js';
-import { suiteWorlds } from './harness.js';
+import { awsIdentity, runTool, suiteWorlds, toolEnv } from './harness.js';
 
 const suite = describeWith('secretService', 'awsCli');
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function spawnRun(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { env, cwd: repo, timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The environment the AWS tools run in: the world's (its keychain, its bus), its AWS files, a profile. */
-function toolEnv(w: World, profile: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    ...w.env,
-    AWS_SHARED_CREDENTIALS_FILE: w.credentialsFile,
-    AWS_CONFIG_FILE: w.configFile,
-    AWS_PROFILE: profile,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...extra,
-  };
-}
-
-/** `aws sts get-caller-identity` with Debian's AWS CLI v2 (credentials from the profile alone). */
-async function awsIdentity(w: World, profile: string, extra?: NodeJS.ProcessEnv): Promise<Run> {
-  return spawnRun(
-    '/usr/bin/aws',
-    ['sts', 'get-caller-identity', '--endpoint-url', w.emulator.url, '--output', 'json'],
-    toolEnv(w, profile, extra),
-  );
-}
 
 // The SDK's default chain, exactly as an application gets it: no credentials passed to the client.
 const SDK_SCRIPT = `
@@ -66,7 +25,7 @@ console.log(JSON.stringify({ arn: who.Arn, keyId: creds.accessKeyId }));
 async function sdkIdentity(w: World, profile: string): Promise<{ arn: string; keyId: string }> {
   const env = toolEnv(w, profile, { KEYROT_TEST_ENDPOINT: w.emulator.url });
   delete env.AWS_ENDPOINT_URL;
-  const run = await spawnRun(process.execPath, ['--input-type=module', '-e', SDK_SCRIPT], env);
+  const run = await runTool(process.execPath, ['--input-type=module', '-e', SDK_SCRIPT], env);
   expect(run.code, run.stderr).toBe(0);
   return JSON.parse(run.stdout) as { arn: string; keyId: string };
 }
