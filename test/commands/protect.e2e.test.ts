@@ -2,6 +2,7 @@
 // real Secret Service, and the two real readers of a protected profile — Debian's AWS CLI and the JS
 // SDK's default provider chain — each running `keyrot credentials` through credential_process.
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { startPrivateSecretService } from '../keychain/private-secret-service.js';
@@ -136,6 +137,29 @@ suite('keyrot protect end to end', { concurrent: true }, () => {
     // And without the key lines, the same profile does go through credential_process (and fails here).
     await w.writeCredentials('[p]\n');
     expect((await awsIdentity(w, 'p')).code).not.toBe(0);
+  });
+
+  it('the daemon rotates a watched protected profile that is due into the keychain, and records it', async () => {
+    const w = await world();
+    const user = await w.seed('daemon-protected', { keyAgeDays: 100 });
+    const key = user.keys[0]!;
+    secrets.push(key.secretAccessKey);
+    await w.writeCredentials(profileBlock('p', key));
+    await w.writeKeyrotConfig('notify = false\n[profile p]\nmax_age_days = 90\n');
+    expect((await w.run(['protect', '--profile', 'p'])).code).toBe(0);
+    const protectedText = await w.readCredentials();
+    const daemon = await w.run(['daemon', '--once']);
+    expect(daemon.code, daemon.stderr).toBe(0);
+    const newId = await cliKeyId(w, 'p');
+    expect(newId).not.toBe(key.accessKeyId);
+    expect(await w.readCredentials()).toBe(protectedText);
+    expect(w.emulator.admin.keys(user.user).find((k) => k.accessKeyId === key.accessKeyId)?.status).toBe(
+      'Inactive',
+    );
+    const state = JSON.parse(await readFile(join(w.stateDir, 'state.json'), 'utf8'));
+    expect(state.profiles.p.lastResult.outcome).toBe('rotated');
+    const cli = await awsIdentity(w, 'p');
+    expect(cli.code, cli.stderr).toBe(0);
   });
 
   it('refuses what it cannot protect and says when there is nothing to do', async () => {
