@@ -160,6 +160,7 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
     w: World,
     args: string[],
     afterMs?: number,
+    trigger?: { reached: () => Promise<boolean>; delayMs: number },
   ): Promise<{ code: number | null; signal: string | null; ms: number; output: string }> {
     return new Promise((resolve) => {
       const started = Date.now();
@@ -172,13 +173,26 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
       let output = '';
       child.stdout.on('data', (c: Buffer) => (output += c.toString()));
       child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-      const timer = afterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), afterMs);
+      let timer = afterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), afterMs);
+      // Or: kill `delayMs` after the run reached a point the files show (polled every 2 ms).
+      let polling = trigger !== undefined;
+      const poll = async () => {
+        while (polling) {
+          if (await trigger!.reached()) {
+            timer = setTimeout(() => child.kill('SIGKILL'), trigger!.delayMs);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      };
+      void poll();
       // A run that never ends must fail with its output, not time the whole test out in silence.
       const guard = setTimeout(() => {
         output += `\n(test: no exit after ${RUN_LIMIT_MS} ms; killed)`;
         child.kill('SIGKILL');
       }, RUN_LIMIT_MS);
       child.on('close', (code, signal) => {
+        polling = false;
         clearTimeout(timer);
         clearTimeout(guard);
         w.captures.push(output);
@@ -257,21 +271,36 @@ suite('crash matrix: kill -9 at 20 instants of a rotation, then re-run', () => {
       );
       // The quickest: a load that varies must not push the late instants past the end of the runs.
       const wholeMs = Math.min(...probes);
-      const instants = Array.from({ length: INSTANTS }, (_, i) =>
-        Math.round((wholeMs * (i + 0.5)) / INSTANTS),
-      );
+      // Half the instants spread over the run; the other half right after its first file edit (protect:
+      // the config file runs keyrot; unprotect: the key is back in the credentials file) and 1 to 256 ms
+      // later, where the edits and the keychain's last writes are, which a run's start-up would dwarf.
+      const half = INSTANTS / 2;
+      const instants: { at?: number; after?: number }[] = [
+        ...Array.from({ length: half }, (_, i) => ({ at: Math.round((wholeMs * (i + 0.5)) / half) })),
+        ...Array.from({ length: half }, (_, i) => ({ after: i === 0 ? 0 : 2 ** (i - 1) })),
+      ];
       const outcomes: string[] = [];
       const stages: string[] = [];
       for (let start = 0; start < INSTANTS; start += BATCH) {
         await Promise.all(
-          instants.slice(start, start + BATCH).map(async (at, j) => {
+          instants.slice(start, start + BATCH).map(async ({ at, after }, j) => {
             const { w, user, old, template } = await setUp(start + j);
-            const killed = await runKilled(w, [command, '--profile', 'p'], at);
-            outcomes.push(`${at} ms: ${killed.signal ?? `exit ${killed.code}`}`);
+            const firstEdit = async () =>
+              command === 'protect'
+                ? (await readFile(w.configFile, 'utf8').catch(() => '')).includes('credential_process')
+                : valueIn(await w.readCredentials(), 'p', 'aws_access_key_id') !== undefined;
+            const killed = await runKilled(
+              w,
+              [command, '--profile', 'p'],
+              at,
+              after === undefined ? undefined : { reached: firstEdit, delayMs: after },
+            );
+            const when = at === undefined ? `${after} ms after its first edit` : `${at} ms`;
+            outcomes.push(`${when}: ${killed.signal ?? `exit ${killed.code}`}`);
             if (killed.signal) stages.push(await stageOf(w, command));
             await checkProtection(w, user, old, template, 'either');
             const rerun = await runKilled(w, [command, '--profile', 'p']);
-            expect(rerun.code, `${command} after a kill at ${at} ms: ${rerun.output}`).toBe(0);
+            expect(rerun.code, `${command} after a kill at ${when}: ${rerun.output}`).toBe(0);
             await checkProtection(
               w,
               user,
