@@ -10,6 +10,7 @@ import { scanIni } from '../config/ini-lines.js';
 import { loadSettings, parseSettings } from '../config/load-settings.js';
 import { homeDir, keyrotPaths } from '../config/paths.js';
 import { PROFILE_KEYS, type Settings } from '../config/settings.js';
+import { isProtectedProfile } from '../credentials/credential-process.js';
 import { describeError, errorText, exitCodeOf } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -270,7 +271,8 @@ function validProfiles(
   const chosen = [...new Set(list)];
   for (const profile of chosen) {
     const { error, profile: classified } = profileRefusal(shared, profile, paths);
-    if (!error) continue;
+    // A protected profile's key is in the keychain (`keyrot protect`): rotations find it there.
+    if (!error || isProtectedProfile(shared, profile)) continue;
     if (!classified?.reason) {
       throw new KeyrotError('USAGE', error.message, {
         hint: `Nothing was written. Profiles found: ${names.join(', ') || 'none'}.`,

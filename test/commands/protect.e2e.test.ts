@@ -145,8 +145,11 @@ suite('keyrot protect end to end', { concurrent: true }, () => {
     const key = user.keys[0]!;
     secrets.push(key.secretAccessKey);
     await w.writeCredentials(profileBlock('p', key));
-    await w.writeKeyrotConfig('notify = false\n[profile p]\nmax_age_days = 90\n');
     expect((await w.run(['protect', '--profile', 'p'])).code).toBe(0);
+    // setup accepts a protected profile as one to watch.
+    const setup = await w.run(['setup', '--profile', 'p', '--max-age-days', '90', '--yes']);
+    expect(setup.code, setup.stderr).toBe(0);
+    expect(await readFile(w.keyrotConfigFile, 'utf8')).toContain('[profile p]');
     const protectedText = await w.readCredentials();
     const daemon = await w.run(['daemon', '--once']);
     expect(daemon.code, daemon.stderr).toBe(0);
