@@ -77,73 +77,85 @@ export function readAsAwsCli(input: Uint8Array | string): AwsCliReading {
   const sections = new Map<string, { section: AwsCliSection; pending: Map<string, PendingOption> }>();
   const defaults = new Map<string, PendingOption>();
   let defaultLine: number | undefined;
-  const seen = new Set<string>();
   let current: Map<string, PendingOption> | undefined;
-  let currentName: string | undefined;
   let option: PendingOption | undefined;
   let indentLevel = 0;
   let deferred: { failure: AwsCliFailure; line: number } | undefined;
   // The BOM is read as a character: the first line is then neither blank, a comment nor a header.
   if (text.startsWith('\uFEFF')) return { ok: false, failure: 'bom', line: 1 };
-  for (const { line, lfLine } of universalLines(text)) {
-    const stripped = pyStrip(line);
-    const isComment = stripped.startsWith('#') || stripped.startsWith(';');
-    const value = isComment ? '' : stripped;
-    if (value === '') {
+  const length = text.length;
+  let nextLf = -1;
+  let nextCr = -1;
+  let lfLine = 1;
+  // Python's text files split lines at LF, CR and CRLF; lines are counted by LF only, as the SDK counts them.
+  for (let start = 0; start < length; ) {
+    if (nextLf < start) nextLf = indexOrEnd(text, '\n', start);
+    if (nextCr < start) nextCr = indexOrEnd(text, '\r', start);
+    const end = Math.min(nextLf, nextCr);
+    const line = lfLine;
+    let next = end + 1;
+    if (end === nextCr && nextLf === end + 1) next = end + 2;
+    if (next - 1 === nextLf) lfLine += 1;
+    const lineStart = start;
+    start = next;
+    let ts = lineStart;
+    while (ts < end && isPyWhitespace(text.charCodeAt(ts))) ts += 1;
+    let te = end;
+    while (te > ts && isPyWhitespace(text.charCodeAt(te - 1))) te -= 1;
+    const first = text.charCodeAt(ts);
+    const isComment = ts < te && (first === 35 || first === 59);
+    if (ts === te || isComment) {
       // A blank line inside a value belongs to it (trailing ones are dropped at the end); a comment does not.
       if (!isComment && current && option) option.parts.push('');
       continue;
     }
-    let indent = 0;
-    while (indent < line.length && isPyWhitespace(line.charCodeAt(indent))) indent += 1;
+    const indent = ts - lineStart;
     if (current && option && indent > indentLevel) {
-      option.parts.push(value);
-      option.option.continuationLines.push(lfLine);
+      option.parts.push(text.slice(ts, te));
+      option.option.continuationLines.push(line);
       continue;
     }
     indentLevel = indent;
-    const header = sectionHeader(value);
-    if (header !== null) {
+    // `[` + anything + `]` at the start of the stripped line; the name runs to the line's last `]`.
+    const close = first === 91 ? text.lastIndexOf(']', te - 1) : -1;
+    if (close > ts + 1) {
+      const header = text.slice(ts + 1, close);
       option = undefined;
-      currentName = header;
-      if (sections.has(header)) {
-        return { ok: false, failure: 'duplicate-section', line: lfLine };
-      }
+      if (sections.has(header)) return { ok: false, failure: 'duplicate-section', line };
       if (header === 'DEFAULT') {
         current = defaults;
-        defaultLine ??= lfLine;
+        defaultLine ??= line;
       } else {
         current = new Map();
         sections.set(header, {
-          section: { name: header, headerLine: lfLine, options: new Map() },
+          section: { name: header, headerLine: line, options: new Map() },
           pending: current,
         });
       }
       continue;
     }
-    if (!current) {
-      return { ok: false, failure: 'line-before-section', line: lfLine };
-    }
+    if (!current) return { ok: false, failure: 'line-before-section', line };
     // The name runs to the first `=` or `:`; Python's own white space is stripped around both parts.
-    const match = /^(.*?)([=:])(.*)$/su.exec(value);
-    if (!match) {
+    let delimiter = ts;
+    while (delimiter < te && text.charCodeAt(delimiter) !== 61 && text.charCodeAt(delimiter) !== 58)
+      delimiter += 1;
+    if (delimiter === te) {
       // configparser reports these at the end of the file (an earlier fatal error wins) and reads on.
-      deferred ??= { failure: 'line-without-delimiter', line: lfLine };
+      deferred ??= { failure: 'line-without-delimiter', line };
       continue;
     }
-    const written = pyRstrip(match[1] as string);
-    if (written === '') deferred ??= { failure: 'line-without-delimiter', line: lfLine };
+    const written = pyRstrip(text.slice(ts, delimiter));
+    if (written === '') deferred ??= { failure: 'line-without-delimiter', line };
     const name = written.toLowerCase();
-    const seenKey = `${currentName}\u0000${name}`;
-    if (seen.has(seenKey)) return { ok: false, failure: 'duplicate-option', line: lfLine };
-    seen.add(seenKey);
-    const own = pyStrip(match[3] as string);
+    // Sections never repeat (that fails above) and [DEFAULT]'s map is one: a name seen is a repeated key.
+    if (current.has(name)) return { ok: false, failure: 'duplicate-option', line };
+    const own = pyStrip(text.slice(delimiter + 1, te));
     option = {
       option: {
         value: '',
-        line: lfLine,
+        line,
         writtenName: written,
-        delimiter: match[2] as '=' | ':',
+        delimiter: text[delimiter] as '=' | ':',
         ownValue: own,
         continuationLines: [],
         inherited: current === defaults,
@@ -154,10 +166,12 @@ export function readAsAwsCli(input: Uint8Array | string): AwsCliReading {
   }
   if (deferred) return { ok: false, ...deferred };
   const finish = (pending: PendingOption): AwsCliOption | null => {
-    const joined = pyRstrip(pending.parts.join('\n'));
-    if (!joined.startsWith('\n')) return { ...pending.option, value: joined };
-    const nested = parseNested(joined);
-    return nested === null ? null : { ...pending.option, value: nested };
+    const joined =
+      pending.parts.length === 1 ? (pending.parts[0] as string) : pyRstrip(pending.parts.join('\n'));
+    const nested = joined.startsWith('\n') ? parseNested(joined) : joined;
+    if (nested === null) return null;
+    pending.option.value = nested;
+    return pending.option;
   };
   const inherited = new Map<string, AwsCliOption>();
   // [DEFAULT]'s values are only parsed as part of a section that inherits them.
@@ -237,27 +251,10 @@ export function awsCliConfigureGet(
   return typeof option.value === 'string' ? { kind: 'value', value: option.value } : { kind: 'sub-section' };
 }
 
-// Python's text files split lines at LF, CR and CRLF; each line keeps its ending (as configparser sees it).
-function* universalLines(text: string): Generator<{ line: string; lfLine: number }> {
-  let start = 0;
-  let lfLine = 1;
-  while (start < text.length) {
-    let end = start;
-    while (end < text.length && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end += 1;
-    let next = end;
-    if (text.charCodeAt(end) === 13) next = text.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
-    else if (end < text.length) next = end + 1;
-    yield { line: `${text.slice(start, end)}${next > end ? '\n' : ''}`, lfLine };
-    if (text.charCodeAt(next - 1) === 10) lfLine += 1;
-    start = next;
-  }
-}
-
-// `[` + anything + `]` at the start of the stripped line; the name runs to the line's last `]`.
-function sectionHeader(value: string): string | null {
-  if (!value.startsWith('[')) return null;
-  const close = value.lastIndexOf(']');
-  return close > 1 ? value.slice(1, close) : null;
+// The index of `char` in `text` from `from`, or the text's length when there is none.
+function indexOrEnd(text: string, char: string, from: number): number {
+  const at = text.indexOf(char, from);
+  return at === -1 ? text.length : at;
 }
 
 // botocore's sub-section value: one `key = value` per non-blank line; a line without `=` is an error.

@@ -9,8 +9,8 @@ import {
   awsCliProfiles,
   readAsAwsCli,
 } from './aws-cli-reader.js';
-import { parseSharedFile } from './document.js';
-import { configKeyOf, type FileKind, headerAt, sectionNameOf } from './grammar.js';
+import { type ProfileValues, parseSharedFile } from './document.js';
+import { configKeyOf, type FileKind, headerAt, scanSharedText, sectionNameOf } from './grammar.js';
 import type { AwsFilePaths } from './paths.js';
 import { type CredentialsDeps, readSharedFileBytes } from './read.js';
 
@@ -101,7 +101,7 @@ const FAILURES: Record<AwsCliFailure, { problem: string; fix: string }> = {
 const CLI_FAILS =
   'the AWS CLI cannot read this file (every aws command fails with "Unable to parse config file")';
 
-/** The places where the AWS CLI and the SDK read the file `text` (its bytes) differently, in line order. */
+/** The places where the AWS CLI and the SDK read a file (its bytes, of the given kind) differently, in line order. */
 export function readerDifferences(bytes: Uint8Array, kind: FileKind, file: string): ReaderDifference[] {
   const out: ReaderDifference[] = [];
   const cli = readAsAwsCli(bytes);
@@ -151,30 +151,50 @@ export function readerDifferences(bytes: Uint8Array, kind: FileKind, file: strin
   const names = new Set([...sdkProfiles.keys(), ...cliProfiles.keys()]);
   if (kind === 'config')
     for (const name of names) if (/^(sso-session|services)\./.test(name)) names.delete(name);
-  // Which profile each reader reads a key line in: a line read in two different profiles explains both sides.
-  const sdkLineOwner = new Map<number, string>();
-  const cliLineOwner = new Map<number, string>();
-  for (const name of names) {
-    for (const { line } of doc.locateProfile(name)?.keys.values() ?? []) sdkLineOwner.set(line, name);
-    for (const { option } of cliProfiles.get(name)?.values.values() ?? [])
-      cliLineOwner.set(option.line, name);
-  }
+  // Which profile each reader reads a key line in (a line read in two profiles explains both sides), and
+  // which lines the AWS CLI joins to a value above: built once, when a difference first needs them.
+  let owners:
+    | { sdk: Map<number, string>; cli: Map<number, string>; continued: Map<number, Cause> }
+    | undefined;
+  const lineFacts = () => {
+    if (owners) return owners;
+    owners = { sdk: new Map(), cli: new Map(), continued: new Map() };
+    const { sdk: sdkOwner, cli: cliOwner, continued } = owners;
+    scanSharedText(text, {
+      entry(section, _key, _start, _end, line) {
+        const name = kind === 'credentials' ? section : configKeyOf(section);
+        if (name !== null) sdkOwner.set(line, name);
+      },
+    });
+    for (const [name, { section }] of cliProfiles) {
+      for (const [key, option] of section.options) {
+        cliOwner.set(option.line, name);
+        for (const line of option.continuationLines) {
+          continued.set(line, { kind: 'continuation', ownerLine: option.line, ownerKey: key });
+        }
+      }
+    }
+    return owners;
+  };
   const otherProfile = (line: number, profile: string): Cause | undefined => {
-    const cliProfile = cliLineOwner.get(line);
-    const sdkProfile = sdkLineOwner.get(line);
+    const cliProfile = lineFacts().cli.get(line);
+    const sdkProfile = lineFacts().sdk.get(line);
     return cliProfile !== sdkProfile && (cliProfile === profile || sdkProfile === profile)
       ? { kind: 'line-in-other-profile', cliProfile, sdkProfile }
       : undefined;
   };
+  const continuationOf = (line: number) => lineFacts().continued.get(line);
   for (const profile of names) {
     const sdk = sdkProfiles.get(profile);
     const fromCli = cliProfiles.get(profile);
+    // The common case, and the only one on a large file that reads alike: nothing to locate.
+    if (sdk && fromCli && sameValues(sdk, fromCli)) continue;
     if (!fromCli) {
       const line = doc.locateProfile(profile)?.headerLine ?? 0;
       const cause: Cause =
         kind === 'credentials' && profile === 'DEFAULT'
           ? { kind: 'default-section' }
-          : (continuationOf(cliProfiles, line) ?? { kind: 'unknown' });
+          : (continuationOf(line) ?? { kind: 'unknown' });
       note(line, 'sdk-only', cause, profile);
       continue;
     }
@@ -234,7 +254,7 @@ export function readerDifferences(bytes: Uint8Array, kind: FileKind, file: strin
         const cause: Cause =
           lower && lower.option.line === line
             ? { kind: 'key-case', written: key }
-            : (continuationOf(cliProfiles, line) ?? otherProfile(line, profile) ?? { kind: 'unknown' });
+            : (continuationOf(line) ?? otherProfile(line, profile) ?? { kind: 'unknown' });
         note(line, 'sdk-only', cause, profile, key);
       }
     }
@@ -317,15 +337,10 @@ function lineStart(text: string, line: number): number {
   return Math.max(at, 0);
 }
 
-// When the AWS CLI reads `line` as the continuation of a value above it: that value's key and line.
-function continuationOf(profiles: Map<string, AwsCliProfile>, line: number): Cause | undefined {
-  for (const { section } of profiles.values()) {
-    for (const [key, option] of section.options) {
-      if (option.continuationLines.includes(line))
-        return { kind: 'continuation', ownerLine: option.line, ownerKey: key };
-    }
-  }
-  return undefined;
+// Whether both readers read the same keys with the same values.
+function sameValues(sdk: ProfileValues, cli: AwsCliProfile): boolean {
+  const keys = Object.keys(sdk);
+  return keys.length === cli.values.size && keys.every((key) => cli.values.get(key)?.value === sdk[key]);
 }
 
 function describePlace(file: string, kind: FileKind, place: Place): ReaderDifference {
