@@ -194,7 +194,7 @@ export function readerDifferences(bytes: Uint8Array, kind: FileKind, file: strin
       const cause: Cause =
         kind === 'credentials' && profile === 'DEFAULT'
           ? { kind: 'default-section' }
-          : (continuationOf(line) ?? { kind: 'unknown' });
+          : (continuationOf(line) ?? { kind: 'header-form' });
       note(line, 'sdk-only', cause, profile);
       continue;
     }
@@ -410,7 +410,10 @@ function describePlace(file: string, kind: FileKind, place: Place): ReaderDiffer
       fix = 'remove that character';
       break;
     case 'header-form':
-      why = `the AWS CLI reads this header as the profile, the SDK does not`;
+      why =
+        place.effect === 'sdk-only'
+          ? 'the SDK reads this header as the profile, the AWS CLI does not'
+          : 'the AWS CLI reads this header as the profile, the SDK does not';
       fix = `write the header as ${header}${kind === 'config' ? ', one space after "profile", no quotes' : ''}, the name of letters, digits and - _ . @ + % : /`;
       break;
     default:

@@ -120,6 +120,13 @@ describe('the fix names the cause', () => {
       '3 remove the text after ] (or make it a comment: ] # ...)',
       '4 check the section headers above this line: each alone on its line, not indented, nothing after ]',
     ]);
+    expect(causeOf('[profile a]\nregion = x\n')).toEqual([
+      '1 write the header as [NAME], the name of letters, digits and - _ . @ + % : /',
+      '1 write the header as [NAME], the name of letters, digits and - _ . @ + % : /',
+    ]);
+    expect(readerDifferences(Buffer.from('[profile.a]\nregion = x\n'), 'config', 'f')[0]?.problem).toBe(
+      'the SDK (and keyrot) read profile a, the AWS CLI does not: the SDK reads this header as the profile, the AWS CLI does not',
+    );
     expect(causeOf('[profile default]\nregion = p\n[default]\nregion = d\n', 'config')).toEqual([
       '3 keep one section for the profile, written [profile NAME] (or [default])',
     ]);
