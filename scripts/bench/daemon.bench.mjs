@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchNode } from './cli-runs.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = path.join(root, 'dist', 'cli.js');
@@ -66,12 +67,12 @@ try {
   const stateFile = path.join(home, '.local', 'state', 'keyrot', 'state.json');
 
   const startedAt = Date.now();
-  daemon = spawn(process.execPath, [cli, 'daemon'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  daemon = spawn(benchNode, [cli, 'daemon'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   daemon.stderr.on('data', (chunk) => {
     stderr += chunk;
   });
-  baseline = spawn(process.execPath, ['-e', 'setInterval(()=>{},1e9)'], { stdio: 'ignore' });
+  baseline = spawn(benchNode, ['-e', 'setInterval(()=>{},1e9)'], { stdio: 'ignore' });
 
   // Start-up is over once the first check is recorded. Meanwhile, watch the pass's worker process
   // (it loads the SDK and exits after the pass) to report its peak too.

@@ -1,14 +1,14 @@
 // Start-up: `keyrot --version` and `keyrot --help` against `node -e 0`, measured interleaved in the same
 // run (medians), and proof that neither loads any AWS SDK module (a resolve hook records every import,
-// a preload every require()). The command measured is the package's `bin` (dist/cli.cjs).
+// a preload every require()). The command measured is the package's `bin` (dist/cli.cjs), on the node
+// KEYROT_BENCH_NODE names (scripts/bench/cli-runs.mjs).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { benchNode, benchNodeVersion, cliPath as cli, median, reportLine, timed } from './cli-runs.mjs';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-const cli = fileURLToPath(new URL(`../../${pkg.bin.keyrot}`, import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const LIMIT = 1.3;
 
@@ -18,28 +18,31 @@ const cases = {
   'keyrot --help': [cli, '--help'],
 };
 
-function once(args) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}`);
-  return Number(process.hrtime.bigint() - start) / 1e6;
+// Only what the commands need: variables such as NODE_EXTRA_CA_CERTS cost node -e 0 itself ~40 ms.
+const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+
+async function once(args) {
+  const result = await timed(benchNode, args, env);
+  if (result.code !== 0) throw new Error(`${args.join(' ')} exited ${result.code}`);
+  return result;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`node ${benchNodeVersion}; medians of ${RUNS}`);
 const times = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
-for (const args of Object.values(cases)) once(args); // warm the file cache
+for (const args of Object.values(cases)) await once(args); // warm the file and compile caches
 for (let i = 0; i < RUNS; i += 1)
-  for (const [name, args] of Object.entries(cases)) times[name].push(once(args));
+  for (const [name, args] of Object.entries(cases)) times[name].push(await once(args));
 
-const base = median(times['node -e 0']);
+const base = times['node -e 0'];
 let failed = false;
-for (const [name, xs] of Object.entries(times)) {
-  const m = median(xs);
-  const ratio = m / base;
-  const verdict =
-    name === 'node -e 0' ? 'baseline' : ratio <= LIMIT ? `ok (≤ ${LIMIT}x)` : `TOO SLOW (> ${LIMIT}x)`;
-  if (name !== 'node -e 0' && ratio > LIMIT) failed = true;
-  console.log(`${name.padEnd(18)} median ${m.toFixed(1).padStart(7)} ms  ${ratio.toFixed(2)}x  ${verdict}`);
+for (const [name, runs] of Object.entries(times)) {
+  if (name === 'node -e 0') {
+    console.log(reportLine(name, runs));
+    continue;
+  }
+  const ratio = median(runs.map((r) => r.ms)) / median(base.map((r) => r.ms));
+  if (ratio > LIMIT) failed = true;
+  console.log(`${reportLine(name, runs, base)}   ${ratio <= LIMIT ? 'ok' : 'TOO SLOW'} (target ${LIMIT}x)`);
 }
 
 // Which modules do --version and --help load? A resolve hook appends every resolved URL to a file, and a
@@ -59,7 +62,7 @@ export async function resolve(specifier, context, next) {
 const register = join(dir, 'register.mjs');
 writeFileSync(
   register,
-  `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`,
+  `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
 );
 const preload = join(dir, 'preload.cjs');
 writeFileSync(
@@ -69,7 +72,7 @@ writeFileSync(
 );
 for (const flag of ['--version', '--help']) {
   writeFileSync(log, '');
-  const result = spawnSync(process.execPath, ['--require', preload, '--import', register, cli, flag], {
+  const result = spawnSync(benchNode, ['--require', preload, '--import', register, cli, flag], {
     stdio: 'ignore',
   });
   const modules = [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))];
