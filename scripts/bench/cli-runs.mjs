@@ -36,7 +36,7 @@ import os, sys, time
 started = time.perf_counter()
 pid = os.fork()
 if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
+    os.execvp(sys.argv[2], sys.argv[2:])
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - started
 with open(sys.argv[1], 'w') as out:
