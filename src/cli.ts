@@ -23,6 +23,7 @@ import type { TrayInput } from './commands/tray.js';
 import { keyrotPaths } from './config/paths.js';
 import { FAULT_GRAMMAR_HELP } from './emulator/faults.js';
 import { ExitCode, type ExitCodeValue } from './errors/keyrot-error.js';
+import { traceMark } from './time/trace.js';
 
 const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -300,6 +301,7 @@ async function credentialsFastPath(argv: string[]): Promise<number | undefined> 
 
 /** The entry point: parse, run one command, exit with its code. */
 export async function main(argv: string[]): Promise<number> {
+  traceMark('cli starts (the bin is loaded)');
   // `keyrot … | head` closes stdout early: the reader is done, which is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;

@@ -143,3 +143,19 @@ export function benchWorlds(emulator) {
   }
   return { world, cleanup, remove: (home) => rm(home, { recursive: true, force: true }) };
 }
+
+/** Whether this run's verdicts count (run-all judges the targets on Node 24 and reports this node's). */
+export const judged = process.env.KEYROT_BENCH_JUDGE !== '0';
+
+/**
+ * One target's verdict line: `name`'s median wall time over the baseline's, against `limit`. Returns
+ * whether it failed in a judged run (the caller sets the exit code).
+ */
+export function verdict(name, runs, baseline, limit) {
+  const ratio = median(runs.map((r) => r.ms)) / median(baseline.map((r) => r.ms));
+  const pass = ratio <= limit;
+  console.log(
+    `${reportLine(name, runs, baseline)}   ${pass ? 'PASS' : 'FAIL'} (target ≤ ${limit}x node -e 0${judged ? '' : ', reported'})`,
+  );
+  return judged && !pass;
+}

@@ -1,17 +1,18 @@
 // `keyrot status --offline` (reads the state file) and `keyrot status` (asks IAM) against `node -e 0`,
 // interleaved in the same run (medians), in one HOME whose state a rotation wrote; the compile cache
 // warm (earlier runs wrote it) and, for the first run after an install, empty. Targets (issue 16):
-// status --offline ≤ 1.5x, status ≤ 2.5x (printed, not yet enforced). KEYROT_BENCH_NODE picks the node (scripts/bench/cli-runs.mjs).
+// status --offline ≤ 1.5x, status ≤ 2.5x (PASS/FAIL). KEYROT_BENCH_NODE picks the node (scripts/bench/cli-runs.mjs).
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../../dist/emulator/index.js';
-import { bareNode, benchNodeVersion, benchWorlds, keyrot, median, reportLine } from './cli-runs.mjs';
+import { bareNode, benchNodeVersion, benchWorlds, keyrot, reportLine, verdict } from './cli-runs.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 11);
 const TARGETS = { 'status --offline': 1.5, status: 2.5 };
 const cases = { 'status --offline': ['status', '--offline', '--json'], status: ['status', '--json'] };
 
+let failed = false;
 const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
 const worlds = benchWorlds(emulator);
 const home = await mkdtemp(join(tmpdir(), 'keyrot-bench-status-'));
@@ -36,10 +37,7 @@ try {
   console.log(`node ${benchNodeVersion}; medians of ${RUNS}`);
   console.log(reportLine('node -e 0', base));
   for (const [name, limit] of Object.entries(TARGETS)) {
-    const ratio = median(times[name].map((r) => r.ms)) / median(base.map((r) => r.ms));
-    console.log(
-      `${reportLine(name, times[name], base)}   ${ratio <= limit ? 'ok' : 'OVER'} (target ${limit}x)`,
-    );
+    if (verdict(name, times[name], base, limit)) failed = true;
     console.log(reportLine('  first run, no cache', first[name], base));
   }
 } finally {
@@ -47,3 +45,4 @@ try {
   await worlds.cleanup();
   await worlds.remove(home);
 }
+process.exitCode = failed ? 1 : 0;

@@ -16,6 +16,7 @@ import { profileRefusal } from '../rotation/profile-kind.js';
 import { rotateProfile } from '../rotation/rotate-profile.js';
 import { emptyProfileState, emptyState, readStateFile, writeStateFile } from '../state/state-file.js';
 import { type Clock, systemClock } from '../time/clock.js';
+import { traceMark } from '../time/trace.js';
 import type { CommandContext } from './context.js';
 import { createRotationDeps } from './rotation-deps.js';
 import { failureDocument, maskedResult, summaryLine } from './rotation-output.js';
@@ -37,6 +38,7 @@ export async function rotateNowCommand(
   ctx: CommandContext,
   deps: { platform?: NodeJS.Platform } = {},
 ): Promise<ExitCodeValue> {
+  traceMark('rotate-now starts (its modules are loaded)');
   // Loading the SDK takes ~200 ms: start it now, in parallel with the keychain and the files.
   void preloadAwsSdk().catch(() => undefined);
   const env = ctx.io.env;

@@ -1,5 +1,6 @@
 import { createConnection, type Socket } from 'node:net';
 import type { WireMessage } from '@homebridge/dbus-native/lib/message.js';
+import { traceSpan } from '../../time/trace.js';
 import type { BusSocket } from './bus-address.js';
 import { DbusErrorReply, DbusNoReply, DbusUnreachable } from './dbus-errors.js';
 
@@ -87,6 +88,10 @@ export class BusConnection {
 
   /** Sends a method call and resolves with the reply's body; DbusErrorReply, DbusNoReply or DbusUnreachable otherwise. */
   call(message: MethodCall, timeoutMs: number): Promise<unknown[]> {
+    return traceSpan(`D-Bus ${message.member}`, () => this.roundTrip(message, timeoutMs));
+  }
+
+  private roundTrip(message: MethodCall, timeoutMs: number): Promise<unknown[]> {
     if (this.lost) return Promise.reject(this.lost);
     const serial = this.serial++;
     let bytes: Buffer;

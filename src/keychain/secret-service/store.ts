@@ -1,6 +1,7 @@
 import { KeyrotError } from '../../errors/keyrot-error.js';
 import { systemClock } from '../../time/clock.js';
 import { withRetry } from '../../time/retry.js';
+import { traceSpan } from '../../time/trace.js';
 import { LARGE_ENTRY_CHARS } from '../chunked-values.js';
 import type { SecretStore } from '../secret-store.js';
 import { keychainFailed, secretServiceUnavailable } from '../unavailable.js';
@@ -93,20 +94,26 @@ export class SecretServiceStore implements SecretStore {
   ) {}
 
   async get(account: string): Promise<string | null> {
-    return this.inLane(account, () => this.run((c) => this.read(c, account)));
+    return traceSpan(`keychain get ${account}`, () =>
+      this.inLane(account, () => this.run((c) => this.read(c, account))),
+    );
   }
 
   async set(account: string, value: string): Promise<void> {
-    await this.inLane(account, () => this.run((c) => this.write(c, account, value)));
+    await traceSpan(`keychain set ${account}`, () =>
+      this.inLane(account, () => this.run((c) => this.write(c, account, value))),
+    );
   }
 
   async delete(account: string): Promise<boolean> {
     // An attempt that timed out may have deleted the item; its retry then finds nothing, yet there was one.
     let found = false;
-    return this.inLane(account, async () => {
-      const deleted = await this.run((c) => this.remove(c, account, () => (found = true)));
-      return deleted || found;
-    });
+    return traceSpan(`keychain delete ${account}`, () =>
+      this.inLane(account, async () => {
+        const deleted = await this.run((c) => this.remove(c, account, () => (found = true)));
+        return deleted || found;
+      }),
+    );
   }
 
   /**

@@ -1,0 +1,83 @@
+// Runs keyrot once under scripts/bench/trace-preload.mjs and prints where its time went: node's own
+// start, loading, each keychain call (with its D-Bus round trips), each HTTP request and each fsync, in
+// the order they started, then the time of each kind (overlaps counted once). Not a benchmark itself.
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchNode, cliPath, timed } from './cli-runs.mjs';
+
+const PRELOAD = fileURLToPath(new URL('./trace-preload.mjs', import.meta.url));
+
+/** Total length of the union of [start, end) intervals. */
+function covered(spans) {
+  let total = 0;
+  let reach = Number.NEGATIVE_INFINITY;
+  for (const { start, end } of [...spans].sort((a, b) => a.start - b.start)) {
+    if (end <= reach) continue;
+    total += end - Math.max(start, reach);
+    reach = end;
+  }
+  return total;
+}
+
+/** Runs `keyrot args` with the trace preload; returns the trace and the run's wall/CPU time. */
+export async function traceRun(args, env) {
+  const file = join(tmpdir(), `keyrot-bench-trace-${randomBytes(6).toString('hex')}.json`);
+  try {
+    const run = await timed(benchNode, ['--import', PRELOAD, cliPath, ...args], {
+      ...env,
+      KEYROT_TRACE_FILE: file,
+    });
+    if (run.code !== 0) throw new Error(`keyrot ${args.join(' ')} exited ${run.code}:\n${run.out}`);
+    return { run, trace: JSON.parse(readFileSync(file, 'utf8')) };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** The breakdown of one traced run as lines of text. */
+export function breakdown({ run, trace }, command) {
+  const lines = [];
+  const ms = (x) => `${x.toFixed(1).padStart(7)} ms`;
+  const marks = Object.fromEntries(
+    trace.events.filter((e) => e.kind === 'mark').map((e) => [e.name, e.start]),
+  );
+  const cliStart = Object.entries(marks).find(([name]) => name.startsWith('cli starts'))?.[1];
+  const commandStart = Object.entries(marks).find(([name]) => name.startsWith(`${command} starts`))?.[1];
+  lines.push(
+    `one traced \`keyrot ${command}\`: wall ${run.ms.toFixed(0)} ms, CPU ${run.cpuMs.toFixed(0)} ms`,
+  );
+  lines.push(`  ${ms(trace.bootstrapComplete)}  process start (node's bootstrap; what node -e 0 pays)`);
+  lines.push(
+    `  ${ms(trace.preloaded - trace.bootstrapComplete)}  (this trace's own preload; not keyrot's, left out below)`,
+  );
+  if (cliStart !== undefined) lines.push(`  ${ms(cliStart - trace.preloaded)}  module load: the bin`);
+  if (commandStart !== undefined && cliStart !== undefined)
+    lines.push(`  ${ms(commandStart - cliStart)}  module load: the ${command} command's modules`);
+  const work = trace.events
+    .filter((e) => e.kind !== 'mark' && e.kind !== 'dbus')
+    .sort((a, b) => a.start - b.start);
+  const dbus = trace.events.filter((e) => e.kind === 'dbus');
+  for (const event of work) {
+    const inside = dbus.filter((d) => d.start >= event.start && d.end <= event.end);
+    const detail = inside.length
+      ? ` (${inside.length} D-Bus: ${inside.map((d) => d.name.slice(6)).join(', ')})`
+      : '';
+    lines.push(
+      `  ${ms(event.end - event.start)}  at ${event.start.toFixed(0).padStart(4)} ms  ${event.name}${detail}`,
+    );
+  }
+  const from = commandStart ?? trace.preloaded;
+  const kinds = ['keychain', 'http', 'fsync'];
+  const totals = Object.fromEntries(kinds.map((k) => [k, covered(trace.events.filter((e) => e.kind === k))]));
+  const waiting = covered(trace.events.filter((e) => kinds.includes(e.kind)));
+  const count = (k) => trace.events.filter((e) => e.kind === k).length;
+  lines.push(
+    `  totals from the command's start to exit (${(trace.exit - from).toFixed(0)} ms): keychain ${totals.keychain.toFixed(0)} ms ` +
+      `(${count('keychain')} calls, ${count('dbus')} D-Bus round trips), HTTP ${totals.http.toFixed(0)} ms (${count('http')} requests), ` +
+      `fsync ${totals.fsync.toFixed(0)} ms (${count('fsync')}); JS alone (none of those pending) ${(trace.exit - from - waiting).toFixed(0)} ms`,
+  );
+  return lines;
+}
