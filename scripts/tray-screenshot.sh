@@ -22,7 +22,7 @@ if [ "${1:-}" = "--inside" ]; then
   trayer=$!
   sleep 1
   NO_AT_BRIDGE=1 HOME=$work KEYROT_STATE_DIR=$work/state KEYROT_CONFIG=$work/config.ini \
-    node "$root/dist/cli.js" tray &
+    node "$root/dist/cli.cjs" tray &
   tray=$!
   sleep 3
   # The icon is the tray's only child window: click its middle, then hover "Rotate now".

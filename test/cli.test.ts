@@ -1,10 +1,22 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import module from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { tempDirSync } from './support/cleanup.js';
-import { CLI_PATH, runCli } from './support/run-cli.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI_PATH, runCli, runCommand } from './support/run-cli.js';
 
+const ROOT_DIR = fileURLToPath(new URL('../', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
   bin: { keyrot: string };
@@ -40,22 +52,153 @@ describe('keyrot command line', () => {
     expect((await runCli(['status', '--no-such-option'])).code).toBe(2);
   });
 
-  it('runs the package bin (the CommonJS bundle of dist/cli.js)', () => {
+  it('runs the package bin (dist/cli.cjs, built from src/cli.ts)', () => {
     expect(CLI_PATH).toBe(fileURLToPath(new URL(`../${pkg.bin.keyrot}`, import.meta.url)));
   });
 
   it('maps an error from a lazily loaded command to its own exit code and message', async () => {
-    // The bundle must use the very KeyrotError class the commands throw, not a bundled copy of it.
-    const dir = tempDirSync('cli');
-    const config = join(dir, 'config.ini');
-    writeFileSync(config, 'notify = maybe\n');
-    const env = { ...process.env, KEYROT_CONFIG: config };
-    for (const entry of [CLI_PATH, fileURLToPath(new URL('../dist/cli.js', import.meta.url))]) {
-      const result = await runCli(['rotate-now', '--profile', 'p'], { env, entry });
-      expect(result.code, `${entry}: ${result.stderr}`).toBe(2);
-      expect(result.stderr).toContain('notify');
-      expect(result.stderr).toContain(config);
-      expect(result.stderr).not.toContain('unexpected error');
+    // The error is checked against the very KeyrotError class the command threw, not a copy of it.
+    const dir = mkdtempSync(join(tmpdir(), 'keyrot-cli-'));
+    try {
+      const config = join(dir, 'config.ini');
+      writeFileSync(config, 'notify = maybe\n');
+      const env = { ...process.env, KEYROT_CONFIG: config };
+      for (const command of ['rotate-now', 'status']) {
+        const result = await runCli([command, '--profile', 'p'], { env });
+        expect(result.code, `${command}: ${result.stderr}`).toBe(2);
+        expect(result.stderr).toContain('notify');
+        expect(result.stderr).toContain(config);
+        expect(result.stderr).not.toContain('unexpected error');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+let home: string;
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'keyrot-cli-home-'));
+  mkdirSync(join(home, '.aws'), { mode: 0o700 });
+  writeFileSync(
+    join(home, '.aws', 'credentials'),
+    '[p]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = not-a-real-secret\n',
+    { mode: 0o600 },
+  );
+});
+afterEach(() => {
+  rmSync(home, { recursive: true, force: true });
+});
+
+// A HOME of its own, and IAM at a closed port: a command that calls AWS fails at once, after loading the SDK.
+const homeEnv = () => ({
+  PATH: process.env.PATH,
+  HOME: home,
+  XDG_CACHE_HOME: join(home, 'cache'),
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+  KEYROT_AWS_MAX_ATTEMPTS: '1',
+});
+
+/**
+ * The files the CLI process loaded for `args`: ES modules as a resolve hook saw them, CommonJS files from
+ * require's cache at exit.
+ */
+async function loadedFiles(args: string[]): Promise<string[]> {
+  const log = join(home, 'loaded.log');
+  const hooks = join(home, 'hooks.mjs');
+  writeFileSync(
+    hooks,
+    `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(${JSON.stringify(log)}, result.url + '\\n');
+  return result;
+}`,
+  );
+  const register = join(home, 'register.mjs');
+  writeFileSync(
+    register,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+  );
+  const preload = join(home, 'preload.cjs');
+  writeFileSync(
+    preload,
+    `process.on('exit', () => require('node:fs').appendFileSync(${JSON.stringify(log)},
+  Object.keys(require.cache).map((f) => f + '\\n').join('')));\n`,
+  );
+  writeFileSync(log, '');
+  await runCommand(process.execPath, ['--require', preload, '--import', register, CLI_PATH, ...args], {
+    env: homeEnv(),
+    timeoutMs: 60_000,
+  });
+  const files = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((line) => line && !line.startsWith('node:'))
+    .map((line) => (line.startsWith('file:') ? fileURLToPath(line) : line));
+  return [...new Set(files)].filter((file) => file !== preload && file !== register && file !== hooks);
+}
+
+const BUNDLE = fileURLToPath(new URL('../dist/bundle/keyrot.cjs', import.meta.url));
+
+/** The loaded files that belong to a package in node_modules (the bundle holds the pure-JS ones). */
+const packageFiles = (files: string[]) => files.filter((file) => file.includes('/node_modules/'));
+
+describe('what the CLI loads', () => {
+  it('loads only the bin for --help and --version', async () => {
+    for (const args of [['--help'], ['--version']]) {
+      expect(await loadedFiles(args), args.join(' ')).toEqual([CLI_PATH]);
+    }
+  });
+
+  it('loads the bin and the one bundle for status --offline and status, and no package of its own', async () => {
+    for (const args of [['status', '--offline'], ['status']]) {
+      const files = await loadedFiles(args);
+      expect(files, args.join(' ')).toEqual(expect.arrayContaining([CLI_PATH, BUNDLE]));
+      expect(
+        files.filter((file) => !file.startsWith(ROOT_DIR)),
+        args.join(' '),
+      ).toEqual([]);
+      // Only native addons stay packages; the AWS SDK is inside the bundle.
+      expect(packageFiles(files).filter((file) => /@aws-sdk|@smithy/.test(file))).toEqual([]);
+    }
+  });
+});
+
+const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+const compileCacheDir = () => join(home, 'cache', 'keyrot', 'node-compile-cache');
+
+describe("Node's compile cache", () => {
+  it(
+    hasCompileCache
+      ? `is kept in the private cache directory (Node ${process.version})`
+      : `is not used on Node ${process.version}, which has none`,
+    async () => {
+      const first = await runCli(['status', '--offline'], { env: homeEnv() });
+      expect(first.code, first.stderr).toBe(0);
+      if (!hasCompileCache) {
+        expect(existsSync(join(home, 'cache'))).toBe(false);
+        return;
+      }
+      const dir = compileCacheDir();
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      const [tagDir, ...others] = readdirSync(dir);
+      expect(others).toEqual([]);
+      expect(tagDir).toMatch(new RegExp(`^${process.version}-${process.arch}-`));
+      const cached = readdirSync(join(dir, tagDir as string));
+      expect(cached.length).toBeGreaterThan(0);
+      for (const file of cached) expect(statSync(join(dir, tagDir as string, file)).mode & 0o777).toBe(0o600);
+      // A run from the cache does the same.
+      const second = await runCli(['status', '--offline'], { env: homeEnv() });
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stdout).toBe(first.stdout);
+    },
+  );
+
+  it('never writes into a cache directory that others may write', async () => {
+    mkdirSync(compileCacheDir(), { recursive: true });
+    chmodSync(compileCacheDir(), 0o777);
+    const result = await runCli(['status', '--offline'], { env: homeEnv() });
+    expect(result.code, result.stderr).toBe(0);
+    expect(readdirSync(compileCacheDir())).toEqual([]);
   });
 });

@@ -27,8 +27,16 @@ export interface DaemonInput {
   standby?: boolean;
 }
 
-/** The module the daemon's check worker process runs. */
-const CHECK_WORKER_MAIN = fileURLToPath(new URL('./check-worker-main.js', import.meta.url));
+/**
+ * The file the daemon's check worker process runs: check-worker-main.ts's module, or, in the built
+ * bundle (dist/bundle/keyrot.cjs), the small check-worker.cjs the build writes beside it.
+ */
+const CHECK_WORKER_MAIN = fileURLToPath(
+  new URL(
+    import.meta.url.endsWith('.cjs') ? './check-worker.cjs' : './check-worker-main.js',
+    import.meta.url,
+  ),
+);
 
 /** How long a stop waits for the check in progress before abandoning it (the journal resumes it). */
 export const STOP_GRACE_MS = 3_000;

@@ -11,7 +11,7 @@ export interface KeyrotPaths {
   stateDir: string;
   /** Where keyrot.log lives. */
   logDir: string;
-  /** Disposable files: V8's compiled code of keyrot's command bundles (src/code-cache). */
+  /** Disposable files: Node's compile cache of keyrot's bundle, the tray's helper binary. */
   cacheDir: string;
 }
 

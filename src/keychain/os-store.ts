@@ -4,8 +4,7 @@ import { LARGE_ENTRY_CHARS, MAX_ENTRY_CHARS } from './chunked-values.js';
 import type { SecretStore } from './secret-store.js';
 import { keychainFailure, keychainNoAnswer } from './unavailable.js';
 
-// The native binding loads on first use, with a plain require: inside the code-cached rotation bundle
-// a dynamic import() of a package fails ("A dynamic import callback was not specified").
+// The native binding loads on first use, with a plain require (it is a CommonJS package).
 const requireCjs = createRequire(import.meta.url);
 
 /** One keychain item, as @napi-rs/keyring's AsyncEntry gives it. */

@@ -7,8 +7,8 @@ import type { Overrides } from '../config/overrides.js';
 import { ExitCode } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
 
-/** The built CLI beside this module (dist/cli.js). */
-export const DEFAULT_CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
+/** The package's `bin` (dist/cli.cjs), from this code's place in dist/ (a folder below it). */
+export const DEFAULT_CLI_PATH = fileURLToPath(new URL('../cli.cjs', import.meta.url));
 
 /** How a rotation the tray started ended. */
 export interface RotationRun {

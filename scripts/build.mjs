@@ -1,0 +1,137 @@
+// Builds what the package runs, from src/ with esbuild, after tsc has compiled src/ into dist/ modules
+// (what the tests' child processes import; the package does not ship them, see "files"):
+//
+// - dist/cli.cjs, the package's `bin`: src/cli.ts with commander, one small CommonJS file. `--help` and
+//   `--version` need nothing else.
+// - dist/bundle/keyrot.cjs: every command (src/commands/index.ts) and what it uses, the AWS SDK included,
+//   in one CommonJS file: Node starts one CommonJS file far sooner than the hundreds of modules it replaces
+//   (ES modules with code splitting measured ~40 ms slower for a rotation). Each command's modules are
+//   initialised only when that command runs. Node 22.8+ keeps the bundle's compiled code (src/cli.ts).
+// - dist/bundle/credentials.cjs: `keyrot credentials --profile P` (credential_process), which src/cli.ts
+//   runs before commander parses anything: the keychain read alone (src/commands/credentials-fast.ts).
+// - dist/bundle/check-worker.cjs: what the daemon forks for a check (src/commands/daemon.ts).
+//
+// The bundle sits two levels below the package root, as its sources do, so URLs relative to it
+// (`new URL('../../assets/', import.meta.url)`) resolve as they do from src/. Packages that read files
+// of their own at run time (native addons, helper binaries, a forked script) stay in node_modules.
+//
+// `node scripts/build.mjs --if-stale` (npm run demo) builds only when dist/ is missing or older than one
+// of its inputs, so the demo right after `npm ci` (whose `prepare` built dist/) starts at once.
+import { spawnSync } from 'node:child_process';
+import { chmod, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const src = path.join(root, 'src');
+const dist = path.join(root, 'dist');
+const bin = path.join(dist, 'cli.cjs');
+const bundle = path.join(dist, 'bundle', 'keyrot.cjs');
+
+if (process.argv.includes('--if-stale') && (await builtAfterItsInputs())) process.exit(0);
+
+/**
+ * Whether dist/cli.cjs, the build's last output, is newer than every input: src/ (its directories too,
+ * which change when a file is added, renamed or removed), the manifest, the TypeScript settings, this
+ * script, and the installed packages (npm writes node_modules/.package-lock.json on each install).
+ */
+async function builtAfterItsInputs() {
+  const mtime = (file) =>
+    stat(file).then(
+      (s) => s.mtimeMs,
+      () => Number.POSITIVE_INFINITY,
+    );
+  const sources = await readdir(src, { recursive: true });
+  const inputs = [
+    src,
+    ...sources.map((file) => path.join(src, file)),
+    path.join(root, 'package.json'),
+    path.join(root, 'tsconfig.json'),
+    path.join(root, 'tsconfig.build.json'),
+    fileURLToPath(import.meta.url),
+    path.join(root, 'node_modules', '.package-lock.json'),
+  ];
+  const built = await stat(bin).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+  const newest = Math.max(...(await Promise.all(inputs.map(mtime))));
+  return built > newest;
+}
+
+await rm(dist, { recursive: true, force: true });
+const tsc = spawnSync(
+  process.execPath,
+  [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  // Packages' ES modules first: the AWS SDK's then tree-shake to the commands src/aws/sdk.ts names.
+  mainFields: ['module', 'main'],
+  // Whitespace and syntax only: names stay readable in stacks and the log. keepNames is left off: its
+  // __name() call per function and class cost a rotation ~10% of its CPU time.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+};
+
+const bundleOptions = {
+  ...common,
+  external: ['@napi-rs/keyring', 'fs-native-extensions', 'node-notifier', 'systray2', 'node-cron'],
+  // import() becomes require() (every external here has a CommonJS build). A command's modules are then
+  // initialised in place, and the SDK's `import("node:http")` does not build node:http's ES module
+  // facade, which on Node 24 loads Node's bundled fetch (undici) for nothing: ~15 ms per rotation.
+  supported: { 'dynamic-import': false },
+  // import.meta does not exist in CommonJS: give it the bundle's own URL.
+  define: { 'import.meta.url': '__keyrotBundleUrl' },
+  banner: { js: "var __keyrotBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+await build({ ...bundleOptions, entryPoints: [path.join(src, 'commands', 'index.ts')], outfile: bundle });
+// `keyrot credentials --profile P`, which every AWS CLI call of a protected profile waits for, loads
+// only this small bundle (src/cli.ts's fast path).
+await build({
+  ...bundleOptions,
+  entryPoints: [path.join(src, 'commands', 'credentials-fast.ts')],
+  outfile: path.join(dist, 'bundle', 'credentials.cjs'),
+});
+await writeFile(
+  path.join(dist, 'bundle', 'check-worker.cjs'),
+  "// The daemon's check worker process (written by scripts/build.mjs).\nrequire('./keyrot.cjs').startCheckWorker();\n",
+);
+
+await build({
+  ...common,
+  entryPoints: [path.join(src, 'cli.ts')],
+  outfile: bin,
+  // The commands are the bundle above, loaded with require() once a command is to run.
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__keyrotBinUrl' },
+  banner: { js: "const __keyrotBinUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [
+    {
+      name: 'commands-are-the-bundle',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/commands\/index\.js$/ }, () => ({
+          path: './bundle/keyrot.cjs',
+          external: true,
+        }));
+        b.onResolve({ filter: /^\.\/commands\/credentials-fast\.js$/ }, () => ({
+          path: './bundle/credentials.cjs',
+          external: true,
+        }));
+      },
+    },
+  ],
+});
+await chmod(bin, 0o755);
