@@ -43,6 +43,37 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe('RotationJournal', () => {
+  it('keeps a grace window (phase retiring) with its deadline and the use told of, for a new reader; refuses one without a new key', async () => {
+    const { journal, reopen } = setup();
+    const key = { userArn: ALICE, oldKeyId: OLD };
+    await journal.begin(intent());
+    expect(await codeOf(journal.openWindow(key, { rewrittenAt: 'a', retireAt: 'b' }))).toBe('INTERNAL');
+    await journal.recordNewKey(key, NEW, SECRET);
+    const window = { rewrittenAt: '2026-11-25T12:00:00.000Z', retireAt: '2026-11-25T14:00:00.000Z' };
+    await journal.openWindow(key, window);
+    expect(await reopen().find(NEW)).toMatchObject({ phase: 'retiring', newKeyId: NEW, ...window });
+    await journal.recordUseSeen(key, '2026-11-25T13:00:00.000Z');
+    expect(await reopen().get(key)).toMatchObject({
+      phase: 'retiring',
+      useSeenAt: '2026-11-25T13:00:00.000Z',
+    });
+    await journal.finish(key);
+    expect(await reopen().survey()).toEqual({ entries: [], damaged: [] });
+  });
+
+  it('reads a retiring entry without its deadline as damaged', async () => {
+    const { store, reopen } = setup();
+    const values = new ChunkedValueStore(store);
+    const journal = reopen();
+    const key = { userArn: ALICE, oldKeyId: OLD };
+    await journal.begin(intent());
+    await journal.recordNewKey(key, NEW, SECRET);
+    const [name] = await values.list('journal:');
+    const entry = JSON.parse((await values.get(name!))!) as Record<string, unknown>;
+    await values.put(name!, JSON.stringify({ ...entry, phase: 'retiring' }));
+    expect(await codeOf(reopen().get(key))).toBe('KEYCHAIN_CORRUPT');
+  });
+
   it('keeps a rotation from intent to new key, visible to a new reader at each step; finish removes it all', async () => {
     const { store, journal, reopen } = setup();
     const key = { userArn: ALICE, oldKeyId: OLD };
