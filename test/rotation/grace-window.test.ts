@@ -41,7 +41,12 @@ describe('the old key grace window', () => {
     const notifications: Notification[] = [];
     const run = (offsetMs = 0, extra: Partial<typeof request> = {}, crash?: [number, 'before' | 'after']) => {
       const deps = engineDeps(emulator, store, files, policy);
-      deps.clock = { now: () => new Date(Date.now() + offsetMs), sleep: systemClock.sleep };
+      // A waiting retry moves this clock instead of sleeping.
+      let slept = 0;
+      deps.clock = {
+        now: () => new Date(Date.now() + offsetMs + slept),
+        sleep: async (ms) => void (slept += ms),
+      };
       deps.notifier = { notify: async (n) => void notifications.push(n) };
       const calls = crash ? crashAt(deps, ...crash).calls : [];
       return Object.assign(rotateProfile({ ...request, ...extra }, deps), { calls });
@@ -114,6 +119,25 @@ describe('the old key grace window', () => {
     expect(body).not.toContain(old.accessKeyId);
     expect(late.warnings?.[0]).toBe(body);
     expect((await journal()).entries).toEqual([]);
+  });
+
+  it('tells of a use once, even when retiring the key fails and a later run retires it', async () => {
+    const { old, user, run, status, notifications } = await setup();
+    await run();
+    await useKey(old);
+    emulator.admin.addFault('UpdateAccessKey:500:always');
+    try {
+      await expect(run(2 * HOUR_MS + 60_000)).rejects.toThrow();
+    } finally {
+      emulator.admin.clearFaults();
+    }
+    expect(status(old.accessKeyId)).toBe('Active');
+    expect(notifications).toHaveLength(1);
+    const later = await run(2 * HOUR_MS + 120_000);
+    expect(later.oldKeyWindow?.state).toBe('closed');
+    expect(status(old.accessKeyId)).toBe('Inactive');
+    expect(notifications).toHaveLength(1);
+    expect(emulator.admin.keys(user.user)).toHaveLength(2);
   });
 
   it('with old_key_wait_while_used keeps a used key active past the deadline until a look finds no newer use', async () => {

@@ -74,7 +74,11 @@ export async function settleWindow(
       await tell(state, deps, `${what}; keyrot keeps it active while it is used (old_key_wait_while_used)`);
       return report('waiting');
     }
-    if (newer) await tell(state, deps, `${what}; deactivating it now will break that use`);
+    if (newer) {
+      // Remembered first: a retirement that fails (no MFA code in the daemon) does not repeat the news.
+      await deps.journal.recordUseSeen(entry, usedAt.toISOString());
+      await tell(state, deps, `${what}; deactivating it now will break that use`);
+    }
   }
   await withMfa(state, deps, signer, (c) => retireKey(state, deps, c, keyId));
   await deps.journal.finish(entry);
