@@ -45,7 +45,9 @@ describe('the old key grace window', () => {
       let slept = 0;
       deps.clock = {
         now: () => new Date(Date.now() + offsetMs + slept),
-        sleep: async (ms) => void (slept += ms),
+        sleep: async (ms) => {
+          slept += ms;
+        },
       };
       deps.notifier = { notify: async (n) => void notifications.push(n) };
       const calls = crash ? crashAt(deps, ...crash).calls : [];
