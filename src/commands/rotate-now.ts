@@ -87,7 +87,9 @@ export async function rotateNowCommand(
 
   if (rotatable.length > 0) {
     const deps = await createRotationDeps(ctx, settings);
-    deps.recorder = stateFileRecorder(keyrotPaths(env).stateDir, settings);
+    deps.recorder = stateFileRecorder(keyrotPaths(env).stateDir, settings, systemClock, (profile) =>
+      isProtectedProfile(files, profile),
+    );
     try {
       for (const profile of rotatable) {
         ctx.io.stderr.write(`keyrot: ${input.dryRun ? 'dry run for' : 'rotating'} profile ${profile}\n`);
@@ -137,6 +139,8 @@ export function stateFileRecorder(
   stateDir: string,
   settings: Pick<Settings, 'profile'>,
   clock: Pick<Clock, 'now'> = systemClock,
+  /** Whether a profile's key lives in the OS keychain (`keyrot protect`), as the tray shows it. */
+  isProtected?: (profile: string) => boolean,
 ): ResultRecorderPort {
   return {
     async record(result: RotationResult) {
@@ -144,14 +148,17 @@ export function stateFileRecorder(
       const now = clock.now();
       const state = (await readStateFile(stateDir).catch(() => null)) ?? emptyState();
       const previous = state.profiles[result.profile] ?? emptyProfileState();
+      const isProtectedNow = isProtected?.(result.profile);
+      const protection = isProtectedNow === undefined ? {} : { protected: isProtectedNow };
       if (result.outcome === 'rotated') {
-        const report = rotatedReport(result, settings.profile(result.profile), now);
+        const report = { ...rotatedReport(result, settings.profile(result.profile), now), ...protection };
         state.profiles[result.profile] = rotatedState(previous, report, now, 'rotate-now');
       } else {
         // Not rotated, but an old key's grace window was looked at: keep the state file's view of it true.
         const window = result.oldKeyWindow!;
         state.profiles[result.profile] = {
           ...previous,
+          ...protection,
           oldKeyActive:
             window.state === 'closed'
               ? null

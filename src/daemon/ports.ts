@@ -39,6 +39,8 @@ export type CheckReport = (
 ) & {
   /** The grace window of a replaced key, when the check opened or looked at one. */
   oldKeyWindow?: OldKeyWindowReport;
+  /** The profile's key lives in the OS keychain (`keyrot protect`), as the check found it; absent: unknown. */
+  protected?: boolean;
 };
 
 /** A report of a rotation. */

@@ -142,6 +142,8 @@ function succeeded(previous: ProfileState, report: CheckReport): ProfileState {
       window && window.state !== 'closed'
         ? { keyId: window.keyId, until: window.until, waiting: window.state === 'waiting' }
         : null,
+    // A report that does not say (a check that did not look) keeps what the last one found.
+    ...(report.protected === undefined ? {} : { protected: report.protected }),
   };
 }
 

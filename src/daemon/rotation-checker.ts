@@ -4,6 +4,8 @@
 // period ended, and otherwise reports the key's age. Its dependencies are built afresh for each pass,
 // so the credentials file (our parser, no SDK cache) and the endpoints are re-read every time.
 import type { ProfileSettings, Settings } from '../config/settings.js';
+import { isProtectedProfile } from '../credentials/credential-process.js';
+import { readSharedFiles } from '../credentials/index.js';
 import { maskKeyId } from '../errors/redact.js';
 import type { Logger } from '../log/logger.js';
 import type { ProgressPort, RotationDeps, RotationResult } from '../rotation/ports.js';
@@ -39,7 +41,10 @@ export function rotationChecker(wire: WireRotation, settings: Settings, logger: 
       });
       const deps = await wired;
       const result = await rotateProfile({ profile, force: false, deleteOther: false, dryRun: false }, deps);
-      return reportOf(result, settings.profile(profile), deps.clock.now());
+      const report = reportOf(result, settings.profile(profile), deps.clock.now());
+      // The files as the AWS tools read them (not the port's view, which fills in the keychain's key).
+      const files = await readSharedFiles(deps.files.paths);
+      return { ...report, protected: isProtectedProfile(files, profile) };
     },
     async afterPass() {
       const pending = wired;

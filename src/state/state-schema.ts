@@ -40,6 +40,8 @@ export const ProfileStateSchema = z.looseObject({
    * (old_key_active_hours): masked id, deadline, and whether it is kept past it because it is still used.
    */
   oldKeyActive: z.optional(z.nullable(z.object({ keyId: z.string(), until: isoDate, waiting: z.boolean() }))),
+  /** The key lives in the OS keychain (`keyrot protect`), as the last check found; absent in older files. */
+  protected: z.optional(z.boolean()),
 });
 
 /** What the daemon knows about one watched profile. */

@@ -1,4 +1,5 @@
-// One line per watched profile, as the tray menu and tooltip show it: `dev — 23 days, due in 67 days`.
+// One line per watched profile, as the tray menu and tooltip show it: `dev — 23 days, due in 67 days`
+// (`work — protected, 12 days, …` when its key lives in the OS keychain).
 import type { ProfileState } from '../state/state-file.js';
 import { DAY_MS, utcMinute } from '../time/days.js';
 
@@ -30,6 +31,8 @@ export function profileLine(
   const grown = options.measuredAt ? Math.max(0, now.getTime() - options.measuredAt.getTime()) / DAY_MS : 0;
   const age = Math.floor(state.ageDays + grown);
   const parts = [`${age} ${age === 1 ? 'day' : 'days'}`];
+  // Its key is in the OS keychain, not in ~/.aws/credentials (`keyrot protect`).
+  if (state.protected) parts.unshift('protected');
   let standing: ProfileStanding = 'healthy';
   if (state.dueAt !== null) {
     const left = Date.parse(state.dueAt) - now.getTime();

@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
+import { readStateFile } from '../../src/state/state-file.js';
+import { profileLine } from '../../src/tray/profile-line.js';
 import { startPrivateSecretService } from '../keychain/private-secret-service.js';
 import { describeWith, realPartsAvailable } from '../support/real-part.js';
 import { type CliResult, runCli } from '../support/run-cli.js';
@@ -145,7 +147,8 @@ suite('keyrot protect end to end', { concurrent: true }, () => {
     const key = user.keys[0]!;
     secrets.push(key.secretAccessKey);
     await w.writeCredentials(profileBlock('p', key));
-    expect((await w.run(['protect', '--profile', 'p'])).code).toBe(0);
+    const protect = await w.run(['protect', '--profile', 'p']);
+    expect(protect.code, protect.stderr).toBe(0);
     // setup accepts a protected profile as one to watch.
     const setup = await w.run(['setup', '--profile', 'p', '--max-age-days', '90', '--yes']);
     expect(setup.code, setup.stderr).toBe(0);
@@ -161,6 +164,11 @@ suite('keyrot protect end to end', { concurrent: true }, () => {
     );
     const state = JSON.parse(await readFile(join(w.stateDir, 'state.json'), 'utf8'));
     expect(state.profiles.p.lastResult.outcome).toBe('rotated');
+    // The daemon recorded it as protected, and the tray's line says so.
+    expect(state.profiles.p.protected).toBe(true);
+    const recorded = (await readStateFile(w.stateDir))?.profiles.p;
+    const line = profileLine('p', recorded, { now: new Date(), measuredAt: new Date(), warnDays: 14 });
+    expect(line.text).toMatch(/^p — protected, 0 days, due in (89|90) days$/);
     const cli = await awsIdentity(w, 'p');
     expect(cli.code, cli.stderr).toBe(0);
   });

@@ -1,5 +1,7 @@
 // `rotate-now` records its rotation in the daemon's state file: the new key's age and due date, so the
 // tray and `status --offline` do not show a fresh key with the old key's due date ("0 days, due in 5 days").
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { stateFileRecorder } from '../../src/commands/rotate-now.js';
 import { parseSettings } from '../../src/config/load-settings.js';
@@ -101,4 +103,49 @@ it('records a rotation as the daemon records its own, but for the notification r
     lastNotified: null,
     lastResult: { ...byDaemon.lastResult, message: `${byDaemon.lastResult?.message} (rotate-now)` },
   });
+});
+
+it('records that a rotated profile is protected, and the tray line says so; a state file without the field reads as before', async () => {
+  const stateDir = await tempDir('recorder');
+  // A state file written before the field existed: it still reads, and its line has no marker.
+  const older = { ...emptyState(), profiles: { dev: { ...emptyProfileState(), ageDays: 12 } } };
+  await writeFile(join(stateDir, 'state.json'), JSON.stringify(older));
+  const before = (await readStateFile(stateDir))?.profiles.dev;
+  expect(before?.protected).toBeUndefined();
+  const later = { now: NOW, measuredAt: NOW, warnDays: 3 };
+  expect(profileLine('dev', before, later).text).toBe('dev — 12 days');
+
+  const settings = await parseSettings(null, '[profile dev]\nmax_age_days = 30\n', {});
+  await stateFileRecorder(stateDir, settings, { now: () => NOW }, (profile) => profile === 'dev').record(
+    rotated(NOW.toISOString()),
+  );
+  const raw = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8'));
+  expect(raw.profiles.dev.protected).toBe(true);
+  const dev = (await readStateFile(stateDir))?.profiles.dev;
+  expect(profileLine('dev', dev, later)).toEqual({
+    profile: 'dev',
+    text: 'dev — protected, 0 days, due in 30 days',
+    standing: 'healthy',
+  });
+
+  // The daemon's next check finds it unprotected again (`keyrot unprotect`): the marker goes.
+  const checked = recordCheck({
+    profile: 'dev',
+    previous: dev!,
+    result: {
+      ok: true,
+      report: {
+        kind: 'checked',
+        keyId: 'AKIA…NEW2',
+        ageDays: 1,
+        dueAt: new Date(NOW.getTime() + 29 * DAY_MS),
+        warnFrom: new Date(NOW.getTime() + 26 * DAY_MS),
+        protected: false,
+      },
+    },
+    now: NOW,
+    today: '2026-11-25',
+    backoffCapMs: 3_600_000,
+  }).state;
+  expect(profileLine('dev', checked, later).text).toBe('dev — 1 day, due in 29 days');
 });
