@@ -92,6 +92,10 @@ describe('keyrot daemon under launchd with invalid settings', () => {
       const state = await readStateFile(stateDir).catch(() => null);
       return state !== null && !state.idle;
     });
+    // The idle mark is cleared before the daemon takes its lock and its stop signals: SIGTERM once it runs.
+    await until('the daemon runs', async () =>
+      (await readFile(path.join(stateDir, 'keyrot.log'), 'utf8')).includes('daemon started'),
+    );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     // Under a service manager only warnings reach stderr (launchd's StandardErrorPath is never rotated).
