@@ -10,18 +10,25 @@ import { keyrotPaths } from '../config/paths.js';
 import {
   keyrotCredentialProcess,
   keyrotProcessProfile,
+  removeCredentialProcess,
   removeProfileLines,
   restoreStaticKeys,
   STATIC_KEY_LINES,
   setCredentialProcess,
 } from '../credentials/credential-process.js';
+import { appendLead, SharedFileDocument } from '../credentials/document.js';
 import { mergedProfileValues, readSharedFiles, type SharedFilesReading } from '../credentials/index.js';
 import { type AwsFilePaths, resolveAwsFilePaths } from '../credentials/paths.js';
 import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId } from '../errors/redact.js';
 import { BackupStore } from '../keychain/backups.js';
 import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
-import { type ProtectedKey, ProtectedKeys, type ProtectionPhase } from '../keychain/protected-key.js';
+import {
+  type ProtectedKey,
+  ProtectedKeys,
+  type ProtectionOrigin,
+  type ProtectionPhase,
+} from '../keychain/protected-key.js';
 import { acquireLock, namedLockPath } from '../lock/index.js';
 import { classifyProfile, profileRefusal } from '../rotation/profile-kind.js';
 import { keyrotEntryPath } from '../service/entry-path.js';
@@ -66,7 +73,8 @@ export async function protectCommand(input: ProtectInput, ctx: CommandContext): 
         return ExitCode.ok;
       }
       await backUp(protection, `before protecting profile ${input.profile}`);
-      await putAll(keys, profiles, paths, key, 'protecting');
+      const origins = await originsOf(keys, profiles, paths, now);
+      await putAll(keys, profiles, paths, key, 'protecting', origins);
       const command = commandLine();
       await setCredentialProcess(
         paths.configFile,
@@ -91,7 +99,7 @@ export async function protectCommand(input: ProtectInput, ctx: CommandContext): 
           );
         }
       }
-      await putAll(keys, profiles, paths, key, 'protected');
+      await putAll(keys, profiles, paths, key, 'protected', origins);
       ctx.io.stdout.write(
         `protected profile ${profiles.join(', ')}: key ${maskKeyId(key.accessKeyId)} is in ${protection.keychain.location}, no longer in ${paths.credentialsFile}\n`,
       );
@@ -132,15 +140,30 @@ export async function unprotectCommand(input: ProtectInput, ctx: CommandContext)
       // The entry again under the lock: a rotation may have replaced the key meanwhile.
       const key = (await keys.get(input.profile, paths.configFile)) ?? entry;
       const reading = await readSharedFiles(paths);
-      const profiles = [input.profile];
+      const entries = [key];
       for (const [name, values] of reading.config) {
         if (name === input.profile || !isOurs(values, name)) continue;
-        if ((await keys.get(name, paths.configFile))?.accessKeyId === key.accessKeyId) profiles.push(name);
+        const other = await keys.get(name, paths.configFile);
+        if (other?.accessKeyId === key.accessKeyId) entries.push(other);
       }
+      const profiles = entries.map((e) => e.profile);
       await backUp(protection, `before unprotecting profile ${input.profile}`);
-      await putAll(keys, profiles, paths, key, 'unprotecting');
-      await restoreStaticKeys(paths.credentialsFile, profiles, key);
-      await removeProfileLines({ path: paths.configFile, kind: 'config' }, profiles, ['credential_process']);
+      for (const entry of entries) await keys.put({ ...entry, ...secretOf(key), phase: 'unprotecting' });
+      // Each key goes back to the file it came from (the credentials file for entries older than origin).
+      const inConfig = entries.filter((e) => e.origin?.keyIn === 'config').map((e) => e.profile);
+      const inCredentials = profiles.filter((p) => !inConfig.includes(p));
+      if (inCredentials.length > 0)
+        await restoreStaticKeys({ path: paths.credentialsFile, kind: 'credentials' }, inCredentials, key);
+      // The config file's keys come back in the write that takes credential_process out (it would refuse them).
+      await removeCredentialProcess(
+        paths.configFile,
+        entries.map((e) => ({
+          profile: e.profile,
+          keyInConfig: inConfig.includes(e.profile),
+          addedSection: e.origin?.addedSection,
+        })),
+        key,
+      );
       const after = await readSharedFiles(paths);
       for (const profile of profiles) {
         if (staticKeyOf(mergedProfileValues(after, profile))?.accessKeyId !== key.accessKeyId) {
@@ -157,7 +180,10 @@ export async function unprotectCommand(input: ProtectInput, ctx: CommandContext)
       for (const profile of [...profiles.slice(1), profiles[0]!])
         await keys.delete(profile, paths.configFile);
       ctx.io.stdout.write(
-        `unprotected profile ${profiles.join(', ')}: key ${maskKeyId(key.accessKeyId)} is back in ${paths.credentialsFile}\n`,
+        `unprotected profile ${profiles.join(', ')}: key ${maskKeyId(key.accessKeyId)} is back in ${[
+          ...(inCredentials.length > 0 ? [paths.credentialsFile] : []),
+          ...(inConfig.length > 0 ? [paths.configFile] : []),
+        ].join(' and ')}\n`,
       );
       return ExitCode.ok;
     } finally {
@@ -261,18 +287,52 @@ async function putAll(
   paths: AwsFilePaths,
   key: Pick<ProtectedKey, 'accessKeyId' | 'secretAccessKey'>,
   phase: ProtectionPhase,
+  origins: Map<string, ProtectionOrigin>,
 ): Promise<void> {
   for (const profile of profiles) {
     await keys.put({
       v: 1,
       profile,
       configFile: paths.configFile,
-      accessKeyId: key.accessKeyId,
-      secretAccessKey: key.secretAccessKey,
+      ...secretOf(key),
       phase,
+      origin: origins.get(profile),
       updatedAt: new Date().toISOString(),
     });
   }
+}
+
+function secretOf(key: Pick<ProtectedKey, 'accessKeyId' | 'secretAccessKey'>) {
+  return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+}
+
+/**
+ * Where each profile's key lines are and whether its config section must be appended, as protect is
+ * about to change them; a resumed protect keeps what its first run recorded (its edits may be done).
+ */
+async function originsOf(
+  keys: ProtectedKeys,
+  profiles: string[],
+  paths: AwsFilePaths,
+  reading: SharedFilesReading,
+): Promise<Map<string, ProtectionOrigin>> {
+  const text = await readFile(paths.configFile, 'utf8').catch(() => '');
+  const config = new SharedFileDocument(text, 'config', paths.configFile);
+  const origins = new Map<string, ProtectionOrigin>();
+  let lead: string | undefined = appendLead(text);
+  for (const profile of profiles) {
+    const entry = await keys.get(profile, paths.configFile);
+    if (entry?.phase === 'protecting' && entry.origin) {
+      origins.set(profile, entry.origin);
+      continue;
+    }
+    const keyIn = reading.credentials.get(profile)?.aws_access_key_id ? 'credentials' : 'config';
+    const added = !config.hasProfileHeader(profile);
+    // setCredentialProcess appends the missing sections together, only the first after a lead.
+    origins.set(profile, added ? { keyIn, addedSection: { lead: lead ?? '' } } : { keyIn });
+    if (added) lead = undefined;
+  }
+  return origins;
 }
 
 /** One backup of each AWS file that exists, before the first edit (a file unchanged since its last backup reuses it). */

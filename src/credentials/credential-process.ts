@@ -80,23 +80,19 @@ export async function removeProfileLines(
       for (const profile of profiles) doc.removeProfileKeys(profile, keys);
     },
     deps,
-  ).catch((error: unknown) => {
-    // A file that is not there holds nothing to remove.
-    if (error instanceof KeyrotError && error.code === 'FILE_NOT_FOUND') return;
-    throw error;
-  });
+  ).catch(ignoreMissingFile);
 }
 
-/** Puts `key` back into each profile of the credentials file (sections or lines created as needed): one atomic write. */
+/** Puts `key` back into each profile of one file (sections or lines created as needed): one atomic write. */
 export async function restoreStaticKeys(
-  credentialsFile: string,
+  file: SharedFileRef,
   profiles: readonly string[],
   key: StaticKey,
   deps: EditDeps = {},
 ): Promise<void> {
   await updateSharedFile(
-    credentialsFile,
-    'credentials',
+    file.path,
+    file.kind,
     (doc) => {
       for (const profile of profiles) {
         const { accessKeyId, secretAccessKey } = key;
@@ -105,4 +101,41 @@ export async function restoreStaticKeys(
     },
     { ...deps, create: true },
   );
+}
+
+/**
+ * Removes each profile's credential_process line, puts `key` back into the profiles whose key lines were in
+ * the config file (`keyInConfig`), and takes out the `[profile P]` header protect appended (`lead`: the text
+ * it put before it) when nothing else is left in it: one atomic write, every other byte kept.
+ */
+export async function removeCredentialProcess(
+  configFile: string,
+  profiles: readonly { profile: string; keyInConfig?: boolean; addedSection?: { lead: string } }[],
+  key: StaticKey,
+  deps: EditDeps = {},
+): Promise<void> {
+  await updateSharedFile(
+    configFile,
+    'config',
+    (doc) => {
+      for (const { profile, keyInConfig } of profiles) {
+        doc.removeProfileKeys(profile, ['credential_process']);
+        const { accessKeyId, secretAccessKey } = key;
+        if (keyInConfig) applySetProfileKey(doc, { profile, accessKeyId, secretAccessKey, create: true });
+      }
+      // Appended together, only the first one after a lead: remove it last, when its lead ends the text again.
+      const added = profiles
+        .filter((p) => p.addedSection)
+        .sort((a, b) => Number(a.addedSection!.lead !== '') - Number(b.addedSection!.lead !== ''));
+      for (const { profile, addedSection } of added)
+        doc.removeEmptyProfileSection(profile, addedSection!.lead);
+    },
+    deps,
+  ).catch(ignoreMissingFile);
+}
+
+// A file that is not there holds nothing to remove.
+function ignoreMissingFile(error: unknown): void {
+  if (error instanceof KeyrotError && error.code === 'FILE_NOT_FOUND') return;
+  throw error;
 }

@@ -223,11 +223,7 @@ export class SharedFileDocument {
       tail += `${this.#headerFor(profile)}${eol}${lines.join(eol)}${eol}`;
     }
     if (tail !== '') {
-      let lead = '';
-      if (text.length > 0 && !endsWithNewline(text)) lead += eol;
-      const lastLine = text.slice(text.lastIndexOf('\n', text.length - 2) + 1);
-      if (text.length > 0 && lastLine.trim() !== '') lead += eol;
-      splices.push({ at: text.length, end: text.length, text: lead + tail, order: order++ });
+      splices.push({ at: text.length, end: text.length, text: appendLead(text) + tail, order: order++ });
     }
     if (splices.length === 0) return;
     this.#pending = splices;
@@ -256,6 +252,41 @@ export class SharedFileDocument {
     this.#splices = this.#version === 0 ? splices : null;
     this.#version += 1;
     return splices.length;
+  }
+
+  /** Whether the file has a header of `profile` (an empty one too). */
+  hasProfileHeader(profile: string): boolean {
+    const { sections } = this.#scanSections(this.#candidates(profile));
+    return this.#candidates(profile).some((name) => (sections.get(name)?.lastHeaderLine ?? 0) > 0);
+  }
+
+  /**
+   * Removes the header of `profile` when it is the profile's only header and its section holds nothing
+   * but blank lines, with `lead` right before it (what appendLead gave when `create` appended it).
+   * Returns whether it went.
+   */
+  removeEmptyProfileSection(profile: string, lead = ''): boolean {
+    const names = new Set(this.#candidates(profile));
+    const text = this.#text;
+    const headers: { section: string | undefined; start: number; next: number }[] = [];
+    scanSharedText(text, {
+      header(section, _line, next) {
+        headers.push({ section, start: text.lastIndexOf('\n', next - 2) + 1, next });
+      },
+    });
+    const own = headers.filter((header) => header.section !== undefined && names.has(header.section));
+    if (own.length !== 1) return false;
+    const header = own[0]!;
+    const end = headers[headers.indexOf(header) + 1]?.start ?? text.length;
+    if (text.slice(header.next, end).trim() !== '') return false;
+    // The lead goes only when it is the one an append to the text before it would have put there.
+    const before = text.slice(0, header.start);
+    const rest = before.slice(0, before.length - lead.length);
+    const at = before.endsWith(lead) && appendLead(rest) === lead ? rest.length : header.start;
+    this.#pending = [{ at, end: header.next, text: '', order: 0 }];
+    this.#splices = this.#version === 0 ? this.#pending : null;
+    this.#version += 1;
+    return true;
   }
 
   // The internal section names that can hold the SDK profile `profile` in this file.
@@ -396,6 +427,19 @@ export class SharedFileDocument {
 export function newlineOf(text: string): '\n' | '\r\n' {
   const lf = text.indexOf('\n');
   return lf > 0 && text.charCodeAt(lf - 1) === 13 ? '\r\n' : '\n';
+}
+
+/**
+ * What goes before a section appended to `text`: a newline ending an unterminated last line, and a blank
+ * line after a non-blank one.
+ */
+export function appendLead(text: string): string {
+  if (text.length === 0) return '';
+  const eol = newlineOf(text);
+  let lead = endsWithNewline(text) ? '' : eol;
+  const lastLine = text.slice(text.lastIndexOf('\n', text.length - 2) + 1);
+  if (lastLine.trim() !== '') lead += eol;
+  return lead;
 }
 
 function endsWithNewline(text: string): boolean {

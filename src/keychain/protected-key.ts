@@ -21,8 +21,18 @@ export interface ProtectedKey {
   accessKeyId: string;
   secretAccessKey: string;
   phase: ProtectionPhase;
+  /** What protect found and changed, so that unprotect undoes exactly that (absent in older entries). */
+  origin?: ProtectionOrigin;
   /** ISO 8601. */
   updatedAt: string;
+}
+
+/** Where a protected profile's key lines were, and whether protect appended its config section. */
+export interface ProtectionOrigin {
+  /** The file whose key lines the AWS tools read before protect (unprotect puts them back there). */
+  keyIn: 'credentials' | 'config';
+  /** Set when protect appended `[profile P]` to the config file, with the text it put before it. */
+  addedSection?: { lead: string };
 }
 
 const PREFIX = 'protected:';

@@ -173,6 +173,95 @@ suite('keyrot protect end to end', { concurrent: true }, () => {
     expect(cli.code, cli.stderr).toBe(0);
   });
 
+  it('unprotect takes out exactly the [profile P] headers protect appended: the config file gets its bytes back', async () => {
+    const w = await world();
+    const user = await w.seed('added-header');
+    const key = user.keys[0]!;
+    secrets.push(key.secretAccessKey);
+    const credentials = `${profileBlock('p', key)}\n${profileBlock('twin', key)}`;
+    await w.writeCredentials(credentials);
+    // No section for p or twin, and no newline at the end: protect appends both after a lead.
+    const config = '# config\n[profile unrelated]\nregion = eu-west-1';
+    await w.writeConfig(config);
+    const protect = await w.run(['protect', '--profile', 'p']);
+    expect(protect.code, protect.stderr).toBe(0);
+    const protectedConfig = await readFile(w.configFile, 'utf8');
+    expect(protectedConfig).toContain('\n\n[profile p]\ncredential_process = ');
+    expect(protectedConfig).toContain('\n[profile twin]\ncredential_process = ');
+    expect(await sdkIdentity(w, 'twin')).toEqual({ arn: user.arn, keyId: key.accessKeyId });
+
+    const unprotect = await w.run(['unprotect', '--profile', 'p']);
+    expect(unprotect.code, unprotect.stderr).toBe(0);
+    expect(await readFile(w.configFile, 'utf8')).toBe(config);
+    expect(valueIn(await w.readCredentials(), 'twin', 'aws_access_key_id')).toBe(key.accessKeyId);
+    const cli = await awsIdentity(w, 'twin');
+    expect(cli.code, cli.stderr).toBe(0);
+
+    // A header that holds something else by then (a line of yours) stays, with that line.
+    await w.writeConfig('[profile unrelated]\nregion = eu-west-1\n');
+    expect((await w.run(['protect', '--profile', 'p'])).code).toBe(0);
+    const withLine = (await readFile(w.configFile, 'utf8')).replace(
+      /(\[profile p\]\n)/,
+      '$1region = us-east-1\n',
+    );
+    await w.writeConfig(withLine);
+    expect((await w.run(['unprotect', '--profile', 'p'])).code).toBe(0);
+    expect(await readFile(w.configFile, 'utf8')).toMatch(/\n\[profile p\]\nregion = us-east-1\n/);
+  });
+
+  it('a key that lived in the config file goes back there; the credentials file is never written', async () => {
+    const w = await world();
+    const user = await w.seed('key-in-config');
+    const key = user.keys[0]!;
+    secrets.push(key.secretAccessKey);
+    const config = `# config\n[profile c]\nregion = us-east-1\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n\n[profile other]\noutput = json\n`;
+    await w.writeConfig(config);
+    const protect = await w.run(['protect', '--profile', 'c']);
+    expect(protect.code, protect.stderr).toBe(0);
+    const protectedConfig = await readFile(w.configFile, 'utf8');
+    expect(protectedConfig).not.toContain(key.secretAccessKey);
+    expect(protectedConfig).not.toContain(key.accessKeyId);
+    expect(protectedConfig).toMatch(
+      /^# config\n\[profile c\]\nregion = us-east-1\ncredential_process = .+\n\n\[profile other\]\noutput = json\n$/,
+    );
+    const cli = await awsIdentity(w, 'c');
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(await sdkIdentity(w, 'c')).toEqual({ arn: user.arn, keyId: key.accessKeyId });
+
+    const unprotect = await w.run(['unprotect', '--profile', 'c']);
+    expect(unprotect.code, unprotect.stderr).toBe(0);
+    expect(unprotect.stdout).toContain(`is back in ${w.configFile}`);
+    expect(await readFile(w.configFile, 'utf8')).toBe(config);
+    await expect(readFile(w.credentialsFile, 'utf8')).rejects.toThrow(/ENOENT/);
+    expect(await sdkIdentity(w, 'c')).toEqual({ arn: user.arn, keyId: key.accessKeyId });
+  });
+
+  it('a profile name that needs quoting in the credential_process line works in the AWS CLI and the SDK', async () => {
+    // The SDK reads config sections named with [\\w-@+.%:/] only (no space); of those `%` is the one keyrot quotes.
+    const w = await world();
+    const user = await w.seed('quoted-name');
+    const key = user.keys[0]!;
+    secrets.push(key.secretAccessKey);
+    const spaced = '[my team]\naws_access_key_id = AKIASPACEDSPACEDSPA1\naws_secret_access_key = s\n';
+    await w.writeCredentials(`${profileBlock('dev%eu', key)}\n${spaced}`);
+    const protect = await w.run(['protect', '--profile', 'dev%eu']);
+    expect(protect.code, protect.stderr).toBe(0);
+    expect(await readFile(w.configFile, 'utf8')).toContain(' credentials --profile "dev%eu"\n');
+    const cli = await awsIdentity(w, 'dev%eu');
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout).Arn).toBe(user.arn);
+    expect(await sdkIdentity(w, 'dev%eu')).toEqual({ arn: user.arn, keyId: key.accessKeyId });
+    expect(await w.readCredentials()).toBe(`[dev%eu]\n\n${spaced}`);
+
+    // A space: the SDK reads `[my team]` as the section "team" of a prefix "my", not a profile, nor does keyrot.
+    const config = await readFile(w.configFile, 'utf8');
+    const refused = await w.run(['protect', '--profile', 'my team']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('profile "my team" is in neither AWS file');
+    expect(await readFile(w.configFile, 'utf8')).toBe(config);
+    expect(await w.readCredentials()).toBe(`[dev%eu]\n\n${spaced}`);
+  });
+
   it('refuses what it cannot protect and says when there is nothing to do', async () => {
     const w = await world();
     await w.writeCredentials(

@@ -2,7 +2,7 @@
 // and keyrot's credential_process value written so that the AWS CLI (shlex) and the SDK (a shell) read it.
 import { describe, expect, it } from 'vitest';
 import { keyrotCredentialProcess, keyrotProcessProfile } from '../../src/credentials/credential-process.js';
-import { parseSharedFile } from '../../src/credentials/document.js';
+import { appendLead, parseSharedFile } from '../../src/credentials/document.js';
 
 describe('removeProfileKeys', () => {
   it('removes every line of the keys in the profile, duplicates and CRLF included, and nothing else', () => {
@@ -35,5 +35,52 @@ describe('keyrot credential_process', () => {
     expect(keyrotProcessProfile(spaced)).toBe('my profile');
     expect(keyrotProcessProfile('aws-vault exec dev --json')).toBeUndefined();
     expect(() => keyrotCredentialProcess('/usr/bin/node', '/k$HOME', 'dev')).toThrow(/cannot quote/);
+  });
+});
+
+describe('removeEmptyProfileSection', () => {
+  // Each text as a person left it; protect appends [profile p] (and [profile q]) to it, unprotect takes them out.
+  const texts = [
+    '',
+    '[profile a]\nregion = x\n',
+    '[profile a]\nregion = x',
+    '[profile a]\nregion = x\n\n',
+    '# only a comment\r\n',
+    '[default]\r\nregion = y\r\n\r\n\r\n',
+  ];
+  it.each(texts)('gives back the exact bytes after a section was appended and emptied: %j', (text) => {
+    const doc = parseSharedFile(text, 'config');
+    const lead = appendLead(text);
+    doc.setProfileValues(
+      [
+        { profile: 'p', key: 'credential_process', value: 'k p' },
+        { profile: 'q', key: 'credential_process', value: 'k q' },
+      ],
+      { create: true },
+    );
+    expect(doc.hasProfileHeader('p')).toBe(true);
+    expect(doc.toString().length).toBeGreaterThan(text.length);
+    doc.removeProfileKeys('p', ['credential_process']);
+    doc.removeProfileKeys('q', ['credential_process']);
+    expect(doc.removeEmptyProfileSection('q')).toBe(true);
+    expect(doc.removeEmptyProfileSection('p', lead)).toBe(true);
+    expect(doc.toString()).toBe(text);
+    expect(parseSharedFile(text, 'config').hasProfileHeader('p')).toBe(false);
+  });
+
+  it('keeps a section that holds anything else, or a profile with two headers', () => {
+    for (const text of [
+      '[profile a]\n\n[profile p]\nregion = x\n',
+      '[profile p]\n# a comment of yours\n',
+      '[profile p]\n[profile p]\n',
+    ]) {
+      const doc = parseSharedFile(text, 'config');
+      expect(doc.removeEmptyProfileSection('p', '\n')).toBe(false);
+      expect(doc.toString()).toBe(text);
+    }
+    // A lead that is not there is not taken: only the header goes.
+    const doc = parseSharedFile('[profile a]\nregion = x\n[profile p]\n', 'config');
+    expect(doc.removeEmptyProfileSection('p', '\n')).toBe(true);
+    expect(doc.toString()).toBe('[profile a]\nregion = x\n');
   });
 });
