@@ -3,7 +3,7 @@
 // Each run goes in an order where every instant works (docs/rotation-protocol.md, "Protected profiles"):
 // the static key lines win over credential_process in both the AWS CLI and the SDK, so the key is in
 // the keychain before the config line is written, and the config line is there before the key lines go.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
@@ -21,6 +21,7 @@ import { mergedProfileValues, readSharedFiles, type SharedFilesReading } from '.
 import { type AwsFilePaths, resolveAwsFilePaths } from '../credentials/paths.js';
 import { ExitCode, type ExitCodeValue, KeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId } from '../errors/redact.js';
+import { checkReplaceable } from '../fs/replaceable.js';
 import { BackupStore } from '../keychain/backups.js';
 import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
 import {
@@ -66,12 +67,22 @@ export async function protectCommand(input: ProtectInput, ctx: CommandContext): 
     const release = await protection.lockKey(key.accessKeyId);
     try {
       const now = await readSharedFiles(paths);
+      const current = staticKeyOf(mergedProfileValues(now, input.profile));
+      if (current && current.accessKeyId !== key.accessKeyId) {
+        // A rotation replaced the key while this run waited for its lock: nothing was changed yet.
+        throw new KeyrotError(
+          'FILE_CHANGED_CONCURRENTLY',
+          `profile "${input.profile}" got a new key while keyrot waited to protect it`,
+          { hint: `Run \`keyrot protect --profile ${input.profile}\` again to protect the new key.` },
+        );
+      }
       const profiles = holders(now, key.accessKeyId, input.profile);
       const done = await allInPhase(keys, profiles, paths, 'protected');
       if (done && profiles.every((p) => !staticKeyOf(mergedProfileValues(now, p)))) {
         ctx.io.stdout.write(`profile ${profiles.join(', ')} is already protected\n`);
         return ExitCode.ok;
       }
+      await preflight(paths);
       await backUp(protection, `before protecting profile ${input.profile}`);
       const origins = await originsOf(keys, profiles, paths, now);
       await putAll(keys, profiles, paths, key, 'protecting', origins);
@@ -147,6 +158,7 @@ export async function unprotectCommand(input: ProtectInput, ctx: CommandContext)
         if (other?.accessKeyId === key.accessKeyId) entries.push(other);
       }
       const profiles = entries.map((e) => e.profile);
+      await preflight(paths);
       await backUp(protection, `before unprotecting profile ${input.profile}`);
       for (const entry of entries) await keys.put({ ...entry, ...secretOf(key), phase: 'unprotecting' });
       // Each key goes back to the file it came from (the credentials file for entries older than origin).
@@ -221,10 +233,18 @@ async function openProtection(ctx: CommandContext): Promise<Protection> {
     backups: new BackupStore(keychain.values, { keep: settings.backupsKeep }),
     async lockKey(keyId) {
       await mkdir(lockDir, { recursive: true, mode: 0o700 });
+      let waited = false;
       return acquireLock(namedLockPath(lockDir, 'key', keyId), {
         wait: true,
         timeoutMs: Number(env.KEYROT_LOCK_WAIT_MS) || ROTATION_LOCK_WAIT_MS,
         purpose: 'keyrot protect',
+        // Once: a rotation of the key (the daemon's, say) holds it; say why this run is not moving.
+        onWait: ({ holder }) => {
+          if (waited) return;
+          waited = true;
+          const who = holder ? `${holder.purpose}, pid ${holder.pid}` : 'another keyrot process';
+          ctx.io.stderr.write(`keyrot: waiting for ${who} to finish with key ${maskKeyId(keyId)}\n`);
+        },
       });
     },
   };
@@ -333,6 +353,16 @@ async function originsOf(
     if (added) lead = undefined;
   }
   return origins;
+}
+
+/**
+ * The rotation's pre-flight of each AWS file that exists (src/fs/replaceable.ts), never allowing a hard
+ * link: the atomic rename would split it, and the other name would keep the key and secret.
+ */
+async function preflight(paths: AwsFilePaths): Promise<void> {
+  for (const file of [paths.credentialsFile, paths.configFile]) {
+    if (await stat(file).catch(() => null)) await checkReplaceable(file, { probe: true });
+  }
 }
 
 /** One backup of each AWS file that exists, before the first edit (a file unchanged since its last backup reuses it). */

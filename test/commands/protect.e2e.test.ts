@@ -1,15 +1,17 @@
 // `keyrot protect`, `unprotect` and `credentials` end to end: the built CLI, the emulator over HTTP, the
 // real Secret Service, and the two real readers of a protected profile — Debian's AWS CLI and the JS
 // SDK's default provider chain — each running `keyrot credentials` through credential_process.
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { link, lstat, mkdir, readFile, rename, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, onTestFinished } from 'vitest';
+import { acquireLock, namedLockPath } from '../../src/lock/index.js';
 import { readStateFile } from '../../src/state/state-file.js';
 import { profileLine } from '../../src/tray/profile-line.js';
 import { startPrivateSecretService } from '../keychain/private-secret-service.js';
 import { describeWith, realPartsAvailable } from '../support/real-part.js';
-import { type CliResult, runCli } from '../support/run-cli.js';
+import { CLI_PATH, type CliResult, runCli } from '../support/run-cli.js';
 import { profileBlock, valueIn, type World } from '../support/world.js';
 import { awsIdentity, runTool, suiteWorlds, toolEnv } from './harness.js';
 
@@ -260,6 +262,71 @@ suite('keyrot protect end to end', { concurrent: true }, () => {
     expect(refused.stderr).toContain('profile "my team" is in neither AWS file');
     expect(await readFile(w.configFile, 'utf8')).toBe(config);
     expect(await w.readCredentials()).toBe(`[dev%eu]\n\n${spaced}`);
+  });
+
+  it('refuses a hard-linked credentials file (its other name would keep the secret) and follows a symlink', async () => {
+    const w = await world();
+    const user = await w.seed('linked');
+    const key = user.keys[0]!;
+    secrets.push(key.secretAccessKey);
+    const text = profileBlock('p', key);
+    await w.writeCredentials(text);
+    const other = join(w.credentialsFile, '..', 'credentials-other-name');
+    await link(w.credentialsFile, other);
+    const refused = await w.run(['protect', '--profile', 'p']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('hard links');
+    expect(await w.readCredentials()).toBe(text);
+    await expect(readFile(w.configFile, 'utf8')).rejects.toThrow(/ENOENT/);
+
+    // A symlink stays one: its target loses the key lines.
+    await rm(other);
+    const target = join(w.credentialsFile, '..', 'credentials-target');
+    await rename(w.credentialsFile, target);
+    await symlink(target, w.credentialsFile);
+    const protect = await w.run(['protect', '--profile', 'p']);
+    expect(protect.code, protect.stderr).toBe(0);
+    expect((await lstat(w.credentialsFile)).isSymbolicLink()).toBe(true);
+    expect(await readFile(target, 'utf8')).toBe('[p]\n');
+    expect(await sdkIdentity(w, 'p')).toEqual({ arn: user.arn, keyId: key.accessKeyId });
+  });
+
+  it('a protect that waited for a rotation of its key changes nothing and says to run it again', async () => {
+    const w = await world();
+    const user = await w.seed('raced', { secondKey: 'active' });
+    const [first, second] = [user.keys[0]!, user.keys[1]!];
+    secrets.push(first.secretAccessKey, second.secretAccessKey);
+    await w.writeCredentials(profileBlock('p', first));
+    // The test holds the key's lock as a rotation (the daemon's) would.
+    const lockDir = join(w.stateDir, 'locks');
+    await mkdir(lockDir, { recursive: true, mode: 0o700 });
+    const release = await acquireLock(namedLockPath(lockDir, 'key', first.accessKeyId), {
+      purpose: 'test rotation',
+    });
+    const child = spawn(process.execPath, [CLI_PATH, 'protect', '--profile', 'p'], { env: w.env });
+    onTestFinished(() => {
+      child.kill('SIGKILL');
+    });
+    let stderr = '';
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    const waiting = new Promise<void>((seen) =>
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('waiting for test rotation')) seen();
+      }),
+    );
+    await Promise.race([waiting, exited]);
+    expect(stderr).toContain('waiting for test rotation');
+    // The "rotation" writes the new key, then lets go of the lock.
+    await w.writeCredentials(profileBlock('p', second));
+    await release();
+    expect(await exited, stderr).toBe(1);
+    expect(stderr).toContain('got a new key while keyrot waited to protect it');
+    expect(await w.readCredentials()).toBe(profileBlock('p', second));
+    await expect(readFile(w.configFile, 'utf8')).rejects.toThrow(/ENOENT/);
+    const again = await w.run(['protect', '--profile', 'p']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await cliKeyId(w, 'p')).toBe(second.accessKeyId);
   });
 
   it('refuses what it cannot protect and says when there is nothing to do', async () => {
