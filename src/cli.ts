@@ -92,9 +92,10 @@ let loaded: Promise<typeof Commands> | undefined;
  * compile cache unless `command` is long-running.
  */
 function commandsModule(command?: string): Promise<typeof Commands> {
-  const cache =
-    command !== undefined && LONG_RUNNING.has(command) ? Promise.resolve(false) : enableCompileCache();
-  loaded ??= cache.then((cached) => (cached ? loadCompiledEagerly() : import('./commands/index.js')));
+  // Decided once, by the first caller: a later one (an error report) must not turn the cache on.
+  loaded ??= (
+    command !== undefined && LONG_RUNNING.has(command) ? Promise.resolve(false) : enableCompileCache()
+  ).then((cached) => (cached ? loadCompiledEagerly() : import('./commands/index.js')));
   return loaded;
 }
 
