@@ -9,6 +9,8 @@
 //   initialised only when that command runs. Node 22.8+ keeps the bundle's compiled code (src/cli.ts).
 // - dist/bundle/credentials.cjs: `keyrot credentials --profile P` (credential_process), which src/cli.ts
 //   runs before commander parses anything: the keychain read alone (src/commands/credentials-fast.ts).
+// - dist/bundle/daemon.cjs: `keyrot daemon`'s parent process, which src/cli.ts also runs before commander:
+//   its own wiring only (src/commands/daemon-fast.ts), since it idles for hours and forks every check.
 // - dist/bundle/check-worker.cjs: what the daemon forks for a check (src/commands/daemon.ts).
 //
 // The bundle sits two levels below the package root, as its sources do, so URLs relative to it
@@ -105,6 +107,12 @@ await build({
   entryPoints: [path.join(src, 'commands', 'credentials-fast.ts')],
   outfile: path.join(dist, 'bundle', 'credentials.cjs'),
 });
+// The daemon parent idles for hours: only its own wiring, for a smaller resident set (src/cli.ts).
+await build({
+  ...bundleOptions,
+  entryPoints: [path.join(src, 'commands', 'daemon-fast.ts')],
+  outfile: path.join(dist, 'bundle', 'daemon.cjs'),
+});
 await writeFile(
   path.join(dist, 'bundle', 'check-worker.cjs'),
   "// The daemon's check worker process (written by scripts/build.mjs).\nrequire('./keyrot.cjs').startCheckWorker();\n",
@@ -128,6 +136,10 @@ await build({
         }));
         b.onResolve({ filter: /^\.\/commands\/credentials-fast\.js$/ }, () => ({
           path: './bundle/credentials.cjs',
+          external: true,
+        }));
+        b.onResolve({ filter: /^\.\/commands\/daemon-fast\.js$/ }, () => ({
+          path: './bundle/daemon.cjs',
           external: true,
         }));
       },

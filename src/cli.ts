@@ -15,6 +15,7 @@ import type { CommandContext, GlobalOptions } from './commands/context.js';
 import type { CredentialsInput } from './commands/credentials.js';
 import type * as CredentialsFast from './commands/credentials-fast.js';
 import type { DaemonInput } from './commands/daemon.js';
+import type * as DaemonFast from './commands/daemon-fast.js';
 import type { DemoInput } from './commands/demo.js';
 import type { DoctorInput } from './commands/doctor.js';
 import type { EmulatorInput } from './commands/emulator.js';
@@ -322,6 +323,32 @@ async function credentialsFastPath(argv: string[]): Promise<number | undefined> 
   }
 }
 
+/** The flags `keyrot daemon` takes on its fast path; anything else goes through commander. */
+const DAEMON_FAST_FLAGS = new Set(['--once', '--standby', '--verbose']);
+
+/**
+ * `keyrot daemon` with at most --once, --standby and --verbose (what the service runs): straight to the
+ * command, before the program is built, from its own small bundle (src/commands/daemon-fast.ts →
+ * dist/bundle/daemon.cjs). The daemon parent idles for hours and forks a worker for each check, so it
+ * holds only its own wiring in memory, not every command's code. Undefined for anything else.
+ */
+async function daemonFastPath(argv: string[]): Promise<number | undefined> {
+  const [name, ...flags] = argv.slice(2);
+  if (name !== 'daemon' || new Set(flags).size !== flags.length) return undefined;
+  if (!flags.every((flag) => DAEMON_FAST_FLAGS.has(flag))) return undefined;
+  const verbose = flags.includes('--verbose');
+  const lean: typeof DaemonFast = await import('./commands/daemon-fast.js');
+  const input: DaemonInput = {
+    ...(flags.includes('--once') ? { once: true } : {}),
+    ...(flags.includes('--standby') ? { standby: true } : {}),
+  };
+  try {
+    return await lean.daemonCommand(input, lean.processContext({ verbose }));
+  } catch (error) {
+    return lean.reportError(error, process.stderr, verbose);
+  }
+}
+
 /** The entry point: parse, run one command, exit with its code. */
 export async function main(argv: string[]): Promise<number> {
   traceMark('cli starts (the bin is loaded)');
@@ -332,6 +359,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   const fast = await credentialsFastPath(argv);
   if (fast !== undefined) return fast;
+  const daemon = await daemonFastPath(argv);
+  if (daemon !== undefined) return daemon;
   let exitCode: number = ExitCode.ok;
   const verbose = argv.includes('--verbose');
   const program = buildProgram(async (task, name) => {
