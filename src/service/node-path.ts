@@ -38,6 +38,16 @@ interface Pattern {
   within?: (groups: Record<string, string>) => string;
 }
 
+/** fnm's fix, the same on every OS. */
+function fnmFix({ version }: Record<string, string>): string {
+  return `set fnm's default version (\`fnm default ${version}\`), then run \`keyrot service install\` again`;
+}
+
+/** Volta's fix, the same on every OS. */
+function voltaFix({ version }: Record<string, string>): string {
+  return `make it Volta's default (\`volta install node@${version}\`), then run \`keyrot service install\` again`;
+}
+
 const PATTERNS: Pattern[] = [
   {
     manager: 'nvm',
@@ -50,15 +60,13 @@ const PATTERNS: Pattern[] = [
     manager: 'fnm',
     regex: /^(?<root>.+)\/node-versions\/(?<version>[^/]+)\/installation\/bin\/node$/,
     stable: ({ root }) => [`${root}/aliases/default/bin/node`],
-    fix: ({ version }) =>
-      `set fnm's default version (\`fnm default ${version}\`), then run \`keyrot service install\` again`,
+    fix: fnmFix,
   },
   {
     manager: 'volta',
     regex: /^(?<root>.+)\/tools\/image\/node\/(?<version>[^/]+)\/bin\/node$/,
     stable: ({ root }) => [`${root}/bin/node`],
-    fix: ({ version }) =>
-      `make it Volta's default (\`volta install node@${version}\`), then run \`keyrot service install\` again`,
+    fix: voltaFix,
   },
   {
     manager: 'asdf',
@@ -95,16 +103,14 @@ const PATTERNS: Pattern[] = [
     manager: 'fnm',
     regex: /^(?<root>.+)\\node-versions\\(?<version>[^\\]+)\\installation\\node\.exe$/i,
     stable: ({ root }) => [`${root}\\aliases\\default\\node.exe`],
-    fix: ({ version }) =>
-      `set fnm's default version (\`fnm default ${version}\`), then run \`keyrot service install\` again`,
+    fix: fnmFix,
   },
   {
     manager: 'volta',
     regex: /^(?<root>.+)\\tools\\image\\node\\(?<version>[^\\]+)\\node\.exe$/i,
     // Volta's Windows installer puts the node shim beside volta.exe; older layouts kept it in the user's bin\.
     stable: ({ root }, env) => [`${programFiles(env)}\\Volta\\node.exe`, `${root}\\bin\\node.exe`],
-    fix: ({ version }) =>
-      `make it Volta's default (\`volta install node@${version}\`), then run \`keyrot service install\` again`,
+    fix: voltaFix,
   },
 ];
 
