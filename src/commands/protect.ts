@@ -11,6 +11,7 @@ import {
   keyrotCredentialProcess,
   keyrotProcessProfile,
   removeCredentialProcess,
+  removeEmptyFile,
   removeProfileLines,
   restoreStaticKeys,
   STATIC_KEY_LINES,
@@ -176,6 +177,8 @@ export async function unprotectCommand(input: ProtectInput, ctx: CommandContext)
         })),
         key,
       );
+      // A config file protect created holds nothing of the person's once its sections are out.
+      if (entries.some((e) => e.origin?.createdConfigFile)) await removeEmptyFile(paths.configFile);
       const after = await readSharedFiles(paths);
       for (const profile of profiles) {
         if (staticKeyOf(mergedProfileValues(after, profile))?.accessKeyId !== key.accessKeyId) {
@@ -336,10 +339,14 @@ async function originsOf(
   paths: AwsFilePaths,
   reading: SharedFilesReading,
 ): Promise<Map<string, ProtectionOrigin>> {
-  const text = await readFile(paths.configFile, 'utf8').catch(() => '');
-  const config = new SharedFileDocument(text, 'config', paths.configFile);
+  const text = await readFile(paths.configFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  const created = text === null ? ({ createdConfigFile: true } as const) : {};
+  const config = new SharedFileDocument(text ?? '', 'config', paths.configFile);
   const origins = new Map<string, ProtectionOrigin>();
-  let lead: string | undefined = appendLead(text);
+  let lead: string | undefined = appendLead(text ?? '');
   for (const profile of profiles) {
     const entry = await keys.get(profile, paths.configFile);
     if (entry?.phase === 'protecting' && entry.origin) {
@@ -349,7 +356,7 @@ async function originsOf(
     const keyIn = reading.credentials.get(profile)?.aws_access_key_id ? 'credentials' : 'config';
     const added = !config.hasProfileHeader(profile);
     // setCredentialProcess appends the missing sections together, only the first after a lead.
-    origins.set(profile, added ? { keyIn, addedSection: { lead: lead ?? '' } } : { keyIn });
+    origins.set(profile, added ? { keyIn, addedSection: { lead: lead ?? '' }, ...created } : { keyIn });
     if (added) lead = undefined;
   }
   return origins;

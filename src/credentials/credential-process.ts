@@ -1,9 +1,11 @@
 // The edits of `keyrot protect` and `unprotect`: a profile's `credential_process` line in the config
 // file that runs `keyrot credentials`, and the static key lines leaving (or coming back to) a file.
+import { lstat, unlink } from 'node:fs/promises';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { acquireLock } from '../lock/index.js';
 import type { SharedFileDocument } from './document.js';
 import { applySetProfileKey, type EditDeps, type SharedFileRef, type StaticKey } from './edit.js';
-import { updateSharedFile } from './update.js';
+import { editLockPath, updateSharedFile } from './update.js';
 
 /** The key lines that leave the AWS files when a profile is protected. */
 export const STATIC_KEY_LINES = ['aws_access_key_id', 'aws_secret_access_key'] as const;
@@ -138,4 +140,18 @@ export async function removeCredentialProcess(
 function ignoreMissingFile(error: unknown): void {
   if (error instanceof KeyrotError && error.code === 'FILE_NOT_FOUND') return;
   throw error;
+}
+
+/**
+ * Deletes `file` when it is a plain file holding nothing (0 bytes), under the lock keyrot's edits of it
+ * take, so no keyrot edit lands in between; anything else, or a file already gone, is left as it is.
+ */
+export async function removeEmptyFile(file: string): Promise<void> {
+  const release = await acquireLock(editLockPath(file), { wait: true, timeoutMs: 10_000 });
+  try {
+    const found = await lstat(file).catch(() => null);
+    if (found?.isFile() && found.size === 0) await unlink(file);
+  } finally {
+    await release();
+  }
 }

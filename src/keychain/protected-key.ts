@@ -33,6 +33,8 @@ export interface ProtectionOrigin {
   keyIn: 'credentials' | 'config';
   /** Set when protect appended `[profile P]` to the config file, with the text it put before it. */
   addedSection?: { lead: string };
+  /** Set when the config file did not exist before protect: unprotect removes it again once it is empty. */
+  createdConfigFile?: true;
 }
 
 const PREFIX = 'protected:';

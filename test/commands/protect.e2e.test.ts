@@ -9,7 +9,7 @@ import { afterEach, expect, it, onTestFinished } from 'vitest';
 import { acquireLock, namedLockPath } from '../../src/lock/index.js';
 import { readStateFile } from '../../src/state/state-file.js';
 import { profileLine } from '../../src/tray/profile-line.js';
-import { startPrivateSecretService } from '../keychain/private-secret-service.js';
+import { type PrivateSecretService, startPrivateSecretService } from '../keychain/private-secret-service.js';
 import { describeWith, realPartsAvailable } from '../support/real-part.js';
 import { CLI_PATH, type CliResult, runCli } from '../support/run-cli.js';
 import { profileBlock, valueIn, type World } from '../support/world.js';
@@ -48,6 +48,31 @@ async function cliKeyId(w: World, profile: string): Promise<string> {
   const run = await printCredentials(w, profile);
   expect(run.code, run.stderr).toBe(0);
   return (JSON.parse(run.stdout) as { AccessKeyId: string }).AccessKeyId;
+}
+
+/** A `keyrot protect` started while the test holds the key's lock as a rotation would, once it says it waits. */
+async function protectWaitingForLock(w: World, keyId: string, profile: string) {
+  const lockDir = join(w.stateDir, 'locks');
+  await mkdir(lockDir, { recursive: true, mode: 0o700 });
+  const release = await acquireLock(namedLockPath(lockDir, 'key', keyId), { purpose: 'test rotation' });
+  const child = spawn(process.execPath, [CLI_PATH, 'protect', '--profile', profile], { env: w.env });
+  onTestFinished(() => {
+    child.kill('SIGKILL');
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => {
+    output.stdout += chunk.toString();
+  });
+  const exited = new Promise<number | null>((done) => child.on('close', done));
+  const waiting = new Promise<void>((seen) =>
+    child.stderr.on('data', (chunk: Buffer) => {
+      output.stderr += chunk.toString();
+      if (output.stderr.includes('waiting for test rotation')) seen();
+    }),
+  );
+  await Promise.race([waiting, exited]);
+  expect(output.stderr).toContain('waiting for test rotation');
+  return { release, exited, output };
 }
 
 suite('keyrot protect end to end', { concurrent: true }, () => {
@@ -211,6 +236,79 @@ suite('keyrot protect end to end', { concurrent: true }, () => {
     expect(await readFile(w.configFile, 'utf8')).toMatch(/\n\[profile p\]\nregion = us-east-1\n/);
   });
 
+  it('a config file protect created is removed by unprotect, unless something of yours is in it by then', async () => {
+    const w = await world();
+    const user = await w.seed('created-config');
+    const key = user.keys[0]!;
+    secrets.push(key.secretAccessKey);
+    const credentials = `# mine\n${profileBlock('p', key)}`;
+    await w.writeCredentials(credentials);
+    await expect(lstat(w.configFile)).rejects.toThrow(/ENOENT/);
+    expect((await w.run(['protect', '--profile', 'p'])).code).toBe(0);
+    expect(await readFile(w.configFile, 'utf8')).toMatch(/^\[profile p\]\ncredential_process = .+\n$/);
+    const unprotect = await w.run(['unprotect', '--profile', 'p']);
+    expect(unprotect.code, unprotect.stderr).toBe(0);
+    await expect(lstat(w.configFile)).rejects.toThrow(/ENOENT/);
+    expect(await w.readCredentials()).toBe(credentials);
+    const cli = await awsIdentity(w, 'p');
+    expect(cli.code, cli.stderr).toBe(0);
+
+    // Created by protect, then given a section of yours: the file stays, with exactly your section.
+    expect((await w.run(['protect', '--profile', 'p'])).code).toBe(0);
+    await w.writeConfig(`${await readFile(w.configFile, 'utf8')}\n[profile yours]\nregion = eu-west-1\n`);
+    expect((await w.run(['unprotect', '--profile', 'p'])).code).toBe(0);
+    expect(await readFile(w.configFile, 'utf8')).toBe('\n[profile yours]\nregion = eu-west-1\n');
+    expect(await w.readCredentials()).toBe(credentials);
+  });
+
+  it('two protects at once: of one profile, of two profiles holding one key, of two keys; each ends protected once', async () => {
+    const w = await world();
+    const one = await w.seed('concurrent-one');
+    const two = await w.seed('concurrent-two');
+    const [a, b] = [one.keys[0]!, two.keys[0]!];
+    secrets.push(a.secretAccessKey, b.secretAccessKey);
+    const credentials = `${profileBlock('p', a)}\n${profileBlock('twin', a)}\n${profileBlock('q', b)}`;
+    await w.writeCredentials(credentials);
+    await w.writeConfig('# config\n[profile q]\noutput = json\n');
+    const runs = await Promise.all([
+      w.run(['protect', '--profile', 'p']),
+      w.run(['protect', '--profile', 'p']),
+      w.run(['protect', '--profile', 'twin']),
+      w.run(['protect', '--profile', 'q']),
+    ]);
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    // One key, one protection: exactly one run did p and twin, the others found them protected.
+    const did = runs.slice(0, 3).filter((run) => run.stdout.startsWith('protected profile'));
+    expect(did).toHaveLength(1);
+    expect(did[0]!.stdout).toMatch(/protected profile (p, twin|twin, p):/);
+    const after = await w.readCredentials();
+    expect(after).not.toContain(a.secretAccessKey);
+    expect(after).not.toContain(b.secretAccessKey);
+    const config = await readFile(w.configFile, 'utf8');
+    // Every edit of the config file landed, none twice: the file lock serialises the two keys' runs.
+    for (const profile of ['p', 'twin', 'q'])
+      expect(config.split(`credentials --profile ${profile}\n`)).toHaveLength(2);
+    expect(config.startsWith('# config\n[profile q]\noutput = json\ncredential_process = ')).toBe(true);
+    expect(await cliKeyId(w, 'twin')).toBe(a.accessKeyId);
+    expect(await cliKeyId(w, 'q')).toBe(b.accessKeyId);
+    for (const [profile, user] of [
+      ['p', one],
+      ['q', two],
+    ] as const) {
+      const cli = await awsIdentity(w, profile);
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(JSON.parse(cli.stdout).Arn).toBe(user.arn);
+    }
+    // And back: two unprotects at once restore both keys, every other byte as it was.
+    const back = await Promise.all([
+      w.run(['unprotect', '--profile', 'twin']),
+      w.run(['unprotect', '--profile', 'q']),
+    ]);
+    for (const run of back) expect(run.code, run.stderr).toBe(0);
+    expect(await w.readCredentials()).toBe(credentials);
+    expect(await readFile(w.configFile, 'utf8')).toBe('# config\n[profile q]\noutput = json\n');
+  });
+
   it('a key that lived in the config file goes back there; the credentials file is never written', async () => {
     const w = await world();
     const user = await w.seed('key-in-config');
@@ -297,31 +395,12 @@ suite('keyrot protect end to end', { concurrent: true }, () => {
     const [first, second] = [user.keys[0]!, user.keys[1]!];
     secrets.push(first.secretAccessKey, second.secretAccessKey);
     await w.writeCredentials(profileBlock('p', first));
-    // The test holds the key's lock as a rotation (the daemon's) would.
-    const lockDir = join(w.stateDir, 'locks');
-    await mkdir(lockDir, { recursive: true, mode: 0o700 });
-    const release = await acquireLock(namedLockPath(lockDir, 'key', first.accessKeyId), {
-      purpose: 'test rotation',
-    });
-    const child = spawn(process.execPath, [CLI_PATH, 'protect', '--profile', 'p'], { env: w.env });
-    onTestFinished(() => {
-      child.kill('SIGKILL');
-    });
-    let stderr = '';
-    const exited = new Promise<number | null>((done) => child.on('close', done));
-    const waiting = new Promise<void>((seen) =>
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (stderr.includes('waiting for test rotation')) seen();
-      }),
-    );
-    await Promise.race([waiting, exited]);
-    expect(stderr).toContain('waiting for test rotation');
+    const { release, exited, output } = await protectWaitingForLock(w, first.accessKeyId, 'p');
     // The "rotation" writes the new key, then lets go of the lock.
     await w.writeCredentials(profileBlock('p', second));
     await release();
-    expect(await exited, stderr).toBe(1);
-    expect(stderr).toContain('got a new key while keyrot waited to protect it');
+    expect(await exited, output.stderr).toBe(1);
+    expect(output.stderr).toContain('got a new key while keyrot waited to protect it');
     expect(await w.readCredentials()).toBe(profileBlock('p', second));
     await expect(readFile(w.configFile, 'utf8')).rejects.toThrow(/ENOENT/);
     const again = await w.run(['protect', '--profile', 'p']);
@@ -385,6 +464,15 @@ suite('keyrot protect end to end', { concurrent: true }, () => {
   });
 });
 
+/** Locks the login keyring, as the screen locker or `secret-tool lock` would. */
+function lockLogin(service: PrivateSecretService): void {
+  service.send(
+    '/org/freedesktop/secrets',
+    'org.freedesktop.Secret.Service.Lock',
+    'array:objpath:/org/freedesktop/secrets/collection/login',
+  );
+}
+
 const lockedSuite = describeWith('secretService', 'awsCli', 'dbusTools');
 
 lockedSuite('keyrot credentials with a locked keychain', () => {
@@ -393,9 +481,8 @@ lockedSuite('keyrot credentials with a locked keychain', () => {
   afterEach(async () => {
     await stop?.();
   });
-
-  it('the AWS CLI fails with keyrot naming the locked keyring and how to unlock it', async () => {
-    if (!realPartsAvailable('dbusTools')) return;
+  /** A world whose keychain is a Secret Service of its own, which the test may lock. */
+  async function privateWorld(): Promise<{ service: PrivateSecretService; w: World }> {
     const service = await startPrivateSecretService();
     stop = () => service.stop();
     const w = await world();
@@ -403,16 +490,48 @@ lockedSuite('keyrot credentials with a locked keychain', () => {
       DBUS_SESSION_BUS_ADDRESS: service.env.DBUS_SESSION_BUS_ADDRESS,
       XDG_RUNTIME_DIR: service.env.XDG_RUNTIME_DIR,
     });
+    return { service, w };
+  }
+
+  it('a keyring locked while protect waits changes no file; the AWS CLI keeps working; protect works once unlocked', async () => {
+    if (!realPartsAvailable('dbusTools')) return;
+    const { service, w } = await privateWorld();
+    const user = await w.seed('locked-midway');
+    const key = user.keys[0]!;
+    secrets.push(key.secretAccessKey);
+    const credentials = profileBlock('p', key);
+    await w.writeCredentials(credentials);
+    // protect has opened the keychain and waits for the key's lock, held by the test as a rotation would.
+    const { release, exited, output } = await protectWaitingForLock(w, key.accessKeyId, 'p');
+    lockLogin(service);
+    await release();
+    expect(await exited, output.stderr).toBe(5);
+    expect(output.stdout).toBe('');
+    expect(output.stderr).toContain('locked');
+    expect(output.stderr).toContain('gnome-keyring-daemon --unlock');
+    expect(output.stderr).not.toContain(key.secretAccessKey);
+    // Nothing was changed: the key is still in the file, and the AWS CLI reads it from there.
+    expect(await w.readCredentials()).toBe(credentials);
+    await expect(lstat(w.configFile)).rejects.toThrow(/ENOENT/);
+    const cli = await awsIdentity(w, 'p');
+    expect(cli.code, cli.stderr).toBe(0);
+    // Unlocked again (a new login), the same command protects the profile.
+    await service.restartKeyring();
+    const again = await w.run(['protect', '--profile', 'p']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await w.readCredentials()).toBe('[p]\n');
+    expect(await cliKeyId(w, 'p')).toBe(key.accessKeyId);
+  });
+
+  it('the AWS CLI fails with keyrot naming the locked keyring and how to unlock it', async () => {
+    if (!realPartsAvailable('dbusTools')) return;
+    const { service, w } = await privateWorld();
     const user = await w.seed('locked');
     secrets.push(user.keys[0]!.secretAccessKey);
     await w.writeCredentials(profileBlock('p', user.keys[0]!));
     const protect = await w.run(['protect', '--profile', 'p']);
     expect(protect.code, protect.stderr).toBe(0);
-    service.send(
-      '/org/freedesktop/secrets',
-      'org.freedesktop.Secret.Service.Lock',
-      'array:objpath:/org/freedesktop/secrets/collection/login',
-    );
+    lockLogin(service);
     const locked = await awsIdentity(w, 'p');
     expect(locked.code).not.toBe(0);
     expect(locked.stderr).toContain('keyrot');
