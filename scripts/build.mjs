@@ -98,8 +98,45 @@ const bundleOptions = {
   // import.meta does not exist in CommonJS: give it the bundle's own URL.
   define: { 'import.meta.url': '__keyrotBundleUrl' },
   banner: { js: "var __keyrotBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [
+    {
+      // The AWS SDK is its own bundle (below), which src/aws/clients.ts's import() loads.
+      name: 'the-sdk-is-its-own-bundle',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/sdk\.js$/ }, () => ({ path: './aws-sdk.cjs', external: true }));
+      },
+    },
+  ],
 };
 await build({ ...bundleOptions, entryPoints: [path.join(src, 'commands', 'index.ts')], outfile: bundle });
+// The parts of the AWS SDK keyrot calls (src/aws/sdk.ts), loaded once a command first calls AWS. As an
+// entry of its own its ES modules are tree-shaken to what those parts use; inside the bundle above they
+// would be wrapped to start lazily, and esbuild then keeps all they import (every IAM command, paginator
+// and waiter). Every client gets explicit credentials (src/aws/clients.ts), so the SDK's default chain
+// of credential providers (env, ini, SSO, IMDS… with their own STS and SSO clients) is left out: a stand-in
+// that throws takes its place.
+await build({
+  ...common,
+  entryPoints: [path.join(src, 'aws', 'sdk.ts')],
+  outfile: path.join(dist, 'bundle', 'aws-sdk.cjs'),
+  supported: { 'dynamic-import': false },
+  plugins: [
+    {
+      name: 'no-default-credential-chain',
+      setup(b) {
+        b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
+          path: 'credential-provider-node',
+          namespace: 'keyrot-stand-in',
+        }));
+        b.onLoad({ filter: /.*/, namespace: 'keyrot-stand-in' }, () => ({
+          contents:
+            "export const defaultProvider = () => async () => { throw new Error('keyrot passes every AWS client its credentials'); };",
+          loader: 'js',
+        }));
+      },
+    },
+  ],
+});
 // `keyrot credentials --profile P`, which every AWS CLI call of a protected profile waits for, loads
 // only this small bundle (src/cli.ts's fast path).
 await build({

@@ -158,7 +158,7 @@ describe('what the CLI loads', () => {
         files.filter((file) => !file.startsWith(ROOT_DIR)),
         args.join(' '),
       ).toEqual([]);
-      // Only native addons stay packages; the AWS SDK is inside the bundle.
+      // Only native addons stay packages; the AWS SDK is a bundle too (dist/bundle/aws-sdk.cjs).
       expect(packageFiles(files).filter((file) => /@aws-sdk|@smithy/.test(file))).toEqual([]);
     }
   });

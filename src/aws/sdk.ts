@@ -1,6 +1,6 @@
 // The parts of the AWS SDK keyrot uses, by name. Only ever loaded through import() (src/aws/clients.ts),
-// so commands that never call AWS never load the SDK; naming each class lets the rotation bundle keep
-// only these from the SDK's ES modules (~330 KB of its ~570 KB, scripts/build-cli.mjs).
+// so commands that never call AWS never load the SDK. The build makes this file a bundle of its own
+// (dist/bundle/aws-sdk.cjs, scripts/build.mjs), tree-shaken to these parts.
 export {
   CreateAccessKeyCommand,
   DeleteAccessKeyCommand,
