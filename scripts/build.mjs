@@ -11,6 +11,8 @@
 //   runs before commander parses anything: the keychain read alone (src/commands/credentials-fast.ts).
 // - dist/bundle/daemon.cjs: `keyrot daemon`'s parent process, which src/cli.ts also runs before commander:
 //   its own wiring only (src/commands/daemon-fast.ts), since it idles for hours and forks every check.
+// - dist/bundle/status.cjs: `keyrot status --offline`, which src/cli.ts also runs before commander:
+//   local files only (src/commands/status-fast.ts), so it starts about as fast as node itself.
 // - dist/bundle/check-worker.cjs: what the daemon forks for a check (src/commands/daemon.ts).
 //
 // The bundle sits two levels below the package root, as its sources do, so URLs relative to it
@@ -150,6 +152,12 @@ await build({
   entryPoints: [path.join(src, 'commands', 'daemon-fast.ts')],
   outfile: path.join(dist, 'bundle', 'daemon.cjs'),
 });
+// `keyrot status --offline`: local files only, no SDK, keychain or commander (src/cli.ts's fast path).
+await build({
+  ...bundleOptions,
+  entryPoints: [path.join(src, 'commands', 'status-fast.ts')],
+  outfile: path.join(dist, 'bundle', 'status.cjs'),
+});
 await writeFile(
   path.join(dist, 'bundle', 'check-worker.cjs'),
   "// The daemon's check worker process (written by scripts/build.mjs).\nrequire('./keyrot.cjs').startCheckWorker();\n",
@@ -177,6 +185,10 @@ await build({
         }));
         b.onResolve({ filter: /^\.\/commands\/daemon-fast\.js$/ }, () => ({
           path: './bundle/daemon.cjs',
+          external: true,
+        }));
+        b.onResolve({ filter: /^\.\/commands\/status-fast\.js$/ }, () => ({
+          path: './bundle/status.cjs',
           external: true,
         }));
       },

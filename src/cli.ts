@@ -26,6 +26,7 @@ import type { RotateNowInput } from './commands/rotate-now.js';
 import type { ServiceInput } from './commands/service.js';
 import type { SetupInput } from './commands/setup.js';
 import type { StatusInput } from './commands/status.js';
+import type * as StatusFast from './commands/status-fast.js';
 import type { TrayInput } from './commands/tray.js';
 import { keyrotPaths } from './config/paths.js';
 import { FAULT_GRAMMAR_HELP } from './emulator/faults.js';
@@ -349,6 +350,48 @@ async function daemonFastPath(argv: string[]): Promise<number | undefined> {
   }
 }
 
+/** The value options `keyrot status --offline` takes on its fast path, and where each goes. */
+const STATUS_FAST_VALUES: Record<string, keyof GlobalOptions | 'profile'> = {
+  '--profile': 'profile',
+  '--config': 'config',
+  '--credentials-file': 'credentialsFile',
+  '--aws-config-file': 'awsConfigFile',
+  '--endpoint-url': 'endpointUrl',
+  '--region': 'region',
+};
+
+/**
+ * `keyrot status --offline` with only its own and the global options, each value a separate word that
+ * does not start with `-`: straight to the command, before the program is built, from its own small
+ * bundle (src/commands/status-fast.ts → dist/bundle/status.cjs). Undefined for anything else, which
+ * commander parses as always.
+ */
+async function statusFastPath(argv: string[]): Promise<number | undefined> {
+  const [name, ...args] = argv.slice(2);
+  if (name !== 'status' || !args.includes('--offline')) return undefined;
+  const input: StatusInput = { offline: true };
+  const globals: GlobalOptions = { verbose: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--offline') continue;
+    if (arg === '--json') input.json = true;
+    else if (arg === '--verbose') globals.verbose = true;
+    else {
+      const field = STATUS_FAST_VALUES[arg];
+      const value = args[++i];
+      if (!field || value === undefined || value.startsWith('-')) return undefined;
+      if (field === 'profile') input.profile = [...(input.profile ?? []), value];
+      else if (field !== 'verbose') globals[field] = value;
+    }
+  }
+  const lean: typeof StatusFast = await import('./commands/status-fast.js');
+  try {
+    return await lean.statusOfflineCommand(input, lean.processContext(globals));
+  } catch (error) {
+    return lean.reportError(error, process.stderr, globals.verbose);
+  }
+}
+
 /** The entry point: parse, run one command, exit with its code. */
 export async function main(argv: string[]): Promise<number> {
   traceMark('cli starts (the bin is loaded)');
@@ -361,6 +404,8 @@ export async function main(argv: string[]): Promise<number> {
   if (fast !== undefined) return fast;
   const daemon = await daemonFastPath(argv);
   if (daemon !== undefined) return daemon;
+  const status = await statusFastPath(argv);
+  if (status !== undefined) return status;
   let exitCode: number = ExitCode.ok;
   const verbose = argv.includes('--verbose');
   const program = buildProgram(async (task, name) => {
