@@ -4,12 +4,12 @@
 // the command to run is known: `--help` and `--version` load nothing else. Node 22.8+ keeps the compiled
 // code of that bundle between runs (its compile cache); Node 20 has none and compiles it each time.
 //
-// A command that must start faster than commander loads would be dispatched at the end of this file,
-// before buildProgram runs, on its own import() of a small module.
+// A command that must start faster than commander loads is dispatched at the end of this file, before
+// buildProgram runs, on its own import() of a small module; commander itself is loaded only after them.
 import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
+import type { Command } from 'commander';
 import type { BackupInput } from './commands/backup.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import type { CredentialsInput } from './commands/credentials.js';
@@ -110,8 +110,12 @@ async function command<K extends keyof typeof Commands.commands>(
   >;
 }
 
+/** commander, which main() loads once no fast path took the command. */
+type Commander = typeof import('commander');
+
 /** Builds the commander program; `run` receives each command's exit code. */
 export function buildProgram(
+  { Command, Option }: Pick<Commander, 'Command' | 'Option'>,
   run: (task: (ctx: CommandContext) => Promise<ExitCodeValue>, command: string) => Promise<void>,
 ): Command {
   const program = new Command('keyrot')
@@ -408,13 +412,14 @@ export async function main(argv: string[]): Promise<number> {
   if (status !== undefined) return status;
   let exitCode: number = ExitCode.ok;
   const verbose = argv.includes('--verbose');
-  const program = buildProgram(async (task, name) => {
+  const commander: Commander = await import('commander');
+  const program = buildProgram(commander, async (task, name) => {
     exitCode = await (await commandsModule(name)).runCommand(task, { verbose });
   });
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (error instanceof CommanderError) {
+    if (error instanceof commander.CommanderError) {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     return await reportError(error, verbose);
