@@ -78,13 +78,13 @@ describeReal('Secret Service backend when the service misbehaves', () => {
       'org.freedesktop.Secret.Service.Lock',
       'array:objpath:/org/freedesktop/secrets/collection/login',
     );
-    for (const call of [
-      s.get('journal'),
-      s.set('journal', 'x'),
-      s.delete('journal'),
-      store().set('new', 'x'),
-    ]) {
-      const error = await keyrotFailure(call);
+    // Each failure is caught as soon as it happens: the calls run together.
+    const failures = await Promise.all(
+      [s.get('journal'), s.set('journal', 'x'), s.delete('journal'), store().set('new', 'x')].map(
+        keyrotFailure,
+      ),
+    );
+    for (const error of failures) {
       expect(error.code).toBe('KEYCHAIN_UNAVAILABLE');
       expect(error.exitCode).toBe(5);
       expect(error.message).toMatch(/no unlocked keyring/);

@@ -10,6 +10,9 @@ import { AsyncEntry } from '@napi-rs/keyring';
 import { afterEach, expect, it } from 'vitest';
 import { ChunkedValueStore, LARGE_ENTRY_CHARS } from '../../src/keychain/chunked-values.js';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
+import { sessionBusSocket } from '../../src/keychain/secret-service/bus-address.js';
+import { BusConnection, type MethodCall } from '../../src/keychain/secret-service/bus-connection.js';
+import { DbusErrorReply } from '../../src/keychain/secret-service/dbus-errors.js';
 import { SecretServiceStore } from '../../src/keychain/secret-service/store.js';
 import { tempDir } from '../support/cleanup.js';
 import { describeWith } from '../support/real-part.js';
@@ -169,6 +172,52 @@ describeReal('Secret Service backend on the real gnome-keyring', () => {
     expect(await Promise.all(accounts.map((account) => store.delete(account)))).toEqual(
       accounts.map(() => true),
     );
+  });
+
+  it('answers calls pipelined on a fresh connection in order, an error reply in the middle failing that call alone', async () => {
+    const store = freshStore();
+    await store.set('entry', 'value');
+    // Written together with the authentication and Hello, before the bus has answered anything.
+    const bus = await BusConnection.open(sessionBusSocket(process.env)!, 5_000);
+    const call = (path: string, iface: string, member: string, signature: string, body: unknown[]) => {
+      const message: MethodCall = {
+        destination: 'org.freedesktop.secrets',
+        path,
+        interface: iface,
+        member,
+        signature,
+        body,
+      };
+      return bus.call(message, 5_000);
+    };
+    try {
+      const [alias, missing, found] = await Promise.allSettled([
+        call('/org/freedesktop/secrets', 'org.freedesktop.Secret.Service', 'ReadAlias', 's', ['default']),
+        call(
+          '/org/freedesktop/secrets/collection/login/999999',
+          'org.freedesktop.Secret.Item',
+          'GetSecret',
+          'o',
+          ['/'],
+        ),
+        call('/org/freedesktop/secrets', 'org.freedesktop.Secret.Service', 'SearchItems', 'a{ss}', [
+          [
+            ['service', store.service],
+            ['username', 'entry'],
+          ],
+        ]),
+      ]);
+      expect(alias).toMatchObject({
+        status: 'fulfilled',
+        value: [expect.stringMatching(/^\/org\/freedesktop\/secrets\/collection\//)],
+      });
+      expect(missing).toMatchObject({ status: 'rejected', reason: expect.any(DbusErrorReply) });
+      expect(found).toMatchObject({ status: 'fulfilled', value: [[expect.any(String)], []] });
+      expect(bus.open).toBe(true);
+    } finally {
+      bus.close();
+    }
+    expect(await store.delete('entry')).toBe(true);
   });
 
   it('never keeps the process alive between calls, and close releases the connection', async () => {

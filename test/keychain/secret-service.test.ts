@@ -45,8 +45,11 @@ describe('SecretServiceStore without a Secret Service', () => {
     ['a bus address whose socket does not exist', { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' }],
   ])('%s: KEYCHAIN_UNAVAILABLE (exit 5) saying there is no bus, with how to fix it', async (_name, env) => {
     const store = new SecretServiceStore('keyrot-test', { env });
-    for (const call of [store.get('a'), store.set('a', 'secret-value-123'), store.delete('a')]) {
-      const error = await keyrotFailure(call);
+    // Each failure is caught as soon as it happens: the calls run together.
+    const failures = await Promise.all(
+      [store.get('a'), store.set('a', 'secret-value-123'), store.delete('a')].map(keyrotFailure),
+    );
+    for (const error of failures) {
       expect(error.code).toBe('KEYCHAIN_UNAVAILABLE');
       expect(error.exitCode).toBe(5);
       expect(error.message).toMatch(/no D-Bus session bus/);

@@ -1,5 +1,6 @@
 import { createConnection, type Socket } from 'node:net';
-import type { WireMessage } from '@homebridge/dbus-native/lib/message.js';
+import { PassThrough } from 'node:stream';
+import wire, { type WireMessage } from '@homebridge/dbus-native/lib/message.js';
 import { traceSpan } from '../../time/trace.js';
 import type { BusSocket } from './bus-address.js';
 import { DbusErrorReply, DbusNoReply, DbusUnreachable } from './dbus-errors.js';
@@ -7,6 +8,9 @@ import { DbusErrorReply, DbusNoReply, DbusUnreachable } from './dbus-errors.js';
 const METHOD_CALL = 1;
 const METHOD_RETURN = 2;
 const ERROR = 3;
+
+/** The longest line a server may send during authentication (the OK line is ~40 bytes). */
+const MAX_AUTH_LINE = 1024;
 
 /** One method call: where it goes and its arguments in @homebridge/dbus-native's notation. */
 export interface MethodCall {
@@ -19,6 +23,13 @@ export interface MethodCall {
   body?: unknown[];
 }
 
+const HELLO: MethodCall = {
+  destination: 'org.freedesktop.DBus',
+  path: '/org/freedesktop/DBus',
+  interface: 'org.freedesktop.DBus',
+  member: 'Hello',
+};
+
 interface Pending {
   member: string;
   resolve: (body: unknown[]) => void;
@@ -26,59 +37,66 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-type Wire = typeof import('@homebridge/dbus-native/lib/message.js').default;
-
 /**
  * One connection to the D-Bus session bus, with method calls matched to their replies and a timeout
- * per call. Many calls may be in flight at once. The socket never keeps the process alive by itself:
- * it holds the event loop only while a call waits for its reply.
+ * per call. Calls are pipelined: each is written at once, whatever is still waiting for its reply
+ * (the protocol matches replies by serial). The socket never keeps the process alive by itself: it
+ * holds the event loop only while a call waits for its reply.
  */
 export class BusConnection {
   private serial = 1;
   private readonly pending = new Map<number, Pending>();
   private lost: Error | null = null;
+  /** The unmarshaller's input once the server accepted us; until then the bytes of its auth reply. */
+  private messages: PassThrough | null = null;
+  private authReply = Buffer.alloc(0);
+  /** Fails open() while the socket is not connected yet. */
+  private connecting: ((error: Error) => void) | null = null;
+  /** Gives up when the server does not accept us in time. */
+  private authTimer: NodeJS.Timeout | undefined;
 
-  private constructor(
-    private readonly socket: Socket,
-    private readonly wire: Wire,
-  ) {}
+  private constructor(private readonly socket: Socket) {}
 
-  /** Connects, authenticates and says Hello; DbusUnreachable when there is no bus to talk to. */
-  static async open(target: BusSocket, timeoutMs: number): Promise<BusConnection> {
-    // The wire protocol is loaded on first use: most keyrot commands never touch the keychain.
-    const [{ default: wire }, { default: handshake }] = await Promise.all([
-      import('@homebridge/dbus-native/lib/message.js'),
-      import('@homebridge/dbus-native/lib/handshake.js'),
-    ]);
-    const socket = createConnection({ path: target.path });
-    try {
-      await untilReady(socket, timeoutMs, (done) => handshake(socket, {}, (error) => done(error)));
-    } catch (error) {
-      socket.destroy();
-      throw error;
-    }
-    const bus = new BusConnection(socket, wire);
-    wire.unmarshalMessages(socket, (message) => bus.receive(message), {});
-    socket.on('error', (error) => bus.fail(error));
-    socket.on('close', () => bus.fail(null));
-    socket.unref();
-    try {
-      await bus.call(
-        {
-          destination: 'org.freedesktop.DBus',
-          path: '/org/freedesktop/DBus',
-          interface: 'org.freedesktop.DBus',
-          member: 'Hello',
-        },
-        timeoutMs,
-      );
-    } catch (error) {
-      bus.close();
-      throw error instanceof DbusUnreachable
-        ? error
-        : new DbusUnreachable('the bus refused Hello', { cause: error });
-    }
-    return bus;
+  /**
+   * Connects, authenticates and says Hello, all in one write: the protocol lets a client send BEGIN
+   * and its first messages without waiting for the server's OK (as sd-bus does). Resolves once the
+   * socket is connected, with the authentication and Hello on their way: calls made now are written
+   * at once and queue behind them on the bus, and fail with DbusUnreachable if the bus refuses us.
+   * Rejects with DbusUnreachable when there is no bus at that address.
+   */
+  static open(target: BusSocket, timeoutMs: number): Promise<BusConnection> {
+    return traceSpan(
+      'D-Bus connect',
+      () =>
+        new Promise((resolve, reject) => {
+          const socket = createConnection({ path: target.path });
+          const bus = new BusConnection(socket);
+          bus.connecting = reject;
+          bus.authTimer = setTimeout(() => {
+            bus.fail(bus.unreachable(`no answer within ${timeoutMs} ms`));
+            socket.destroy();
+          }, timeoutMs);
+          bus.authTimer.unref();
+          socket.once('connect', () => {
+            bus.connecting = null;
+            resolve(bus);
+          });
+          socket.on('data', (chunk: Buffer) => bus.read(chunk));
+          socket.on('error', (error) => bus.fail(bus.unreachable(error.message, error)));
+          socket.on('close', () =>
+            bus.fail(bus.unreachable('the bus closed the connection during authentication')),
+          );
+          socket.unref();
+          // EXTERNAL: the server checks the socket peer's uid against the one we name (its digits in hex).
+          const uid = Buffer.from(String(process.getuid?.() ?? 0), 'ascii').toString('hex');
+          socket.write(`\0AUTH EXTERNAL ${uid}\r\nBEGIN\r\n`);
+          // The bus drops a client whose Hello fails: nothing else on this connection can work then.
+          bus.call(HELLO, timeoutMs).catch((error: unknown) => {
+            bus.fail(new DbusUnreachable('the bus refused Hello', { cause: error }));
+            socket.destroy();
+          });
+        }),
+    );
   }
 
   /** False once the connection closed or broke; every later call fails with DbusUnreachable. */
@@ -96,7 +114,7 @@ export class BusConnection {
     const serial = this.serial++;
     let bytes: Buffer;
     try {
-      bytes = this.wire.marshall({ ...message, type: METHOD_CALL, serial });
+      bytes = wire.marshall({ ...message, type: METHOD_CALL, serial });
     } catch {
       // The library's own message would quote the arguments, which may hold a secret.
       return Promise.reject(
@@ -119,6 +137,44 @@ export class BusConnection {
   close(): void {
     this.fail(null);
     this.socket.destroy();
+  }
+
+  /** Bytes from the bus: the server's auth reply line first, then messages. */
+  private read(chunk: Buffer): void {
+    if (this.messages) {
+      this.messages.write(chunk);
+      return;
+    }
+    this.authReply = Buffer.concat([this.authReply, chunk]);
+    const end = this.authReply.indexOf('\r\n');
+    if (end < 0) {
+      if (this.authReply.length > MAX_AUTH_LINE) this.refused('an over-long line');
+      return;
+    }
+    const line = this.authReply.subarray(0, end).toString('latin1');
+    // `OK <server guid>`; anything else (REJECTED, ERROR) means it did not take EXTERNAL.
+    if (!line.startsWith('OK ')) {
+      this.refused(JSON.stringify(line.slice(0, 100)));
+      return;
+    }
+    const rest = this.authReply.subarray(end + 2);
+    this.authReply = Buffer.alloc(0);
+    this.messages = new PassThrough();
+    wire.unmarshalMessages(this.messages, (message) => this.receive(message), {});
+    if (rest.length > 0) this.messages.write(rest);
+    clearTimeout(this.authTimer);
+  }
+
+  private refused(answer: string): void {
+    this.fail(this.unreachable(`it refused EXTERNAL authentication (answer ${answer})`));
+    this.socket.destroy();
+  }
+
+  /** Why the bus cannot be used: during authentication it was never reached, after it the connection broke. */
+  private unreachable(why: string, cause?: Error): DbusUnreachable {
+    return this.messages
+      ? new DbusUnreachable('the D-Bus connection closed', cause ? { cause } : undefined)
+      : new DbusUnreachable(`cannot connect to the D-Bus session bus: ${why}`, cause ? { cause } : undefined);
   }
 
   private receive(message: WireMessage): void {
@@ -144,37 +200,12 @@ export class BusConnection {
     return call;
   }
 
-  private fail(cause: Error | null): void {
-    this.lost ??= new DbusUnreachable('the D-Bus connection closed', cause ? { cause } : undefined);
+  /** Marks the connection lost (`why`, else closed) and fails whatever waits on it; the first cause stays. */
+  private fail(why: DbusUnreachable | null): void {
+    this.lost ??= why ?? new DbusUnreachable('the D-Bus connection closed');
+    clearTimeout(this.authTimer);
+    this.connecting?.(this.lost);
+    this.connecting = null;
     for (const serial of [...this.pending.keys()]) this.settle(serial)?.reject(this.lost);
   }
-}
-
-/** Waits for the socket to connect and `handshake` to finish; DbusUnreachable on error, close or timeout. */
-function untilReady(
-  socket: Socket,
-  timeoutMs: number,
-  handshake: (done: (error: Error | null) => void) => void,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const fail = (why: string, cause?: unknown) => {
-      cleanup();
-      reject(new DbusUnreachable(`cannot connect to the D-Bus session bus: ${why}`, { cause }));
-    };
-    const onError = (error: Error) => fail(error.message, error);
-    const onClose = () => fail('the bus closed the connection during authentication');
-    const timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-    };
-    socket.on('error', onError);
-    socket.on('close', onClose);
-    handshake((error) => {
-      if (error) return fail(error.message, error);
-      cleanup();
-      resolve();
-    });
-  });
 }

@@ -1,4 +1,4 @@
-// Types of the two wire-protocol modules of @homebridge/dbus-native that keyrot uses (the package ships
+// Types of the wire-protocol module of @homebridge/dbus-native that keyrot uses (the package ships
 // types only for its high-level API, whose introspection pulls in an XML parser keyrot does not need).
 
 declare module '@homebridge/dbus-native/lib/message.js' {
@@ -20,7 +20,7 @@ declare module '@homebridge/dbus-native/lib/message.js' {
   const message: {
     /** The bytes of one message (little-endian). */
     marshall(message: WireMessage): Buffer;
-    /** Calls onMessage for every message read from the stream (after the auth handshake). */
+    /** Calls onMessage for every message read from the stream (the bytes after the auth handshake). */
     unmarshalMessages(
       stream: NodeJS.ReadableStream,
       onMessage: (message: WireMessage) => void,
@@ -28,14 +28,4 @@ declare module '@homebridge/dbus-native/lib/message.js' {
     ): void;
   };
   export default message;
-}
-
-declare module '@homebridge/dbus-native/lib/handshake.js' {
-  /** The client side of the D-Bus auth handshake (EXTERNAL, then cookie, then anonymous); calls back with the server guid. */
-  const handshake: (
-    stream: NodeJS.ReadWriteStream,
-    options: object,
-    done: (error: Error | null, guid?: string) => void,
-  ) => void;
-  export default handshake;
 }

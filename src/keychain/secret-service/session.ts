@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { DbusErrorReply } from './dbus-errors.js';
-import { generateDhKeyPair } from './dh-key.js';
+import type { DhKeyPair } from './dh-key.js';
 
 /** The transport encryption libsecret and keyring-rs negotiate: DH key exchange, then AES-128-CBC. */
 export const DH_ALGORITHM = 'dh-ietf1024-sha256-aes128-cbc-pkcs7';
@@ -28,10 +28,10 @@ export interface SecretSession {
 
 /**
  * Opens a session with the encrypted algorithm (so secrets never cross the bus in clear), and the
- * `plain` one only when the service refuses that with NotSupported.
+ * `plain` one only when the service refuses that with NotSupported. `keys` is this side of the key
+ * exchange (generateDhKeyPair), made by the caller while it waits for the bus anyway.
  */
-export async function openSecretSession(callService: ServiceCall): Promise<SecretSession> {
-  const keys = generateDhKeyPair();
+export async function openSecretSession(callService: ServiceCall, keys: DhKeyPair): Promise<SecretSession> {
   let reply: unknown[];
   try {
     reply = await callService('OpenSession', 'sv', [DH_ALGORITHM, ['ay', keys.publicKey]]);

@@ -8,6 +8,7 @@ import { keychainFailed, secretServiceUnavailable } from '../unavailable.js';
 import { sessionBusSocket } from './bus-address.js';
 import { BusConnection } from './bus-connection.js';
 import { DbusErrorReply, DbusUnreachable, isDbusNoReply } from './dbus-errors.js';
+import { generateDhKeyPair } from './dh-key.js';
 import { openSecretSession, type SecretSession, variantValue } from './session.js';
 
 const SECRETS = 'org.freedesktop.secrets';
@@ -70,7 +71,11 @@ export interface SecretServiceStoreOptions {
 /** One bus connection with its Secret Service session. */
 interface Connected {
   bus: BusConnection;
-  session: SecretSession;
+  /**
+   * The session, opened while the first calls that need none (SearchItems, ReadAlias) are already on
+   * their way: each operation awaits it beside them. When it fails the connection is dropped.
+   */
+  session: Promise<SecretSession>;
   /** The default collection's path, once read. */
   collection?: Promise<string>;
 }
@@ -123,9 +128,11 @@ export class SecretServiceStore implements SecretStore {
    */
   async checkWritable(): Promise<void> {
     await this.run(async (c) => {
-      const [isLocked] = await this.call(c, await this.collectionOf(c), PROPERTIES, 'Get', 'ss', [
-        COLLECTION,
-        'Locked',
+      const [[isLocked]] = await Promise.all([
+        this.collectionOf(c).then((collection) =>
+          this.call(c, collection, PROPERTIES, 'Get', 'ss', [COLLECTION, 'Locked']),
+        ),
+        c.session,
       ]);
       if (variantValue(isLocked) !== false) throw locked('the default keyring is locked');
     });
@@ -139,11 +146,11 @@ export class SecretServiceStore implements SecretStore {
   }
 
   private async read(c: Connected, account: string): Promise<string | null> {
-    const items = await this.search(c, account);
+    const [items, session] = await Promise.all([this.search(c, account), c.session]);
     if (items.length === 0) return null;
     if (items.length > 1) throw ambiguous(this.service, account, items.length);
-    const [secret] = await this.call(c, items[0]!, ITEM, 'GetSecret', 'o', [c.session.path]);
-    return c.session.decode(secret);
+    const [secret] = await this.call(c, items[0]!, ITEM, 'GetSecret', 'o', [session.path]);
+    return session.decode(secret);
   }
 
   private async write(c: Connected, account: string, value: string): Promise<void> {
@@ -160,20 +167,18 @@ export class SecretServiceStore implements SecretStore {
         ],
       ],
     ];
-    const secret = c.session.encode(value);
-    const [, prompt] = await this.call(
-      c,
-      await this.collectionOf(c),
-      COLLECTION,
-      'CreateItem',
-      'a{sv}(oayays)b',
-      [properties, secret, true],
-    );
+    const [session, collection] = await Promise.all([c.session, this.collectionOf(c)]);
+    const [, prompt] = await this.call(c, collection, COLLECTION, 'CreateItem', 'a{sv}(oayays)b', [
+      properties,
+      session.encode(value),
+      true,
+    ]);
     if (prompt !== NONE) throw locked('creating an item needs a prompt (the keyring is locked)');
   }
 
   private async remove(c: Connected, account: string, found: () => void): Promise<boolean> {
-    const items = await this.search(c, account);
+    // The session is awaited as by every operation: one that failed drops the connection under it.
+    const [items] = await Promise.all([this.search(c, account), c.session]);
     for (const item of items) {
       found();
       const [prompt] = await this.call(c, item, ITEM, 'Delete');
@@ -270,18 +275,19 @@ export class SecretServiceStore implements SecretStore {
       const target = sessionBusSocket(this.options.env ?? process.env);
       if (!target) throw new DbusUnreachable('DBUS_SESSION_BUS_ADDRESS is not set');
       const bus = await BusConnection.open(target, timeoutMs);
-      try {
-        const session = await openSecretSession((member, signature, body) =>
+      // Made while the bus authenticates us (that and Hello left with the connection).
+      const keys = generateDhKeyPair();
+      const session = openSecretSession(
+        (member, signature, body) =>
           bus.call(
             { destination: SECRETS, path: SERVICE_PATH, interface: SERVICE, member, signature, body },
             timeoutMs,
           ),
-        );
-        return { bus, session };
-      } catch (error) {
-        bus.close();
-        throw error;
-      }
+        keys,
+      );
+      // Without a session the connection is of no use: the next attempt opens a new one.
+      session.catch(() => this.drop(connecting));
+      return { bus, session };
     })();
     this.connection = connecting;
     connecting.catch(() => {
