@@ -10,6 +10,5 @@ export {
   type LoggerOptions,
   type LogLevel,
   nullLogger,
-  redactFormat,
 } from './logger.js';
 export { isSecretField, redactValue } from './redact-value.js';

@@ -1,11 +1,12 @@
 // keyrot's logger: JSON lines in <logDir>/keyrot.log (0600, size-rotated) and short human lines on
-// stderr, both behind one redaction step so no transport can ever see a secret.
+// stderr, both written from one entry redacted once, so no output can ever see a secret. Own code rather
+// than winston: all it did for keyrot was this dispatch (the file was already our own RotatingFile), and
+// the daemon parent, which idles for hours, held ~10 MB more resident with it loaded.
 import * as nodeFs from 'node:fs';
 import path from 'node:path';
-import winston from 'winston';
 import { redactText } from '../errors/redact.js';
 import { isSecretField, redactValue } from './redact-value.js';
-import { type LogFs, RotatingFileTransport } from './rotating-file.js';
+import { type LogFs, RotatingFile } from './rotating-file.js';
 
 /** A log level, most to least severe. */
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -58,90 +59,111 @@ export const LOG_MAX_BYTES = 1024 * 1024;
 /** How many log files are kept (keyrot.log, keyrot1.log, …). */
 export const LOG_MAX_FILES = 5;
 
-/** Redacts the message, every field (deeply) and error stacks of a log entry. */
-export const redactFormat = winston.format((info) => {
-  for (const key of Object.keys(info)) {
-    if (key === 'level') continue;
-    info[key] = isSecretField(key) ? '[redacted]' : redactValue(info[key]);
+/** How severe each level is: a destination takes a line at its level or more severe. */
+const SEVERITY: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
+/**
+ * A log entry safe to write anywhere: the fields redacted deeply (secret-named ones dropped whatever their
+ * value), then the level and the message, redacted too.
+ */
+function redactEntry(level: LogLevel, message: string, fields?: LogFields): LogFields {
+  const entry: LogFields = {};
+  for (const [key, value] of Object.entries(fields ?? {})) {
+    entry[key] = isSecretField(key) ? '[redacted]' : redactValue(value);
   }
-  if (typeof info.message !== 'string') info.message = redactText(String(info.message));
-  return info;
-});
+  entry.level = level;
+  entry.message = redactText(String(message));
+  return entry;
+}
 
-const humanFormat = winston.format.printf((info) => {
-  const { level, message, timestamp: _t, ...fields } = info;
+/** JSON text of a redacted value; a bigint, which JSON cannot hold, as a string of its digits. */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item));
+}
+
+/** The log file's line: the entry and its time. */
+function jsonLine(entry: LogFields, time: Date): string {
+  return `${toJson({ ...entry, timestamp: time.toISOString() })}\n`;
+}
+
+/** stderr's line: `keyrot LEVEL: message (field=value, …)`. */
+function humanLine(entry: LogFields): string {
+  const { level, message, ...fields } = entry;
   const extras = Object.entries(fields).map(
-    ([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
+    ([key, value]) => `${key}=${typeof value === 'string' ? value : toJson(value)}`,
   );
-  return `keyrot ${level}: ${String(message)}${extras.length ? ` (${extras.join(', ')})` : ''}`;
-});
+  return `keyrot ${String(level)}: ${String(message)}${extras.length ? ` (${extras.join(', ')})` : ''}\n`;
+}
 
-/** Creates keyrot's logger (winston). */
+/** Creates keyrot's logger. */
 export function createLogger(options: LoggerOptions): ClosableLogger {
-  const fileLevel: LogLevel = options.verbose ? 'debug' : (options.level ?? 'info');
-  const stderrLevel: LogLevel = options.verbose ? 'debug' : (options.stderrLevel ?? 'info');
-  const transports: winston.transport[] = [];
+  const fileLevel = SEVERITY[options.verbose ? 'debug' : (options.level ?? 'info')];
+  const stderrLevel = SEVERITY[options.verbose ? 'debug' : (options.stderrLevel ?? 'info')];
+  const stderr = options.stderr;
+  let file: RotatingFile | undefined;
   if (options.logDir) {
     try {
-      transports.push(openLogFile(options.logDir, fileLevel, options));
+      file = openLogFile(options.logDir, options);
     } catch (error) {
       // Logging is not worth failing a rotation for: carry on with stderr and say why.
-      const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      options.stderr?.write(
-        `keyrot warn: cannot write the log in ${options.logDir} (${code}); logging to stderr only\n`,
+      stderr?.write(
+        `keyrot warn: cannot write the log in ${options.logDir} (${errorCode(error)}); logging to stderr only\n`,
       );
     }
   }
-  if (options.stderr) {
-    transports.push(
-      new winston.transports.Stream({ stream: options.stderr, level: stderrLevel, format: humanFormat }),
-    );
-  }
-  const root = winston.createLogger({
-    level: 'debug',
-    format: redactFormat(),
-    transports,
-    exitOnError: false,
-  });
-  // A logger with no transport makes winston warn on every write; silence it instead.
-  if (transports.length === 0) root.silent = true;
   let closed = false;
   const write =
     (level: LogLevel) =>
     (message: string, fields?: LogFields): void => {
-      // A line logged during shutdown after close() is dropped rather than making winston complain.
-      if (!closed) root.log({ ...fields, level, message });
+      // A line logged during shutdown, after close(), is dropped.
+      if (closed) return;
+      const severity = SEVERITY[level];
+      const toFile = file !== undefined && severity <= fileLevel;
+      const toStderr = stderr !== undefined && severity <= stderrLevel;
+      if (!toFile && !toStderr) return;
+      const entry = redactEntry(level, message, fields);
+      if (toFile) file?.append(jsonLine(entry, new Date()));
+      if (toStderr) stderr?.write(humanLine(entry));
     };
   return {
     error: write('error'),
     warn: write('warn'),
     info: write('info'),
     debug: write('debug'),
-    // Writes are synchronous, so closing only has to detach the transports.
+    // Writes are synchronous: closing only stops further lines.
     async close() {
-      if (closed) return;
       closed = true;
-      root.close();
     },
   };
 }
 
-/** The log file transport; creates the directory 0700 (an existing one is left as its owner set it). */
-function openLogFile(logDir: string, level: LogLevel, options: LoggerOptions): RotatingFileTransport {
+/** The log file; creates the directory 0700 (an existing one is left as its owner set it). */
+function openLogFile(logDir: string, options: LoggerOptions): RotatingFile {
   const fs = options.fs ?? nodeFs;
   const created = fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
   if (created) fs.chmodSync(logDir, 0o700);
-  const file = new RotatingFileTransport({
+  let reported = false;
+  const file = new RotatingFile({
     filename: path.join(logDir, LOG_FILE_NAME),
-    level,
     maxBytes: options.maxBytes ?? LOG_MAX_BYTES,
     maxFiles: LOG_MAX_FILES,
     fs,
     now: options.now,
-    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    // Said once on stderr (a full disk would otherwise say it at every line); logging carries on.
+    onError: (error) => {
+      if (reported) return;
+      reported = true;
+      options.stderr?.write(
+        `keyrot warn: cannot write ${LOG_FILE_NAME} in ${logDir} (${errorCode(error)}); lines may be missing from it\n`,
+      );
+    },
   });
   file.tightenMode();
   return file;
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? redactText(String(error));
 }
 
 /** A logger that drops everything (for tests and for code paths that must stay quiet). */

@@ -1,13 +1,11 @@
-// A size-rotated log file written synchronously, line by line. winston's own File transport loses
-// lines or never finishes when a burst of writes crosses maxsize (winstonjs/winston#1655, #2354);
-// keyrot logs little, so a blocking append is cheap and cannot lose a line before a crash.
+// A size-rotated log file written synchronously, line by line: keyrot logs little, so a blocking append
+// is cheap and cannot lose a line before a crash (winston's File transport, used before, lost lines or
+// never finished when a burst of writes crossed its size limit: winstonjs/winston#1655, #2354).
 // A rotation that fails (on Windows: another program holds a log file open, and a rename over it is
 // refused) never costs a line: the line goes into the live file, and the rotation is tried again at a
 // later line, after a wait that doubles each time (a synchronous logger does not sleep).
 import * as nodeFs from 'node:fs';
 import path from 'node:path';
-import type winston from 'winston';
-import Transport from 'winston-transport';
 import { isFileBusy } from '../fs/busy-retry.js';
 import { type FileRules, fileRules } from '../fs/fs-port.js';
 import { backoffDelayMs } from '../time/retry.js';
@@ -25,10 +23,7 @@ export type LogFs = Pick<
 const ROTATION_RETRY_FIRST_MS = 1_000;
 const ROTATION_RETRY_MAX_MS = 60_000;
 
-// winston puts the formatted line under this symbol (triple-beam's MESSAGE).
-const MESSAGE = Symbol.for('message');
-
-/** Options of RotatingFileTransport. */
+/** Options of RotatingFile. */
 export interface RotatingFileOptions {
   /** The live file, e.g. <logDir>/keyrot.log; older files are keyrot1.log … keyrot(N-1).log. */
   filename: string;
@@ -36,44 +31,44 @@ export interface RotatingFileOptions {
   maxBytes: number;
   /** Files kept, the live one included. */
   maxFiles: number;
-  level?: string;
-  format?: winston.Logform.Format;
   /** The file system (default node:fs). */
   fs?: LogFs;
   /** The time in ms (default Date.now), for the waits between failed rotations. */
   now?: () => number;
+  /** Told of a line that could not be written or a rotation that failed for another reason than a busy file. */
+  onError?: (error: unknown) => void;
 }
 
-/** A winston transport appending JSON lines to a 0600 file, rotated by size, newest always in `filename`. */
-export class RotatingFileTransport extends Transport {
+/** A log file of lines appended to a 0600 file, rotated by size, newest always in `filename`. */
+export class RotatingFile {
   readonly filename: string;
   private readonly maxBytes: number;
   private readonly maxFiles: number;
   private readonly fs: LogFs;
   private readonly now: () => number;
+  private readonly onError: (error: unknown) => void;
   /** Failed rotations in a row, and when the next may be tried. */
   private rotationFailures = 0;
   private nextRotationAt = 0;
 
   constructor(options: RotatingFileOptions) {
-    super({ level: options.level, format: options.format });
     this.filename = options.filename;
     this.maxBytes = options.maxBytes;
     this.maxFiles = options.maxFiles;
     this.fs = options.fs ?? nodeFs;
     this.now = options.now ?? Date.now;
+    this.onError = options.onError ?? (() => undefined);
   }
 
-  override log(info: Record<string | symbol, unknown>, next: () => void): void {
-    const line = `${String(info[MESSAGE])}\n`;
+  /** Appends one line (its newline included), rotating first when it would not fit. Never throws. */
+  append(line: string): void {
     try {
       if (this.sizeOf(this.filename) + Buffer.byteLength(line) > this.maxBytes) this.tryRotate();
       this.fs.appendFileSync(this.filename, line, { mode: 0o600 });
     } catch (error) {
-      // A full disk must not take the daemon down; winston reports it on the transport's 'error'.
-      this.emit('error', error);
+      // A full disk must not take the daemon down.
+      this.onError(error);
     }
-    next();
   }
 
   private tryRotate(): void {
@@ -87,13 +82,14 @@ export class RotatingFileTransport extends Transport {
       this.nextRotationAt =
         this.now() + backoffDelayMs(this.rotationFailures, ROTATION_RETRY_FIRST_MS, ROTATION_RETRY_MAX_MS);
       // A file held open is expected now and then on Windows; anything else is worth reporting.
-      if (!isFileBusy(error)) this.emit('error', error);
+      if (!isFileBusy(error)) this.onError(error);
     }
   }
 
   /**
-   * keyrot.log → keyrot1.log → … → dropped; the numbering matches winston's tailable files. Only the
-   * files below the first free number move, so a rotation cut short and tried again loses no file.
+   * keyrot.log → keyrot1.log → … → dropped (the numbering of winston's tailable files, which wrote these
+   * files before). Only the files below the first free number move, so a rotation cut short and tried
+   * again loses no file.
    */
   private rotate(): void {
     const { dir, name, ext } = path.parse(this.filename);

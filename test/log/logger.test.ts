@@ -38,8 +38,6 @@ describe.each(FILE_WORLDS)('createLogger under %s', (_name, makeWorld) => {
   const readFile = async (file: string, _encoding: 'utf8') => world.readText(file);
   const readdir = async (folder: string) => world.list(folder);
   const stat = async (file: string) => ({ mode: world.mode(file), size: world.syncFs.statSync(file).size });
-  // winston hands lines to its transports a few ticks later.
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
   /** Permission bits, checked only where they are permissions (POSIX). */
   const expectMode = async (file: string, mode: number) => {
     if (world.rules === 'posix') expect((await stat(file)).mode & 0o777).toBe(mode);
@@ -201,6 +199,43 @@ describe.each(FILE_WORLDS)('createLogger under %s', (_name, makeWorld) => {
     expect(await readFile(path.join(dir, 'keyrot.log'), 'utf8')).toBe('');
   });
 
+  it('filters the file and stderr by their own levels, and writes a bigint field as its digits', async () => {
+    const err = capture();
+    const logger = createLogger({ logDir: dir, verbose: false, stderr: err.stream, level: 'warn' });
+    logger.info('only on stderr');
+    logger.warn('both', { bytes: 12345678901234567890n });
+    await logger.close();
+    const lines = (await readFile(path.join(dir, 'keyrot.log'), 'utf8')).trim().split('\n');
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      { level: 'warn', message: 'both', bytes: '12345678901234567890', timestamp: expect.any(String) },
+    ]);
+    expect(err.text()).toBe(
+      'keyrot info: only on stderr\nkeyrot warn: both (bytes="12345678901234567890")\n',
+    );
+  });
+
+  it('says once on stderr that it cannot write keyrot.log (a full disk), and goes on logging to stderr', async () => {
+    const err = capture();
+    const full = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    const logger = createLoggerOn({
+      logDir: dir,
+      verbose: false,
+      stderr: err.stream,
+      fs: {
+        ...world.syncFs,
+        appendFileSync: () => {
+          throw full;
+        },
+      },
+    });
+    logger.info('first');
+    logger.info('second');
+    await logger.close();
+    expect(err.text()).toBe(
+      `keyrot warn: cannot write keyrot.log in ${dir} (ENOSPC); lines may be missing from it\nkeyrot info: first\nkeyrot info: second\n`,
+    );
+  });
+
   it('keeps every line while a reader holds keyrot.log open, and rotates once it lets go', async () => {
     let now = 0;
     const logger = createLoggerOn({
@@ -212,10 +247,8 @@ describe.each(FILE_WORLDS)('createLogger under %s', (_name, makeWorld) => {
     });
     // keyrot.log is created by the first line; a reader holds it from then on.
     logger.info('line 0');
-    await settle();
     const held = world.hold(path.join(dir, 'keyrot.log'));
     for (let i = 1; i < 60; i++) logger.info(`line ${i} ${'x'.repeat(100)}`);
-    await settle();
     held();
     now += 120_000; // past the wait before the next attempt
     for (let i = 60; i < 80; i++) logger.info(`line ${i} ${'x'.repeat(100)}`);
