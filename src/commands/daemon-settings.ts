@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { keyrotPaths } from '../config/paths.js';
 import type { DaemonSettings, DaemonWorker } from '../daemon/check-worker.js';
-import { defaultScheduleExpression, parseSchedule, type Schedule } from '../daemon/schedule.js';
+import { type Schedule, scheduleOf } from '../daemon/cron-schedule.js';
 import { describeError, exitCodeOf } from '../errors/describe-error.js';
 import { ExitCode } from '../errors/keyrot-error.js';
 import type { Logger } from '../log/logger.js';
@@ -24,7 +24,6 @@ export interface SettingsWaitOptions {
   env: NodeJS.ProcessEnv;
   /** The settings file named on the command line, if any. */
   configFile?: string;
-  userName: string;
   /** Only under launchd: elsewhere invalid settings end the daemon (exit 2). */
   wait: boolean;
   /** Says why, once (a logger writing keyrot.log and, at warn level, stderr). */
@@ -50,10 +49,8 @@ export async function settingsWhenValid(
   for (;;) {
     try {
       const settings = await worker.settings();
-      const schedule = parseSchedule(
-        settings.schedule ?? defaultScheduleExpression(options.userName),
-        settings.file,
-      );
+      // The worker parsed and validated it: only its runs are computed here.
+      const schedule = scheduleOf(settings.schedule, settings.file);
       if (waiting) {
         options.logger().warn("keyrot's settings are valid again: checking starts");
         const state = (await worker.readState().catch(() => null)) ?? emptyState();

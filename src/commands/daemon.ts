@@ -5,10 +5,10 @@ import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { keyrotPaths } from '../config/paths.js';
 import { type DaemonSettings, daemonWorker } from '../daemon/check-worker.js';
+import type { Schedule } from '../daemon/cron-schedule.js';
 import { Daemon, passExitCode } from '../daemon/daemon.js';
 import { acquireDaemonLock, daemonRunningMessage } from '../daemon/instance-lock.js';
 import { systemTimers } from '../daemon/ports.js';
-import type { Schedule } from '../daemon/schedule.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import type { LockHolder } from '../lock/index.js';
 import { type ClosableLogger, createLogger, type Logger, nullLogger } from '../log/logger.js';
@@ -69,6 +69,7 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
     globals: ctx.globals,
     logger: forwardTo(() => logger),
     workerPath: CHECK_WORKER_MAIN,
+    userName: userName(env),
   });
   let releaseLock: () => Promise<void>;
   let schedule: Schedule;
@@ -88,7 +89,6 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
       worker,
       env,
       configFile: ctx.globals.config,
-      userName: userName(env),
       wait: waits,
       logger: () =>
         (startupLogger ??= createLogger({

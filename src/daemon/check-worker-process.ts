@@ -22,6 +22,7 @@ import type {
 } from './check-worker.js';
 import type { CheckReport } from './ports.js';
 import { type RotationChecker, rotationChecker, type WireRotation } from './rotation-checker.js';
+import { defaultScheduleExpression, parseSchedule } from './schedule.js';
 
 /** How the worker gets its real rotation dependencies for the daemon's overrides and the settings it read. */
 export type WireRotationFor = (globals: Overrides, settings: Settings) => WireRotation;
@@ -66,7 +67,12 @@ async function answer(
   switch (request.op) {
     case 'settings': {
       const { file, schedule, watch, notify, logLevel } = await settings;
-      return { file, schedule, watch, notify, logLevel } satisfies DaemonSettings;
+      // Parsed here: the daemon walks the parsed fields without loading node-cron (cron-schedule.ts).
+      const { expression, fields } = parseSchedule(
+        schedule ?? defaultScheduleExpression(request.userName),
+        file,
+      );
+      return { file, schedule: { expression, fields }, watch, notify, logLevel } satisfies DaemonSettings;
     }
     case 'read-state':
       return readStateFile(keyrotPaths(process.env).stateDir);

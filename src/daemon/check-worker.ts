@@ -13,6 +13,7 @@ import { KeyrotError } from '../errors/keyrot-error.js';
 import type { Logger } from '../log/logger.js';
 import type { Notification, Notifier } from '../notify/notifier.js';
 import type { DaemonState } from '../state/state-file.js';
+import type { ScheduleSpec } from './cron-schedule.js';
 import type { CheckReport } from './ports.js';
 
 /** A check that has not answered after this long is abandoned (the journal resumes a rotation). */
@@ -21,7 +22,8 @@ export const CHECK_TIMEOUT_MS = 10 * 60_000;
 /** The part of keyrot's settings the daemon itself needs. */
 export interface DaemonSettings {
   file: string | null;
-  schedule?: string;
+  /** The schedule, parsed and validated (the default one when config.ini names none). */
+  schedule: ScheduleSpec;
   watch: string[];
   notify: boolean;
   logLevel: LogLevel;
@@ -29,7 +31,7 @@ export interface DaemonSettings {
 
 /** What the daemon can ask of a worker. */
 export type WorkerRequest =
-  | { op: 'settings' }
+  | { op: 'settings'; userName: string }
   | { op: 'read-state' }
   | { op: 'check'; profile: string }
   | { op: 'notify'; notification: Notification };
@@ -55,7 +57,7 @@ export type SerializedReport =
 
 /** The daemon's side of the worker: each call starts the pass's worker if none is running. */
 export interface DaemonWorker extends Notifier {
-  /** keyrot's settings (CONFIG_INVALID and friends are thrown as they are). */
+  /** keyrot's settings (CONFIG_INVALID and friends, an invalid schedule's too, are thrown as they are). */
   settings(): Promise<DaemonSettings>;
   /** The state file, validated; null when absent. */
   readState(): Promise<DaemonState | null>;
@@ -73,6 +75,8 @@ export function daemonWorker(options: {
   globals: Overrides;
   logger: Logger;
   workerPath: string;
+  /** Whose default schedule applies when config.ini names none (schedule.ts). */
+  userName: string;
   timeoutMs?: number;
   /** Starts the worker process (node:child_process fork; tests record what it is given). */
   fork?: typeof fork;
@@ -85,7 +89,7 @@ export function daemonWorker(options: {
   const ask = (request: WorkerRequest, timeoutMs = 60_000) =>
     current().ask(request, options.globals, timeoutMs);
   const self: DaemonWorker = {
-    settings: async () => (await ask({ op: 'settings' })) as DaemonSettings,
+    settings: async () => (await ask({ op: 'settings', userName: options.userName })) as DaemonSettings,
     readState: async () => (await ask({ op: 'read-state' })) as DaemonState | null,
     async check(profile) {
       const report = await ask({ op: 'check', profile }, options.timeoutMs ?? CHECK_TIMEOUT_MS);

@@ -14,9 +14,9 @@ import type { DaemonState, ProfileState } from '../state/state-file.js';
 import { emptyProfileState, emptyState } from '../state/state-shape.js';
 import type { Clock } from '../time/clock.js';
 import { classifyFailure, failureCode, failureLine } from './classify-error.js';
+import type { Schedule } from './cron-schedule.js';
 import type { CheckProfile, Timers } from './ports.js';
 import { type CheckResult, recordCheck } from './record-check.js';
-import type { Schedule } from './schedule.js';
 
 /** Why a pass runs: start-up, `--once`, the schedule, a backoff retry, a wake from sleep, or SIGHUP. */
 export type PassReason = 'start' | 'once' | 'schedule' | 'retry' | 'wake' | 'request';

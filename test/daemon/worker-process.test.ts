@@ -29,6 +29,7 @@ describe('the check worker process', () => {
       globals: {},
       logger: nullLogger,
       workerPath: script,
+      userName: 'ann',
       fork: recordingFork,
     });
     await expect(worker.settings()).rejects.toThrow('exited with code 3 before answering');
