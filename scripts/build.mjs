@@ -7,6 +7,9 @@
 //   in one CommonJS file: Node starts one CommonJS file far sooner than the hundreds of modules it replaces
 //   (ES modules with code splitting measured ~40 ms slower for a rotation). Each command's modules are
 //   initialised only when that command runs. Node 22.8+ keeps the bundle's compiled code (src/cli.ts).
+// - dist/bundle/rotate-now.cjs: `keyrot rotate-now`, which src/cli.ts loads in place of the bundle above:
+//   the rotation's modules only (src/commands/rotate-now-fast.ts).
+// - dist/bundle/aws-sdk.cjs: the parts of the AWS SDK keyrot calls, which the bundles load on first use.
 // - dist/bundle/credentials.cjs: `keyrot credentials --profile P` (credential_process), which src/cli.ts
 //   runs before commander parses anything: the keychain read alone (src/commands/credentials-fast.ts).
 // - dist/bundle/daemon.cjs: `keyrot daemon`'s parent process, which src/cli.ts also runs before commander:
@@ -139,6 +142,12 @@ await build({
     },
   ],
 });
+// `keyrot rotate-now`: the rotation's modules only (src/cli.ts loads this bundle for that command).
+await build({
+  ...bundleOptions,
+  entryPoints: [path.join(src, 'commands', 'rotate-now-fast.ts')],
+  outfile: path.join(dist, 'bundle', 'rotate-now.cjs'),
+});
 // `keyrot credentials --profile P`, which every AWS CLI call of a protected profile waits for, loads
 // only this small bundle (src/cli.ts's fast path).
 await build({
@@ -177,6 +186,10 @@ await build({
       setup(b) {
         b.onResolve({ filter: /^\.\/commands\/index\.js$/ }, () => ({
           path: './bundle/keyrot.cjs',
+          external: true,
+        }));
+        b.onResolve({ filter: /^\.\/commands\/rotate-now-fast\.js$/ }, () => ({
+          path: './bundle/rotate-now.cjs',
           external: true,
         }));
         b.onResolve({ filter: /^\.\/commands\/credentials-fast\.js$/ }, () => ({

@@ -23,6 +23,7 @@ import type { EmulatorSeedInput } from './commands/emulator-seed.js';
 import type * as Commands from './commands/index.js';
 import type { ProtectInput } from './commands/protect.js';
 import type { RotateNowInput } from './commands/rotate-now.js';
+import type * as RotateNowFast from './commands/rotate-now-fast.js';
 import type { ServiceInput } from './commands/service.js';
 import type { SetupInput } from './commands/setup.js';
 import type { StatusInput } from './commands/status.js';
@@ -32,6 +33,7 @@ import { keyrotPaths } from './config/paths.js';
 import { FAULT_GRAMMAR_HELP } from './emulator/faults.js';
 import { ExitCode, type ExitCodeValue } from './errors/keyrot-error.js';
 import { privateDirProblem } from './fs/private-dir.js';
+import { loadCompiledEagerly } from './platform/eager-compile.js';
 import { traceMark } from './time/trace.js';
 
 const version = (
@@ -65,49 +67,48 @@ async function enableCompileCache(): Promise<boolean> {
 }
 
 /**
- * Loads the bundle with V8 compiling every function of it at once (its --no-lazy flag, for this one
- * file). Node's compile cache keeps what V8 compiled when the file was compiled, and V8 otherwise
- * compiles a function only when it is first called, so the cache would hold little more than the
- * bundle's top level. Measured on Node 24 (scripts/bench/rotation.bench.mjs): a rotation from the cache
- * ~35 ms of CPU faster, the first run (which writes the cache) ~45 ms slower.
- */
-async function loadCompiledEagerly(): Promise<typeof Commands> {
-  const v8 = await import('node:v8');
-  v8.setFlagsFromString('--no-lazy');
-  try {
-    return await import('./commands/index.js');
-  } finally {
-    v8.setFlagsFromString('--lazy');
-  }
-}
-
-/**
  * Commands that run for hours, where memory counts and start-up does not: they load the bundle without
  * the compile cache, so V8 compiles only the functions they call (the daemon's peak RSS on Node 24 was
  * 93 MB with the whole bundle compiled, against 75 MB this way).
  */
 const LONG_RUNNING = new Set(['daemon', 'tray']);
 
-let loaded: Promise<typeof Commands> | undefined;
+/** A bundle of commands as the bin uses it: the commands it holds, how it runs one, how it prints an error. */
+type CommandsBundle = Pick<typeof Commands, 'runCommand' | 'reportError'> & {
+  commands: Partial<typeof Commands.commands>;
+};
+
 /**
- * The commands (src/commands/index.ts): in the built bin, the bundle beside it, loaded once; through the
- * compile cache unless `command` is long-running.
+ * Commands with a bundle of their own that holds only their modules (scripts/build.mjs): less for Node
+ * to read and for V8 to compile or load from the compile cache than every command's bundle.
  */
-function commandsModule(command?: string): Promise<typeof Commands> {
-  // Decided once, by the first caller: a later one (an error report) must not turn the cache on.
+const OWN_BUNDLE: Record<string, () => Promise<typeof RotateNowFast>> = {
+  'rotate-now': () => import('./commands/rotate-now-fast.js'),
+};
+
+let loaded: Promise<CommandsBundle> | undefined;
+/**
+ * The commands (src/commands/index.ts, or `command`'s own bundle): in the built bin, the bundle beside
+ * it, loaded once; through the compile cache unless `command` is long-running.
+ */
+function commandsModule(command?: string): Promise<CommandsBundle> {
+  // Decided once, by the first caller: a later one (an error report) must not turn the cache on, and
+  // must get the bundle whose KeyrotError class the command threw.
+  const load: () => Promise<CommandsBundle> =
+    (command !== undefined && OWN_BUNDLE[command]) || (() => import('./commands/index.js'));
   loaded ??= (
     command !== undefined && LONG_RUNNING.has(command) ? Promise.resolve(false) : enableCompileCache()
-  ).then((cached) => (cached ? loadCompiledEagerly() : import('./commands/index.js')));
+  ).then(() => loadCompiledEagerly(load));
   return loaded;
 }
 
-/** One command's module. */
+/** One command's module, from the bundle loaded for the command that runs. */
 async function command<K extends keyof typeof Commands.commands>(
   name: K,
 ): Promise<Awaited<ReturnType<(typeof Commands.commands)[K]>>> {
-  return (await commandsModule()).commands[name]() as Promise<
-    Awaited<ReturnType<(typeof Commands.commands)[K]>>
-  >;
+  const load = (await commandsModule()).commands[name];
+  if (!load) throw new Error(`the loaded bundle holds no command ${name}`);
+  return load() as Promise<Awaited<ReturnType<(typeof Commands.commands)[K]>>>;
 }
 
 /** commander, which main() loads once no fast path took the command. */

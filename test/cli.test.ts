@@ -140,6 +140,7 @@ export async function resolve(specifier, context, next) {
 
 const BUNDLE = fileURLToPath(new URL('../dist/bundle/keyrot.cjs', import.meta.url));
 const STATUS_BUNDLE = fileURLToPath(new URL('../dist/bundle/status.cjs', import.meta.url));
+const ROTATE_NOW_BUNDLE = fileURLToPath(new URL('../dist/bundle/rotate-now.cjs', import.meta.url));
 
 /** The loaded files that belong to a package in node_modules (the bundle holds the pure-JS ones). */
 const packageFiles = (files: string[]) => files.filter((file) => file.includes('/node_modules/'));
@@ -161,6 +162,15 @@ describe('what the CLI loads', () => {
 
   it('loads only the bin and its own small bundle for status --offline', async () => {
     expect(await loadedFiles(['status', '--offline'])).toEqual([CLI_PATH, STATUS_BUNDLE]);
+  });
+
+  it('loads the bin and the rotation bundle for rotate-now, not every command', async () => {
+    // The profile does not exist: the command stops early, once its bundle is loaded.
+    const files = await loadedFiles(['rotate-now', '--profile', 'nosuch']);
+    expect(files).toEqual(expect.arrayContaining([CLI_PATH, ROTATE_NOW_BUNDLE]));
+    expect(files).not.toContain(BUNDLE);
+    expect(files.filter((file) => !file.startsWith(ROOT_DIR))).toEqual([]);
+    expect(packageFiles(files).filter((file) => /@aws-sdk|@smithy/.test(file))).toEqual([]);
   });
 });
 

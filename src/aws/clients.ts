@@ -1,6 +1,7 @@
 // IAM and STS over the AWS SDK v3, loaded on first use (dynamic import) so that commands which never
 // call AWS — and `keyrot --help/--version` — never pay the SDK's ~200 ms load. Every client is built
 // with EXPLICIT credentials: the ambient default chain (env, SSO, IMDS…) is never consulted.
+import { loadCompiledEagerly } from '../platform/eager-compile.js';
 import { mapAwsError } from './errors.js';
 import type {
   AccessKeyInfo,
@@ -19,7 +20,8 @@ let sdkPromise: Promise<Sdk> | undefined;
 export function preloadAwsSdk(): Promise<Sdk> {
   // The SDK warns on Node 20 about its own future releases; the person cannot act on that here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  sdkPromise ??= import('./sdk.js');
+  // Through the compile cache with every function compiled, as the bin loads the commands (src/cli.ts).
+  sdkPromise ??= loadCompiledEagerly(() => import('./sdk.js'));
   return sdkPromise;
 }
 

@@ -1,12 +1,10 @@
-// Every command, each loaded only when it runs: the entry of the one bundle the build makes of keyrot's
-// code (dist/bundle/keyrot.cjs, scripts/build.mjs), which the bin (src/cli.ts) loads once it knows which
-// command to run. A command's error is printed here, where the KeyrotError class it is checked against
-// is the one the command threw.
-import type { ExitCodeValue } from '../errors/keyrot-error.js';
-import { type CommandContext, type GlobalOptions, processContext } from './context.js';
-import { reportError } from './report-error.js';
-
-export { reportError };
+// Every command, each loaded only when it runs: the entry of the bundle the build makes of keyrot's
+// commands (dist/bundle/keyrot.cjs, scripts/build.mjs), which the bin (src/cli.ts) loads once it knows
+// which command to run (`rotate-now` has a bundle of its own, src/commands/rotate-now-fast.ts). A
+// command's error is printed here, where the KeyrotError class it is checked against is the one the
+// command threw.
+export { reportError } from './report-error.js';
+export { runCommand } from './run-command.js';
 
 /** Each command's module, loaded on demand (the AWS SDK only by the commands that call AWS). */
 export const commands = {
@@ -27,15 +25,3 @@ export const commands = {
 
 /** Runs the daemon's check worker in this process (dist/bundle/check-worker.cjs, which the daemon forks). */
 export const startCheckWorker = () => import('./check-worker-main.js');
-
-/** Runs `task` with this process's stdio and environment; a thrown error is printed and becomes the exit code. */
-export async function runCommand(
-  task: (ctx: CommandContext) => Promise<ExitCodeValue>,
-  globals: GlobalOptions,
-): Promise<ExitCodeValue> {
-  try {
-    return await task(processContext(globals));
-  } catch (error) {
-    return reportError(error, process.stderr, globals.verbose);
-  }
-}
