@@ -35,6 +35,41 @@ export interface ChunkedValueStoreOptions {
   lock?: LockProvider;
 }
 
+/**
+ * What a read or a write saw of one name. A caller that holds a lock keeping every other writer off
+ * the name (the rotation's key and user locks, for its journal entry) hands it to its next write of
+ * that name, which then does not read the name again.
+ */
+export interface ValueVersion {
+  readonly name: string;
+  /** The head entry as seen (null: none); opaque to callers. */
+  readonly head: unknown;
+}
+
+/** Options of a write (put, delete). */
+export interface WriteOptions {
+  /** What this caller last read or wrote of the name, still current because it holds a lock on it. */
+  replaces?: ValueVersion;
+  /**
+   * Which other names to take out of the index if this write updates the index anyway and they have no
+   * value: names deleted with keepListed go at no extra index write (a listed name without a value only
+   * reads as null, so leaving it until then is harmless).
+   */
+  unlistIfAbsent?: (name: string) => boolean;
+}
+
+/** The values as one holder of the store's lock sees them: see ChunkedValueStore.locked. */
+export interface LockedValues {
+  /** The value under `name` as text, or null (read under the lock). */
+  get(name: string): Promise<string | null>;
+  /** Stores `value` under `name`, as ChunkedValueStore.put does. */
+  put(name: string, value: string | Buffer, options?: WriteOptions): Promise<void>;
+  /** Removes the value under `name`, as ChunkedValueStore.delete does. */
+  delete(name: string, options?: { keepListed?: boolean }): Promise<boolean>;
+  /** The names in the index, sorted, optionally by `prefix` (the index is read once per lock). */
+  list(prefix?: string): Promise<string[]>;
+}
+
 interface ChunkSet {
   gen: string;
   n: number;
@@ -56,12 +91,26 @@ interface Head {
 }
 
 /**
+ * What one holder of the lock (or one unlocked read) has seen: head entries by name (null: there is
+ * none; an unreadable head is never kept), and the index. While the lock is held nobody else writes, so
+ * each is read at most once; the next holder starts afresh, since other processes may have written since.
+ */
+interface Seen {
+  heads: Map<string, Head | null>;
+  index?: { names: string[]; head: Head | null };
+}
+
+/**
  * Named string values on top of a SecretStore: compressed, split into entries that fit every
  * platform, checksummed (SHA-256, checked on every read), and listed through an index entry.
  *
  * A write puts its chunks under a new generation and only then flips the head entry to it, so a crash
  * at any point leaves either the old value or the new one readable — never a mix. Chunks a crash left
  * behind are recorded in the head as junk and deleted by the next write or delete of that name.
+ *
+ * A name is listed before its head first holds a value and unlisted only once its head entry is gone, so
+ * a head with a value means a listed name (a write over it leaves the index alone), and under the lock a
+ * listed name without a head entry is no write in progress (it may be unlisted).
  */
 export class ChunkedValueStore {
   private readonly maxEntryChars: number;
@@ -86,42 +135,98 @@ export class ChunkedValueStore {
 
   /** The value stored under `name` as the bytes stored, or null (a text value reads as its UTF-8 bytes). */
   async getBytes(name: string): Promise<Buffer | null> {
-    checkName(name);
-    return this.decode(name, await this.readHead(name));
+    return (await this.read(name)).value;
   }
 
-  /** Stores `value` (text as UTF-8, or bytes as they are) under `name`; durable in the backend on return. */
-  async put(name: string, value: string | Buffer): Promise<void> {
+  /** The value under `name` as text, and the version read (for a later write with `replaces`). */
+  async getVersioned(name: string): Promise<{ value: string | null; version: ValueVersion }> {
+    const { value, version } = await this.read(name);
+    return { value: value?.toString('utf8') ?? null, version };
+  }
+
+  /**
+   * Stores `value` (text as UTF-8, or bytes as they are) under `name`; durable in the backend on return.
+   * Returns the version written.
+   */
+  async put(name: string, value: string | Buffer, options: WriteOptions = {}): Promise<ValueVersion> {
     checkName(name);
-    await this.exclusive(() => this.write(name, value, true));
+    return this.exclusive(async (seen) => {
+      this.trust(seen, options.replaces, name);
+      await this.write(name, value, true, seen, options.unlistIfAbsent);
+      return { name, head: seen.heads.get(name) ?? null };
+    });
   }
 
   /** Reads, transforms and writes one value under the store's lock (read-modify-write without lost updates). */
   async update(name: string, change: (current: string | null) => string | null): Promise<void> {
     checkName(name);
-    await this.exclusive(async () => {
+    await this.exclusive(async (seen) => {
       // One read of the head serves both the value and the write that replaces it (under the lock).
-      const head = await this.readHead(name);
-      const next = change((await this.decode(name, head))?.toString('utf8') ?? null);
-      if (next === null) await this.remove(name, true);
-      else await this.write(name, next, true, head);
+      const next = change(
+        (await this.decode(name, await this.readHead(name, seen)))?.toString('utf8') ?? null,
+      );
+      if (next === null) await this.remove(name, true, seen);
+      else await this.write(name, next, true, seen);
     });
   }
 
   /**
    * Removes the value under `name` and all its chunks; true when there was a value. With `keepListed`
-   * the name stays in the index: for a name that is written again and again (a profile's journal), that
-   * saves two index round trips each time, and a listed name without a value just reads as null.
+   * the name stays in the index (two index round trips fewer): a listed name without a value reads as
+   * null, and a later index update that passes `unlistIfAbsent` takes it out.
    */
-  async delete(name: string, options: { keepListed?: boolean } = {}): Promise<boolean> {
+  async delete(
+    name: string,
+    options: { keepListed?: boolean; replaces?: ValueVersion } = {},
+  ): Promise<boolean> {
     checkName(name);
-    return this.exclusive(() => this.remove(name, !options.keepListed));
+    return this.exclusive((seen) => {
+      this.trust(seen, options.replaces, name);
+      return this.remove(name, !options.keepListed, seen);
+    });
   }
 
   /** The names in the index (values, or names deleted with keepListed), sorted, optionally by `prefix`. */
   async list(prefix = ''): Promise<string[]> {
-    const names = await this.readIndex();
+    const { names } = await this.readIndex(newSeen());
     return names.filter((name) => name.startsWith(prefix));
+  }
+
+  /**
+   * Runs `work` under the store's lock, with a view that reads and writes without taking it again: a
+   * read-modify-write of several values (a backup and its catalog) sees each head and the index once.
+   * `work` must use the view, not this store (whose calls wait for the lock it holds).
+   */
+  async locked<T>(work: (values: LockedValues) => Promise<T>): Promise<T> {
+    return this.exclusive((seen) =>
+      work({
+        get: async (name) => {
+          checkName(name);
+          return (await this.decode(name, await this.readHead(name, seen)))?.toString('utf8') ?? null;
+        },
+        put: async (name, value, options = {}) => {
+          checkName(name);
+          await this.write(name, value, true, seen, options.unlistIfAbsent);
+        },
+        delete: async (name, options = {}) => {
+          checkName(name);
+          return this.remove(name, !options.keepListed, seen);
+        },
+        list: async (prefix = '') =>
+          (await this.readIndex(seen)).names.filter((name) => name.startsWith(prefix)),
+      }),
+    );
+  }
+
+  private async read(name: string): Promise<{ value: Buffer | null; version: ValueVersion }> {
+    checkName(name);
+    const head = await this.readHead(name, newSeen());
+    return { value: await this.decode(name, head), version: { name, head } };
+  }
+
+  // A caller's version of `name` is as good as a read under this lock: it holds a lock on the name.
+  private trust(seen: Seen, version: ValueVersion | undefined, name: string): void {
+    if (version && version.name === name) seen.heads.set(name, version.head as Head | null);
   }
 
   private async decode(name: string, head: Head | null): Promise<Buffer | null> {
@@ -149,12 +254,13 @@ export class ChunkedValueStore {
     return value;
   }
 
-  // `known`: the head as just read under the same lock, which saves reading it again.
+  // `unlistIfAbsent`: see WriteOptions.
   private async write(
     name: string,
     value: string | Buffer,
     indexed: boolean,
-    known?: Head | null,
+    seen: Seen,
+    unlistIfAbsent?: (name: string) => boolean,
   ): Promise<void> {
     const packed = packValue(value);
     const base64 = packed.payload.toString('base64');
@@ -164,7 +270,9 @@ export class ChunkedValueStore {
       const body = base64.slice(at, at + base64PerChunk);
       chunks.push(sha256Hex(body).slice(0, CHUNK_CHECK_CHARS) + body);
     }
-    const before = known !== undefined ? known : await this.readHeadForWrite(name);
+    const before = await this.readHeadForWrite(name, seen);
+    // A head with a value means the name is listed already: the index is left alone.
+    const list = indexed && !before?.cur;
     const previous = [
       ...(before?.junk ?? []),
       ...(before?.cur && before.cur.n > 0 ? [chunkSet(before.cur)] : []),
@@ -181,9 +289,9 @@ export class ChunkedValueStore {
     // itself, so one entry write is both the data and the commit point: far fewer keychain round trips.
     // The reserve keeps room for the one junk record a later, chunked write adds beside an inline value.
     if (JSON.stringify({ v: 1, cur: inline, junk: previous }).length <= this.maxEntryChars - INLINE_RESERVE) {
-      if (indexed) await this.addToIndex(name);
-      await this.writeHead(name, { v: 1, cur: inline, junk: previous });
-      if (previous.length > 0) await this.dropJunk(name, { v: 1, cur: inline, junk: previous });
+      if (list) await this.addToIndex(name, seen, unlistIfAbsent);
+      await this.writeHead(name, { v: 1, cur: inline, junk: previous }, seen);
+      if (previous.length > 0) await this.dropJunk(name, { v: 1, cur: inline, junk: previous }, seen);
       return;
     }
 
@@ -196,22 +304,22 @@ export class ChunkedValueStore {
       sha256: packed.sha256,
     };
 
-    await this.dropJunk(name, before);
+    await this.dropJunk(name, before, seen);
     // 1. Record the new generation as junk-to-be, so a crash while writing its chunks leaks nothing.
-    await this.writeHead(name, { v: 1, cur: before?.cur, junk: [{ gen, n: chunks.length }] });
+    await this.writeHead(name, { v: 1, cur: before?.cur, junk: [{ gen, n: chunks.length }] }, seen);
     // 2. The chunks, under the new generation: the live value is untouched.
     for (const [i, chunk] of chunks.entries()) await this.store.set(chunkAccount(name, gen, i), chunk);
     // 3. List the name before it becomes readable, so a listing never misses a live value.
-    if (indexed) await this.addToIndex(name);
+    if (list) await this.addToIndex(name, seen, unlistIfAbsent);
     // 4. The commit point: one entry write flips readers to the new generation.
     const old = before?.cur && before.cur.n > 0 ? [chunkSet(before.cur)] : [];
-    await this.writeHead(name, { v: 1, cur: next, junk: old });
+    await this.writeHead(name, { v: 1, cur: next, junk: old }, seen);
     // 5. The old generation is garbage now.
-    if (old.length > 0) await this.dropJunk(name, { v: 1, cur: next, junk: old });
+    if (old.length > 0) await this.dropJunk(name, { v: 1, cur: next, junk: old }, seen);
   }
 
-  private async remove(name: string, indexed: boolean): Promise<boolean> {
-    const before = await this.readHeadForWrite(name);
+  private async remove(name: string, indexed: boolean, seen: Seen): Promise<boolean> {
+    const before = await this.readHeadForWrite(name, seen);
     const existed = Boolean(before?.cur);
     if (before) {
       const junk = [
@@ -219,79 +327,113 @@ export class ChunkedValueStore {
         ...(before.cur && before.cur.n > 0 ? [chunkSet(before.cur)] : []),
       ];
       // The commit point: from here on the value reads as absent; the chunks are only garbage.
-      if (before.cur && junk.length > 0) await this.writeHead(name, { v: 1, junk });
+      if (before.cur && junk.length > 0) await this.writeHead(name, { v: 1, junk }, seen);
       for (const set of junk) await this.deleteChunks(name, set);
-      await this.store.delete(headAccount(name));
+      await this.deleteHead(name, seen);
     }
-    if (indexed) await this.removeFromIndex(name);
+    if (indexed) await this.removeFromIndex(name, seen);
     return existed;
   }
 
-  private async dropJunk(name: string, head: Head | null): Promise<void> {
+  private async dropJunk(name: string, head: Head | null, seen: Seen): Promise<void> {
     if (!head?.junk?.length) return;
     for (const set of head.junk) await this.deleteChunks(name, set);
-    await this.writeHead(name, { v: 1, cur: head.cur });
+    await this.writeHead(name, { v: 1, cur: head.cur }, seen);
   }
 
   private async deleteChunks(name: string, set: ChunkSet): Promise<void> {
     for (let i = 0; i < set.n; i++) await this.store.delete(chunkAccount(name, set.gen, i));
   }
 
-  private async readHead(name: string): Promise<Head | null> {
+  private async readHead(name: string, seen: Seen): Promise<Head | null> {
+    if (seen.heads.has(name)) return seen.heads.get(name)!;
     const text = await this.store.get(headAccount(name));
-    if (text === null) return null;
-    const head = parseHead(text);
-    if (!head) throw corrupt(name, 'its head entry is unreadable');
+    const head = text === null ? null : parseHead(text);
+    if (text !== null && !head) throw corrupt(name, 'its head entry is unreadable');
+    seen.heads.set(name, head);
     return head;
   }
 
   // A write replaces whatever is there: an unreadable head is overwritten (its chunks cannot be found).
-  private async readHeadForWrite(name: string): Promise<Head | null> {
+  private async readHeadForWrite(name: string, seen: Seen): Promise<Head | null> {
+    if (seen.heads.has(name)) return seen.heads.get(name)!;
     const text = await this.store.get(headAccount(name));
-    return text === null ? null : parseHead(text);
+    const head = text === null ? null : parseHead(text);
+    if (text === null || head) seen.heads.set(name, head);
+    return head;
   }
 
-  private async writeHead(name: string, head: Head): Promise<void> {
+  private async writeHead(name: string, head: Head, seen: Seen): Promise<void> {
     const text = JSON.stringify(head);
     if (text.length > this.maxEntryChars)
       throw new KeyrotError('INTERNAL', `head entry of "${name}" too large`);
+    // A failed write may have landed or not: what is there is read again next time.
+    seen.heads.delete(name);
     await this.store.set(headAccount(name), text);
+    seen.heads.set(name, head);
   }
 
-  private async readIndex(): Promise<string[]> {
-    return (await this.readIndexWithHead()).names;
+  private async deleteHead(name: string, seen: Seen): Promise<void> {
+    seen.heads.delete(name);
+    await this.store.delete(headAccount(name));
+    seen.heads.set(name, null);
   }
 
-  // The index's names and its head entry, so an index update writes without reading the head twice.
-  private async readIndexWithHead(): Promise<{ names: string[]; head: Head | null }> {
-    const head = await this.readHead(INDEX_NAME);
+  // The index's names and its head entry (so an update writes without reading the head twice), read
+  // once per holder of the lock.
+  private async readIndex(seen: Seen): Promise<{ names: string[]; head: Head | null }> {
+    if (seen.index) return seen.index;
+    const head = await this.readHead(INDEX_NAME, seen);
     const bytes = await this.decode(INDEX_NAME, head);
-    if (bytes === null) return { names: [], head };
-    const names: unknown = safeJson(bytes.toString('utf8'));
+    const names: unknown = bytes === null ? [] : safeJson(bytes.toString('utf8'));
     if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
       throw corrupt(INDEX_NAME, 'it is not a list of names');
     }
-    return { names: names as string[], head };
+    seen.index = { names: names as string[], head };
+    return seen.index;
   }
 
-  private async addToIndex(name: string): Promise<void> {
-    const { names, head } = await this.readIndexWithHead();
+  private async addToIndex(
+    name: string,
+    seen: Seen,
+    unlistIfAbsent?: (name: string) => boolean,
+  ): Promise<void> {
+    const { names } = await this.readIndex(seen);
     if (names.includes(name)) return;
-    await this.write(INDEX_NAME, JSON.stringify([...names, name].sort()), false, head);
+    const kept: string[] = [];
+    for (const other of names) {
+      // Under the lock a listed name without a head entry is no write in progress: it may go.
+      const gone =
+        unlistIfAbsent?.(other) &&
+        (await this.readHeadForWrite(other, seen)) === null &&
+        seen.heads.get(other) === null;
+      if (!gone) kept.push(other);
+    }
+    await this.writeIndex([...kept, name].sort(), seen);
   }
 
-  private async removeFromIndex(name: string): Promise<void> {
-    const { names, head } = await this.readIndexWithHead();
+  private async removeFromIndex(name: string, seen: Seen): Promise<void> {
+    const { names } = await this.readIndex(seen);
     if (!names.includes(name)) return;
-    await this.write(INDEX_NAME, JSON.stringify(names.filter((n) => n !== name)), false, head);
+    await this.writeIndex(
+      names.filter((n) => n !== name),
+      seen,
+    );
   }
 
-  // One writer at a time: in this process through a queue, between processes through the lock.
-  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+  private async writeIndex(names: string[], seen: Seen): Promise<void> {
+    seen.index = undefined;
+    await this.write(INDEX_NAME, JSON.stringify(names), false, seen);
+    seen.index = { names, head: seen.heads.get(INDEX_NAME) ?? null };
+  }
+
+  // One writer at a time: in this process through a queue, between processes through the lock. Each
+  // holder sees the keychain afresh (other processes may have written since the last one).
+  private exclusive<T>(task: (seen: Seen) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       const release = this.options.lock ? await this.options.lock() : undefined;
       try {
-        return await task();
+        return await task(newSeen());
       } finally {
         await release?.();
       }
@@ -300,6 +442,10 @@ export class ChunkedValueStore {
     this.queue = result.catch(() => undefined);
     return result;
   }
+}
+
+function newSeen(): Seen {
+  return { heads: new Map() };
 }
 
 function chunkSet(value: ChunkSet): ChunkSet {

@@ -210,4 +210,78 @@ describe('ChunkedValueStore', () => {
     store.injectError({ op: 'get', error: boom });
     await expect(values.get('v')).rejects.toBe(boom);
   });
+
+  it('reads the index once per hold of the lock, and afresh at the next: names another process listed meanwhile are kept', async () => {
+    const store = new MemorySecretStore();
+    // Two stores on one keychain: this process and another one, serialised by one lock as in production.
+    let held: Promise<void> = Promise.resolve();
+    const lock = async () => {
+      const before = held;
+      let release!: () => void;
+      held = new Promise((resolve) => (release = resolve));
+      await before;
+      return async () => release();
+    };
+    const ours = new ChunkedValueStore(store, { lock });
+    const theirs = new ChunkedValueStore(store, { lock });
+    await ours.put('a:1', 'one');
+    const indexReads = () => store.calls.filter((call) => call === 'get h/~index').length;
+
+    const readsBefore = indexReads();
+    await ours.locked(async (values) => {
+      await values.put('a:2', 'two');
+      await values.put('a:3', 'three');
+      expect(await values.list('a:')).toEqual(['a:1', 'a:2', 'a:3']);
+    });
+    expect(indexReads() - readsBefore).toBe(1);
+
+    // The other process lists a name between two of our holds; our next hold must not write an index
+    // remembered from the last one, which would drop it.
+    await theirs.put('b:1', 'theirs');
+    await ours.locked(async (values) => {
+      await values.put('a:4', 'four');
+    });
+    await ours.put('a:5', 'five');
+    expect(await theirs.list()).toEqual(['a:1', 'a:2', 'a:3', 'a:4', 'a:5', 'b:1']);
+    expect(await ours.get('b:1')).toBe('theirs');
+  });
+
+  it('leaves the index alone when writing over a value, and reads a version handed in instead of the head', async () => {
+    const store = new MemorySecretStore();
+    const values = new ChunkedValueStore(store);
+    const first = await values.put('journal:k', 'one');
+    store.calls.length = 0;
+    await values.put('journal:k', 'two');
+    expect(store.calls).toEqual(['get h/journal:k', 'set h/journal:k']);
+    store.calls.length = 0;
+    const { version } = await values.getVersioned('journal:k');
+    store.calls.length = 0;
+    await values.put('journal:k', 'three', { replaces: version });
+    expect(store.calls).toEqual(['set h/journal:k']);
+    expect(await values.get('journal:k')).toBe('three');
+    // A version of another name is no version of this one: the head is read.
+    store.calls.length = 0;
+    await values.put('journal:k', 'four', { replaces: first && { ...first, name: 'journal:x' } });
+    expect(store.calls).toEqual(['get h/journal:k', 'set h/journal:k']);
+  });
+
+  it('unlists names deleted with keepListed at the next index update, never a name that has a value', async () => {
+    const store = new MemorySecretStore();
+    const values = new ChunkedValueStore(store);
+    const other = new ChunkedValueStore(store);
+    await values.put('j:1', 'done');
+    await values.put('j:2', 'live');
+    await values.delete('j:1', { keepListed: true });
+    // Another process wrote j:2 again meanwhile: it still has a value, so it stays listed.
+    await other.put('j:2', 'live again');
+    await values.put('j:3', 'new', { unlistIfAbsent: (name) => name.startsWith('j:') });
+    expect(await values.list()).toEqual(['j:2', 'j:3']);
+    expect(await values.get('j:2')).toBe('live again');
+    // No index update, no unlisting: a write over a listed name leaves the index as it is.
+    await values.delete('j:3', { keepListed: true });
+    const index = store.entries.get('h/~index');
+    await values.put('j:2', 'again', { unlistIfAbsent: () => true });
+    expect(store.entries.get('h/~index')).toBe(index);
+    expect(await values.list()).toEqual(['j:2', 'j:3']);
+  });
 });
