@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId } from '../errors/redact.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import type { ChunkedValueStore } from './chunked-values.js';
+import type { ChunkedValueStore, ValueVersion } from './chunked-values.js';
 
 /**
  * How far a rotation got: `intent` before CreateAccessKey, `created` once the new key and secret are kept,
@@ -65,9 +65,10 @@ const DAMAGED_HINT =
  */
 export class RotationJournal {
   private readonly clock: Clock;
-  // Entries as this journal last wrote and read back. A rotation holds the locks of its key and user, so
-  // no one else changes its entry meanwhile: `recordNewKey` right after `begin` needs no round trip.
-  private readonly known = new Map<string, JournalEntry | null>();
+  // Entries as this journal last wrote and read back, with the keychain version seen. A rotation holds
+  // the locks of its key and user, so no one else changes its entry meanwhile: `recordNewKey` right after
+  // `begin` needs no read, and each write replaces the version seen without reading it again.
+  private readonly known = new Map<string, { entry: JournalEntry | null; version: ValueVersion }>();
 
   /** @param values the opened keychain's value store. */
   constructor(
@@ -141,23 +142,27 @@ export class RotationJournal {
   /** Ends the rotation: the entry, and the secret in it, are removed from the keychain. */
   async finish(key: JournalKey): Promise<void> {
     const name = nameOf(key);
+    const replaces = this.known.get(name)?.version;
     this.known.delete(name);
-    await this.values.delete(name);
-    if ((await this.values.get(name)) !== null) {
+    // The name stays listed: the next rotation's first write unlists it with the index update it makes
+    // anyway (a listed entry without a value reads as none).
+    await this.values.delete(name, { keepListed: true, replaces });
+    const back = await this.values.getVersioned(name);
+    if (back.value !== null) {
       throw new KeyrotError(
         'KEYCHAIN_FAILED',
         `the keychain kept the journal of ${maskKeyId(key.oldKeyId)} after deleting it`,
       );
     }
-    this.known.set(name, null);
+    this.known.set(name, { entry: null, version: back.version });
   }
 
   /** The entry of `key`, or null; KEYCHAIN_CORRUPT when it cannot be read whole. */
   async get(key: JournalKey): Promise<JournalEntry | null> {
     const name = nameOf(key);
     this.known.delete(name);
-    const entry = await this.load(name);
-    this.known.set(name, entry && { ...entry });
+    const { entry, version } = await this.load(name);
+    this.known.set(name, { entry: entry && { ...entry }, version });
     return entry;
   }
 
@@ -170,15 +175,16 @@ export class RotationJournal {
     let replacing: JournalEntry | null = null;
     for (const name of await this.values.list(PREFIX)) {
       const mine = oldKeyIdOf(name) === keyId;
-      let entry: JournalEntry | null;
+      let loaded: Awaited<ReturnType<RotationJournal['load']>>;
       try {
-        entry = await this.load(name);
+        loaded = await this.load(name);
       } catch (error) {
         if (mine || !(error instanceof KeyrotError && error.code === 'KEYCHAIN_CORRUPT')) throw error;
         continue;
       }
+      const { entry, version } = loaded;
       if (!entry) continue;
-      this.known.set(name, { ...entry });
+      this.known.set(name, { entry: { ...entry }, version });
       if (entry.newKeyId === keyId) return entry;
       if (mine) replacing = entry;
     }
@@ -191,7 +197,7 @@ export class RotationJournal {
     const damaged: { oldKeyId: string }[] = [];
     for (const name of await this.values.list(PREFIX)) {
       try {
-        const entry = await this.load(name);
+        const { entry } = await this.load(name);
         if (entry) entries.push(entry);
       } catch (error) {
         if (!(error instanceof KeyrotError && error.code === 'KEYCHAIN_CORRUPT')) throw error;
@@ -217,7 +223,7 @@ export class RotationJournal {
 
   private async require(key: JournalKey): Promise<JournalEntry> {
     const name = nameOf(key);
-    const entry = this.known.has(name) ? this.known.get(name) : await this.get(key);
+    const entry = this.known.has(name) ? this.known.get(name)!.entry : await this.get(key);
     if (!entry) {
       throw new KeyrotError('INTERNAL', `no rotation of ${maskKeyId(key.oldKeyId)} is in the journal`);
     }
@@ -229,21 +235,27 @@ export class RotationJournal {
     const name = nameOf(entry);
     const next = { ...entry, updatedAt: this.clock.now().toISOString() };
     const text = JSON.stringify(next);
+    const replaces = this.known.get(name)?.version;
     this.known.delete(name);
-    await this.values.put(name, text);
-    if ((await this.values.get(name)) !== text) {
+    // Leftover names of finished entries go with the index update that listing this one makes anyway.
+    await this.values.put(name, text, {
+      replaces,
+      unlistIfAbsent: (other) => other.startsWith(PREFIX) && other !== name,
+    });
+    const back = await this.values.getVersioned(name);
+    if (back.value !== text) {
       throw new KeyrotError(
         'KEYCHAIN_FAILED',
         `the keychain did not keep the journal of ${maskKeyId(entry.oldKeyId)}`,
       );
     }
-    this.known.set(name, next);
+    this.known.set(name, { entry: next, version: back.version });
     return next;
   }
 
-  private async load(name: string): Promise<JournalEntry | null> {
-    const text = await this.values.get(name);
-    if (text === null) return null;
+  private async load(name: string): Promise<{ entry: JournalEntry | null; version: ValueVersion }> {
+    const { value: text, version } = await this.values.getVersioned(name);
+    if (text === null) return { entry: null, version };
     const entry = parseEntry(text);
     if (!entry || nameOf(entry) !== name) {
       throw new KeyrotError(
@@ -252,7 +264,7 @@ export class RotationJournal {
         { hint: DAMAGED_HINT },
       );
     }
-    return entry;
+    return { entry, version };
   }
 }
 

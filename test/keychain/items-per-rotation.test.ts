@@ -22,7 +22,15 @@ function macKeychain(): MemorySecretStore {
   return store;
 }
 
-const touched = (calls: string[]) => new Set(calls.map((call) => call.slice(call.indexOf(' ') + 1)));
+/**
+ * The items a run's calls touch: those it writes or deletes, and those it reads that existed before it.
+ * A lookup of an item that does not exist (a leftover name checked before it is unlisted) asks nothing.
+ */
+function touched(calls: string[], existed: Set<string>): Set<string> {
+  const account = (call: string) => call.slice(call.indexOf(' ') + 1);
+  const written = new Set(calls.filter((call) => !call.startsWith('get ')).map(account));
+  return new Set(calls.map(account).filter((item) => written.has(item) || existed.has(item)));
+}
 
 describe('keychain items per rotation (macOS sizes)', () => {
   it('a rotation touches at most 4 items, and after a Node upgrade asks about at most 2 that existed before', async () => {
@@ -37,14 +45,14 @@ describe('keychain items per rotation (macOS sizes)', () => {
     const store = macKeychain();
     const request = { profile: 'p', force: true, deleteOther: true, dryRun: false };
     await rotateProfile(request, engineDeps(emulator, store, files));
-    expect(touched(store.calls).size).toBeLessThanOrEqual(4);
+    expect(touched(store.calls, new Set()).size).toBeLessThanOrEqual(4);
 
     // The next rotation, as if node had been upgraded in between: items made before it each ask once.
     const before = new Set(store.entries.keys());
     store.calls.length = 0;
     await rotateProfile(request, engineDeps(emulator, store, files));
-    const asked = [...touched(store.calls)].filter((account) => before.has(account));
+    const asked = [...touched(store.calls, before)].filter((account) => before.has(account));
     expect(asked.length).toBeLessThanOrEqual(2);
-    expect(touched(store.calls).size).toBeLessThanOrEqual(4);
+    expect(touched(store.calls, before).size).toBeLessThanOrEqual(4);
   });
 });

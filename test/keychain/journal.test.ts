@@ -93,9 +93,53 @@ describe('RotationJournal', () => {
     await journal.finish(key);
     expect(await reopen().get(key)).toBeNull();
     expect(await reopen().pending()).toEqual([]);
-    // Nothing of the entry (and so of the secret) is left in the keychain, not even its name.
-    expect([...store.entries.values()].join('\n')).not.toContain(OLD);
+    // Nothing of the entry (and so of the secret) is left in the keychain: no entry of its own.
+    expect([...store.entries.values()].join('\n')).not.toContain(SECRET);
     expect([...store.entries.keys()].filter((k) => k.includes('journal'))).toEqual([]);
+  });
+
+  it("leaves a finished entry's name listed until the next entry's first write unlists it, never a live entry's", async () => {
+    const { store, journal } = setup();
+    const values = new ChunkedValueStore(store);
+    const alice = { userArn: ALICE, oldKeyId: OLD };
+    const bob = { userArn: BOB, oldKeyId: 'AKIABOBBOBBOBBOB3333' };
+    await journal.begin(intent());
+    await journal.recordNewKey(alice, NEW, SECRET);
+    await journal.finish(alice);
+    const [finished] = await values.list('journal:');
+    expect(finished).toContain(OLD);
+    expect(await journal.find(OLD)).toBeNull();
+    // Another process's rotation of another user is under way: its entry must stay listed.
+    await new RotationJournal(values).begin(intent(BOB, bob.oldKeyId));
+    await journal.begin(intent(ALICE, NEW));
+    const names = await values.list('journal:');
+    expect(names).toHaveLength(2);
+    expect(names.some((name) => name.includes(OLD))).toBe(false);
+    expect(await journal.find(bob.oldKeyId)).toMatchObject({ userArn: BOB, phase: 'intent' });
+    expect(await journal.find(NEW)).toMatchObject({ userArn: ALICE, phase: 'intent' });
+  });
+
+  it('reads an entry only to read its writes back: one rotation is 9 keychain calls, 4 of them writes', async () => {
+    const { store, journal } = setup();
+    const key = { userArn: ALICE, oldKeyId: OLD };
+    await journal.begin(intent());
+    await journal.recordNewKey(key, NEW, SECRET);
+    await journal.finish(key);
+    const ops = store.calls.map((call) => call.replace(/journal:\S+/, 'J'));
+    expect(ops).toEqual([
+      // begin: is there an entry already? The index lists the name; the intent; its read-back.
+      'get h/J',
+      'get h/~index',
+      'set h/~index',
+      'set h/J',
+      'get h/J',
+      // recordNewKey: the new key, read back.
+      'set h/J',
+      'get h/J',
+      // finish: the entry goes (its name stays listed); the read-back finds nothing.
+      'delete h/J',
+      'get h/J',
+    ]);
   });
 
   it('finds the rotation that concerns a key, by its old or its new key, and no other', async () => {
