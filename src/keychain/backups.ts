@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import type { ChunkedValueStore } from './chunked-values.js';
+import type { ChunkedValueStore, LockedValues } from './chunked-values.js';
 import { sha256Hex } from './value-codec.js';
 
 /** How many backups of each file are kept when config.ini does not say (`backups_keep`). */
@@ -69,42 +69,39 @@ export class BackupStore {
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const now = this.clock.now();
     const sha256 = sha256Hex(bytes);
-    const newest = (await this.list()).find((entry) => entry.file === meta.file);
-    if (newest?.sha256 === sha256) {
-      let reused: BackupInfo = newest;
-      await this.values.update(CATALOG, (text) => {
-        const catalog = parseCatalog(text);
-        const entry = catalog.find((candidate) => candidate.id === newest.id);
-        if (entry) {
-          entry.reusedAt = now.toISOString();
-          reused = entry;
-        }
-        return JSON.stringify(catalog);
+    // One hold of the keychain lock: the catalog and the index are each read once, and the content, the
+    // catalog and the index are written once each.
+    return this.values.locked(async (values) => {
+      const catalog = parseCatalog(await values.get(CATALOG));
+      const newest = catalog.findLast((entry) => entry.file === meta.file);
+      if (newest?.sha256 === sha256) {
+        newest.reusedAt = now.toISOString();
+        await values.put(CATALOG, JSON.stringify(catalog));
+        return { ...newest, reused: true };
+      }
+      const info: BackupInfo = {
+        id: `${now.toISOString().replace(/[-:]|\.\d+/g, '')}-${randomBytes(2).toString('hex')}`,
+        createdAt: now.toISOString(),
+        file: meta.file,
+        sha256,
+        size: bytes.length,
+        reason: meta.reason,
+      };
+      const listed = new Set(catalog.map((entry) => CONTENT_PREFIX + entry.id));
+      // Content first, catalog second: a listed backup always has its content. The index update that
+      // lists the content also unlists the contents earlier backups pruned (deleted, left listed).
+      await values.put(CONTENT_PREFIX + info.id, bytes, {
+        unlistIfAbsent: (name) => name.startsWith(CONTENT_PREFIX) && !listed.has(name),
       });
-      return { ...reused, reused: true };
-    }
-    const info: BackupInfo = {
-      id: `${now.toISOString().replace(/[-:]|\.\d+/g, '')}-${randomBytes(2).toString('hex')}`,
-      createdAt: now.toISOString(),
-      file: meta.file,
-      sha256,
-      size: bytes.length,
-      reason: meta.reason,
-    };
-    // Content first, catalog second: a listed backup always has its content.
-    await this.values.put(CONTENT_PREFIX + info.id, bytes);
-    let pruned: BackupInfo[] = [];
-    let kept: BackupInfo[] = [];
-    await this.values.update(CATALOG, (text) => {
-      const catalog = [...parseCatalog(text), info];
-      pruned = overflow(catalog, this.keep);
-      kept = catalog.filter((entry) => !pruned.includes(entry));
-      return JSON.stringify(kept);
+      const next = [...catalog, info];
+      const pruned = overflow(next, this.keep);
+      const kept = next.filter((entry) => !pruned.includes(entry));
+      await values.put(CATALOG, JSON.stringify(kept));
+      const gone = new Set(pruned.map((old) => CONTENT_PREFIX + old.id));
+      for (const name of gone) await values.delete(name, { keepListed: true });
+      await sweepOrphans(values, now, kept, gone);
+      return { ...info, reused: false };
     });
-    for (const old of pruned) await this.values.delete(CONTENT_PREFIX + old.id);
-    // The catalog just written needs no second read: the sweep only removes content an hour old.
-    await this.sweepOrphans(now, kept);
-    return { ...info, reused: false };
   }
 
   /** Every kept backup, newest first. */
@@ -140,14 +137,24 @@ export class BackupStore {
       { hint: 'Run `keyrot backup list` to see the ids.' },
     );
   }
+}
 
-  private async sweepOrphans(now: Date, catalog: BackupInfo[]): Promise<void> {
-    const listed = new Set(catalog.map((info) => CONTENT_PREFIX + info.id));
-    for (const name of await this.values.list(CONTENT_PREFIX)) {
-      const taken = idTime(name.slice(CONTENT_PREFIX.length));
-      if (!listed.has(name) && taken !== null && now.getTime() - taken > ORPHAN_AGE_MS) {
-        await this.values.delete(name);
-      }
+/**
+ * Deletes content a crash left without a catalog entry, once it is an hour old (a writer of an older
+ * keyrot, which wrote content and catalog under two holds of the lock, may be between the two). The
+ * pruned contents in `skip` are gone already and stay listed until the next backup's index update.
+ */
+async function sweepOrphans(
+  values: LockedValues,
+  now: Date,
+  catalog: BackupInfo[],
+  skip: Set<string>,
+): Promise<void> {
+  const listed = new Set(catalog.map((info) => CONTENT_PREFIX + info.id));
+  for (const name of await values.list(CONTENT_PREFIX)) {
+    const taken = idTime(name.slice(CONTENT_PREFIX.length));
+    if (!listed.has(name) && !skip.has(name) && taken !== null && now.getTime() - taken > ORPHAN_AGE_MS) {
+      await values.delete(name);
     }
   }
 }

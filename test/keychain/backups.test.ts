@@ -77,6 +77,35 @@ describe('BackupStore', () => {
     expect(await values.list('backup:')).toHaveLength(11);
   });
 
+  it('takes a backup that prunes another in one hold of the lock: 9 keychain calls, 4 of them writes', async () => {
+    const { backups, clock, store, values } = setup(1);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      clock.advance(60 * 60 * 1000);
+      store.calls.length = 0;
+      ids.push((await backups.backup(`generation ${i}\n`, { file: '/f', reason: 'manual' })).id);
+    }
+    const name = (call: string) =>
+      call.replace(ids[0]!, 'FIRST').replace(ids[1]!, 'SECOND').replace(ids[2]!, 'THIRD');
+    expect(store.calls.map(name)).toEqual([
+      'get h/backups',
+      // The new content: its name listed first; the first backup's name (pruned last time) goes in the
+      // same index write once it is seen to have no value.
+      'get h/backup:THIRD',
+      'get h/~index',
+      'get h/backup:FIRST',
+      'set h/~index',
+      'set h/backup:THIRD',
+      'set h/backups',
+      // The second backup is pruned: its content goes now, its name with the next backup's index write.
+      'get h/backup:SECOND',
+      'delete h/backup:SECOND',
+    ]);
+    expect(await values.list('backup:')).toEqual([`backup:${ids[1]}`, `backup:${ids[2]}`]);
+    expect((await backups.list()).map((b) => b.id)).toEqual([ids[2]]);
+    expect((await backups.read(ids[2]!)).content.toString()).toBe('generation 2\n');
+  });
+
   it('uses keep=10 by default', async () => {
     const { backups, clock } = setup();
     for (let i = 0; i < 12; i++) {
