@@ -8,7 +8,7 @@ import type { RunningEmulator } from '../../src/emulator/index.js';
 import { BackupStore } from '../../src/keychain/backups.js';
 import { ChunkedValueStore } from '../../src/keychain/chunked-values.js';
 import { RotationJournal } from '../../src/keychain/journal.js';
-import type { MemorySecretStore } from '../../src/keychain/memory-store.js';
+import type { SecretStore } from '../../src/keychain/secret-store.js';
 import type { CredentialFilesPort, RotationDeps } from '../../src/rotation/ports.js';
 import { systemClock } from '../../src/time/clock.js';
 import type { World } from '../support/world.js';
@@ -21,7 +21,7 @@ export function worldFiles(world: World): CredentialFilesPort {
 /** Engine deps over `emulator`, sharing `store` (the keychain) and `files` across runs. */
 export function engineDeps(
   emulator: RunningEmulator,
-  store: MemorySecretStore,
+  store: SecretStore,
   files: CredentialFilesPort,
   policy: Partial<ProfileSettings> = {},
 ): RotationDeps & { steps: string[] } {

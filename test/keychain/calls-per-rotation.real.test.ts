@@ -1,0 +1,100 @@
+// How many keychain calls one rotation makes, counted on the real Secret Service (each call is one or two
+// D-Bus round trips, each write makes gnome-keyring rewrite its keyring file). The bounds are the
+// protocol's needs: the journal written twice and read back, a backup with its catalog, one pruned.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import { BackupStore } from '../../src/keychain/backups.js';
+import { ChunkedValueStore } from '../../src/keychain/chunked-values.js';
+import { RotationJournal } from '../../src/keychain/journal.js';
+import { SecretServiceStore } from '../../src/keychain/secret-service/store.js';
+import type { SecretStore } from '../../src/keychain/secret-store.js';
+import { rotateProfile } from '../../src/rotation/rotate-profile.js';
+import { engineDeps, worldFiles } from '../rotation/engine-deps.js';
+import { describeWith } from '../support/real-part.js';
+import { createWorld } from '../support/world.js';
+
+const describeReal = describeWith('secretService');
+
+/** The real store, with every call written down as `op account`. */
+class CountingStore implements SecretStore {
+  readonly calls: string[] = [];
+  readonly maxEntryChars: number | undefined;
+
+  constructor(private readonly inner: SecretStore) {
+    this.maxEntryChars = inner.maxEntryChars;
+  }
+
+  get(account: string): Promise<string | null> {
+    this.calls.push(`get ${account}`);
+    return this.inner.get(account);
+  }
+
+  set(account: string, value: string): Promise<void> {
+    this.calls.push(`set ${account}`);
+    return this.inner.set(account, value);
+  }
+
+  delete(account: string): Promise<boolean> {
+    this.calls.push(`delete ${account}`);
+    return this.inner.delete(account);
+  }
+}
+
+const service = `keyrot-test-${randomBytes(4).toString('hex')}`;
+const real = new SecretServiceStore(service);
+let emulator: RunningEmulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => {
+  await emulator?.close();
+  await real.close();
+  // Every item this file wrote (a big keyring slows every later write of the suites sharing it).
+  if (process.env.KEYROT_TEST_SECRET_SERVICE === '1')
+    execFileSync('secret-tool', ['clear', 'service', service]);
+});
+
+describeReal('keychain calls per rotation (real Secret Service)', () => {
+  it('a rotation that prunes a backup makes at most 25 keychain calls, 8 writes, 5 index reads and 2 index writes', async () => {
+    const user = await emulator.admin.seedUser({ user: 'calls', keyAgeDays: 120 });
+    const key = user.keys[0]!;
+    const world = await createWorld({ label: 'calls', emulator });
+    await world.writeCredentials(
+      `[p]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`,
+    );
+    await world.writeConfig('[profile p]\nregion = us-east-1\n');
+    const store = new CountingStore(real);
+    const values = new ChunkedValueStore(store);
+    const request = { profile: 'p', force: true, deleteOther: true, dryRun: false };
+    const perRotation: string[][] = [];
+    // Three rotations: from the third on, each finds the previous one's finished journal name and
+    // pruned backup name listed, and prunes a backup of its own (keep = 1), as every run does once
+    // `backups_keep` is reached.
+    for (let i = 0; i < 3; i++) {
+      const deps = engineDeps(emulator, store, worldFiles(world));
+      deps.journal = new RotationJournal(values);
+      deps.backups = new BackupStore(values, { keep: 1 });
+      store.calls.length = 0;
+      const result = await rotateProfile(request, deps);
+      expect(result.outcome).toBe('rotated');
+      perRotation.push([...store.calls]);
+    }
+    const steady = perRotation[2]!;
+    const writes = steady.filter((call) => !call.startsWith('get '));
+    // Before: 32 calls, 10 writes, the index read 10 times and written 4 times. (The user's inactive
+    // old key makes this run survey the journal once more than `keyrot rotate-now` in the bench.)
+    expect(steady.length).toBeLessThanOrEqual(25);
+    expect(writes.length).toBeLessThanOrEqual(8);
+    expect(steady.filter((call) => call === 'get h/~index').length).toBeLessThanOrEqual(5);
+    expect(writes.filter((call) => call === 'set h/~index').length).toBeLessThanOrEqual(2);
+    // The guarantees the calls are for: the journal read back after each write, gone at the end, and
+    // the backups capped (one kept, its content readable).
+    expect(steady.filter((call) => /^set h\/journal:/.test(call))).toHaveLength(2);
+    expect(await new RotationJournal(values).pending()).toEqual([]);
+    const kept = await new BackupStore(values).list();
+    expect(kept).toHaveLength(1);
+    expect((await new BackupStore(values).read(kept[0]!.id)).content.toString()).toContain('[p]');
+  });
+});
