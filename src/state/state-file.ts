@@ -2,12 +2,11 @@
 // and what the person was last told. Read by `keyrot status --offline`, `keyrot service status` and
 // the tray. It never holds a secret: key ids are stored masked (AKIA…WXYZ).
 import * as nodeFs from 'node:fs/promises';
-import english from 'zod/v4/locales/en.js';
 import { KeyrotError } from '../errors/keyrot-error.js';
-import { type DaemonState, DaemonStateSchema } from './state-schema.js';
+import { type DaemonState, parseDaemonState, StateShapeError } from './state-schema.js';
 import { type StateFs, stateFilePath, writeStateJson } from './state-shape.js';
 
-// The schema's types and the zod-free parts, re-exported so readers need only this module.
+// The shape's types and the unchecked parts, re-exported so readers need only this module.
 export type { DaemonState, ProfileState } from './state-schema.js';
 export {
   emptyProfileState,
@@ -16,10 +15,6 @@ export {
   type StateFs,
   stateFilePath,
 } from './state-shape.js';
-
-// zod/mini has no messages of its own (every issue reads "Invalid input"); zod's English ones name
-// what was expected, as the FILE_INVALID message always has. Passed per parse: nothing global changes.
-const messages = { error: english().localeError };
 
 /** Reads and validates `<stateDir>/state.json`; null when there is none yet (KeyrotError FILE_INVALID if corrupt). */
 export async function readStateFile(
@@ -48,16 +43,16 @@ export async function readStateFile(
       hint: 'delete it; the daemon writes a new one at its next check',
     });
   }
-  const parsed = DaemonStateSchema.safeParse(json, messages);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+  try {
+    return parseDaemonState(json);
+  } catch (error) {
+    if (!(error instanceof StateShapeError)) throw error;
     throw new KeyrotError(
       'FILE_INVALID',
-      `the daemon state file is not as expected at ${issue?.path.join('.') || 'top level'}: ${issue?.message}`,
+      `the daemon state file is not as expected at ${error.path || 'top level'}: ${error.message}`,
       { file, hint: 'delete it; the daemon writes a new one at its next check' },
     );
   }
-  return parsed.data;
 }
 
 /** Validates `state` and writes `<stateDir>/state.json` atomically (temp file + rename), mode 0600, dir 0700. */
@@ -66,7 +61,7 @@ export async function writeStateFile(
   state: DaemonState,
   deps: { fs?: StateFs } = {},
 ): Promise<void> {
-  await writeStateJson(stateDir, DaemonStateSchema.parse(state, messages), deps);
+  await writeStateJson(stateDir, parseDaemonState(state), deps);
 }
 
 function describe(error: unknown): string {

@@ -1,6 +1,6 @@
-// The state file's location, empty values and raw atomic write, without its zod schema: the idle
-// daemon writes a state it built itself and never loads zod (its schema lives in state-file.ts,
-// which every reader uses).
+// The state file's location, empty values and raw atomic write, without its check: the idle daemon
+// writes a state it built itself (the check, state-schema.ts, runs in state-file.ts, which every reader
+// uses).
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { FsPort } from '../fs/fs-port.js';

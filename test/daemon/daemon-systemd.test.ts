@@ -8,7 +8,7 @@ import { afterEach, expect, it } from 'vitest';
 import { daemonLockPath } from '../../src/daemon/instance-lock.js';
 import { maskKeyId } from '../../src/errors/redact.js';
 import { namedLockPath } from '../../src/lock/index.js';
-import { DaemonStateSchema } from '../../src/state/state-schema.js';
+import { parseDaemonState } from '../../src/state/state-schema.js';
 import { createDaemonWorld, type DaemonWorld } from '../support/daemon-world.js';
 import { monitorNotifications, type NotifyMonitor } from '../support/notify-monitor.js';
 import { describeWith } from '../support/real-part.js';
@@ -134,10 +134,10 @@ describeReal('the installed daemon under a real systemd --user', () => {
     );
 
     // The restarted daemon checked again (the key is young now) and planned its next check.
-    const before = DaemonStateSchema.parse(
+    const before = parseDaemonState(
       JSON.parse(readFileSync(path.join(world.home, 'state-before-kill.json'), 'utf8')),
     );
-    const after = DaemonStateSchema.parse(
+    const after = parseDaemonState(
       JSON.parse(readFileSync(path.join(world.home, 'state-after-restart.json'), 'utf8')),
     );
     expect(before.pid).toBe(Number(out.pid1));

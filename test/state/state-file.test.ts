@@ -67,7 +67,7 @@ describe.each(FILE_WORLDS)('daemon state file under %s', (_name, makeWorld) => {
     );
     const state = await readStateFile(root, deps());
     expect(state?.profiles.a?.failures).toBe(0);
-    expect((state as Record<string, unknown>).extra).toBe('x');
+    expect((state as unknown as Record<string, unknown>).extra).toBe('x');
   });
 
   it('reports a corrupt file as FILE_INVALID naming the file', async () => {

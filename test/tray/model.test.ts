@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DaemonState, DaemonStateSchema } from '../../src/state/state-schema.js';
+import { type DaemonState, parseDaemonState } from '../../src/state/state-schema.js';
 import { buildTrayModel, menuShape, TOOLTIP_MAX, type TrayModelInput } from '../../src/tray/model.js';
 import { dueText, profileLine } from '../../src/tray/profile-line.js';
 
@@ -7,7 +7,7 @@ const DAY = 86_400_000;
 const NOW = new Date('2026-11-25T12:00:00Z');
 
 function state(profiles: Record<string, unknown>, extra: Record<string, unknown> = {}): DaemonState {
-  return DaemonStateSchema.parse({
+  return parseDaemonState({
     version: 1,
     lastCheck: NOW.toISOString(),
     nextCheck: new Date(NOW.getTime() + 3_600_000).toISOString(),

@@ -9,7 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { maskKeyId } from '../../src/errors/redact.js';
 import { pauseFilePath } from '../../src/state/pause-file.js';
 import { writeStateFile } from '../../src/state/state-file.js';
-import { type DaemonState, DaemonStateSchema } from '../../src/state/state-schema.js';
+import { type DaemonState, parseDaemonState } from '../../src/state/state-schema.js';
 import { formatClock } from '../../src/tray/model.js';
 import { stopAtFileEnd, tempDir } from '../support/cleanup.js';
 import { createDaemonWorld, type DaemonWorld } from '../support/daemon-world.js';
@@ -81,7 +81,7 @@ function sleep(ms: number): Promise<void> {
 
 /** A state file as the daemon writes it: profile dev's key `ageDays` old, measured just now. */
 function stateWith(ageDays: number, now = new Date()): DaemonState {
-  return DaemonStateSchema.parse({
+  return parseDaemonState({
     version: 1,
     lastCheck: now.toISOString(),
     nextCheck: new Date(now.getTime() + 3_600_000).toISOString(),
