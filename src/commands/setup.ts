@@ -288,13 +288,13 @@ function validProfiles(
 /** --max-age-days as config.ini reads max_age_days, and above warn_days. */
 function parseMaxAge(text: string, settings: Settings): number {
   const rule = PROFILE_KEYS.max_age_days!;
-  const parsed = rule.schema.safeParse(text);
-  if (!parsed.success) {
+  const decoded = rule.decode(text);
+  if (!decoded) {
     throw new KeyrotError('USAGE', `the maximum age must be ${rule.expected}, not ${JSON.stringify(text)}`, {
       hint: 'Nothing was written.',
     });
   }
-  const days = parsed.data as number;
+  const days = decoded.value as number;
   // A name that has no section gets the file's top-level policy.
   const { warnDays } = settings.profile('');
   if (days <= warnDays) {

@@ -178,8 +178,8 @@ function unknownKey(entry: IniEntry, file: string): KeyrotError {
 }
 
 function decode(entry: IniEntry, rule: KeyRule, file: string): unknown {
-  const parsed = rule.schema.safeParse(entry.value);
-  if (parsed.success) return parsed.data;
+  const decoded = rule.decode(entry.value);
+  if (decoded) return decoded.value;
   const got = typeof entry.value === 'string' ? JSON.stringify(entry.value) : String(entry.value);
   return fail(
     entry,

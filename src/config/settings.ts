@@ -1,8 +1,7 @@
 // The shape of keyrot's settings and the rule for each key: how to decode it from INI text, what a
 // person should write instead when it is wrong, and its default.
-// zod/mini: the functional API tree-shakes to the few checks used here (the rotation bundle carries it).
 // Only whether a value passes, and what it becomes, is read: load-settings.ts words every error itself.
-import * as z from 'zod/mini';
+// Four small decoders rather than a schema library: every command reads these settings at its start.
 
 /** Per-profile rotation policy. */
 export interface ProfileSettings {
@@ -64,11 +63,14 @@ export const DEFAULT_PROFILE_SETTINGS: Readonly<ProfileSettings> = Object.freeze
   oldKeyWaitWhileUsed: false,
 });
 
+/** What a key's text decodes to, or null when it is not a valid value (`ini` gives strings and booleans). */
+export type Decode = (value: unknown) => { value: unknown } | null;
+
 /** How one INI key is checked and where its value goes. */
 export interface KeyRule {
   /** The settings field this key sets. */
   field: string;
-  schema: z.ZodMiniType;
+  decode: Decode;
   /** What a valid value looks like, for the error message. */
   expected: string;
 }
@@ -77,49 +79,49 @@ const TRUE = ['true', 'yes', 'on', '1'];
 const FALSE = ['false', 'no', 'off', '0'];
 
 /** Text (trimmed) that is a whole number from min to max, as that number. */
-const wholeNumber = (min: number, max: number) =>
-  z.pipe(
-    z.pipe(z.string().check(z.trim(), z.regex(/^\d+$/)), z.transform(Number)),
-    z.number().check(z.int(), z.gte(min), z.lte(max)),
-  );
+const wholeNumber =
+  (min: number, max: number): Decode =>
+  (value) => {
+    if (typeof value !== 'string' || !/^\d+$/.test(value.trim())) return null;
+    const n = Number(value.trim());
+    return Number.isSafeInteger(n) && n >= min && n <= max ? { value: n } : null;
+  };
 
 /** A boolean as `ini` decodes true/false, or yes/no/on/off/1/0 in any case. */
-const boolean = z.pipe(
-  z
-    .union([z.boolean(), z.string().check(z.trim(), z.toLowerCase())])
-    .check(
-      z.refine(
-        (value: boolean | string) =>
-          typeof value === 'boolean' || TRUE.includes(value) || FALSE.includes(value),
-      ),
-    ),
-  z.transform((value: boolean | string) => (typeof value === 'boolean' ? value : TRUE.includes(value))),
-);
+const boolean: Decode = (value) => {
+  if (typeof value === 'boolean') return { value };
+  if (typeof value !== 'string') return null;
+  const word = value.trim().toLowerCase();
+  return TRUE.includes(word) ? { value: true } : FALSE.includes(word) ? { value: false } : null;
+};
 
 /** Trimmed text that is one of `values`. */
-const oneOf = <T extends string>(...values: [T, ...T[]]) =>
-  z.pipe(z.string().check(z.trim()), z.enum(values));
+const oneOf =
+  (...values: string[]): Decode =>
+  (value) =>
+    typeof value === 'string' && values.includes(value.trim()) ? { value: value.trim() } : null;
 
 /** Trimmed, non-empty text. */
-const text = z.string().check(z.trim(), z.minLength(1));
+const text: Decode = (value) =>
+  typeof value === 'string' && value.trim().length > 0 ? { value: value.trim() } : null;
 
 /** Keys allowed only at the top of the file, before any section. */
 export const GLOBAL_KEYS: Readonly<Record<string, KeyRule>> = {
   schedule: {
     field: 'schedule',
-    schema: text,
+    decode: text,
     expected: 'a cron expression such as "17 * * * *" (minute hour day month weekday)',
   },
-  notify: { field: 'notify', schema: boolean, expected: 'true or false' },
-  keychain: { field: 'keychain', schema: oneOf('os', 'file'), expected: '"os" or "file"' },
+  notify: { field: 'notify', decode: boolean, expected: 'true or false' },
+  keychain: { field: 'keychain', decode: oneOf('os', 'file'), expected: '"os" or "file"' },
   backups_keep: {
     field: 'backupsKeep',
-    schema: wholeNumber(1, 1000),
+    decode: wholeNumber(1, 1000),
     expected: 'a whole number from 1 to 1000',
   },
   log_level: {
     field: 'logLevel',
-    schema: oneOf('error', 'warn', 'info', 'debug'),
+    decode: oneOf('error', 'warn', 'info', 'debug'),
     expected: 'error, warn, info or debug',
   },
 };
@@ -128,30 +130,30 @@ export const GLOBAL_KEYS: Readonly<Record<string, KeyRule>> = {
 export const PROFILE_KEYS: Readonly<Record<string, KeyRule>> = {
   max_age_days: {
     field: 'maxAgeDays',
-    schema: wholeNumber(1, 3650),
+    decode: wholeNumber(1, 3650),
     expected: 'a whole number of days from 1 to 3650',
   },
   warn_days: {
     field: 'warnDays',
-    schema: wholeNumber(0, 3650),
+    decode: wholeNumber(0, 3650),
     expected: 'a whole number of days from 0 to 3650',
   },
-  old_key: { field: 'oldKey', schema: oneOf('deactivate', 'delete'), expected: '"deactivate" or "delete"' },
+  old_key: { field: 'oldKey', decode: oneOf('deactivate', 'delete'), expected: '"deactivate" or "delete"' },
   other_active_key: {
     field: 'otherActiveKey',
-    schema: oneOf('refuse', 'delete'),
+    decode: oneOf('refuse', 'delete'),
     expected: '"refuse" or "delete"',
   },
   grace_days: {
     field: 'graceDays',
-    schema: wholeNumber(0, 3650),
+    decode: wholeNumber(0, 3650),
     expected: 'a whole number of days from 0 to 3650',
   },
   old_key_active_hours: {
     field: 'oldKeyActiveHours',
-    schema: wholeNumber(0, 720),
+    decode: wholeNumber(0, 720),
     expected: 'a whole number of hours from 0 to 720',
   },
-  old_key_wait_while_used: { field: 'oldKeyWaitWhileUsed', schema: boolean, expected: 'true or false' },
-  after_rotate: { field: 'afterRotate', schema: text, expected: 'a command line' },
+  old_key_wait_while_used: { field: 'oldKeyWaitWhileUsed', decode: boolean, expected: 'true or false' },
+  after_rotate: { field: 'afterRotate', decode: text, expected: 'a command line' },
 };
