@@ -27,11 +27,19 @@ export interface CommandContext {
 export function processContext(globals: GlobalOptions): CommandContext {
   return {
     globals,
+    // stdin and stderr are made on first use: process.stdin costs ~2 ms on Node 24, and most commands
+    // never read it (nor write to stderr).
     io: {
       stdout: process.stdout,
-      stderr: process.stderr,
-      stdin: process.stdin,
-      isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+      get stderr() {
+        return process.stderr;
+      },
+      get stdin() {
+        return process.stdin;
+      },
+      get isTTY() {
+        return Boolean(process.stdin.isTTY && process.stdout.isTTY);
+      },
       env: process.env,
     },
   };

@@ -1,8 +1,8 @@
 // Spans of keyrot's slow work (each keychain call, a command's start), published on a Node
 // diagnostics channel. Nothing listens in normal runs, and then a span costs one property read;
 // `npm run bench` subscribes (scripts/bench/trace-preload.mjs) to print where a rotation's time goes.
+// performance is Node's global, loaded on first use: importing node:perf_hooks costs every run ~0.7 ms.
 import { channel } from 'node:diagnostics_channel';
-import { performance } from 'node:perf_hooks';
 
 /** The channel the spans are published on: `{ name, start, end }` in ms since the process started. */
 export const TRACE_CHANNEL = 'keyrot:trace';
