@@ -8,7 +8,7 @@ import { backupFiles } from './steps/backup-files.js';
 import { createKey } from './steps/create-key.js';
 import { finish } from './steps/finish.js';
 import { settleWindow } from './steps/grace-window.js';
-import { identify, readProfileKey } from './steps/identify.js';
+import { identify, identifyAhead, readProfileKey } from './steps/identify.js';
 import { expireGrace, inspect } from './steps/inspect.js';
 import { makeRoom } from './steps/make-room.js';
 import { preflight } from './steps/preflight.js';
@@ -44,6 +44,9 @@ export async function rotateProfile(request: RotationRequest, wired: RotationDep
   try {
     const replaced = await replacedMeanwhile(state, deps, startKeyId);
     if (replaced) return alreadyRotated(state, deps, replaced);
+    // No rotation of this key was under way (the usual case): STS is asked whose key it is while the
+    // journal is read again, so the two round trips overlap.
+    if (!found) identifyAhead(state, deps);
     const entry = await deps.journal.find(startKeyId);
     if (!entry) await identify(state, deps);
     const releaseUser = await takeLock(deps, 'user', entry?.userArn ?? state.userArn);

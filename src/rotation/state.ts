@@ -1,4 +1,4 @@
-import type { AccessKeyInfo, AwsCredentials } from '../aws/types.js';
+import type { AccessKeyInfo, AwsCredentials, CallerIdentity } from '../aws/types.js';
 import type { ProfileSettings } from '../config/settings.js';
 import type {
   JournalEntryLike,
@@ -24,6 +24,8 @@ export interface RotationState {
   files: RotationFile[];
   /** The old key's pair, when the file still holds it. */
   oldCredentials?: AwsCredentials;
+  /** GetCallerIdentity of a key, asked while the keychain is read; identify takes it for that key. */
+  identityAhead?: { credentials: AwsCredentials; identity: Promise<CallerIdentity> };
   userArn: string;
   userName: string;
   /** An MFA session (from GetSessionToken) used for IAM calls when the user's policy requires MFA. */

@@ -80,6 +80,41 @@ describe('rotation engine', () => {
     ).toBe('Inactive');
   });
 
+  it("asks STS whose key it is while the journal is read again under the key's lock, and only once", async () => {
+    const { user, files, store } = await setup();
+    const deps = engineDeps(emulator, store, files);
+    const oldKeyId = user.keys[0]!.accessKeyId;
+    const events: string[] = [];
+    const getCallerIdentity = deps.sts.getCallerIdentity.bind(deps.sts);
+    deps.sts.getCallerIdentity = async (credentials) => {
+      if (credentials.accessKeyId === oldKeyId) events.push('sts old key');
+      return getCallerIdentity(credentials);
+    };
+    const find = deps.journal.find.bind(deps.journal);
+    deps.journal.find = async (keyId) => {
+      events.push('find starts');
+      const entry = await find(keyId);
+      events.push('find ends');
+      return entry;
+    };
+    const lock = deps.lock;
+    deps.lock = async (...args) => {
+      events.push(`lock ${args[0]}`);
+      return lock(...args);
+    };
+    expect((await rotateProfile(request, deps)).outcome).toBe('rotated');
+    expect(events.slice(0, 7)).toEqual([
+      'find starts',
+      'find ends',
+      'lock key',
+      'sts old key',
+      'find starts',
+      'find ends',
+      'lock user',
+    ]);
+    expect(events.filter((event) => event === 'sts old key')).toHaveLength(1);
+  });
+
   it('deletes the old key instead when old_key = delete, and runs after_rotate with the key in its env only', async () => {
     const { user, files, store } = await setup();
     const deps = engineDeps(emulator, store, files, { oldKey: 'delete', afterRotate: 'echo hook' });

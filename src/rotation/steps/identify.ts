@@ -19,12 +19,29 @@ export async function readProfileKey(state: RotationState, deps: RotationDeps): 
   return state.oldKeyId;
 }
 
+/**
+ * Asks STS now who the profile's key (as last read) belongs to, for identify to take: the round trip
+ * overlaps the keychain's instead of following it. Its failure is identify's, if identify takes it.
+ */
+export function identifyAhead(state: RotationState, deps: RotationDeps): void {
+  const credentials = state.oldCredentials;
+  if (!credentials) return;
+  const identity = deps.sts.getCallerIdentity(credentials);
+  identity.catch(() => undefined);
+  state.identityAhead = { credentials, identity };
+}
+
 /** Step 2: reads the profile's static key again and, through STS, finds the IAM user it belongs to. */
 export async function identify(state: RotationState, deps: RotationDeps): Promise<void> {
   const name = state.request.profile;
   await readProfileKey(state, deps);
   const credentials = state.oldCredentials!;
-  const identity = await deps.sts.getCallerIdentity(credentials);
+  const ahead = state.identityAhead;
+  state.identityAhead = undefined;
+  const same =
+    ahead?.credentials.accessKeyId === credentials.accessKeyId &&
+    ahead.credentials.secretAccessKey === credentials.secretAccessKey;
+  const identity = await (same ? ahead.identity : deps.sts.getCallerIdentity(credentials));
   state.userArn = identity.arn;
   if (/:root$/.test(identity.arn) && !deps.allowRoot) {
     throw new KeyrotError('ROOT_USER', `profile "${name}" holds an access key of the account's root user`, {
