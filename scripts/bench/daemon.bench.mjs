@@ -11,9 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { benchNode, benchNodeVersion, cliPath, judged } from './cli-runs.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-// The package's bin, as a service runs it.
+// The package's bin, as a service runs it: with the node options its unit, plist or task gives it.
 const cli = cliPath;
 const { startEmulator, seedUser } = await import(path.join(root, 'dist', 'emulator', 'index.js'));
+const { DAEMON_NODE_OPTIONS } = await import(path.join(root, 'dist', 'service', 'spec.js'));
 const IDLE_S = Number(process.env.KEYROT_BENCH_IDLE_S) || 60;
 // /proc/PID/stat counts CPU time in clock ticks (USER_HZ, 100 on Linux).
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -68,7 +69,10 @@ try {
   const stateFile = path.join(home, '.local', 'state', 'keyrot', 'state.json');
 
   const startedAt = Date.now();
-  daemon = spawn(benchNode, [cli, 'daemon'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  daemon = spawn(benchNode, [...DAEMON_NODE_OPTIONS, cli, 'daemon'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   daemon.stderr.on('data', (chunk) => {
     stderr += chunk;
@@ -124,7 +128,7 @@ try {
   const cpuPass = idleCpu - baseCpu <= 0.05;
   if (judged && !(rssPass && cpuPass)) process.exitCode = 1;
   process.stdout.write(
-    `node ${benchNodeVersion}; daemon idle for ${IDLE_S} s after a start-up check of ${startupMs} ms (1 profile, emulator)\n`,
+    `node ${benchNodeVersion} ${DAEMON_NODE_OPTIONS.join(' ')} (as the service runs it); daemon idle for ${IDLE_S} s after a start-up check of ${startupMs} ms (1 profile, emulator); baseline: node without options\n`,
   );
   const mb = (x) => `${x.toFixed(1).padStart(6)} MB`;
   process.stdout.write(

@@ -13,7 +13,7 @@ import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import type { LockHolder } from '../lock/index.js';
 import { type ClosableLogger, createLogger, type Logger, nullLogger } from '../log/logger.js';
 import { createNotifier } from '../notify/notifier.js';
-import { SERVICE_MANAGER_VARIABLE } from '../service/spec.js';
+import { DAEMON_NODE_OPTIONS, SERVICE_MANAGER_VARIABLE } from '../service/spec.js';
 import { readPauseUntil } from '../state/pause-file.js';
 import { writeStateJson } from '../state/state-shape.js';
 import { systemClock } from '../time/clock.js';
@@ -70,6 +70,8 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
     logger: forwardTo(() => logger),
     workerPath: CHECK_WORKER_MAIN,
     userName: userName(env),
+    // The service runs the daemon parent --jitless; the worker does the real work with V8's compilers.
+    execArgv: process.execArgv.filter((arg) => !DAEMON_NODE_OPTIONS.includes(arg)),
   });
   let releaseLock: () => Promise<void>;
   let schedule: Schedule;

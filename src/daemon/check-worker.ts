@@ -77,13 +77,21 @@ export function daemonWorker(options: {
   workerPath: string;
   /** Whose default schedule applies when config.ini names none (schedule.ts). */
   userName: string;
+  /** Node's options for the worker (default: the daemon's own, as fork gives them). */
+  execArgv?: readonly string[];
   timeoutMs?: number;
   /** Starts the worker process (node:child_process fork; tests record what it is given). */
   fork?: typeof fork;
 }): DaemonWorker {
   let worker: WorkerHandle | null = null;
   const current = () => {
-    worker ??= new WorkerHandle(options.workerPath, options.env, options.logger, options.fork ?? fork);
+    worker ??= new WorkerHandle(
+      options.workerPath,
+      options.env,
+      options.execArgv,
+      options.logger,
+      options.fork ?? fork,
+    );
     return worker;
   };
   const ask = (request: WorkerRequest, timeoutMs = 60_000) =>
@@ -145,6 +153,7 @@ class WorkerHandle {
   constructor(
     path: string,
     env: NodeJS.ProcessEnv,
+    execArgv: readonly string[] | undefined,
     private readonly logger: Logger,
     start: typeof fork,
   ) {
@@ -154,6 +163,7 @@ class WorkerHandle {
     // hands its options to spawn, which takes it; @types/node leaves it out of ForkOptions.
     const forkOptions: ForkOptions & { windowsHide: boolean } = {
       env,
+      ...(execArgv ? { execArgv: [...execArgv] } : {}),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       windowsHide: true,
     };

@@ -25,7 +25,9 @@ export function parseInstalledCommand(
       : platform === 'darwin'
         ? plistArguments(content)
         : taskArguments(content);
-  const [nodePath, entryPath] = words ?? [];
+  // Node's own options (the daemon's --jitless) stand between node and the entry path.
+  const [nodePath, ...rest] = words ?? [];
+  const entryPath = rest.find((word) => !word.startsWith('-'));
   return nodePath && entryPath ? { nodePath, entryPath } : undefined;
 }
 

@@ -1,7 +1,7 @@
 // Pure rendering of the service files for each OS from the templates in service-templates/.
 import path from 'node:path';
 import { systemdEnvironmentLine, systemdExecArg, windowsArg, xmlEscape } from './quoting.js';
-import type { ServicePlatform, ServiceSpec } from './spec.js';
+import { DAEMON_NODE_OPTIONS, type ServicePlatform, type ServiceSpec } from './spec.js';
 import { fillTemplate, type Templates } from './templates.js';
 
 /** The daemon or the tray icon. */
@@ -37,9 +37,12 @@ export const SERVICE_NAMES = {
 // and takes over when it stops: exiting 4 instead would leave the service down or restarting in a loop.
 const SUBCOMMAND: Record<ServiceKind, string[]> = { daemon: ['daemon', '--standby'], tray: ['tray'] };
 
+/** Node's options before the entry path (spec.ts, DAEMON_NODE_OPTIONS). */
+const NODE_OPTIONS: Record<ServiceKind, readonly string[]> = { daemon: DAEMON_NODE_OPTIONS, tray: [] };
+
 /** The systemd user unit for the daemon or the tray. */
 export function renderSystemdUnit(spec: ServiceSpec, kind: ServiceKind, templates: Templates): string {
-  const args = [spec.nodePath, spec.entryPath, ...SUBCOMMAND[kind]];
+  const args = [spec.nodePath, ...NODE_OPTIONS[kind], spec.entryPath, ...SUBCOMMAND[kind]];
   return fillTemplate(kind === 'daemon' ? templates.systemdDaemon : templates.systemdTray, {
     EXEC_START: args.map(systemdExecArg).join(' '),
     ENVIRONMENT: spec.environment.map(([name, value]) => systemdEnvironmentLine(name, value)).join('\n'),
@@ -48,7 +51,7 @@ export function renderSystemdUnit(spec: ServiceSpec, kind: ServiceKind, template
 
 /** The launchd agent plist for the daemon or the tray. */
 export function renderLaunchdPlist(spec: ServiceSpec, kind: ServiceKind, templates: Templates): string {
-  const args = [spec.nodePath, spec.entryPath, ...SUBCOMMAND[kind]];
+  const args = [spec.nodePath, ...NODE_OPTIONS[kind], spec.entryPath, ...SUBCOMMAND[kind]];
   return fillTemplate(kind === 'daemon' ? templates.launchdDaemon : templates.launchdTray, {
     LABEL: xmlEscape(SERVICE_NAMES.darwin[kind]),
     PROGRAM_ARGUMENTS: args.map((arg) => `    <string>${xmlEscape(arg)}</string>`).join('\n'),
@@ -67,7 +70,14 @@ export function renderLaunchdPlist(spec: ServiceSpec, kind: ServiceKind, templat
  * the programs keyrot starts (notifications, the tray helper) inherit, and ending the task closes it.
  */
 export function renderTaskXml(spec: ServiceSpec, kind: ServiceKind, templates: Templates): string {
-  const args = ['--headless', spec.nodePath, spec.entryPath, ...spec.globalArgs, ...SUBCOMMAND[kind]];
+  const args = [
+    '--headless',
+    spec.nodePath,
+    ...NODE_OPTIONS[kind],
+    spec.entryPath,
+    ...spec.globalArgs,
+    ...SUBCOMMAND[kind],
+  ];
   const description =
     kind === 'daemon' ? 'keyrot: rotates your AWS IAM access keys before they get old' : 'keyrot tray icon';
   return fillTemplate(templates.windowsTask, {

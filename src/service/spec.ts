@@ -91,6 +91,15 @@ const FILE_VARIABLES = new Set([
 /** The variable that tells keyrot which service manager runs it (its stderr then carries warnings only). */
 export const SERVICE_MANAGER_VARIABLE = 'KEYROT_SERVICE';
 
+/**
+ * Node's options for the daemon the service runs. --jitless (Node's CLI docs: no executable memory
+ * allocated at run time): the daemon parent idles for hours and, between checks, only sets a timer and
+ * writes a small state file, so V8's compilers would never pay back the memory they take (its peak RSS
+ * 53.9 -> 51.3 MB on Node 24, scripts/bench/daemon.bench.mjs), and code pages nobody can write are a
+ * smaller attack surface. Its check worker, which does the real work, runs without it (commands/daemon.ts).
+ */
+export const DAEMON_NODE_OPTIONS: readonly string[] = ['--jitless'];
+
 /** The value of KEYROT_SERVICE in each platform's service. */
 export const SERVICE_MANAGERS = { linux: 'systemd', darwin: 'launchd', win32: 'task-scheduler' } as const;
 

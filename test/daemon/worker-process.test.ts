@@ -14,7 +14,7 @@ beforeEach(async () => {
 });
 
 describe('the check worker process', () => {
-  it('is started with windowsHide', async () => {
+  it('is started with windowsHide and the node options the daemon gives it', async () => {
     // A worker that exits at once: enough to see the process start and end.
     const script = path.join(dir, 'exit.mjs');
     await writeFile(script, 'process.exit(3);\n');
@@ -30,11 +30,13 @@ describe('the check worker process', () => {
       logger: nullLogger,
       workerPath: script,
       userName: 'ann',
+      // What the daemon gives it: its own node options without the service's --jitless.
+      execArgv: ['--no-warnings'],
       fork: recordingFork,
     });
     await expect(worker.settings()).rejects.toThrow('exited with code 3 before answering');
     expect(started).toHaveLength(1);
-    expect(started[0]?.options).toMatchObject({ windowsHide: true });
+    expect(started[0]?.options).toMatchObject({ windowsHide: true, execArgv: ['--no-warnings'] });
     expect(started[0]?.child.pid).toBeGreaterThan(0);
     await worker.afterPass();
   });

@@ -118,7 +118,7 @@ describe.skipIf(process.platform !== 'linux')('the installed unit after a Node u
       'fix: nvm keeps a version-independent path only with NVM_SYMLINK_CURRENT',
     );
     const unit = await readFile(path.join(home, '.config', 'systemd', 'user', 'keyrot.service'), 'utf8');
-    expect(unit).toContain(`ExecStart="${nvmNode}" "${keyrotEntryPath()}" "daemon"`);
+    expect(unit).toContain(`ExecStart="${nvmNode}" "--jitless" "${keyrotEntryPath()}" "daemon"`);
 
     const before = context();
     expect(await serviceCommand({ args: ['status'] }, before.ctx, { run: runningUnit })).toBe(0);

@@ -93,7 +93,11 @@ describe('service rendering (snapshots for every OS, rendered on any OS)', () =>
   it('quotes ExecStart and Environment for systemd ($ and % doubled, quotes escaped)', () => {
     const unit = renderSystemdUnit(specFor('linux'), 'daemon', templates);
     expect(unit).toContain(
-      'ExecStart="/opt/node 20/bin/node" "/opt/keyrot $$HOME/dist/cli.js" "daemon" "--standby"\n',
+      'ExecStart="/opt/node 20/bin/node" "--jitless" "/opt/keyrot $$HOME/dist/cli.js" "daemon" "--standby"\n',
+    );
+    // The tray gets no node options: only the idle daemon parent runs without V8's compilers.
+    expect(renderSystemdUnit(specFor('linux'), 'tray', templates)).toContain(
+      'ExecStart="/opt/node 20/bin/node" "/opt/keyrot $$HOME/dist/cli.js" "tray"\n',
     );
     expect(unit).toContain(
       'Environment="AWS_SHARED_CREDENTIALS_FILE=/home/ann/aws files/credentials \\"work\\""\n',

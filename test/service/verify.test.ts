@@ -141,8 +141,15 @@ python('launchd plists and Task Scheduler XML', () => {
       });
       expect(plist.Label).toMatch(/^io\.keyrot\.(daemon|tray)$/);
       // The daemon stands by while another daemon runs rather than exit 4 and be restarted every 30 s.
-      const command = plist.Label === 'io.keyrot.daemon' ? ['daemon', '--standby'] : ['tray'];
-      expect(plist.ProgramArguments).toEqual([process.execPath, path.resolve('dist/cli.js'), ...command]);
+      // It runs --jitless (src/service/spec.ts); the tray with node's defaults.
+      const [options, command] =
+        plist.Label === 'io.keyrot.daemon' ? [['--jitless'], ['daemon', '--standby']] : [[], ['tray']];
+      expect(plist.ProgramArguments).toEqual([
+        process.execPath,
+        ...options,
+        path.resolve('dist/cli.js'),
+        ...command,
+      ]);
       expect(['Background', 'Interactive']).toContain(plist.ProcessType);
       if (plist.Label === 'io.keyrot.daemon') {
         expect(plist.ProcessType).toBe('Background');
