@@ -1,7 +1,7 @@
 // Reads keyrot's config.ini: every key is checked on its own so an error can name the key, its
 // section and its line; nothing unknown is silently ignored (a typo would otherwise disable a policy).
-import { readFile as fsReadFile } from 'node:fs/promises';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { realFs } from '../fs/fs-port.js';
 import { didYouMean } from './did-you-mean.js';
 import { type IniEntry, type IniSection, scanIni } from './ini-lines.js';
 import { keyrotPaths } from './paths.js';
@@ -20,7 +20,7 @@ export interface LoadSettingsOptions {
   /** An explicit settings file (`--config`); otherwise KEYROT_CONFIG or the default location. */
   path?: string;
   env: NodeJS.ProcessEnv;
-  /** Injected for tests; defaults to node:fs/promises readFile. */
+  /** Injected for tests; defaults to the real file system (src/fs/fs-port.ts realFs). */
   readFile?: (path: string, encoding: 'utf8') => Promise<string>;
 }
 
@@ -34,7 +34,9 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Settin
   const explicit = options.path !== undefined || Boolean(env.KEYROT_CONFIG);
   let text: string;
   try {
-    text = await (options.readFile ?? fsReadFile)(file, 'utf8');
+    text = options.readFile
+      ? await options.readFile(file, 'utf8')
+      : (await realFs.readFile(file)).toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !explicit) return parseSettings(null, '', env);

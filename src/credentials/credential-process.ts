@@ -1,7 +1,7 @@
 // The edits of `keyrot protect` and `unprotect`: a profile's `credential_process` line in the config
 // file that runs `keyrot credentials`, and the static key lines leaving (or coming back to) a file.
-import { lstat, unlink } from 'node:fs/promises';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { realFs } from '../fs/fs-port.js';
 import { acquireLock } from '../lock/index.js';
 import type { SharedFileDocument } from './document.js';
 import { applySetProfileKey, type EditDeps, type SharedFileRef, type StaticKey } from './edit.js';
@@ -149,8 +149,8 @@ function ignoreMissingFile(error: unknown): void {
 export async function removeEmptyFile(file: string): Promise<void> {
   const release = await acquireLock(editLockPath(file), { wait: true, timeoutMs: 10_000 });
   try {
-    const found = await lstat(file).catch(() => null);
-    if (found?.isFile() && found.size === 0) await unlink(file);
+    const found = await realFs.lstat(file).catch(() => null);
+    if (found?.isFile() && found.size === 0) await realFs.unlink(file);
   } finally {
     await release();
   }

@@ -1,5 +1,4 @@
 import * as syncFs from 'node:fs';
-import * as nodeFs from 'node:fs/promises';
 
 /** The parts of a file's status keyrot looks at. */
 export interface StatsPort {
@@ -65,9 +64,6 @@ export interface FsPort {
   chmod(path: string, mode: number): Promise<void>;
   chown(path: string, uid: number, gid: number): Promise<void>;
 }
-
-/** The real file system through node:fs/promises (each call a round trip through libuv's thread pool). */
-export const promiseFs: FsPort = nodeFs;
 
 // A handle over a file descriptor whose calls run synchronously (see realFs).
 function syncHandle(fd: number): FileHandlePort {

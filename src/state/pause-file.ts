@@ -2,12 +2,11 @@
 // until then. The file is one line, an ISO-8601 UTC time (`2026-11-25T20:15:00.000Z`), mode 0600.
 // A missing, unreadable, malformed (not ISO-8601 UTC) or past time means "not paused"; deleting the
 // file resumes checks (the daemon re-reads it at least once a minute while paused).
-import * as nodeFs from 'node:fs/promises';
 import path from 'node:path';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { retryWhileBusy } from '../fs/busy-retry.js';
-import { type FileRules, type FsPort, fileRules } from '../fs/fs-port.js';
+import { type FileRules, type FsPort, fileRules, realFs } from '../fs/fs-port.js';
 
 /** The file name of the pause marker in the state directory. */
 export const PAUSE_FILE_NAME = 'pause-until';
@@ -34,7 +33,7 @@ export async function readPauseUntil(
   now: Date,
   deps: { fs?: { readFile(file: string): Promise<Buffer> } } = {},
 ): Promise<Date | null> {
-  const fs = deps.fs ?? nodeFs;
+  const fs = deps.fs ?? realFs;
   let text: string;
   try {
     text = (await fs.readFile(pauseFilePath(stateDir))).toString('utf8');
@@ -68,7 +67,7 @@ export async function writePauseUntil(
 
 /** Resumes checks: removes the marker (no error if there is none). */
 export async function clearPause(stateDir: string, deps: { fs?: PauseFs } = {}): Promise<void> {
-  const fs: PauseFs = deps.fs ?? nodeFs;
+  const fs: PauseFs = deps.fs ?? realFs;
   try {
     // The daemon reads the marker at least once a minute; on Windows that read refuses a removal.
     await retryWhileBusy(fileRules(fs), () => fs.unlink(pauseFilePath(stateDir)));

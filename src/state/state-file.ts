@@ -1,8 +1,8 @@
 // The daemon's state file, `<stateDir>/state.json`: what the last check found, when the next one is,
 // and what the person was last told. Read by `keyrot status --offline`, `keyrot service status` and
 // the tray. It never holds a secret: key ids are stored masked (AKIA…WXYZ).
-import * as nodeFs from 'node:fs/promises';
 import { KeyrotError } from '../errors/keyrot-error.js';
+import { realFs } from '../fs/fs-port.js';
 import { type DaemonState, parseDaemonState, StateShapeError } from './state-schema.js';
 import { type StateFs, stateFilePath, writeStateJson } from './state-shape.js';
 
@@ -21,7 +21,7 @@ export async function readStateFile(
   stateDir: string,
   deps: { fs?: { readFile(file: string): Promise<Buffer> } } = {},
 ): Promise<DaemonState | null> {
-  const fs = deps.fs ?? nodeFs;
+  const fs = deps.fs ?? realFs;
   const file = stateFilePath(stateDir);
   let text: string;
   try {

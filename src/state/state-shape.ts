@@ -41,7 +41,7 @@ export function emptyProfileState(): ProfileState {
   };
 }
 
-/** The file system the state file uses (node:fs/promises by default; tests inject faults). */
+/** The file system the state file uses (src/fs/fs-port.ts realFs by default; tests inject faults). */
 export type StateFs = FsPort;
 
 /** Writes `state` to `<stateDir>/state.json` atomically and durably (src/fs writeFileAtomic), 0600, dir 0700; no validation. */
