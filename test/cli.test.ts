@@ -140,15 +140,16 @@ export async function resolve(specifier, context, next) {
 
 const BUNDLE = fileURLToPath(new URL('../dist/bundle/keyrot.cjs', import.meta.url));
 const STATUS_BUNDLE = fileURLToPath(new URL('../dist/bundle/status.cjs', import.meta.url));
+const COMMANDER_BUNDLE = fileURLToPath(new URL('../dist/bundle/commander.cjs', import.meta.url));
 const ROTATE_NOW_BUNDLE = fileURLToPath(new URL('../dist/bundle/rotate-now.cjs', import.meta.url));
 
 /** The loaded files that belong to a package in node_modules (the bundle holds the pure-JS ones). */
 const packageFiles = (files: string[]) => files.filter((file) => file.includes('/node_modules/'));
 
 describe('what the CLI loads', () => {
-  it('loads only the bin for --help and --version', async () => {
+  it('loads only the bin and commander for --help and --version', async () => {
     for (const args of [['--help'], ['--version']]) {
-      expect(await loadedFiles(args), args.join(' ')).toEqual([CLI_PATH]);
+      expect(await loadedFiles(args), args.join(' ')).toEqual([CLI_PATH, COMMANDER_BUNDLE]);
     }
   });
 
