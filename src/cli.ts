@@ -389,6 +389,8 @@ async function statusFastPath(argv: string[]): Promise<number | undefined> {
       else if (field !== 'verbose') globals[field] = value;
     }
   }
+  // Its bundle from Node's compile cache too (~0.7 ms of CPU less on Node 24).
+  await enableCompileCache();
   const lean: typeof StatusFast = await import('./commands/status-fast.js');
   try {
     return await lean.statusOfflineCommand(input, lean.processContext(globals));
