@@ -96,6 +96,7 @@ function commandsModule(command?: string): Promise<CommandsBundle> {
   // must get the bundle whose KeyrotError class the command threw.
   const load: () => Promise<CommandsBundle> =
     (command !== undefined && OWN_BUNDLE[command]) || (() => import('./commands/index.js'));
+  if (!loaded) traceMark('the command is parsed (its bundle loads next)');
   loaded ??= (
     command !== undefined && LONG_RUNNING.has(command) ? Promise.resolve(false) : enableCompileCache()
   ).then(() => loadCompiledEagerly(load));

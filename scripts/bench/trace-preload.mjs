@@ -2,7 +2,8 @@
 // records where the process's time goes and writes it, at exit, as JSON to KEYROT_TRACE_FILE. Times are
 // ms since the process started (performance.now()):
 // - node's own start (performance.nodeTiming: bootstrap done = what `node -e 0` pays);
-// - keyrot's spans (src/time/trace.ts: each keychain call and each D-Bus round trip, a command's start);
+// - keyrot's spans (src/time/trace.ts: each keychain call and each D-Bus round trip, a command's start,
+//   a bundle loaded after it, e.g. the AWS SDK's);
 // - each HTTP request, from Node's own http diagnostics channels (request sent → response finished);
 // - each fsync (FileHandle.sync/datasync, fs.fsync/fsyncSync, wrapped here).
 import { subscribe } from 'node:diagnostics_channel';
@@ -13,7 +14,13 @@ const events = [];
 const span = (kind, name, start, end = performance.now()) => events.push({ kind, name, start, end });
 
 subscribe('keyrot:trace', ({ name, start, end }) => {
-  const kind = name.startsWith('D-Bus ') ? 'dbus' : name.startsWith('keychain ') ? 'keychain' : 'mark';
+  const kind = name.startsWith('D-Bus ')
+    ? 'dbus'
+    : name.startsWith('keychain ')
+      ? 'keychain'
+      : name.startsWith('load ')
+        ? 'load'
+        : 'mark';
   span(kind, name, start, end);
 });
 

@@ -53,8 +53,12 @@ export function breakdown({ run, trace }, command) {
   lines.push(
     `  ${ms(trace.preloaded - trace.bootstrapComplete)}  (this trace's own preload; not keyrot's, left out below)`,
   );
+  const parsed = Object.entries(marks).find(([name]) => name.startsWith('the command is parsed'))?.[1];
   if (cliStart !== undefined) lines.push(`  ${ms(cliStart - trace.preloaded)}  module load: the bin`);
-  if (commandStart !== undefined && cliStart !== undefined)
+  if (parsed !== undefined && cliStart !== undefined && commandStart !== undefined) {
+    lines.push(`  ${ms(parsed - cliStart)}  commander loaded, the command line parsed`);
+    lines.push(`  ${ms(commandStart - parsed)}  module load: the ${command} command's bundle`);
+  } else if (commandStart !== undefined && cliStart !== undefined)
     lines.push(`  ${ms(commandStart - cliStart)}  module load: the ${command} command's modules`);
   const work = trace.events
     .filter((e) => e.kind !== 'mark' && e.kind !== 'dbus')
@@ -73,11 +77,16 @@ export function breakdown({ run, trace }, command) {
   const kinds = ['keychain', 'http', 'fsync'];
   const totals = Object.fromEntries(kinds.map((k) => [k, covered(trace.events.filter((e) => e.kind === k))]));
   const waiting = covered(trace.events.filter((e) => kinds.includes(e.kind)));
+  // Bundles loaded after the command started (the AWS SDK's): JS too, but loading, not the command's work.
+  const loads = trace.events.filter((e) => e.kind === 'load');
+  const loading = loads.length
+    ? `, of which loading ${loads.map((e) => `${e.name.slice(5)} ${(e.end - e.start).toFixed(0)} ms`).join(', ')}`
+    : '';
   const count = (k) => trace.events.filter((e) => e.kind === k).length;
   lines.push(
     `  totals from the command's start to exit (${(trace.exit - from).toFixed(0)} ms): keychain ${totals.keychain.toFixed(0)} ms ` +
       `(${count('keychain')} calls, ${count('dbus')} D-Bus round trips), HTTP ${totals.http.toFixed(0)} ms (${count('http')} requests), ` +
-      `fsync ${totals.fsync.toFixed(0)} ms (${count('fsync')}); JS alone (none of those pending) ${(trace.exit - from - waiting).toFixed(0)} ms`,
+      `fsync ${totals.fsync.toFixed(0)} ms (${count('fsync')}); JS alone (none of those pending) ${(trace.exit - from - waiting).toFixed(0)} ms${loading}`,
   );
   return lines;
 }

@@ -2,6 +2,7 @@
 // call AWS — and `keyrot --help/--version` — never pay the SDK's ~200 ms load. Every client is built
 // with EXPLICIT credentials: the ambient default chain (env, SSO, IMDS…) is never consulted.
 import { loadCompiledEagerly } from '../platform/eager-compile.js';
+import { traceSpan } from '../time/trace.js';
 import { mapAwsError } from './errors.js';
 import type {
   AccessKeyInfo,
@@ -21,7 +22,7 @@ export function preloadAwsSdk(): Promise<Sdk> {
   // The SDK warns on Node 20 about its own future releases; the person cannot act on that here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Through the compile cache with every function compiled, as the bin loads the commands (src/cli.ts).
-  sdkPromise ??= loadCompiledEagerly(() => import('./sdk.js'));
+  sdkPromise ??= traceSpan('load the AWS SDK', () => loadCompiledEagerly(() => import('./sdk.js')));
   return sdkPromise;
 }
 
