@@ -1,4 +1,3 @@
-import { preloadAwsSdk } from '../aws/clients.js';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
@@ -39,8 +38,6 @@ export async function rotateNowCommand(
   deps: { platform?: NodeJS.Platform } = {},
 ): Promise<ExitCodeValue> {
   traceMark('rotate-now starts (its modules are loaded)');
-  // Loading the SDK takes ~200 ms: start it now, in parallel with the keychain and the files.
-  void preloadAwsSdk().catch(() => undefined);
   const env = ctx.io.env;
   const settings = await loadSettings({ path: ctx.globals.config, env });
   const profiles = input.profile?.length

@@ -2,7 +2,7 @@
 // keychain journal and backups, the lock, the logger. Used by `rotate-now`, `status`, `demo` and the daemon.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { IamApi, StsApi } from '../aws/clients.js';
+import { IamApi, preloadAwsSdk, StsApi } from '../aws/clients.js';
 import { resolveEndpoint, resolveRegion } from '../aws/endpoint.js';
 import type { AwsClientOptions } from '../aws/types.js';
 import { keyrotPaths } from '../config/paths.js';
@@ -235,8 +235,13 @@ export async function createRotationDeps(
       });
   const logger = ownLogger ?? wiring.logger ?? nullLogger;
   const lockDir = join(paths.stateDir, 'locks');
-  const keychain =
-    wiring.keychain ?? (await openKeychain({ env, backend: settings.keychain, stateDir: paths.stateDir }));
+  const opening = wiring.keychain
+    ? Promise.resolve(wiring.keychain)
+    : openKeychain({ env, backend: settings.keychain, stateDir: paths.stateDir });
+  // The SDK loads in one synchronous stretch (~15 ms, TLS included): once the keychain's connection is
+  // under way (setImmediate runs after the calls that start it), so the Secret Service works meanwhile.
+  setImmediate(() => void preloadAwsSdk().catch(() => undefined));
+  const keychain = await opening;
   // Protected profiles live in the OS keychain only (`keyrot protect` refuses the file backend).
   if (keychain.backend === 'os') protectedKeys = new ProtectedKeys(keychain.values.store);
   const clients = new Map<string, Awaited<ReturnType<typeof awsPortsFor>>>();
