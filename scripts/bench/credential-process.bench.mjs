@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bareNode, benchNode, benchNodeVersion, cliPath, keyrot, reportLine, verdict } from './cli-runs.mjs';
+import { breakdown, traceRun } from './trace-report.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const LIMIT = 1.3;
@@ -56,6 +57,10 @@ try {
   console.log(`node ${benchNodeVersion}; ${RUNS} runs each, interleaved`);
   console.log(reportLine('node -e 0', bare));
   if (verdict('keyrot credentials', runs, bare, LIMIT)) failed = true;
+  // Where the time of one more run goes: loading, the keychain read and its D-Bus round trips.
+  console.log(
+    breakdown(await traceRun(['credentials', '--profile', 'bench'], env), 'credentials').join('\n'),
+  );
 } finally {
   spawnSync(benchNode, [cliPath, 'unprotect', '--profile', 'bench'], { env, stdio: 'ignore' });
   if (process.platform === 'linux')
