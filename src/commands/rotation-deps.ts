@@ -28,7 +28,7 @@ import type {
   StsPort,
 } from '../rotation/ports.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import { type Asker, openAsker } from './ask.js';
+import type { Asker } from './ask.js';
 import type { CommandContext } from './context.js';
 
 /** How long a rotation waits for another rotation of the same key or user before giving up (exit 4). */
@@ -196,7 +196,8 @@ function terminalMfaQuestions(
   if (!ctx.io.isTTY) return { close: () => {} };
   let asker: Asker | undefined;
   const ask = async (question: string) => {
-    asker ??= openAsker(ctx);
+    // node:readline is loaded only when a question is asked: most rotations ask none.
+    asker ??= (await import('./ask.js')).openAsker(ctx);
     return (await asker.line(question)) ?? '';
   };
   return {
