@@ -61,8 +61,8 @@ export function daemonSignals(platform: NodeJS.Platform): {
  */
 export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Promise<ExitCodeValue> {
   const env = ctx.io.env;
-  // The worker reads config.ini (and later does every check): this process never loads zod, the
-  // rotation engine or the AWS SDK. Its log lines go to our logger once it exists.
+  // The worker reads config.ini and parses its schedule (and later does every check): this process
+  // never loads node-cron, the rotation engine or the AWS SDK. Its log lines go to our logger once it exists.
   let logger: ClosableLogger = nullLogger;
   const worker = daemonWorker({
     env,

@@ -1,6 +1,6 @@
 // The daemon's heavy lifting runs in a short-lived child process (check-worker-process.ts, started
 // through the entry commands/ wires), one per pass:
-// reading config.ini and the state file (zod), checking profiles (the rotation engine and the AWS
+// reading config.ini (and parsing its schedule with node-cron) and the state file, checking profiles (the rotation engine and the AWS
 // SDK) and showing notifications (node-notifier). Why: together they cost ~35 MB of memory once
 // loaded, a Node process never gives that back, and the daemon sits idle for hours between checks.
 // The worker ignores SIGTERM/SIGINT (a service manager signals the whole group): the daemon decides
