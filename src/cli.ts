@@ -36,9 +36,10 @@ import { privateDirProblem } from './fs/private-dir.js';
 import { loadCompiledEagerly } from './platform/eager-compile.js';
 import { traceMark } from './time/trace.js';
 
-const version = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** keyrot's version, from its package.json (read only when commander runs: the fast paths need none). */
+const version = () =>
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -122,7 +123,7 @@ export function buildProgram(
 ): Command {
   const program = new Command('keyrot')
     .description('Keeps your own AWS IAM access keys young without ever locking you out.')
-    .version(version, '-V, --version')
+    .version(version(), '-V, --version')
     .option(
       '--credentials-file <file>',
       'AWS credentials file (default: AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)',
