@@ -1,12 +1,14 @@
 // `keyrot status --offline` (reads the state file) and `keyrot status` (asks IAM) against `node -e 0`,
 // interleaved in the same run (medians), in one HOME whose state a rotation wrote; the compile cache
-// warm (earlier runs wrote it) and, for the first run after an install, empty. Targets (issue 16):
+// warm (earlier runs wrote it) and, for the first run after an install, empty; then one traced run of
+// each, broken down by phase. Targets (issue 16):
 // status --offline ≤ 1.5x, status ≤ 2.5x (PASS/FAIL). KEYROT_BENCH_NODE picks the node (scripts/bench/cli-runs.mjs).
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../../dist/emulator/index.js';
 import { bareNode, benchNodeVersion, benchWorlds, keyrot, reportLine, verdict } from './cli-runs.mjs';
+import { breakdown, traceRun } from './trace-report.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 11);
 const TARGETS = { 'status --offline': 1.5, status: 2.5 };
@@ -39,6 +41,11 @@ try {
   for (const [name, limit] of Object.entries(TARGETS)) {
     if (verdict(name, times[name], base, limit)) failed = true;
     console.log(reportLine('  first run, no cache', first[name], base));
+  }
+  // Where one more run of each goes (scripts/bench/trace-report.mjs): the bin, the command's modules, work.
+  for (const args of Object.values(cases)) {
+    console.log(`keyrot ${args.join(' ')}:`);
+    for (const line of breakdown(await traceRun(args, w.env), 'status')) console.log(`  ${line}`);
   }
 } finally {
   await emulator.close();
