@@ -15,7 +15,8 @@
 // - dist/bundle/daemon.cjs: `keyrot daemon`'s parent process, which src/cli.ts also runs before commander:
 //   its own wiring only (src/commands/daemon-fast.ts), since it idles for hours and forks every check.
 // - dist/bundle/status.cjs: `keyrot status --offline`, which src/cli.ts also runs before commander:
-//   local files only (src/commands/status-fast.ts), so it starts about as fast as node itself.
+//   local files only (src/commands/status-fast.ts), so it starts about as fast as node itself; and
+//   dist/bundle/status-online.cjs, `keyrot status` online (src/commands/status-online-fast.ts).
 // - dist/bundle/check-worker.cjs: what the daemon forks for a check (src/commands/daemon.ts).
 //
 // The bundle sits two levels below the package root, as its sources do, so URLs relative to it
@@ -167,6 +168,12 @@ await build({
   entryPoints: [path.join(src, 'commands', 'status-fast.ts')],
   outfile: path.join(dist, 'bundle', 'status.cjs'),
 });
+// `keyrot status` online: its own modules only, no commander (src/cli.ts's fast path).
+await build({
+  ...bundleOptions,
+  entryPoints: [path.join(src, 'commands', 'status-online-fast.ts')],
+  outfile: path.join(dist, 'bundle', 'status-online.cjs'),
+});
 // commander, which the bin loads only once no fast path took the command (src/cli.ts): in a file of its
 // own, the fast paths do not compile it (~1 ms on Node 24).
 await build({
@@ -209,6 +216,10 @@ await build({
         }));
         b.onResolve({ filter: /^\.\/commands\/status-fast\.js$/ }, () => ({
           path: './bundle/status.cjs',
+          external: true,
+        }));
+        b.onResolve({ filter: /^\.\/commands\/status-online-fast\.js$/ }, () => ({
+          path: './bundle/status-online.cjs',
           external: true,
         }));
         b.onResolve({ filter: /^commander$/ }, () => ({ path: './bundle/commander.cjs', external: true }));

@@ -141,6 +141,7 @@ export async function resolve(specifier, context, next) {
 const BUNDLE = fileURLToPath(new URL('../dist/bundle/keyrot.cjs', import.meta.url));
 const STATUS_BUNDLE = fileURLToPath(new URL('../dist/bundle/status.cjs', import.meta.url));
 const COMMANDER_BUNDLE = fileURLToPath(new URL('../dist/bundle/commander.cjs', import.meta.url));
+const STATUS_ONLINE_BUNDLE = fileURLToPath(new URL('../dist/bundle/status-online.cjs', import.meta.url));
 const ROTATE_NOW_BUNDLE = fileURLToPath(new URL('../dist/bundle/rotate-now.cjs', import.meta.url));
 
 /** The loaded files that belong to a package in node_modules (the bundle holds the pure-JS ones). */
@@ -153,9 +154,11 @@ describe('what the CLI loads', () => {
     }
   });
 
-  it('loads the bin and the one bundle for status, and no package of its own', async () => {
+  it('loads the bin and its own bundle for status, not every command, and no package of its own', async () => {
     const files = await loadedFiles(['status']);
-    expect(files).toEqual(expect.arrayContaining([CLI_PATH, BUNDLE]));
+    expect(files).toEqual(expect.arrayContaining([CLI_PATH, STATUS_ONLINE_BUNDLE]));
+    expect(files).not.toContain(BUNDLE);
+    expect(files).not.toContain(COMMANDER_BUNDLE);
     expect(files.filter((file) => !file.startsWith(ROOT_DIR))).toEqual([]);
     // Only native addons stay packages; the AWS SDK is a bundle too (dist/bundle/aws-sdk.cjs).
     expect(packageFiles(files).filter((file) => /@aws-sdk|@smithy/.test(file))).toEqual([]);
@@ -177,8 +180,9 @@ describe('what the CLI loads', () => {
 
 const hasCompileCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
 const compileCacheDir = () => join(home, 'cache', 'keyrot', 'node-compile-cache');
-// A command run from every command's bundle, and one from a small bundle of its own (a fast path).
-const CACHED_RUNS = ['status --profile p', 'status --offline'];
+// A command run from every command's bundle through commander (the fast path leaves `--profile=p` to
+// it), and the two bundles of status's fast path.
+const CACHED_RUNS = ['status --profile=p', 'status --profile p', 'status --offline'];
 
 describe.each(CACHED_RUNS)("Node's compile cache (keyrot %s)", (command) => {
   const run = command.split(' ');

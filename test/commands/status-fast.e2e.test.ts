@@ -1,7 +1,8 @@
-// `keyrot status --offline` through the built CLI: the bin runs it from its own small bundle
-// (dist/bundle/status.cjs, src/cli.ts's fast path) and prints exactly what commander's path through every
-// command's bundle prints for the same files (text, --json, warnings, errors, exit codes); what the fast
-// path does not parse goes to commander; it never opens the keychain.
+// `keyrot status` through the built CLI: the bin runs it from a bundle of its own (src/cli.ts's fast
+// path: dist/bundle/status.cjs for --offline, dist/bundle/status-online.cjs otherwise) and prints exactly
+// what commander's path through every command's bundle prints for the same world (text, --json,
+// warnings, errors, exit codes); what the fast path does not parse goes to commander; --offline never
+// opens the keychain.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { type CliResult, runCli } from '../support/run-cli.js';
 import { createWorld, type World } from '../support/world.js';
 
 const STATUS_BUNDLE = fileURLToPath(new URL('../../dist/bundle/status.cjs', import.meta.url));
+const ONLINE_BUNDLE = fileURLToPath(new URL('../../dist/bundle/status-online.cjs', import.meta.url));
 const COMMANDS_BUNDLE = fileURLToPath(new URL('../../dist/bundle/keyrot.cjs', import.meta.url));
 
 const DAY = 86_400_000;
@@ -51,16 +53,22 @@ async function run(w: World, args: string[], env: NodeJS.ProcessEnv = {}): Promi
 
 /**
  * `status ...args` on the fast path, and the same through commander: a global option before the
- * command (which the fast path leaves to commander) that changes nothing offline. Both must print the
- * same and exit alike; returns the fast path's run.
+ * command (which the fast path leaves to commander) that changes nothing here (`before`). Both must
+ * print the same and exit alike; returns the fast path's run.
  */
-async function sameOnBothPaths(w: World, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+async function sameOnBothPaths(
+  w: World,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  before = ['--region', 'eu-west-1'],
+): Promise<Run> {
   const fast = await run(w, ['status', ...args], env);
-  const commander = await run(w, ['--region', 'eu-west-1', 'status', ...args], env);
-  expect(fast.loaded, 'the fast path').toContain(STATUS_BUNDLE);
+  const commander = await run(w, [...before, 'status', ...args], env);
+  const bundle = args.includes('--offline') ? STATUS_BUNDLE : ONLINE_BUNDLE;
+  expect(fast.loaded, 'the fast path').toContain(bundle);
   expect(fast.loaded, 'the fast path').not.toContain(COMMANDS_BUNDLE);
   expect(commander.loaded, 'commander').toContain(COMMANDS_BUNDLE);
-  expect(commander.loaded, 'commander').not.toContain(STATUS_BUNDLE);
+  expect(commander.loaded, 'commander').not.toContain(bundle);
   expect({ code: fast.code, stdout: fast.stdout, stderr: fast.stderr }, args.join(' ')).toEqual({
     code: commander.code,
     stdout: commander.stdout,
@@ -212,6 +220,7 @@ describe('status --offline on the fast path', { concurrent: true }, () => {
     ]) {
       const result = await run(w, args);
       expect(result.loaded, args.join(' ')).not.toContain(STATUS_BUNDLE);
+      expect(result.loaded, args.join(' ')).not.toContain(ONLINE_BUNDLE);
     }
     const missing = await run(w, ['status', '--offline', '--profile']);
     expect(missing.code).toBe(2);
@@ -245,5 +254,35 @@ describe('status --offline on the fast path', { concurrent: true }, () => {
     } finally {
       await new Promise((resolve) => bus.close(resolve));
     }
+  });
+});
+
+describe('status (online) on the fast path', { concurrent: true }, () => {
+  it('prints what commander prints: what IAM says, the table and --json, an unreachable IAM', async () => {
+    const w = await createWorld({ label: 'status-online', emulator });
+    const user = await w.seed('status-fast-user', { keyAgeDays: 100, secondKey: 'inactive' });
+    await w.writeCredentials(
+      `[p]\naws_access_key_id = ${user.keys[0]!.accessKeyId}\naws_secret_access_key = ${user.keys[0]!.secretAccessKey}\n` +
+        '[temp]\naws_access_key_id = ASIAEXAMPLEEXAMPLE12\naws_secret_access_key = s\naws_session_token = t\n',
+    );
+    // The same endpoint once more before the command: nothing changes but the path.
+    const same = ['--endpoint-url', emulator.url];
+    const table = await sameOnBothPaths(w, [], {}, same);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^p\s+static\s+AKIA…\w{4}\s+100 d\s+\S+ \(due\)\s+1 active, 1 inactive/m);
+    expect(table.stdout).toContain('temp: not rotated: it holds temporary credentials');
+    const json = await sameOnBothPaths(w, ['--json', '--profile', 'p'], {}, same);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.offline).toBe(false);
+    expect(doc.profiles[0].keys).toHaveLength(2);
+    expect(json.stdout).not.toContain(user.keys[0]!.secretAccessKey);
+    const closed = ['--endpoint-url', 'http://127.0.0.1:9'];
+    const unreachable = await sameOnBothPaths(
+      w,
+      ['--profile', 'p', ...closed],
+      { KEYROT_AWS_MAX_ATTEMPTS: '1' },
+      closed,
+    );
+    expect(unreachable.stdout).toMatch(/p: \w+/);
   });
 });
