@@ -70,8 +70,11 @@ async function protectWaitingForLock(w: World, keyId: string, profile: string) {
       if (output.stderr.includes('waiting for test rotation')) seen();
     }),
   );
-  await Promise.race([waiting, exited]);
-  expect(output.stderr).toContain('waiting for test rotation');
+  const first = await Promise.race([waiting.then(() => 'waiting' as const), exited]);
+  // Should it ever exit first, say how (its exit code and stdout: masked key ids only).
+  expect(output.stderr, `protect ended (exit ${first}) before waiting: ${output.stdout}`).toContain(
+    'waiting for test rotation',
+  );
   return { release, exited, output };
 }
 
