@@ -4,7 +4,7 @@
 import { keyrotPackageRoot } from './entry-path.js';
 import { decodeServiceFile, type InstalledCommand, parseInstalledCommand } from './installed-command.js';
 import { majorOf, nodeVersionOf, versionedNode } from './node-path.js';
-import type { ServiceUnit } from './render.js';
+import { NODE_OPTIONS, type ServiceUnit } from './render.js';
 import type { CommandRunner } from './runner.js';
 import type { ServicePlatform } from './spec.js';
 
@@ -39,7 +39,7 @@ const REINSTALL = 'run `keyrot service install` again (with the node and keyrot 
 /** Checks the command an installed unit runs. The unit file must exist (see unitStatuses). */
 export async function checkInstalledUnit(
   platform: ServicePlatform,
-  unit: Pick<ServiceUnit, 'name' | 'file'>,
+  unit: Pick<ServiceUnit, 'name' | 'file' | 'kind'>,
   deps: CheckInstalledDeps,
 ): Promise<InstalledUnitReport> {
   let command: InstalledCommand | undefined;
@@ -109,6 +109,15 @@ export async function checkInstalledUnit(
     });
   } else {
     findings.push({ level: 'ok', text: `${unit.name} runs this keyrot (${command.entryPath})` });
+  }
+  // A unit installed by an older keyrot still starts, without the node options install writes now.
+  const missing = NODE_OPTIONS[unit.kind].filter((option) => !command.nodeOptions.includes(option));
+  if (missing.length > 0) {
+    findings.push({
+      level: 'warn',
+      text: `${unit.name} runs node without ${missing.join(' ')}, which keyrot's service now uses (it was installed by an older keyrot; it takes more memory while idle)`,
+      fix: 'run `keyrot service install` again',
+    });
   }
   return { command, ...(nodeVersion ? { nodeVersion } : {}), findings };
 }

@@ -5,6 +5,8 @@ import type { ServicePlatform } from './spec.js';
 /** The two paths at the head of an installed service's command line. */
 export interface InstalledCommand {
   nodePath: string;
+  /** Node's own options between node and the entry path (the daemon's --jitless). */
+  nodeOptions: string[];
   entryPath: string;
 }
 
@@ -27,8 +29,9 @@ export function parseInstalledCommand(
         : taskArguments(content);
   // Node's own options (the daemon's --jitless) stand between node and the entry path.
   const [nodePath, ...rest] = words ?? [];
-  const entryPath = rest.find((word) => !word.startsWith('-'));
-  return nodePath && entryPath ? { nodePath, entryPath } : undefined;
+  const at = rest.findIndex((word) => !word.startsWith('-'));
+  const entryPath = at >= 0 ? rest[at] : undefined;
+  return nodePath && entryPath ? { nodePath, nodeOptions: rest.slice(0, at), entryPath } : undefined;
 }
 
 /** ExecStart= split into words: double-quoted with C escapes, then `%%` and `$$` undone. */

@@ -37,8 +37,8 @@ export const SERVICE_NAMES = {
 // and takes over when it stops: exiting 4 instead would leave the service down or restarting in a loop.
 const SUBCOMMAND: Record<ServiceKind, string[]> = { daemon: ['daemon', '--standby'], tray: ['tray'] };
 
-/** Node's options before the entry path (spec.ts, DAEMON_NODE_OPTIONS). */
-const NODE_OPTIONS: Record<ServiceKind, readonly string[]> = { daemon: DAEMON_NODE_OPTIONS, tray: [] };
+/** Node's options before the entry path of each kind of unit (spec.ts, DAEMON_NODE_OPTIONS). */
+export const NODE_OPTIONS: Record<ServiceKind, readonly string[]> = { daemon: DAEMON_NODE_OPTIONS, tray: [] };
 
 /** The systemd user unit for the daemon or the tray. */
 export function renderSystemdUnit(spec: ServiceSpec, kind: ServiceKind, templates: Templates): string {

@@ -51,7 +51,10 @@ describe('parseInstalledCommand reads back what install writes', () => {
     );
     for (const unit of plan.units) {
       const content = decodeServiceFile(serviceFileBytes(unit));
-      expect(parseInstalledCommand(platform, content)).toEqual(awkward[platform]);
+      expect(parseInstalledCommand(platform, content)).toEqual({
+        ...awkward[platform],
+        nodeOptions: unit.kind === 'daemon' ? ['--jitless'] : [],
+      });
     }
   });
 
@@ -158,6 +161,24 @@ describe.skipIf(process.platform !== 'linux')('the installed unit after a Node u
     const status = context();
     expect(await serviceCommand({ args: ['status'] }, status.ctx, { run: runningUnit })).toBe(0);
     expect(status.out()).toContain(`✓ keyrot.service runs node ${version} (${nvm}/current/bin/node)`);
+  });
+
+  it('status and doctor warn when the daemon unit lacks the node options install writes now (an older install)', async () => {
+    const install = context();
+    expect(await serviceCommand({ args: ['install'] }, install.ctx, { run: runningUnit })).toBe(0);
+    const file = path.join(home, '.config', 'systemd', 'user', 'keyrot.service');
+    const fresh = context();
+    expect(await serviceCommand({ args: ['status'] }, fresh.ctx, { run: runningUnit })).toBe(0);
+    expect(fresh.out()).not.toContain('runs node without');
+    // The unit as keyrot wrote it before the daemon ran --jitless.
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"--jitless" ', ''));
+    const older = context();
+    expect(await serviceCommand({ args: ['status'] }, older.ctx, { run: runningUnit })).toBe(0);
+    expect(older.out()).toContain('! keyrot.service runs node without --jitless');
+    expect(older.out()).toContain('fix: run `keyrot service install` again');
+    expect(older.out()).toContain(`✓ keyrot.service runs this keyrot (${keyrotEntryPath()})`);
+    const doctor = await runDoctorChecks(context().ctx, { run: runningUnit, openKeychain: async () => ({}) });
+    expect(doctor.find((check) => check.text.includes('runs node without --jitless'))?.level).toBe('warn');
   });
 
   it('status and doctor fail when the unit runs another keyrot', async () => {
