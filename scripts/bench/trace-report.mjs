@@ -76,17 +76,23 @@ export function breakdown({ run, trace }, command) {
   const from = commandStart ?? trace.preloaded;
   const kinds = ['keychain', 'http', 'fsync'];
   const totals = Object.fromEntries(kinds.map((k) => [k, covered(trace.events.filter((e) => e.kind === k))]));
-  const waiting = covered(trace.events.filter((e) => kinds.includes(e.kind)));
-  // Bundles loaded after the command started (the AWS SDK's): JS too, but loading, not the command's work.
-  const loads = trace.events.filter((e) => e.kind === 'load');
+  const of = (...ks) => trace.events.filter((e) => ks.includes(e.kind));
+  // D-Bus round trips outside any keychain call (connect, Hello, OpenSession): pending I/O too.
+  const dbusOutside = covered(of('keychain', 'dbus')) - totals.keychain;
+  const waiting = covered(of(...kinds, 'dbus'));
+  // Bundles loaded after the command started (the AWS SDK's): JS too, but loading, not the command's
+  // work; only the part while nothing was pending counts in JS alone (the rest overlapped I/O).
+  const loads = of('load');
   const loading = loads.length
-    ? `, of which loading ${loads.map((e) => `${e.name.slice(5)} ${(e.end - e.start).toFixed(0)} ms`).join(', ')}`
+    ? `, of which loading ${loads.map((e) => e.name.slice(5)).join(', ')} ${(covered(of(...kinds, 'dbus', 'load')) - waiting).toFixed(0)} ms ` +
+      `(its ${covered(loads).toFixed(0)} ms less what overlapped pending I/O)`
     : '';
   const count = (k) => trace.events.filter((e) => e.kind === k).length;
   lines.push(
     `  totals from the command's start to exit (${(trace.exit - from).toFixed(0)} ms): keychain ${totals.keychain.toFixed(0)} ms ` +
-      `(${count('keychain')} calls, ${count('dbus')} D-Bus round trips), HTTP ${totals.http.toFixed(0)} ms (${count('http')} requests), ` +
-      `fsync ${totals.fsync.toFixed(0)} ms (${count('fsync')}); JS alone (none of those pending) ${(trace.exit - from - waiting).toFixed(0)} ms${loading}`,
+      `(${count('keychain')} calls, ${count('dbus')} D-Bus round trips; D-Bus outside the calls ${dbusOutside.toFixed(0)} ms), ` +
+      `HTTP ${totals.http.toFixed(0)} ms (${count('http')} requests), fsync ${totals.fsync.toFixed(0)} ms (${count('fsync')}); ` +
+      `JS alone (none of those pending) ${(trace.exit - from - waiting).toFixed(0)} ms${loading}`,
   );
   return lines;
 }
