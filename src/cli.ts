@@ -324,12 +324,10 @@ async function credentialsFastPath(argv: string[]): Promise<number | undefined> 
   const [name, flag, profile, ...rest] = argv.slice(2);
   if (name !== 'credentials' || flag !== '--profile' || !profile || rest.length > 0) return undefined;
   const fast: typeof CredentialsFast = await import('./commands/credentials-fast.js');
-  try {
+  return runReported(fast, false, async () => {
     await fast.printProtectedCredentials({ profile }, { env: process.env, stdout: process.stdout });
     return ExitCode.ok;
-  } catch (error) {
-    return fast.reportError(error, process.stderr, false);
-  }
+  });
 }
 
 /** The flags `keyrot daemon` takes on its fast path; anything else goes through commander. */
@@ -351,11 +349,7 @@ async function daemonFastPath(argv: string[]): Promise<number | undefined> {
     ...(flags.includes('--once') ? { once: true } : {}),
     ...(flags.includes('--standby') ? { standby: true } : {}),
   };
-  try {
-    return await lean.daemonCommand(input, lean.processContext({ verbose }));
-  } catch (error) {
-    return lean.reportError(error, process.stderr, verbose);
-  }
+  return runReported(lean, verbose, () => lean.daemonCommand(input, lean.processContext({ verbose })));
 }
 
 /** The value options `keyrot status` takes on its fast path, and where each goes. */
@@ -398,19 +392,28 @@ async function statusFastPath(argv: string[]): Promise<number | undefined> {
   await enableCompileCache();
   if (input.offline) {
     const lean: typeof StatusFast = await import('./commands/status-fast.js');
-    try {
-      return await lean.statusOfflineCommand(input, lean.processContext(globals));
-    } catch (error) {
-      return lean.reportError(error, process.stderr, globals.verbose);
-    }
+    return runReported(lean, globals.verbose, () =>
+      lean.statusOfflineCommand(input, lean.processContext(globals)),
+    );
   }
   // Compiled lazily, from the cache: eagerly (src/platform/eager-compile.ts) it cost ~5 ms of CPU more
   // on Node 24 (medians of 25), as status calls a small part of what its bundle holds.
   const online: typeof StatusOnlineFast = await import('./commands/status-online-fast.js');
+  return runReported(online, globals.verbose, () =>
+    online.statusCommand(input, online.processContext(globals)),
+  );
+}
+
+/** Runs a fast path's command; an error it throws is printed by the error printer of the same bundle. */
+async function runReported(
+  bundle: { reportError(error: unknown, stderr: NodeJS.WritableStream, verbose: boolean): number },
+  verbose: boolean,
+  run: () => Promise<number>,
+): Promise<number> {
   try {
-    return await online.statusCommand(input, online.processContext(globals));
+    return await run();
   } catch (error) {
-    return online.reportError(error, process.stderr, globals.verbose);
+    return bundle.reportError(error, process.stderr, verbose);
   }
 }
 
