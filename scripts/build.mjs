@@ -143,37 +143,29 @@ await build({
     },
   ],
 });
-// `keyrot rotate-now`: the rotation's modules only (src/cli.ts loads this bundle for that command).
-await build({
-  ...bundleOptions,
-  entryPoints: [path.join(src, 'commands', 'rotate-now-fast.ts')],
-  outfile: path.join(dist, 'bundle', 'rotate-now.cjs'),
-});
-// `keyrot credentials --profile P`, which every AWS CLI call of a protected profile waits for, loads
-// only this small bundle (src/cli.ts's fast path).
-await build({
-  ...bundleOptions,
-  entryPoints: [path.join(src, 'commands', 'credentials-fast.ts')],
-  outfile: path.join(dist, 'bundle', 'credentials.cjs'),
-});
-// The daemon parent idles for hours: only its own wiring, for a smaller resident set (src/cli.ts).
-await build({
-  ...bundleOptions,
-  entryPoints: [path.join(src, 'commands', 'daemon-fast.ts')],
-  outfile: path.join(dist, 'bundle', 'daemon.cjs'),
-});
-// `keyrot status --offline`: local files only, no SDK, keychain or commander (src/cli.ts's fast path).
-await build({
-  ...bundleOptions,
-  entryPoints: [path.join(src, 'commands', 'status-fast.ts')],
-  outfile: path.join(dist, 'bundle', 'status.cjs'),
-});
-// `keyrot status` online: its own modules only, no commander (src/cli.ts's fast path).
-await build({
-  ...bundleOptions,
-  entryPoints: [path.join(src, 'commands', 'status-online-fast.ts')],
-  outfile: path.join(dist, 'bundle', 'status-online.cjs'),
-});
+// The bundles of single commands, each loaded by src/cli.ts in place of the bundle of every command, so a
+// command loads and compiles only its own modules: [entry in src/commands, file in dist/bundle].
+const commandBundles = [
+  // `keyrot rotate-now`: the rotation's modules only.
+  ['rotate-now-fast.ts', 'rotate-now.cjs'],
+  // `keyrot credentials --profile P`, which every AWS CLI call of a protected profile waits for.
+  ['credentials-fast.ts', 'credentials.cjs'],
+  // The daemon parent idles for hours: only its own wiring, for a smaller resident set.
+  ['daemon-fast.ts', 'daemon.cjs'],
+  // `keyrot status --offline`: local files only, no SDK, keychain or commander.
+  ['status-fast.ts', 'status.cjs'],
+  // `keyrot status` online: its own modules only, no commander.
+  ['status-online-fast.ts', 'status-online.cjs'],
+];
+await Promise.all(
+  commandBundles.map(([entry, out]) =>
+    build({
+      ...bundleOptions,
+      entryPoints: [path.join(src, 'commands', entry)],
+      outfile: path.join(dist, 'bundle', out),
+    }),
+  ),
+);
 // commander, which the bin loads only once no fast path took the command (src/cli.ts): in a file of its
 // own, the fast paths do not compile it (~1 ms on Node 24).
 await build({
