@@ -162,9 +162,7 @@ export class ChunkedValueStore {
     checkName(name);
     await this.exclusive(async (seen) => {
       // One read of the head serves both the value and the write that replaces it (under the lock).
-      const next = change(
-        (await this.decode(name, await this.readHead(name, seen)))?.toString('utf8') ?? null,
-      );
+      const next = change(await this.readText(name, seen));
       if (next === null) await this.remove(name, true, seen);
       else await this.write(name, next, true, seen);
     });
@@ -202,7 +200,7 @@ export class ChunkedValueStore {
       work({
         get: async (name) => {
           checkName(name);
-          return (await this.decode(name, await this.readHead(name, seen)))?.toString('utf8') ?? null;
+          return this.readText(name, seen);
         },
         put: async (name, value, options = {}) => {
           checkName(name);
@@ -222,6 +220,11 @@ export class ChunkedValueStore {
     checkName(name);
     const head = await this.readHead(name, newSeen());
     return { value: await this.decode(name, head), version: { name, head } };
+  }
+
+  // The value of `name` as text, its head read at most once for this holder of the lock.
+  private async readText(name: string, seen: Seen): Promise<string | null> {
+    return (await this.decode(name, await this.readHead(name, seen)))?.toString('utf8') ?? null;
   }
 
   // A caller's version of `name` is as good as a read under this lock: it holds a lock on the name.
