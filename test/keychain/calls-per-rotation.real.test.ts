@@ -13,7 +13,7 @@ import type { SecretStore } from '../../src/keychain/secret-store.js';
 import { rotateProfile } from '../../src/rotation/rotate-profile.js';
 import { engineDeps, worldFiles } from '../rotation/engine-deps.js';
 import { describeWith } from '../support/real-part.js';
-import { createWorld } from '../support/world.js';
+import { createWorld, profileBlock } from '../support/world.js';
 
 const describeReal = describeWith('secretService');
 
@@ -61,9 +61,7 @@ describeReal('keychain calls per rotation (real Secret Service)', () => {
     const user = await emulator.admin.seedUser({ user: 'calls', keyAgeDays: 120 });
     const key = user.keys[0]!;
     const world = await createWorld({ label: 'calls', emulator });
-    await world.writeCredentials(
-      `[p]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`,
-    );
+    await world.writeCredentials(profileBlock('p', key));
     await world.writeConfig('[profile p]\nregion = us-east-1\n');
     const store = new CountingStore(real);
     const values = new ChunkedValueStore(store);

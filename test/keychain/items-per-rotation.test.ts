@@ -7,7 +7,7 @@ import { LARGE_ENTRY_CHARS } from '../../src/keychain/chunked-values.js';
 import { MemorySecretStore } from '../../src/keychain/memory-store.js';
 import { rotateProfile } from '../../src/rotation/rotate-profile.js';
 import { engineDeps, worldFiles } from '../rotation/engine-deps.js';
-import { createWorld } from '../support/world.js';
+import { createWorld, profileBlock } from '../support/world.js';
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -37,9 +37,7 @@ describe('keychain items per rotation (macOS sizes)', () => {
     const user = await emulator.admin.seedUser({ user: 'items', keyAgeDays: 120 });
     const key = user.keys[0]!;
     const world = await createWorld({ label: 'engine', emulator });
-    await world.writeCredentials(
-      `[p]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`,
-    );
+    await world.writeCredentials(profileBlock('p', key));
     await world.writeConfig('[profile p]\nregion = us-east-1\n');
     const files = worldFiles(world);
     const store = macKeychain();
