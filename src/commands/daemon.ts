@@ -131,6 +131,7 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
     profiles: settings.watch,
     schedule,
     checkProfile: worker.check,
+    closeOtherWindows: worker.closeOtherWindows,
     afterPass: worker.afterPass,
     notifier: settings.notify ? worker : createNotifier({ enabled: false, logger }),
     logger,

@@ -17,6 +17,7 @@ import type {
   DaemonSettings,
   FromWorker,
   SerializedReport,
+  SerializedWindowResult,
   ToWorker,
   WorkerRequest,
 } from './check-worker.js';
@@ -76,16 +77,27 @@ async function answer(
     }
     case 'read-state':
       return readStateFile(keyrotPaths(process.env).stateDir);
-    case 'check': {
-      const loaded = await settings;
-      checker ??= rotationChecker(wireFor(globals, loaded), loaded, ipcLogger);
-      return serializeReport(await checker.check(request.profile));
+    case 'check':
+      return serializeReport(await (await passChecker(globals, wireFor)).check(request.profile));
+    case 'close-windows': {
+      const found = await (await passChecker(globals, wireFor)).closeOtherWindows(request.watched);
+      return found.map(({ profile, result }) => ({
+        profile,
+        result: result.ok ? result : { ok: false, error: describeError(result.error) },
+      })) satisfies SerializedWindowResult[];
     }
     case 'notify':
       notifier ??= createNotifier({ enabled: true, logger: ipcLogger });
       await notifier.notify(request.notification);
       return null;
   }
+}
+
+/** The pass's rotation checker, wired at its first use. */
+async function passChecker(globals: Overrides, wireFor: WireRotationFor): Promise<RotationChecker> {
+  const loaded = await settings!;
+  checker ??= rotationChecker(wireFor(globals, loaded), loaded, ipcLogger);
+  return checker;
 }
 
 function send(message: FromWorker): void {

@@ -14,7 +14,7 @@ import type { Logger } from '../log/logger.js';
 import type { Notification, Notifier } from '../notify/notifier.js';
 import type { DaemonState } from '../state/state-file.js';
 import type { ScheduleSpec } from './cron-schedule.js';
-import type { CheckReport } from './ports.js';
+import type { CheckReport, CloseOtherWindows, OtherWindowResult } from './ports.js';
 
 /** A check that has not answered after this long is abandoned (the journal resumes a rotation). */
 export const CHECK_TIMEOUT_MS = 10 * 60_000;
@@ -34,6 +34,7 @@ export type WorkerRequest =
   | { op: 'settings'; userName: string }
   | { op: 'read-state' }
   | { op: 'check'; profile: string }
+  | { op: 'close-windows'; watched: string[] }
   | { op: 'notify'; notification: Notification };
 
 /** Messages from the daemon to the worker. */
@@ -50,6 +51,11 @@ export type FromWorker =
 type Checked = Extract<CheckReport, { kind: 'checked' }>;
 type Rotated = Extract<CheckReport, { kind: 'rotated' }>;
 
+/** An OtherWindowResult as it crosses the IPC channel: a failure as describeError made it. */
+export type SerializedWindowResult = Omit<OtherWindowResult, 'result'> & {
+  result: Extract<OtherWindowResult['result'], { ok: true }> | { ok: false; error: ErrorDescription };
+};
+
 /** A CheckReport with its dates as ISO strings. */
 export type SerializedReport =
   | (Omit<Checked, 'dueAt' | 'warnFrom'> & { dueAt: string; warnFrom: string })
@@ -63,6 +69,8 @@ export interface DaemonWorker extends Notifier {
   readState(): Promise<DaemonState | null>;
   /** Checks one profile (rotating it when due). */
   check(profile: string): Promise<CheckReport>;
+  /** Closes the due grace windows of the profiles outside `watched`. */
+  closeOtherWindows: CloseOtherWindows;
   /** Ends the pass: the worker releases its clients and exits. */
   afterPass(): Promise<void>;
   /** Kills the worker at once (SIGKILL), failing what it was doing. */
@@ -102,6 +110,13 @@ export function daemonWorker(options: {
     async check(profile) {
       const report = await ask({ op: 'check', profile }, options.timeoutMs ?? CHECK_TIMEOUT_MS);
       return reviveReport(report as SerializedReport);
+    },
+    async closeOtherWindows(watched) {
+      const found = await ask({ op: 'close-windows', watched }, options.timeoutMs ?? CHECK_TIMEOUT_MS);
+      return (found as SerializedWindowResult[]).map(({ profile, result }) => ({
+        profile,
+        result: result.ok ? result : { ok: false, error: reviveError(result.error) },
+      }));
     },
     async notify(notification) {
       // Normally sent during a pass; a worker started just for it is ended right after.
@@ -188,7 +203,11 @@ class WorkerHandle {
       const timer = setTimeout(() => {
         this.kill();
         const what =
-          request.op === 'check' ? `the check of profile ${request.profile}` : `the ${request.op} request`;
+          request.op === 'check'
+            ? `the check of profile ${request.profile}`
+            : request.op === 'close-windows'
+              ? 'closing the grace windows of unwatched profiles'
+              : `the ${request.op} request`;
         reject(
           new KeyrotError(
             'AWS_UNREACHABLE',

@@ -15,8 +15,8 @@ import { emptyProfileState, emptyState } from '../state/state-shape.js';
 import type { Clock } from '../time/clock.js';
 import { classifyFailure, failureCode, failureLine } from './classify-error.js';
 import type { Schedule } from './cron-schedule.js';
-import type { CheckProfile, Timers } from './ports.js';
-import { type CheckResult, recordCheck } from './record-check.js';
+import type { CheckProfile, CloseOtherWindows, OtherWindowResult, Timers } from './ports.js';
+import { type CheckResult, recordCheck, recordOtherWindow } from './record-check.js';
 
 /** Why a pass runs: start-up, `--once`, the schedule, a backoff retry, a wake from sleep, or SIGHUP. */
 export type PassReason = 'start' | 'once' | 'schedule' | 'retry' | 'wake' | 'request';
@@ -46,6 +46,11 @@ export interface DaemonOptions {
   wakeThresholdMs?: number;
   /** After a wake, check only if the last pass ended at least this long ago (default 5 min). */
   wakeMinGapMs?: number;
+  /**
+   * Closes the due grace windows of profiles not in `profiles` (a `rotate-now` opened them); without it
+   * the daemon leaves those profiles alone.
+   */
+  closeOtherWindows?: CloseOtherWindows;
   /** Called after every pass (the real checker releases its AWS clients and keychain here). */
   afterPass?: () => Promise<void>;
   /** Until when checks are paused (the tray's pause marker), or null; read before each pass. */
@@ -180,8 +185,12 @@ export class Daemon {
     if (reason !== 'request') this.state.pausedUntil = null;
     const started = clock.now();
     const results: ProfilePassResult[] = [];
-    // Keep only watched profiles: an unwatched one must not keep a stale warning in the tray.
+    // Keep only watched profiles (an unwatched one must not keep a stale warning in the tray), and the
+    // unwatched ones whose old key is still in its grace window, until this pass looks at it.
     const profiles: Record<string, ProfileState> = {};
+    for (const [name, state] of Object.entries(this.state.profiles)) {
+      if (state.oldKeyActive && this.options.closeOtherWindows) profiles[name] = state;
+    }
     for (const name of this.options.profiles)
       profiles[name] = this.state.profiles[name] ?? emptyProfileState();
     this.state.profiles = profiles;
@@ -210,6 +219,7 @@ export class Daemon {
       }
       await this.save();
     }
+    if (!this.stopping || reason === 'once') results.push(...(await this.closeOtherWindows(profiles)));
     const ended = clock.now();
     if (reason !== 'retry' || this.nextScheduledAt === 0) {
       this.nextScheduledAt = schedule.nextAfter(ended)?.getTime() ?? Number.POSITIVE_INFINITY;
@@ -221,6 +231,42 @@ export class Daemon {
     this.lastPassEndedAt = ended.getTime();
     logger.info('check finished', { reason, nextCheck: this.state.nextCheck });
     return results;
+  }
+
+  /**
+   * Closes the due grace windows of the unwatched profiles and records each such profile's window as it
+   * is now (the ones no longer in the journal are dropped). Failures are logged and counted in the pass.
+   */
+  private async closeOtherWindows(profiles: Record<string, ProfileState>): Promise<ProfilePassResult[]> {
+    const { closeOtherWindows, logger, clock } = this.options;
+    if (!closeOtherWindows) return [];
+    const watched = this.options.profiles;
+    let found: OtherWindowResult[];
+    try {
+      found = await closeOtherWindows(watched);
+    } catch (error) {
+      logger.warn('could not look at the grace windows of unwatched profiles', {
+        code: failureCode(error),
+        reason: failureLine(error),
+      });
+      return [{ profile: '(unwatched profiles)', result: { ok: false, error } }];
+    }
+    const now = clock.now();
+    const previous = { ...profiles };
+    for (const name of Object.keys(profiles)) if (!watched.includes(name)) delete profiles[name];
+    const failed: ProfilePassResult[] = [];
+    for (const { profile, result } of found) {
+      const state = recordOtherWindow(previous[profile], result, now);
+      if (state) profiles[profile] = state;
+      if (result.ok) continue;
+      failed.push({ profile, result });
+      logger.warn(`${profile}: old key's grace window not closed: ${failureLine(result.error)}`, {
+        profile,
+        code: failureCode(result.error),
+      });
+    }
+    await this.save();
+    return failed;
   }
 
   private async check(profile: string): Promise<CheckResult> {

@@ -46,6 +46,21 @@ export type CheckReport = (
 /** A report of a rotation. */
 export type RotatedReport = Extract<CheckReport, { kind: 'rotated' }>;
 
+/** What a pass found of the grace window of a profile the daemon does not watch. */
+export interface OtherWindowResult {
+  profile: string;
+  /** The window after the pass (null: another run closed it), or what closing it threw. */
+  result:
+    | { ok: true; window: OldKeyWindowReport | null; protected?: boolean }
+    | { ok: false; error: unknown };
+}
+
+/**
+ * Closes the due grace windows of the profiles outside `watched` (a `rotate-now` opened them) and reports
+ * every window of those profiles still in the journal; rotates none of them.
+ */
+export type CloseOtherWindows = (watched: string[]) => Promise<OtherWindowResult[]>;
+
 /** Checks one profile: inspects its key's age and rotates it when due. Throws KeyrotError on failure. */
 export type CheckProfile = (profile: string) => Promise<CheckReport>;
 

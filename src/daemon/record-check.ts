@@ -5,10 +5,11 @@
 import { dueSoonMessage, failedMessage, needsYouMessage, rotatedMessage } from '../notify/messages.js';
 import type { Notification } from '../notify/notifier.js';
 import type { ProfileState } from '../state/state-file.js';
+import { emptyProfileState } from '../state/state-shape.js';
 import { daysUntil, utcMinute } from '../time/days.js';
 import { backoffDelayMs } from './backoff.js';
 import { classifyFailure, failureCode, failureLine } from './classify-error.js';
-import type { CheckReport, RotatedReport } from './ports.js';
+import type { CheckReport, OtherWindowResult, RotatedReport } from './ports.js';
 
 /** A transient failure is reported only once the key is overdue and this many tries in a row failed. */
 export const TRANSIENT_FAILURES_BEFORE_NOTICE = 3;
@@ -144,6 +145,31 @@ function succeeded(previous: ProfileState, report: CheckReport): ProfileState {
         : null,
     // A report that does not say (a check that did not look) keeps what the last one found.
     ...(report.protected === undefined ? {} : { protected: report.protected }),
+  };
+}
+
+/**
+ * The state of a profile the daemon does not watch once a pass looked at its old key's grace window: the
+ * window as it is now, or what kept it from closing. Null when nothing is left to show (the window closed).
+ */
+export function recordOtherWindow(
+  previous: ProfileState | undefined,
+  result: OtherWindowResult['result'],
+  now: Date,
+): ProfileState | null {
+  if (!result.ok) {
+    const kind = classifyFailure(result.error);
+    const outcome = kind === 'needs-person' ? 'needs-person' : 'failed';
+    const message = `old key's grace window not closed: ${failureLine(result.error)}`;
+    const lastResult = { at: now.toISOString(), outcome, message, code: failureCode(result.error) } as const;
+    return { ...(previous ?? emptyProfileState()), lastResult };
+  }
+  const window = result.window;
+  if (!window || window.state === 'closed') return null;
+  return {
+    ...(previous ?? emptyProfileState()),
+    oldKeyActive: { keyId: window.keyId, until: window.until, waiting: window.state === 'waiting' },
+    ...(result.protected === undefined ? {} : { protected: result.protected }),
   };
 }
 

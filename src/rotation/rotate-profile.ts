@@ -171,7 +171,7 @@ async function readyToCreate(state: RotationState, deps: RotationDeps): Promise<
 }
 
 /** Takes a lock named by a key id or a user ARN, telling the person when it starts waiting and every 10 s. */
-async function takeLock(
+export async function takeLock(
   deps: RotationDeps,
   kind: 'key' | 'user',
   name: string,

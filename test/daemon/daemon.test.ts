@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { BACKOFF_BASE_MS, backoffDelayMs } from '../../src/daemon/backoff.js';
 import { Daemon, localDay, passExitCode } from '../../src/daemon/daemon.js';
-import type { CheckReport } from '../../src/daemon/ports.js';
+import type { CheckReport, CloseOtherWindows } from '../../src/daemon/ports.js';
 import { parseSchedule } from '../../src/daemon/schedule.js';
 import { KeyrotError } from '../../src/errors/keyrot-error.js';
 import type { Notification } from '../../src/notify/notifier.js';
+import { emptyProfileState, emptyState } from '../../src/state/state-shape.js';
 import { FakeClock } from './fake-clock.js';
 import { memoryStateStore } from './memory-state-store.js';
 
@@ -40,7 +41,12 @@ type Behaviour = (profile: string, now: Date, call: number) => CheckReport | Pro
 
 function harness(
   behaviour: Behaviour,
-  options: { start?: Date; schedule?: string; profiles?: string[] } = {},
+  options: {
+    start?: Date;
+    schedule?: string;
+    profiles?: string[];
+    closeOtherWindows?: CloseOtherWindows;
+  } = {},
 ) {
   // 10:05 local on a fixed day; the schedule runs hourly at :17.
   const clock = new FakeClock(options.start ?? new Date(2026, 10, 25, 10, 5, 0));
@@ -59,6 +65,7 @@ function harness(
         calls.push({ profile, at: clock.now() });
         return behaviour(profile, clock.now(), calls.length);
       },
+      ...(options.closeOtherWindows ? { closeOtherWindows: options.closeOtherWindows } : {}),
       notifier: { notify: async (note) => void notes.push(note) },
       logger: { info: log('info'), warn: log('warn'), error: log('error'), debug: log('debug') },
       clock,
@@ -66,7 +73,7 @@ function harness(
       store: stateFile.store,
       pid: 4242,
     });
-  return { clock, notes, calls, logs, make, saved: stateFile.saved };
+  return { clock, notes, calls, logs, make, saved: stateFile.saved, store: stateFile.store };
 }
 
 describe('daemon scheduling', () => {
@@ -116,6 +123,68 @@ describe('daemon scheduling', () => {
     await h.clock.advance(3 * HOUR);
     expect(h.calls).toHaveLength(2);
     await daemon.stop();
+  });
+
+  it("wakes at the deadline of an unwatched profile's window, closes it there without checking that profile, then forgets it", async () => {
+    // Daily checks at 03:00; `rotate-now --profile x` (x not watched) left its old key active until 10:40.
+    const until = new Date(2026, 10, 25, 10, 40).toISOString();
+    const asked: { watched: string[]; at: Date }[] = [];
+    const h = harness((_p, now) => keyAged(3, now), {
+      schedule: '0 3 * * *',
+      closeOtherWindows: async (watched) => {
+        asked.push({ watched, at: h.clock.now() });
+        const state = h.clock.now().getTime() < Date.parse(until) ? 'open' : 'closed';
+        return [{ profile: 'x', result: { ok: true, window: { keyId: 'AKIA…OLD2', until, state } } }];
+      },
+    });
+    const recorded = { ...emptyProfileState(), oldKeyActive: { keyId: 'AKIA…OLD2', until, waiting: false } };
+    await h.store.save({ ...emptyState(), profiles: { x: recorded, gone: emptyProfileState() } });
+    const daemon = h.make();
+    await daemon.start();
+    // x kept for `status --offline` (a profile without a window, like `gone`, is dropped as before).
+    expect(Object.keys(h.saved()!.profiles).sort()).toEqual(['dev', 'x']);
+    expect(h.saved()!.profiles.x?.oldKeyActive).toEqual({ keyId: 'AKIA…OLD2', until, waiting: false });
+    expect(h.saved()!.nextCheck).toBe(until);
+    await h.clock.advance(36 * MIN);
+    expect(asked.map((a) => a.at)).toEqual([new Date(2026, 10, 25, 10, 5), new Date(2026, 10, 25, 10, 40)]);
+    expect(asked.every((a) => a.watched.join() === 'dev')).toBe(true);
+    // Only the watched profile is ever checked (rotated when due): x only gets its window closed.
+    expect(h.calls.map((c) => c.profile)).toEqual(['dev']);
+    expect(h.saved()!.profiles.x).toBeUndefined();
+    expect(h.saved()!.nextCheck).toBe(new Date(2026, 10, 26, 3, 0).toISOString());
+    await daemon.stop();
+  });
+
+  it("an unwatched profile's window that cannot be closed stays recorded with the reason, fails --once, and the schedule retries it", async () => {
+    const until = new Date(2026, 10, 25, 9, 0).toISOString();
+    const h = harness((_p, now) => keyAged(3, now), {
+      closeOtherWindows: async () => [
+        { profile: 'x', result: { ok: false, error: new KeyrotError('MFA_REQUIRED', 'IAM asks for MFA') } },
+      ],
+    });
+    const recorded = { ...emptyProfileState(), oldKeyActive: { keyId: 'AKIA…OLD2', until, waiting: false } };
+    await h.store.save({ ...emptyState(), profiles: { x: recorded } });
+    const results = await h.make().runPass('once');
+    expect(results.map((r) => [r.profile, r.result.ok])).toEqual([
+      ['dev', true],
+      ['x', false],
+    ]);
+    expect(passExitCode(results)).toBe(5);
+    const x = h.saved()!.profiles.x!;
+    expect(x.oldKeyActive).toEqual(recorded.oldKeyActive);
+    expect(x.lastResult).toMatchObject({ outcome: 'needs-person', code: 'MFA_REQUIRED' });
+    expect(h.logs.some((l) => l.startsWith("warn x: old key's grace window not closed"))).toBe(true);
+
+    // The whole survey failing (keychain locked…) keeps what was recorded, and is counted too.
+    const broken = harness((_p, now) => keyAged(3, now), {
+      closeOtherWindows: async () => {
+        throw new KeyrotError('KEYCHAIN_UNAVAILABLE', 'no Secret Service');
+      },
+    });
+    await broken.store.save({ ...emptyState(), profiles: { x: recorded } });
+    const failed = await broken.make().runPass('once');
+    expect(passExitCode(failed)).toBe(5);
+    expect(broken.saved()!.profiles.x?.oldKeyActive).toEqual(recorded.oldKeyActive);
   });
 
   it('never sleeps longer than one coarse tick, and idles with a single timer', async () => {
