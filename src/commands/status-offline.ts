@@ -6,6 +6,7 @@ import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
 import { isProtectedProfile } from '../credentials/credential-process.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
+import { shownProfileKind } from '../credentials/profile-kind.js';
 import { mergedProfileValues, readSharedFiles } from '../credentials/read.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { maskKeyId } from '../errors/redact.js';
@@ -47,13 +48,7 @@ export async function statusOfflineCommand(input: StatusInput, ctx: CommandConte
     const values = mergedProfileValues(shared, profile) ?? {};
     return {
       profile,
-      kind: isProtected(profile)
-        ? 'protected'
-        : values.aws_session_token
-          ? 'session'
-          : values.aws_access_key_id
-            ? 'static'
-            : 'other',
+      kind: shownProfileKind(shared, profile),
       keyId: values.aws_access_key_id ? maskKeyId(values.aws_access_key_id) : null,
       ageDays: recorded?.ageDays ?? null,
       dueAt: recorded?.dueAt ?? null,

@@ -2,6 +2,7 @@
 // rotations as one JSON document (--json) or as a table with notes, and the warnings. Written once for
 // both, so `status --offline` (src/commands/status-offline.ts, which the bin runs from its own small
 // bundle) prints exactly what the online command prints from the same files.
+import type { ShownProfileKind } from '../credentials/profile-kind.js';
 import { maskKeyId } from '../errors/redact.js';
 import type { DaemonState } from '../state/state-schema.js';
 import { utcMinute } from '../time/days.js';
@@ -18,7 +19,7 @@ export interface StatusInput {
 /** One row of `keyrot status`, as printed (masked). */
 export interface StatusRow {
   profile: string;
-  kind: string;
+  kind: ShownProfileKind;
   keyId: string | null;
   ageDays: number | null;
   dueAt: string | null;

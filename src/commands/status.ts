@@ -5,6 +5,7 @@ import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import { isProtectedProfile } from '../credentials/credential-process.js';
+import { shownProfileKind } from '../credentials/profile-kind.js';
 import { describeError } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
@@ -82,8 +83,8 @@ async function statusWith(
       lastResult: recorded?.lastResult ?? null,
       oldKeyActive: null,
     };
-    // Protected: the key is in the keychain, and the AWS tools get it through `keyrot credentials`.
-    if (isProtected(profile) && row.kind === 'static') row.kind = 'protected';
+    // The files as the AWS tools read them, classified as `--offline` does (a protected key is in the keychain).
+    row.kind = shownProfileKind(plain, profile);
     rows.push(row);
   }
 

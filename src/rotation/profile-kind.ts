@@ -1,9 +1,10 @@
+import { type ProfileKind, profileKind } from '../credentials/profile-kind.js';
 import { mergedProfileValues } from '../credentials/read.js';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import type { SharedProfiles } from './ports.js';
 
-/** What kind of credentials a profile resolves to. */
-export type ProfileKind = 'static' | 'session' | 'sso' | 'role' | 'process' | 'web-identity' | 'none';
+/** What kind of credentials a profile resolves to (the shared classifier's kinds). */
+export type { ProfileKind };
 
 /** A profile's merged settings and what keyrot can do with it. */
 export interface ClassifiedProfile {
@@ -17,37 +18,22 @@ export interface ClassifiedProfile {
   reason?: string;
 }
 
-/** Classifies a profile in the order the SDK's credential chain would pick a source. */
-export function classifyProfile(name: string, settings: Record<string, string>): ClassifiedProfile {
-  const has = (key: string) => Boolean(settings[key]);
-  if (has('role_arn') && has('web_identity_token_file'))
-    return refuse(
-      'web-identity',
-      'it assumes a role with a web identity token; there is no key of yours to rotate',
-    );
-  if (has('role_arn'))
-    return refuse('role', 'it assumes a role (role_arn); rotate the key of its source_profile instead');
-  if (has('sso_session') || has('sso_start_url'))
-    return refuse(
-      'sso',
-      'it signs in with IAM Identity Center (SSO), whose credentials are short-lived already',
-    );
-  if (has('aws_access_key_id') && has('aws_session_token'))
-    return refuse(
-      'session',
-      'it holds temporary credentials (aws_session_token); they cannot be rotated, only renewed',
-    );
-  if (has('aws_access_key_id') && has('aws_secret_access_key')) return { name, kind: 'static', settings };
-  if (has('credential_process'))
-    return refuse(
-      'process',
-      'its credentials come from credential_process; keyrot cannot write them back there',
-    );
-  return refuse('none', 'it has no aws_access_key_id and aws_secret_access_key');
+/** Why keyrot does not rotate a profile of each kind but a static key's. */
+const REASONS: Record<Exclude<ProfileKind, 'static'>, string> = {
+  'web-identity': 'it assumes a role with a web identity token; there is no key of yours to rotate',
+  role: 'it assumes a role (role_arn); rotate the key of its source_profile instead',
+  sso: 'it signs in with IAM Identity Center (SSO), whose credentials are short-lived already',
+  session: 'it holds temporary credentials (aws_session_token); they cannot be rotated, only renewed',
+  process: 'its credentials come from credential_process; keyrot cannot write them back there',
+  none: 'it has no aws_access_key_id and aws_secret_access_key',
+};
 
-  function refuse(kind: ProfileKind, why: string): ClassifiedProfile {
-    return { name, kind, settings, refusal: `keyrot will not rotate profile "${name}": ${why}`, reason: why };
-  }
+/** Classifies a profile in the order the SDK's credential chain would pick a source (profileKind). */
+export function classifyProfile(name: string, settings: Record<string, string>): ClassifiedProfile {
+  const kind = profileKind(settings);
+  if (kind === 'static') return { name, kind, settings };
+  const reason = REASONS[kind];
+  return { name, kind, settings, refusal: `keyrot will not rotate profile "${name}": ${reason}`, reason };
 }
 
 /**
