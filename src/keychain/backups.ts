@@ -72,7 +72,10 @@ export class BackupStore {
     // One hold of the keychain lock: the catalog and the index are each read once, and the content, the
     // catalog and the index are written once each.
     return this.values.locked(async (values) => {
-      const catalog = parseCatalog(await values.get(CATALOG));
+      // The index is read beside the catalog: the new content's name, which it does not list, then
+      // needs no read of its own.
+      const [text] = await Promise.all([values.get(CATALOG), values.list(CONTENT_PREFIX)]);
+      const catalog = parseCatalog(text);
       const newest = catalog.findLast((entry) => entry.file === meta.file);
       if (newest?.sha256 === sha256) {
         newest.reusedAt = now.toISOString();

@@ -108,9 +108,10 @@ interface Seen {
  * at any point leaves either the old value or the new one readable — never a mix. Chunks a crash left
  * behind are recorded in the head as junk and deleted by the next write or delete of that name.
  *
- * A name is listed before its head first holds a value and unlisted only once its head entry is gone, so
- * a head with a value means a listed name (a write over it leaves the index alone), and under the lock a
- * listed name without a head entry is no write in progress (it may be unlisted).
+ * A name is listed before its head entry is first written and unlisted only once its head entry is gone,
+ * so a head with a value means a listed name (a write over it leaves the index alone), under the lock a
+ * listed name without a head entry is no write in progress (it may be unlisted), and a name the index
+ * read under the lock does not list has no head entry (it is not read).
  */
 export class ChunkedValueStore {
   private readonly maxEntryChars: number;
@@ -307,13 +308,14 @@ export class ChunkedValueStore {
       sha256: packed.sha256,
     };
 
-    await this.dropJunk(name, before, seen);
-    // 1. Record the new generation as junk-to-be, so a crash while writing its chunks leaks nothing.
-    await this.writeHead(name, { v: 1, cur: before?.cur, junk: [{ gen, n: chunks.length }] }, seen);
-    // 2. The chunks, under the new generation: the live value is untouched.
-    for (const [i, chunk] of chunks.entries()) await this.store.set(chunkAccount(name, gen, i), chunk);
-    // 3. List the name before it becomes readable, so a listing never misses a live value.
+    // 1. List the name before its head is written, so a listing never misses a live value and an
+    // unlisted name has no head entry at all.
     if (list) await this.addToIndex(name, seen, unlistIfAbsent);
+    await this.dropJunk(name, before, seen);
+    // 2. Record the new generation as junk-to-be, so a crash while writing its chunks leaks nothing.
+    await this.writeHead(name, { v: 1, cur: before?.cur, junk: [{ gen, n: chunks.length }] }, seen);
+    // 3. The chunks, under the new generation: the live value is untouched.
+    for (const [i, chunk] of chunks.entries()) await this.store.set(chunkAccount(name, gen, i), chunk);
     // 4. The commit point: one entry write flips readers to the new generation.
     const old = before?.cur && before.cur.n > 0 ? [chunkSet(before.cur)] : [];
     await this.writeHead(name, { v: 1, cur: next, junk: old }, seen);
@@ -350,6 +352,7 @@ export class ChunkedValueStore {
 
   private async readHead(name: string, seen: Seen): Promise<Head | null> {
     if (seen.heads.has(name)) return seen.heads.get(name)!;
+    if (unlisted(name, seen)) return null;
     const text = await this.store.get(headAccount(name));
     const head = text === null ? null : parseHead(text);
     if (text !== null && !head) throw corrupt(name, 'its head entry is unreadable');
@@ -360,6 +363,7 @@ export class ChunkedValueStore {
   // A write replaces whatever is there: an unreadable head is overwritten (its chunks cannot be found).
   private async readHeadForWrite(name: string, seen: Seen): Promise<Head | null> {
     if (seen.heads.has(name)) return seen.heads.get(name)!;
+    if (unlisted(name, seen)) return null;
     const text = await this.store.get(headAccount(name));
     const head = text === null ? null : parseHead(text);
     if (text === null || head) seen.heads.set(name, head);
@@ -449,6 +453,13 @@ export class ChunkedValueStore {
 
 function newSeen(): Seen {
   return { heads: new Map() };
+}
+
+// Under the lock, a name the index read in this hold does not list has no head entry: it needs no read.
+function unlisted(name: string, seen: Seen): boolean {
+  if (!seen.index || name === INDEX_NAME || seen.index.names.includes(name)) return false;
+  seen.heads.set(name, null);
+  return true;
 }
 
 function chunkSet(value: ChunkSet): ChunkSet {

@@ -80,21 +80,22 @@ export class RotationJournal {
 
   /** Records the intent to replace `oldKeyId` of `userArn`; refuses if its entry already holds a new key. */
   async begin(intent: Omit<JournalEntry, 'phase' | 'startedAt' | 'updatedAt' | 'newKeyId' | 'newSecret'>) {
-    const existing = await this.get(intent);
-    if (existing?.newKeyId) {
-      throw new KeyrotError(
-        'ROTATION_FAILED',
-        `an interrupted rotation of ${maskKeyId(intent.oldKeyId)} holds a new key; it must be resumed, not restarted`,
-        { hint: `Run \`keyrot rotate-now --profile ${existing.profile}\` to finish it.` },
-      );
-    }
     const now = this.clock.now().toISOString();
-    return this.save({
+    const entry: JournalEntry = {
       ...intent,
       files: uniqueFiles(intent.files),
       phase: 'intent',
       startedAt: now,
       updatedAt: now,
+    };
+    return this.save(entry, (existing) => {
+      if (existing?.newKeyId) {
+        throw new KeyrotError(
+          'ROTATION_FAILED',
+          `an interrupted rotation of ${maskKeyId(intent.oldKeyId)} holds a new key; it must be resumed, not restarted`,
+          { hint: `Run \`keyrot rotate-now --profile ${existing.profile}\` to finish it.` },
+        );
+      }
     });
   }
 
@@ -230,18 +231,30 @@ export class RotationJournal {
     return entry;
   }
 
-  // Durable before return: written through the commit-point protocol, then read back and compared.
-  private async save(entry: JournalEntry): Promise<JournalEntry> {
+  /**
+   * Durable before return: written through the commit-point protocol, then read back and compared. With
+   * `check`, the entry there now is read and checked under the keychain's lock, in the hold that writes:
+   * after the index, so an entry the index does not list (a new rotation's) costs no read.
+   */
+  private async save(
+    entry: JournalEntry,
+    check?: (existing: JournalEntry | null) => void,
+  ): Promise<JournalEntry> {
     const name = nameOf(entry);
     const next = { ...entry, updatedAt: this.clock.now().toISOString() };
     const text = JSON.stringify(next);
     const replaces = this.known.get(name)?.version;
     this.known.delete(name);
     // Leftover names of finished entries go with the index update that listing this one makes anyway.
-    await this.values.put(name, text, {
-      replaces,
-      unlistIfAbsent: (other) => other.startsWith(PREFIX) && other !== name,
-    });
+    const unlistIfAbsent = (other: string) => other.startsWith(PREFIX) && other !== name;
+    if (check) {
+      await this.values.locked(async (values) => {
+        await values.list(PREFIX);
+        const existing = await values.get(name);
+        check(existing === null ? null : parsed(name, existing));
+        await values.put(name, text, { unlistIfAbsent });
+      });
+    } else await this.values.put(name, text, { replaces, unlistIfAbsent });
     const back = await this.values.getVersioned(name);
     if (back.value !== text) {
       throw new KeyrotError(
@@ -255,17 +268,23 @@ export class RotationJournal {
 
   private async load(name: string): Promise<{ entry: JournalEntry | null; version: ValueVersion }> {
     const { value: text, version } = await this.values.getVersioned(name);
-    if (text === null) return { entry: null, version };
-    const entry = parseEntry(text);
-    if (!entry || nameOf(entry) !== name) {
-      throw new KeyrotError(
-        'KEYCHAIN_CORRUPT',
-        `the rotation journal of ${maskKeyId(oldKeyIdOf(name))} is damaged`,
-        { hint: DAMAGED_HINT },
-      );
-    }
-    return { entry, version };
+    return { entry: text === null ? null : parsed(name, text), version };
   }
+}
+
+/** The entry stored under `name`; KEYCHAIN_CORRUPT when it is not a whole entry of that name. */
+function parsed(name: string, text: string): JournalEntry {
+  const entry = parseEntry(text);
+  if (!entry || nameOf(entry) !== name) {
+    throw new KeyrotError(
+      'KEYCHAIN_CORRUPT',
+      `the rotation journal of ${maskKeyId(oldKeyIdOf(name))} is damaged`,
+      {
+        hint: DAMAGED_HINT,
+      },
+    );
+  }
+  return entry;
 }
 
 // The user ARN is hashed: the name must stay short and free of `/`, and an ARN can be long and has both.

@@ -77,7 +77,7 @@ describe('BackupStore', () => {
     expect(await values.list('backup:')).toHaveLength(11);
   });
 
-  it('takes a backup that prunes another in one hold of the lock: 9 keychain calls, 4 of them writes', async () => {
+  it('takes a backup that prunes another in one hold of the lock: 8 keychain calls, 4 of them writes', async () => {
     const { backups, clock, store, values } = setup(1);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -88,10 +88,10 @@ describe('BackupStore', () => {
     const name = (call: string) =>
       call.replace(ids[0]!, 'FIRST').replace(ids[1]!, 'SECOND').replace(ids[2]!, 'THIRD');
     expect(store.calls.map(name)).toEqual([
+      // The catalog and the index, read together: the new content's name is not listed, so it has no
+      // value and is not read. It is listed first; the first backup's name (pruned last time) goes in
+      // the same index write once it is seen to have no value.
       'get h/backups',
-      // The new content: its name listed first; the first backup's name (pruned last time) goes in the
-      // same index write once it is seen to have no value.
-      'get h/backup:THIRD',
       'get h/~index',
       'get h/backup:FIRST',
       'set h/~index',

@@ -3,6 +3,7 @@
 // and write interchangeably with it, so existing backups and journals stay readable.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { channel } from 'node:diagnostics_channel';
 import { readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { sessionBusSocket } from '../../src/keychain/secret-service/bus-address.
 import { BusConnection, type MethodCall } from '../../src/keychain/secret-service/bus-connection.js';
 import { DbusErrorReply } from '../../src/keychain/secret-service/dbus-errors.js';
 import { SecretServiceStore } from '../../src/keychain/secret-service/store.js';
+import { TRACE_CHANNEL } from '../../src/time/trace.js';
 import { tempDir } from '../support/cleanup.js';
 import { describeWith } from '../support/real-part.js';
 
@@ -218,6 +220,41 @@ describeReal('Secret Service backend on the real gnome-keyring', () => {
       bus.close();
     }
     expect(await store.delete('entry')).toBe(true);
+  });
+
+  it('reads an item it wrote or found with its secret asked right behind the search, not after it', async () => {
+    const store = freshStore();
+    await store.set('index', 'one');
+    const spans: { name: string; start: number; end: number }[] = [];
+    const listen = (span: unknown) => spans.push(span as (typeof spans)[number]);
+    channel(TRACE_CHANNEL).subscribe(listen);
+    try {
+      expect(await store.get('index')).toBe('one');
+    } finally {
+      channel(TRACE_CHANNEL).unsubscribe(listen);
+    }
+    const search = spans.find((span) => span.name === 'D-Bus SearchItems')!;
+    const secret = spans.find((span) => span.name === 'D-Bus GetSecret')!;
+    expect(secret.start).toBeLessThan(search.end);
+  });
+
+  it('never takes the item it knew for the account unless the search names it: deleted, replaced, reused', async () => {
+    const store = freshStore();
+    const other = new SecretServiceStore(store.service);
+    opened.push(other);
+    await store.set('x', 'mine');
+    expect(await store.get('x')).toBe('mine');
+    // Another connection replaces the value (same item), deletes it, then writes other accounts, which
+    // gnome-keyring may number as the deleted item was.
+    await other.set('x', 'replaced');
+    expect(await store.get('x')).toBe('replaced');
+    expect(await other.delete('x')).toBe(true);
+    await Promise.all(['y', 'z'].map((account) => other.set(account, `value of ${account}`)));
+    expect(await store.get('x')).toBeNull();
+    await other.set('x', 'again');
+    expect(await store.get('x')).toBe('again');
+    expect(await store.get('y')).toBe('value of y');
+    for (const account of ['x', 'y', 'z']) expect(await other.delete(account)).toBe(true);
   });
 
   it('never keeps the process alive between calls, and close releases the connection', async () => {

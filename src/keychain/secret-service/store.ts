@@ -78,6 +78,8 @@ interface Connected {
   session: Promise<SecretSession>;
   /** The default collection's path, once read. */
   collection?: Promise<string>;
+  /** The item path each account had when this connection last wrote or found it (a hint: see read). */
+  items: Map<string, string>;
 }
 
 /**
@@ -146,10 +148,27 @@ export class SecretServiceStore implements SecretStore {
   }
 
   private async read(c: Connected, account: string): Promise<string | null> {
-    const [items, session] = await Promise.all([this.search(c, account), c.session]);
+    const searching = this.search(c, account);
+    // The item this connection last wrote or found for the account is asked for its secret right behind
+    // the search, without waiting for it: one round trip instead of two. The search stays the authority
+    // (gnome-keyring reuses the number of a deleted item): the early answer counts only when the search
+    // names that very item, as the one match.
+    const hinted = c.items.get(account);
+    const early =
+      hinted === undefined
+        ? undefined
+        : c.session.then((session) => this.call(c, hinted, ITEM, 'GetSecret', 'o', [session.path]));
+    early?.catch(() => undefined);
+    const [items, session] = await Promise.all([searching, c.session]);
+    if (items.length !== 1) c.items.delete(account);
     if (items.length === 0) return null;
     if (items.length > 1) throw ambiguous(this.service, account, items.length);
-    const [secret] = await this.call(c, items[0]!, ITEM, 'GetSecret', 'o', [session.path]);
+    const item = items[0]!;
+    c.items.set(account, item);
+    const [secret] =
+      early && item === hinted
+        ? await early
+        : await this.call(c, item, ITEM, 'GetSecret', 'o', [session.path]);
     return session.decode(secret);
   }
 
@@ -168,17 +187,20 @@ export class SecretServiceStore implements SecretStore {
       ],
     ];
     const [session, collection] = await Promise.all([c.session, this.collectionOf(c)]);
-    const [, prompt] = await this.call(c, collection, COLLECTION, 'CreateItem', 'a{sv}(oayays)b', [
+    const [item, prompt] = await this.call(c, collection, COLLECTION, 'CreateItem', 'a{sv}(oayays)b', [
       properties,
       session.encode(value),
       true,
     ]);
     if (prompt !== NONE) throw locked('creating an item needs a prompt (the keyring is locked)');
+    if (typeof item === 'string' && item !== NONE) c.items.set(account, item);
+    else c.items.delete(account);
   }
 
   private async remove(c: Connected, account: string, found: () => void): Promise<boolean> {
     // The session is awaited as by every operation: one that failed drops the connection under it.
     const [items] = await Promise.all([this.search(c, account), c.session]);
+    c.items.delete(account);
     for (const item of items) {
       found();
       const [prompt] = await this.call(c, item, ITEM, 'Delete');
@@ -287,7 +309,7 @@ export class SecretServiceStore implements SecretStore {
       );
       // Without a session the connection is of no use: the next attempt opens a new one.
       session.catch(() => this.drop(connecting));
-      return { bus, session };
+      return { bus, session, items: new Map<string, string>() };
     })();
     this.connection = connecting;
     connecting.catch(() => {
