@@ -71,7 +71,7 @@ export class BackupStore {
     const sha256 = sha256Hex(bytes);
     // One hold of the keychain lock: the catalog and the index are each read once, and the content, the
     // catalog and the index are written once each.
-    return this.values.locked(async (values) => {
+    const { result, gone } = await this.values.locked(async (values) => {
       // The index is read beside the catalog: the new content's name, which it does not list, then
       // needs no read of its own.
       const [text] = await Promise.all([values.get(CATALOG), values.list(CONTENT_PREFIX)]);
@@ -80,7 +80,7 @@ export class BackupStore {
       if (newest?.sha256 === sha256) {
         newest.reusedAt = now.toISOString();
         await values.put(CATALOG, JSON.stringify(catalog));
-        return { ...newest, reused: true };
+        return { result: { ...newest, reused: true }, gone: [] };
       }
       const info: BackupInfo = {
         id: `${now.toISOString().replace(/[-:]|\.\d+/g, '')}-${randomBytes(2).toString('hex')}`,
@@ -101,10 +101,26 @@ export class BackupStore {
       const kept = next.filter((entry) => !pruned.includes(entry));
       await values.put(CATALOG, JSON.stringify(kept));
       const gone = new Set(pruned.map((old) => CONTENT_PREFIX + old.id));
-      for (const name of gone) await values.delete(name, { keepListed: true });
       await sweepOrphans(values, now, kept, gone);
-      return { ...info, reused: false };
+      return { result: { ...info, reused: false }, gone: [...gone] };
     });
+    if (gone.length > 0) this.deleteContents(gone);
+    return result;
+  }
+
+  /**
+   * Deletes the contents of pruned backups in a hold of the lock of their own, queued at once on the
+   * value store (its later calls wait for it; ChunkedValueStore.idle and Keychain.close too) but not
+   * awaited: the backup is complete once its catalog is written, so the caller's next step (a rotation's
+   * rewrite of the file) goes on meanwhile. The names stay listed until the next backup's index update.
+   * A deletion that fails leaves a content no catalog entry names: swept as an orphan by a later backup.
+   */
+  private deleteContents(names: string[]): void {
+    void this.values
+      .locked(async (values) => {
+        for (const name of names) await values.delete(name, { keepListed: true });
+      })
+      .catch(() => undefined);
   }
 
   /** Every kept backup, newest first. */
@@ -145,7 +161,8 @@ export class BackupStore {
 /**
  * Deletes content a crash left without a catalog entry, once it is an hour old (a writer of an older
  * keyrot, which wrote content and catalog under two holds of the lock, may be between the two). The
- * pruned contents in `skip` are gone already and stay listed until the next backup's index update.
+ * pruned contents in `skip` are deleted next (BackupStore.deleteContents) and stay listed until the next
+ * backup's index update.
  */
 async function sweepOrphans(
   values: LockedValues,

@@ -185,6 +185,11 @@ export class ChunkedValueStore {
     });
   }
 
+  /** Resolves once every write, delete and locked hold already queued on this store has settled. */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
   /** The names in the index (values, or names deleted with keepListed), sorted, optionally by `prefix`. */
   async list(prefix = ''): Promise<string[]> {
     const { names } = await this.readIndex(newSeen());

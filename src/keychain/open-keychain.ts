@@ -72,11 +72,14 @@ export async function openKeychain(options: OpenKeychainOptions): Promise<Keycha
   // The lock file needs its directory, whoever supplies the lock.
   await mkdir(dirname(lockPath), { recursive: true, mode: 0o700 });
   const lock = options.lock ?? (() => acquireLock(lockPath, { wait: true }));
+  const values = new ChunkedValueStore(store, { lock });
   return {
-    values: new ChunkedValueStore(store, { lock }),
+    values,
     backend,
     location: backend === 'file' ? `plain files in ${dir}` : `the OS keychain, service "${service}"`,
     close: async () => {
+      // Work still queued (a pruned backup's content being deleted) finishes on this connection first.
+      await values.idle();
       await store.close?.();
     },
   };

@@ -68,6 +68,7 @@ describe('BackupStore', () => {
       ids.slice(2).reverse(),
     );
     expect(listed.filter((b) => b.file === '/f/config')).toHaveLength(1);
+    await values.idle();
     for (const id of ids.slice(0, 2)) {
       const error = await backups.read(id).catch((e: unknown) => e);
       expect(isKeyrotError(error, 'BACKUP_NOT_FOUND')).toBe(true);
@@ -84,6 +85,7 @@ describe('BackupStore', () => {
       clock.advance(60 * 60 * 1000);
       store.calls.length = 0;
       ids.push((await backups.backup(`generation ${i}\n`, { file: '/f', reason: 'manual' })).id);
+      await values.idle();
     }
     const name = (call: string) =>
       call.replace(ids[0]!, 'FIRST').replace(ids[1]!, 'SECOND').replace(ids[2]!, 'THIRD');
@@ -97,13 +99,57 @@ describe('BackupStore', () => {
       'set h/~index',
       'set h/backup:THIRD',
       'set h/backups',
-      // The second backup is pruned: its content goes now, its name with the next backup's index write.
+      // The second backup is pruned: its content goes next (in a hold of its own that the backup does not
+      // wait for), its name with the next backup's index write.
       'get h/backup:SECOND',
       'delete h/backup:SECOND',
     ]);
     expect(await values.list('backup:')).toEqual([`backup:${ids[1]}`, `backup:${ids[2]}`]);
     expect((await backups.list()).map((b) => b.id)).toEqual([ids[2]]);
     expect((await backups.read(ids[2]!)).content.toString()).toBe('generation 2\n');
+  });
+
+  it('returns once the catalog is written: the pruned content is deleted after, and the store waits for it', async () => {
+    const { backups, clock, store, values } = setup(1);
+    const first = await backups.backup('generation 0\n', { file: '/f', reason: 'manual' });
+    // The deletion of the first backup's content waits at a gate.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const deleteEntry = store.delete.bind(store);
+    store.delete = async (account) => {
+      if (account.includes(first.id)) await gate;
+      return deleteEntry(account);
+    };
+    clock.advance(60_000);
+    const second = await backups.backup('generation 1\n', { file: '/f', reason: 'manual' });
+    expect((await backups.list()).map((b) => b.id)).toEqual([second.id]);
+    expect(store.entries.has(`h/backup:${first.id}`)).toBe(true);
+    let idle = false;
+    const waiting = values.idle().then(() => (idle = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(idle).toBe(false);
+    open();
+    await waiting;
+    expect(store.entries.has(`h/backup:${first.id}`)).toBe(false);
+    expect((await backups.read(second.id)).content.toString()).toBe('generation 1\n');
+  });
+
+  it('leaves a pruned content whose deletion failed to a later backup, which sweeps it once it is an hour old', async () => {
+    const { backups, clock, store, values } = setup(1);
+    const first = await backups.backup('generation 0\n', { file: '/f', reason: 'manual' });
+    store.injectError({ op: 'delete', account: `h/backup:${first.id}` });
+    clock.advance(60_000);
+    await backups.backup('generation 1\n', { file: '/f', reason: 'manual' });
+    await values.idle();
+    expect(store.entries.has(`h/backup:${first.id}`)).toBe(true);
+    clock.advance(60 * 60 * 1000);
+    const third = await backups.backup('generation 2\n', { file: '/f', reason: 'manual' });
+    await values.idle();
+    // The second backup, pruned by the third, stays listed (without a value) until the next index update.
+    expect([...store.entries.keys()].filter((key) => key.startsWith('h/backup:'))).toEqual([
+      `h/backup:${third.id}`,
+    ]);
+    expect(await values.list('backup:')).not.toContain(`backup:${first.id}`);
   });
 
   it('uses keep=10 by default', async () => {
