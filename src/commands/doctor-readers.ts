@@ -1,7 +1,11 @@
 // doctor's check that the AWS CLI reads the AWS files as the SDK (and keyrot) do: one line per place where
 // they differ, with the file, the line, the reader affected and the fix.
 import type { AwsFilePaths } from '../credentials/paths.js';
-import { type ReaderDifference, readFilesReaderDifferences } from '../credentials/reader-differences.js';
+import {
+  type ReaderDifference,
+  readerSectionLabel,
+  readFilesReaderDifferences,
+} from '../credentials/reader-differences.js';
 import { describeError, messageWithPlace } from '../errors/describe-error.js';
 import type { CheckResult } from './doctor-result.js';
 
@@ -28,8 +32,7 @@ export async function checkReaders(paths: AwsFilePaths): Promise<CheckResult[]> 
 /** One reader difference as a checklist line: the SDK failing is keyrot's problem, the rest the AWS CLI's. */
 export function readerCheck(difference: ReaderDifference): CheckResult {
   const { file, line, effect, profiles, keys, problem, fix } = difference;
-  const who =
-    profiles.length === 0 ? '' : ` (profile${profiles.length === 1 ? '' : 's'} ${profiles.join(', ')})`;
+  const who = profiles.length === 0 ? '' : ` (${profiles.map(readerSectionLabel).join(', ')})`;
   return {
     level: effect === 'sdk-fails' ? 'fail' : 'warn',
     text: `${file}:${line}: ${problem}${who}`,

@@ -203,16 +203,40 @@ export function readAsAwsCli(input: Uint8Array | string): AwsCliReading {
  * a later section of the same profile replacing an earlier one.
  */
 export function awsCliProfiles(reading: AwsCliReading, kind: FileKind): Map<string, AwsCliProfile> {
-  const profiles = new Map<string, AwsCliProfile>();
-  if (!reading.ok) return profiles;
+  if (kind === 'credentials') return namedSections(reading, (section) => section);
+  return namedSections(reading, (section) =>
+    section === 'default' ? section : section.startsWith('profile') ? shellName(section) : undefined,
+  );
+}
+
+/** The config file's sections that are not profiles but that the AWS CLI reads by name. */
+export type AwsCliSectionKind = 'sso-session' | 'services';
+
+/**
+ * The config file's `[sso-session NAME]` (or `[services NAME]`) sections as the AWS CLI (botocore's
+ * build_profile_map) takes them: any header starting with the word's letters and splitting, as a shell
+ * would, into two words names the second; a later one replaces an earlier one. AWS CLI versions before
+ * [services] support (Debian 12's 2.9.19 among them) ignore `[services …]` sections altogether.
+ */
+export function awsCliNamedSections(
+  reading: AwsCliReading,
+  kind: AwsCliSectionKind,
+): Map<string, AwsCliProfile> {
+  // botocore tests `profile` first: a header that starts with it is never anything else.
+  return namedSections(reading, (section) =>
+    !section.startsWith('profile') && section.startsWith(kind) ? shellName(section) : undefined,
+  );
+}
+
+// The sections `nameOf` names (undefined: skipped), with sub-section keys flattened to `name.key`.
+function namedSections(
+  reading: AwsCliReading,
+  nameOf: (section: string) => string | undefined,
+): Map<string, AwsCliProfile> {
+  const found = new Map<string, AwsCliProfile>();
+  if (!reading.ok) return found;
   for (const section of reading.sections) {
-    let name: string | undefined = section.name;
-    if (kind === 'config' && section.name.startsWith('profile')) {
-      const words = shellWords(section.name);
-      name = words?.length === 2 ? words[1] : undefined;
-    } else if (kind === 'config' && section.name !== 'default') {
-      name = undefined;
-    }
+    const name = nameOf(section.name);
     if (name === undefined) continue;
     const values = new Map<string, { value: string; option: AwsCliOption }>();
     for (const [key, option] of section.options) {
@@ -221,9 +245,15 @@ export function awsCliProfiles(reading: AwsCliReading, kind: FileKind): Map<stri
         for (const [sub, value] of Object.entries(option.value))
           values.set(`${key}.${sub}`, { value, option });
     }
-    profiles.set(name, { section, values });
+    found.set(name, { section, values });
   }
-  return profiles;
+  return found;
+}
+
+// The second of exactly two shell words (`profile "a b"` → `a b`), else undefined.
+function shellName(header: string): string | undefined {
+  const words = shellWords(header);
+  return words?.length === 2 ? words[1] : undefined;
 }
 
 /** What `aws configure get --profile P KEY` answers for a key without a dot, from both files' readings. */

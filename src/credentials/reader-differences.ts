@@ -6,6 +6,8 @@ import {
   type AwsCliFailure,
   type AwsCliOption,
   type AwsCliProfile,
+  type AwsCliSectionKind,
+  awsCliNamedSections,
   awsCliProfiles,
   readAsAwsCli,
 } from './aws-cli-reader.js';
@@ -98,6 +100,9 @@ const FAILURES: Record<AwsCliFailure, { problem: string; fix: string }> = {
   },
 };
 
+// The config file's sections besides profiles that both readers read by name (keys as the SDK names them).
+const NAMED_SECTIONS: readonly AwsCliSectionKind[] = ['sso-session', 'services'];
+
 const CLI_FAILS =
   'the AWS CLI cannot read this file (every aws command fails with "Unable to parse config file")';
 
@@ -147,10 +152,14 @@ export function readerDifferences(bytes: Uint8Array, kind: FileKind, file: strin
     if (key !== undefined) place.keys.add(key);
   };
   const sdkProfiles = doc.profiles();
+  // The SDK's sections by its names: profiles, and in the config file `sso-session.NAME`, `services.NAME`.
   const cliProfiles = awsCliProfiles(cli, kind);
+  if (kind === 'config') {
+    for (const section of NAMED_SECTIONS)
+      for (const [name, read] of awsCliNamedSections(cli, section))
+        cliProfiles.set(`${section}.${name}`, read);
+  }
   const names = new Set([...sdkProfiles.keys(), ...cliProfiles.keys()]);
-  if (kind === 'config')
-    for (const name of names) if (/^(sso-session|services)\./.test(name)) names.delete(name);
   // Which profile each reader reads a key line in (a line read in two profiles explains both sides), and
   // which lines the AWS CLI joins to a value above: built once, when a difference first needs them.
   let owners:
@@ -280,6 +289,12 @@ export async function readFilesReaderDifferences(
   return out;
 }
 
+/** How a difference's `profiles` entry reads in a message: `profile x`, or `[sso-session x]`, `[services x]`. */
+export function readerSectionLabel(name: string): string {
+  const named = NAMED_SECTIONS.find((section) => name.startsWith(`${section}.`));
+  return named ? `[${named} ${name.slice(named.length + 1)}]` : `profile ${name}`;
+}
+
 /** The differences that touch `profile` (those of a whole file included). */
 export function differencesOfProfile(differences: ReaderDifference[], profile: string): ReaderDifference[] {
   return differences.filter((d) => d.profiles.length === 0 || d.profiles.includes(profile));
@@ -346,7 +361,7 @@ function sameValues(sdk: ProfileValues, cli: AwsCliProfile): boolean {
 function describePlace(file: string, kind: FileKind, place: Place): ReaderDifference {
   const keys = [...place.keys];
   const profiles = [...place.profiles];
-  const what = keys.length > 0 ? keys.join(', ') : `profile ${profiles.join(', ')}`;
+  const what = keys.length > 0 ? keys.join(', ') : profiles.map(readerSectionLabel).join(', ');
   const readers: Record<ReaderEffect, string> = {
     'aws-cli-fails': CLI_FAILS,
     'sdk-fails': 'the SDK reads this file as empty',
@@ -354,7 +369,10 @@ function describePlace(file: string, kind: FileKind, place: Place): ReaderDiffer
     'aws-cli-only': `the AWS CLI reads ${what}, the SDK (and keyrot) do not`,
     'sdk-only': `the SDK (and keyrot) read ${what}, the AWS CLI does not`,
   };
-  const header = kind === 'config' ? '[profile NAME] (or [default])' : '[NAME]';
+  const named = NAMED_SECTIONS.find((section) => profiles[0]?.startsWith(`${section}.`));
+  const word = named ?? 'profile';
+  const header =
+    kind === 'credentials' ? '[NAME]' : named ? `[${named} NAME]` : '[profile NAME] (or [default])';
   const { cause } = place;
   let why: string;
   let fix: string;
@@ -412,9 +430,9 @@ function describePlace(file: string, kind: FileKind, place: Place): ReaderDiffer
     case 'header-form':
       why =
         place.effect === 'sdk-only'
-          ? 'the SDK reads this header as the profile, the AWS CLI does not'
-          : 'the AWS CLI reads this header as the profile, the SDK does not';
-      fix = `write the header as ${header}${kind === 'config' ? ', one space after "profile", no quotes' : ''}, the name of letters, digits and - _ . @ + % : /`;
+          ? `the SDK reads this header as the ${named ? 'section' : 'profile'}, the AWS CLI does not`
+          : `the AWS CLI reads this header as the ${named ? 'section' : 'profile'}, the SDK does not`;
+      fix = `write the header as ${header}${kind === 'config' ? `, one space after "${word}", no quotes` : ''}, the name of letters, digits and - _ . @ + % : /`;
       break;
     default:
       why = 'the two readers read this line differently';

@@ -203,6 +203,22 @@ describe('keyrot doctor', () => {
     expect(code).toBe(0);
   });
 
+  it('names a place in an [sso-session] section by its section', async () => {
+    await credentials(0o600);
+    const config = path.join(home, '.aws', 'config');
+    await writeFile(
+      config,
+      '[profile work]\nsso_session = corp\n[sso-session corp]\nsso_region = eu-west-1 # Dublin\n',
+      { mode: 0o600 },
+    );
+    const { code, text } = await doctor({ openKeychain: keychainOk, run: noService });
+    expect(text).toContain(
+      `! ${config}:4: the AWS CLI reads another value of sso_region than the SDK (and keyrot): a comment follows the value`,
+    );
+    expect(text).toContain('([sso-session corp])\n      fix: put the comment on a line of its own\n');
+    expect(code, text).toBe(0);
+  });
+
   it('names each place the AWS CLI reads otherwise than the SDK: file, line, reader, profile, fix', async () => {
     const file = await credentials(
       0o600,

@@ -1,12 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { awsCliConfigureGet, awsCliProfiles, readAsAwsCli } from '../../src/credentials/aws-cli-reader.js';
+import {
+  awsCliConfigureGet,
+  awsCliNamedSections,
+  awsCliProfiles,
+  readAsAwsCli,
+} from '../../src/credentials/aws-cli-reader.js';
 import { parseSharedFile } from '../../src/credentials/document.js';
 import type { FileKind } from '../../src/credentials/grammar.js';
 import { mergedProfileValues } from '../../src/credentials/read.js';
 import { readerDifferences } from '../../src/credentials/reader-differences.js';
 import { awsCliFileBytes } from './support/aws-cli-generators.js';
 import { READER_CASES } from './support/reader-cases.js';
+import { SESSION_CASES } from './support/sso-session-cases.js';
+import { expectedSessionOutcome } from './support/sso-session-oracle.js';
 
 const bytesOf = (text: string | Buffer) => (typeof text === 'string' ? Buffer.from(text) : text);
 const sdkReading = (bytes: Buffer, kind: FileKind) =>
@@ -41,6 +48,33 @@ describe('each disagreement found with /usr/bin/aws is modelled and reported', (
       for (const place of found) expect(place.fix).not.toBe('');
     });
   }
+
+  for (const c of SESSION_CASES) {
+    it(`[sso-session]: ${c.what}`, () => {
+      const config = Buffer.from(c.config);
+      expect(expectedSessionOutcome({ config, session: c.session, key: c.key })).toEqual(c.awsCli);
+      expect(sdkReading(config, 'config').get(`sso-session.${c.session}`)?.[c.key]).toBe(c.sdk);
+      const found = readerDifferences(config, 'config', '/home/u/.aws/config');
+      expect(found).toContainEqual(expect.objectContaining(c.reported));
+      for (const place of found) expect(place.fix).not.toBe('');
+    });
+  }
+
+  it('names an sso-session or services section as such, and reads alike what both read alike', () => {
+    const config =
+      '[sso-session corp]\nsso_region = eu-west-1 # Dublin\n[services mine]\nsts =\n  endpoint_url = http://localhost:4566\n[sso-session "ok"]\nsso_region = eu-west-1\n';
+    const found = readerDifferences(Buffer.from(config), 'config', 'k');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ line: 2, profiles: ['sso-session.corp'], keys: ['sso_region'] });
+    const header = readerDifferences(
+      Buffer.from('[services  mine]\nsts =\n  endpoint_url = http://x\n'),
+      'config',
+      'k',
+    );
+    expect(header).toMatchObject([{ line: 1, effect: 'aws-cli-only', profiles: ['services.mine'] }]);
+    expect(header[0]?.problem).toContain('[services mine]');
+    expect(header[0]?.fix).toContain('[services NAME], one space after "services"');
+  });
 
   it('never quotes a value in what it reports', () => {
     const text =
@@ -95,6 +129,19 @@ describe('a file pair with nothing reported reads alike in both readers', () => 
           const fromSdk = mergedProfileValues(sdk, profile) ?? {};
           const cliValues = Object.fromEntries([...fromCli].map(([key, { value }]) => [key, value]));
           if (fromCli.size > 0 || Object.keys(fromSdk).length > 0) expect(cliValues).toEqual({ ...fromSdk });
+        }
+        // The config file's sso-session and services sections too, each by itself.
+        for (const kind of ['sso-session', 'services'] as const) {
+          const cliSections = awsCliNamedSections(cli.config, kind);
+          const sdkNames = [...sdk.config.keys()].filter((name) => name.startsWith(`${kind}.`));
+          for (const name of new Set([
+            ...cliSections.keys(),
+            ...sdkNames.map((n) => n.slice(kind.length + 1)),
+          ])) {
+            const fromCli = cliSections.get(name)?.values ?? new Map();
+            const cliValues = Object.fromEntries([...fromCli].map(([key, { value }]) => [key, value]));
+            expect(cliValues, `${kind} ${name}`).toEqual({ ...sdk.config.get(`${kind}.${name}`) });
+          }
         }
       }),
       { numRuns: 1_500 },

@@ -57,6 +57,11 @@ const header = fc.oneof(
           '  [N]',
           '[N]]',
           '[sso-session N]',
+          '[sso-session  N]',
+          '[sso-session "N"]',
+          '[sso-sessions N]',
+          '[services N]',
+          '[services\tN]',
           '[profile N] junk',
         ),
       )

@@ -31,15 +31,7 @@ export async function askAwsCli(dir: string, question: AwsCliQuestion): Promise<
   const config = join(home, 'config');
   await writeFile(credentials, question.credentials, { mode: 0o600 });
   await writeFile(config, question.config, { mode: 0o600 });
-  const env = {
-    PATH: '/usr/bin:/bin',
-    HOME: home,
-    LC_ALL: 'C.UTF-8',
-    AWS_SHARED_CREDENTIALS_FILE: credentials,
-    AWS_CONFIG_FILE: config,
-    AWS_PAGER: '',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+  const env = awsCliEnv(home, credentials, config);
   return new Promise((resolve, reject) => {
     execFile(
       AWS_CLI,
@@ -52,6 +44,22 @@ export async function askAwsCli(dir: string, question: AwsCliQuestion): Promise<
       },
     );
   });
+}
+
+/** The AWS CLI's environment for files in `home`: nothing of this machine's, no instance metadata, no network. */
+export function awsCliEnv(home: string, credentials: string, config: string): NodeJS.ProcessEnv {
+  return {
+    PATH: '/usr/bin:/bin',
+    HOME: home,
+    LC_ALL: 'C.UTF-8',
+    AWS_SHARED_CREDENTIALS_FILE: credentials,
+    AWS_CONFIG_FILE: config,
+    AWS_PAGER: '',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    // A request that would leave the machine goes nowhere.
+    HTTPS_PROXY: 'http://127.0.0.1:9',
+    HTTP_PROXY: 'http://127.0.0.1:9',
+  };
 }
 
 /** A run as compared: exit code, stdout, and stderr reduced to what it says (raw when it says something else). */
