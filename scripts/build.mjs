@@ -94,6 +94,18 @@ const common = {
   logLevel: 'warning',
 };
 
+const bundleUrl = "var __keyrotBundleUrl = require('node:url').pathToFileURL(__filename).href;";
+/**
+ * For a bundle that src/platform/eager-compile.ts loads with V8 compiling all of it: its top level
+ * becomes a function, `__keyrotRun`, which that module calls once V8 compiles lazily again, so that
+ * the Node modules it requires load from Node's own compiled code (why there). Parenthesised, so that
+ * V8 compiles that function at once where nothing is cached (Node 20) instead of parsing it twice.
+ */
+const deferredTopLevel = (banner = '') => ({
+  banner: { js: `${banner}\nexports.__keyrotRun = (function () {` },
+  footer: { js: 'return module.exports;\n});' },
+});
+
 const bundleOptions = {
   ...common,
   external: ['@napi-rs/keyring', 'fs-native-extensions', 'node-notifier', 'systray2', 'node-cron'],
@@ -103,7 +115,7 @@ const bundleOptions = {
   supported: { 'dynamic-import': false },
   // import.meta does not exist in CommonJS: give it the bundle's own URL.
   define: { 'import.meta.url': '__keyrotBundleUrl' },
-  banner: { js: "var __keyrotBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: { js: bundleUrl },
   plugins: [
     {
       // The AWS SDK is its own bundle (below), which src/aws/clients.ts's import() loads.
@@ -126,6 +138,7 @@ await build({
   entryPoints: [path.join(src, 'aws', 'sdk.ts')],
   outfile: path.join(dist, 'bundle', 'aws-sdk.cjs'),
   supported: { 'dynamic-import': false },
+  ...deferredTopLevel(),
   plugins: [
     {
       name: 'no-default-credential-chain',
@@ -144,23 +157,25 @@ await build({
   ],
 });
 // The bundles of single commands, each loaded by src/cli.ts in place of the bundle of every command, so a
-// command loads and compiles only its own modules: [entry in src/commands, file in dist/bundle].
+// command loads and compiles only its own modules: [entry in src/commands, file in dist/bundle, whether
+// the bin loads it with V8 compiling all of it (src/platform/eager-compile.ts)].
 const commandBundles = [
   // `keyrot rotate-now`: the rotation's modules only.
-  ['rotate-now-fast.ts', 'rotate-now.cjs'],
+  ['rotate-now-fast.ts', 'rotate-now.cjs', true],
   // `keyrot credentials --profile P`, which every AWS CLI call of a protected profile waits for.
-  ['credentials-fast.ts', 'credentials.cjs'],
+  ['credentials-fast.ts', 'credentials.cjs', false],
   // The daemon parent idles for hours: only its own wiring, for a smaller resident set.
-  ['daemon-fast.ts', 'daemon.cjs'],
+  ['daemon-fast.ts', 'daemon.cjs', false],
   // `keyrot status --offline`: local files only, no SDK, keychain or commander.
-  ['status-fast.ts', 'status.cjs'],
+  ['status-fast.ts', 'status.cjs', false],
   // `keyrot status` online: its own modules only, no commander.
-  ['status-online-fast.ts', 'status-online.cjs'],
+  ['status-online-fast.ts', 'status-online.cjs', true],
 ];
 await Promise.all(
-  commandBundles.map(([entry, out]) =>
+  commandBundles.map(([entry, out, eager]) =>
     build({
       ...bundleOptions,
+      ...(eager ? deferredTopLevel(bundleUrl) : {}),
       entryPoints: [path.join(src, 'commands', entry)],
       outfile: path.join(dist, 'bundle', out),
     }),

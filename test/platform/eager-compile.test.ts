@@ -34,6 +34,23 @@ describe('loadCompiledEagerly', () => {
     expect(await loadCompiledEagerly(async () => 'loaded')).toBe('loaded');
   });
 
+  it('runs the top level of a bundle built to defer it, once, after loading, and gives its exports', async () => {
+    const runs: string[] = [];
+    const real = { answer: 42 };
+    const deferred = {
+      __keyrotRun: () => {
+        runs.push('run');
+        return real;
+      },
+    };
+    const loaded = await loadCompiledEagerly(async () => {
+      runs.push('load');
+      return deferred as unknown as typeof real;
+    });
+    expect(loaded).toBe(real);
+    expect(runs).toEqual(['load', 'run']);
+  });
+
   it(
     hasCompileCache
       ? `makes the compile cache keep every function of what it loads (Node ${process.version})`
