@@ -37,18 +37,25 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
   if (input.offline) return statusOfflineCommand(input, ctx);
   traceMark('status starts (its modules are loaded)');
   const env = ctx.io.env;
-  void preloadAwsSdk().catch(() => undefined);
   const settings = await loadSettings({ path: ctx.globals.config, env });
   const stateDir = keyrotPaths(env).stateDir;
-  const warnings: string[] = [];
-  // The keychain holds the unfinished rotations and the protected profiles' keys.
-  const keychain = await openForStatus(env, settings.keychain, stateDir, warnings);
-  const protectedKeys = keychain?.backend === 'os' ? new ProtectedKeys(keychain.values.store) : undefined;
+  const warnings: Warnings = { open: [], journal: [] };
+  // The keychain holds the unfinished rotations and the protected profiles' keys. Its connection is
+  // under way while the SDK loads (one synchronous stretch, started once the connect is issued), and
+  // the journal is read while IAM answers.
+  const opening = openForStatus(env, settings.keychain, stateDir, warnings.open);
+  setImmediate(() => void preloadAwsSdk().catch(() => undefined));
   try {
-    return await statusWith(input, ctx, settings, stateDir, warnings, keychain, protectedKeys);
+    return await statusWith(input, ctx, settings, stateDir, opening, warnings);
   } finally {
-    await keychain?.close?.().catch(() => undefined);
+    await (await opening)?.close?.().catch(() => undefined);
   }
+}
+
+/** Status's warnings by where they come from, printed in this order with the env key's between. */
+interface Warnings {
+  open: string[];
+  journal: string[];
 }
 
 async function statusWith(
@@ -56,42 +63,51 @@ async function statusWith(
   ctx: CommandContext,
   settings: Settings,
   stateDir: string,
-  warnings: string[],
-  keychain: Keychain | undefined,
-  protectedKeys: ProtectedKeys | undefined,
+  opening: Promise<Keychain | undefined>,
+  warnings: Warnings,
 ): Promise<ExitCodeValue> {
   const env = ctx.io.env;
+  let protectedKeys: ProtectedKeys | undefined;
+  const opened = opening.then((keychain) => {
+    if (keychain?.backend === 'os') protectedKeys = new ProtectedKeys(keychain.values.store);
+    return keychain;
+  });
+  // Unfinished rotations live in the keychain.
+  const pendingRead = opened.then((keychain) =>
+    keychain ? pendingRotations(keychain, warnings.journal) : null,
+  );
   const files = credentialFilesPort(env, ctx.globals, () => protectedKeys);
-  const raw = credentialFilesPort(env, ctx.globals);
-  const [shared, plain] = await Promise.all([files.read(), raw.read()]);
+  const plain = await credentialFilesPort(env, ctx.globals).read();
   const isProtected = (profile: string) => isProtectedProfile(plain, profile);
   const protectedNames = [...plain.config.keys()].filter(isProtected);
+  // Protected profiles' keys are in the keychain: the files are read with them once it is open.
+  // Without any, IAM is asked at once.
+  if (protectedNames.length > 0) await opened;
+  const shared = protectedNames.length > 0 ? await files.read() : plain;
   const profiles = profilesShown(input, shared.credentials, protectedNames);
-  const state = await readStateFile(stateDir).catch(() => null);
-  // The marker itself, not the state file: the daemon records a pause only at its next tick.
-  const pausedUntil = await readPauseUntil(stateDir, systemClock.now());
-  const rows: StatusRow[] = [];
+  const [state, pausedUntil, statuses] = await Promise.all([
+    readStateFile(stateDir).catch(() => null),
+    // The marker itself, not the state file: the daemon records a pause only at its next tick.
+    readPauseUntil(stateDir, systemClock.now()),
+    // Every profile at once: each mostly waits for IAM.
+    Promise.all(profiles.map((profile) => inspectOnline(ctx, files, settings, profile))),
+  ]);
   const userKeys = new Set<string>();
-
-  for (const profile of profiles) {
-    const recorded = state?.profiles[profile];
-    const status = await inspectOnline(ctx, files, settings, profile);
+  const rows = statuses.map((status): StatusRow => {
     for (const key of status.keys ?? []) userKeys.add(key.accessKeyId);
     const row: StatusRow = {
-      profile,
+      profile: status.profile,
       ...maskedStatus(status),
-      lastResult: recorded?.lastResult ?? null,
+      lastResult: state?.profiles[status.profile]?.lastResult ?? null,
       oldKeyActive: null,
     };
     // The files as the AWS tools read them, classified as `--offline` does (a protected key is in the keychain).
-    row.kind = shownProfileKind(plain, profile);
-    rows.push(row);
-  }
+    row.kind = shownProfileKind(plain, status.profile);
+    return row;
+  });
 
   const envWarning = staleEnvKeyWarning(env, shared.credentials, userKeys);
-  if (envWarning) warnings.push(envWarning);
-  // Unfinished rotations live in the keychain.
-  const pending = keychain ? await pendingRotations(keychain, warnings) : null;
+  const pending = await pendingRead;
   // Online, the journal says which old keys are still in their grace window.
   for (const p of pending ?? []) {
     const row = p.retireAt ? rows.find((r) => r.keyId !== null && r.keyId === p.newKeyId) : undefined;
@@ -99,7 +115,14 @@ async function statusWith(
   }
 
   printStatus(
-    { offline: false, pausedUntil, pauseFile: pauseFilePath(stateDir), rows, pending, warnings },
+    {
+      offline: false,
+      pausedUntil,
+      pauseFile: pauseFilePath(stateDir),
+      rows,
+      pending,
+      warnings: [...warnings.open, ...(envWarning ? [envWarning] : []), ...warnings.journal],
+    },
     Boolean(input.json),
     ctx.io,
   );

@@ -6,7 +6,6 @@ import { isKeyrotError } from '../errors/keyrot-error.js';
 import { keyAge } from '../time/days.js';
 import type { RotationDeps } from './ports.js';
 import { classifyProfile, type ProfileKind } from './profile-kind.js';
-import { userNameFromArn } from './state.js';
 
 /** What `status` and the daemon know about one profile (key ids unmasked; mask when printing). */
 export interface ProfileStatus {
@@ -51,9 +50,14 @@ export async function inspectProfile(
     accessKeyId: settings.aws_access_key_id!,
     secretAccessKey: settings.aws_secret_access_key!,
   };
+  // Both at once: ListAccessKeys without a user name lists the keys of the user who signs it, the
+  // user GetCallerIdentity names. Its error counts only when GetCallerIdentity succeeded.
+  const identity = deps.sts.getCallerIdentity(credentials);
+  const keys = deps.iam.listAccessKeys(credentials, '');
+  keys.catch(() => undefined);
   try {
-    status.userArn = (await deps.sts.getCallerIdentity(credentials)).arn;
-    status.keys = await deps.iam.listAccessKeys(credentials, userNameFromArn(status.userArn));
+    status.userArn = (await identity).arn;
+    status.keys = await keys;
   } catch (error) {
     const code =
       isAccessDenied(error) && settings.mfa_serial

@@ -26,7 +26,7 @@ export interface StsPort {
 
 /** IAM key management, every call signed with the credentials given. */
 export interface IamPort {
-  /** The user's keys. */
+  /** The user's keys (`userName` '': the keys of the user who signs the request). */
   listAccessKeys(credentials: AwsCredentials, userName: string): Promise<AccessKeyInfo[]>;
   /** A new key; a single attempt (not idempotent). */
   createAccessKey(credentials: AwsCredentials, userName: string): Promise<CreatedAccessKey>;
