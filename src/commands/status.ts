@@ -90,7 +90,7 @@ async function statusWith(
     // The marker itself, not the state file: the daemon records a pause only at its next tick.
     readPauseUntil(stateDir, systemClock.now()),
     // Every profile at once: each mostly waits for IAM.
-    Promise.all(profiles.map((profile) => inspectOnline(ctx, files, settings, profile))),
+    Promise.all(profiles.map((profile) => inspectOnline(ctx, files, settings, profile, false))),
   ]);
   const userKeys = new Set<string>();
   const rows = statuses.map((status): StatusRow => {
@@ -178,17 +178,22 @@ async function openForStatus(
   }
 }
 
-/** What IAM says about one profile, asked with its own key (used by `status` and `setup`). */
+/**
+ * What IAM says about one profile, asked with its own key (used by `status` and `setup`); with the
+ * key's user ARN from STS (`setup`) unless `identity` is false (`status`: one request less).
+ */
 export async function inspectOnline(
   ctx: CommandContext,
   files: CredentialFilesPort,
   settings: Settings,
   profile: string,
+  identity = true,
 ): Promise<ProfileStatus> {
   const aws = await awsPortsFor(ctx, files, profile);
   try {
     return await inspectProfile(profile, {
-      ...aws,
+      iam: aws.iam,
+      ...(identity ? { sts: aws.sts } : {}),
       files,
       clock: systemClock,
       policy: (p) => settings.profile(p),

@@ -27,11 +27,15 @@ export interface ProfileStatus {
   error?: { code: string; message: string };
 }
 
-/** Reads the age, due date and keys of a profile from IAM, without changing anything or prompting. */
+/**
+ * Reads the age, due date and keys of a profile from IAM, without changing anything or prompting. With
+ * `deps.sts`, also the key's user ARN (`setup` says a key works by it); without, ListAccessKeys alone
+ * proves the key, one request less (`status` shows no ARN).
+ */
 export async function inspectProfile(
   profile: string,
-  deps: Pick<RotationDeps, 'sts' | 'iam' | 'files' | 'clock' | 'policy'> &
-    Partial<Pick<RotationDeps, 'journal'>>,
+  deps: Pick<RotationDeps, 'iam' | 'files' | 'clock' | 'policy'> &
+    Partial<Pick<RotationDeps, 'sts' | 'journal'>>,
 ): Promise<ProfileStatus> {
   const settings = mergedProfileValues(await deps.files.read(), profile);
   if (!settings) {
@@ -52,11 +56,11 @@ export async function inspectProfile(
   };
   // Both at once: ListAccessKeys without a user name lists the keys of the user who signs it, the
   // user GetCallerIdentity names. Its error counts only when GetCallerIdentity succeeded.
-  const identity = deps.sts.getCallerIdentity(credentials);
+  const identity = deps.sts?.getCallerIdentity(credentials);
   const keys = deps.iam.listAccessKeys(credentials, '');
   keys.catch(() => undefined);
   try {
-    status.userArn = (await identity).arn;
+    if (identity) status.userArn = (await identity).arn;
     status.keys = await keys;
   } catch (error) {
     const code =

@@ -285,4 +285,31 @@ describe('status (online) on the fast path', { concurrent: true }, () => {
     );
     expect(unreachable.stdout).toMatch(/p: \w+/);
   });
+
+  it('asks IAM once per profile it inspects, and STS never', async () => {
+    // An emulator of its own: its request counts are this test's alone.
+    const own = await startEmulator({ host: '127.0.0.1', port: 0 });
+    try {
+      const w = await createWorld({ label: 'status-requests', emulator: own });
+      const one = await w.seed('status-requests-one', { keyAgeDays: 10 });
+      const two = await w.seed('status-requests-two', { keyAgeDays: 200 });
+      await w.writeCredentials(
+        `[a]\naws_access_key_id = ${one.keys[0]!.accessKeyId}\naws_secret_access_key = ${one.keys[0]!.secretAccessKey}\n` +
+          `[b]\naws_access_key_id = ${two.keys[0]!.accessKeyId}\naws_secret_access_key = ${two.keys[0]!.secretAccessKey}\n` +
+          '[temp]\naws_access_key_id = ASIAEXAMPLEEXAMPLE12\naws_secret_access_key = s\naws_session_token = t\n',
+      );
+      const result = await run(w, ['status', '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      const rows = JSON.parse(result.stdout).profiles as { profile: string; ageDays: number | null }[];
+      expect(rows.map((p) => [p.profile, p.ageDays])).toEqual([
+        ['a', 10],
+        ['b', 200],
+        ['temp', null],
+      ]);
+      expect(own.admin.requestCount('ListAccessKeys')).toBe(2);
+      expect(own.admin.requestCount()).toBe(2);
+    } finally {
+      await own.close();
+    }
+  });
 });
