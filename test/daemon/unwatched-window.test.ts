@@ -2,6 +2,7 @@
 // `rotate-now --profile x`), without ever rotating that profile: real `keyrot daemon --once` processes,
 // the built CLI, the emulator over HTTP, the journal in the real Secret Service, notifications through
 // dunst. The deadline is moved into the past in the journal itself (what an hour of waiting would do).
+import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -11,10 +12,11 @@ import { RotationJournal } from '../../src/keychain/journal.js';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
 import { acquireLock, namedLockPath } from '../../src/lock/index.js';
 import { readStateFile } from '../../src/state/state-file.js';
+import { stopAtFileEnd } from '../support/cleanup.js';
 import { createDaemonWorld, type DaemonWorld } from '../support/daemon-world.js';
 import { monitorNotifications, type NotifyMonitor } from '../support/notify-monitor.js';
 import { describeWith } from '../support/real-part.js';
-import type { CliResult } from '../support/run-cli.js';
+import { CLI_PATH, type CliResult } from '../support/run-cli.js';
 import { leakedSecrets, profileBlock } from '../support/world.js';
 
 const HOUR_MS = 3_600_000;
@@ -168,6 +170,53 @@ describeWith(
     expect(keyStatus(w, 'bob', old.accessKeyId)).toBe('Active');
     expect((await w.currentKey('x')).accessKeyId).toBe(current.accessKeyId);
     expect((await readStateFile(w.stateDir))?.profiles.x).toBeUndefined();
+  });
+
+  it('a daemon killed while it closes the window leaves it for the next pass, which closes it without telling twice', async () => {
+    const { w, old, current } = await rotatedUnwatched();
+    const monitor = await dueAndStillUsed(w, old, current);
+    const creates = w.emulator.admin.requestCount('CreateAccessKey');
+    const updates = w.emulator.admin.requestCount('UpdateAccessKey');
+    // Each answer comes late, so the daemon is surely still waiting for the deactivation's when killed.
+    w.emulator.admin.setLatencyMs(1_500);
+    const daemon = stopAtFileEnd(
+      spawn(process.execPath, [CLI_PATH, 'daemon', '--once'], { env: w.env, stdio: 'ignore' }),
+    );
+    const exited = new Promise((resolve) => daemon.once('exit', resolve));
+    await waitUntil(async () => w.emulator.admin.requestCount('UpdateAccessKey') > updates);
+    daemon.kill('SIGKILL');
+    await exited;
+    w.emulator.admin.setLatencyMs(0);
+    // IAM deactivated the key, but the journal still holds the window: the close did not finish.
+    expect(keyStatus(w, 'bob', old.accessKeyId)).toBe('Inactive');
+    expect((await statusOf(w, ['status', '--json'])).pendingRotations).toMatchObject([{ phase: 'retiring' }]);
+
+    const next = await w.run(['daemon', '--once']);
+    expect(next.code, next.stderr).toBe(0);
+    expect((await statusOf(w, ['status', '--json'])).pendingRotations).toEqual([]);
+    expect(keyStatus(w, 'bob', old.accessKeyId)).toBe('Inactive');
+    expect((await w.currentKey('x')).accessKeyId).toBe(current.accessKeyId);
+    expect(w.emulator.admin.requestCount('CreateAccessKey')).toBe(creates);
+    expect((await readStateFile(w.stateDir))?.profiles.x).toBeUndefined();
+    // The use was told before the kill; the next pass remembered it (the journal) and did not repeat it.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(monitor.text().split('of profile x was used after the rotation').length - 1).toBe(1);
+  });
+
+  it('closes a window whose new key no profile holds any more (the files edited by hand), naming the profile that opened it', async () => {
+    const { w, old, current } = await rotatedUnwatched();
+    const monitor = await dueAndStillUsed(w, old, current);
+    // x is gone from both files: only the journal still knows the window.
+    await w.writeCredentials(profileBlock('dev', await w.currentKey('dev')));
+    await w.writeConfig('[profile dev]\nregion = us-east-1\n');
+    const run = await w.run(['daemon', '--once']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(keyStatus(w, 'bob', old.accessKeyId)).toBe('Inactive');
+    expect(keyStatus(w, 'bob', current.accessKeyId)).toBe('Active');
+    expect((await statusOf(w, ['status', '--json'])).pendingRotations).toEqual([]);
+    await monitor.waitFor(
+      `the old key ${maskKeyId(old.accessKeyId)} of profile x was used after the rotation`,
+    );
   });
 });
 
