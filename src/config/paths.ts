@@ -13,6 +13,11 @@ export interface KeyrotPaths {
   logDir: string;
   /** Disposable files: Node's compile cache of keyrot's bundle, the tray's helper binary. */
   cacheDir: string;
+  /**
+   * The running daemon's private socket that serves `keyrot credentials` (docs/agent.md); undefined on
+   * Windows, where a named pipe's default access is not limited to this user.
+   */
+  agentSocket?: string;
 }
 
 /** The user's home directory as the AWS SDK finds it: HOME, USERPROFILE, HOMEDRIVE+HOMEPATH, then the OS. */
@@ -61,5 +66,14 @@ export function keyrotPaths(
   }
   const configFile = env.KEYROT_CONFIG ? p.resolve(env.KEYROT_CONFIG) : p.join(configDir, 'config.ini');
   // The cache stays where it is under KEYROT_STATE_DIR: it holds nothing but compiled code.
-  return { configFile, stateDir, logDir, cacheDir };
+  const paths: KeyrotPaths = { configFile, stateDir, logDir, cacheDir };
+  if (platform === 'win32') return paths;
+  // Linux: the session's runtime dir (a tmpfs of this user's, emptied at logout), unless the state is
+  // moved (KEYROT_STATE_DIR: a test or a second install has its own socket beside its own lock).
+  const runtime = platform === 'linux' && !env.KEYROT_STATE_DIR ? env.XDG_RUNTIME_DIR : undefined;
+  const runtimeDir = runtime && p.isAbsolute(runtime) ? runtime : undefined;
+  paths.agentSocket = runtimeDir
+    ? p.join(runtimeDir, 'keyrot', 'agent.sock')
+    : p.join(stateDir, 'agent.sock');
+  return paths;
 }

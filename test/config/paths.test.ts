@@ -8,6 +8,7 @@ describe('keyrotPaths', () => {
       stateDir: '/home/ann/.local/state/keyrot',
       logDir: '/home/ann/.local/state/keyrot',
       cacheDir: '/home/ann/.cache/keyrot',
+      agentSocket: '/home/ann/.local/state/keyrot/agent.sock',
     });
     expect(
       keyrotPaths(
@@ -19,6 +20,7 @@ describe('keyrotPaths', () => {
       stateDir: '/x/s/keyrot',
       logDir: '/x/s/keyrot',
       cacheDir: '/x/k/keyrot',
+      agentSocket: '/x/s/keyrot/agent.sock',
     });
   });
 
@@ -27,6 +29,25 @@ describe('keyrotPaths', () => {
     expect(paths.logDir).toBe('/Users/ann/Library/Logs/keyrot');
     expect(paths.configFile).toBe('/Users/ann/.config/keyrot/config.ini');
     expect(paths.cacheDir).toBe('/Users/ann/Library/Caches/keyrot');
+    // launchd gives no runtime dir of the user's own: the state dir (0700) holds the socket.
+    expect(keyrotPaths({ HOME: '/Users/ann', XDG_RUNTIME_DIR: '/run/x' }, 'darwin').agentSocket).toBe(
+      '/Users/ann/.local/state/keyrot/agent.sock',
+    );
+  });
+
+  it("puts the agent's socket in the session's runtime dir on Linux, beside a moved state, and nowhere on Windows", () => {
+    expect(keyrotPaths({ HOME: '/h', XDG_RUNTIME_DIR: '/run/user/1000' }, 'linux').agentSocket).toBe(
+      '/run/user/1000/keyrot/agent.sock',
+    );
+    // A relative runtime dir is invalid (XDG spec): ignored.
+    expect(keyrotPaths({ HOME: '/h', XDG_RUNTIME_DIR: 'run' }, 'linux').agentSocket).toBe(
+      '/h/.local/state/keyrot/agent.sock',
+    );
+    expect(
+      keyrotPaths({ HOME: '/h', XDG_RUNTIME_DIR: '/run/user/1000', KEYROT_STATE_DIR: '/tmp/s' }, 'linux')
+        .agentSocket,
+    ).toBe('/tmp/s/agent.sock');
+    expect(keyrotPaths({ USERPROFILE: 'C:\\Users\\ann' }, 'win32').agentSocket).toBeUndefined();
   });
 
   it('keeps settings in %APPDATA% (roaming) and state, locks, logs and caches in %LOCALAPPDATA% on Windows, whatever OS renders it', () => {
@@ -60,6 +81,7 @@ describe('keyrotPaths', () => {
       stateDir: '/tmp/s',
       logDir: '/tmp/s',
       cacheDir: '/Users/ann/Library/Caches/keyrot',
+      agentSocket: '/tmp/s/agent.sock',
     });
   });
 });
