@@ -1,10 +1,10 @@
 // The layer map of docs/architecture.md, checked by `npm run check:layers` (part of `npm test`).
 // cli → commands → {tray, daemon, service} → rotation →
-// {credentials, keychain, aws, config, state, log, notify, lock} → {fs, time, errors, platform}.
+// {agent, credentials, keychain, aws, config, state, log, notify, lock} → {fs, time, errors, platform}.
 // emulator stands apart: it imports only fs, time and errors, and only commands imports it.
 // Type-only imports count: a type from a layer above is a dependency on it all the same.
 
-const MIDDLE = '(credentials|keychain|aws|config|state|log|notify|lock)';
+const MIDDLE = '(agent|credentials|keychain|aws|config|state|log|notify|lock)';
 const BOTTOM = '(fs|time|errors|platform)';
 
 /** A rule that forbids importing `to` from anywhere except `allowedFrom`. */

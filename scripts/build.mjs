@@ -13,7 +13,8 @@
 // - dist/bundle/credentials.cjs: `keyrot credentials --profile P` (credential_process), which src/cli.ts
 //   runs before commander parses anything: the keychain read alone (src/commands/credentials-fast.ts).
 // - dist/bundle/daemon.cjs: `keyrot daemon`'s parent process, which src/cli.ts also runs before commander:
-//   its own wiring only (src/commands/daemon-fast.ts), since it idles for hours and forks every check.
+//   its own wiring only (src/commands/daemon-fast.ts), since it idles for hours and forks every check;
+//   its agent loads credentials.cjs on its first request.
 // - dist/bundle/status.cjs: `keyrot status --offline`, which src/cli.ts also runs before commander:
 //   local files only (src/commands/status-fast.ts), so it starts about as fast as node itself; and
 //   dist/bundle/status-online.cjs, `keyrot status` online (src/commands/status-online-fast.ts).
@@ -122,6 +123,17 @@ const bundleOptions = {
       name: 'the-sdk-is-its-own-bundle',
       setup(b) {
         b.onResolve({ filter: /^\.\/sdk\.js$/ }, () => ({ path: './aws-sdk.cjs', external: true }));
+      },
+    },
+    {
+      // The daemon's agent loads the keychain read on its first request from the credentials command's
+      // bundle (src/commands/daemon-agent.ts): the daemon parent's bundle holds none of it.
+      name: 'the-keychain-read-is-the-credentials-bundle',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/credentials-fast\.js$/ }, () => ({
+          path: './credentials.cjs',
+          external: true,
+        }));
       },
     },
   ],

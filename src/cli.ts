@@ -10,6 +10,7 @@ import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type * as AgentClient from './agent/client.js';
 import type { BackupInput } from './commands/backup.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import type { CredentialsInput } from './commands/credentials.js';
@@ -31,6 +32,7 @@ import type * as StatusFast from './commands/status-fast.js';
 import type * as StatusOnlineFast from './commands/status-online-fast.js';
 import type { TrayInput } from './commands/tray.js';
 import { keyrotPaths } from './config/paths.js';
+import { writeCredentialProcess } from './credentials/process-output.js';
 import { FAULT_GRAMMAR_HELP } from './emulator/faults.js';
 import { ExitCode, type ExitCodeValue } from './errors/keyrot-error.js';
 import { privateDirProblem } from './fs/private-dir.js';
@@ -316,13 +318,21 @@ async function reportError(error: unknown, verbose: boolean): Promise<ExitCodeVa
 
 /**
  * `keyrot credentials --profile P` exactly as a credential_process line runs it, which every AWS CLI
- * call waits for: straight to the command, before the program is built, from its own small bundle
- * (src/commands/credentials-fast.ts → dist/bundle/credentials.cjs), not the one of every command.
- * Undefined for anything else. Another command that must start this fast gets a path like this one.
+ * call waits for: straight to the command, before the program is built. First the running daemon's
+ * agent (src/agent/client.ts, inside this file: node:net and a socket round trip), else the keychain
+ * read from its own small bundle (src/commands/credentials-fast.ts → dist/bundle/credentials.cjs), not
+ * the one of every command. Undefined for anything else. Another command that must start this fast
+ * gets a path like this one.
  */
 async function credentialsFastPath(argv: string[]): Promise<number | undefined> {
   const [name, flag, profile, ...rest] = argv.slice(2);
   if (name !== 'credentials' || flag !== '--profile' || !profile || rest.length > 0) return undefined;
+  const agent: typeof AgentClient = await import('./agent/client.js');
+  const served = await agent.credentialsFromAgent(profile, process.env);
+  if (served) {
+    await writeCredentialProcess(process.stdout, served);
+    return ExitCode.ok;
+  }
   const fast: typeof CredentialsFast = await import('./commands/credentials-fast.js');
   return runReported(fast, false, async () => {
     await fast.printProtectedCredentials({ profile }, { env: process.env, stdout: process.stdout });

@@ -3,6 +3,7 @@
 // no SDK, no network. It prints the key on stdout (its one job) and nothing else there.
 import type { Writable } from 'node:stream';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
+import { type ProcessCredentials, writeCredentialProcess } from '../credentials/process-output.js';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { keychainService, openOsStore } from '../keychain/os-backend.js';
 import { ProtectedKeys } from '../keychain/protected-key.js';
@@ -42,14 +43,7 @@ export async function printProtectedCredentials(
         },
       );
     }
-    const document = {
-      Version: 1,
-      AccessKeyId: entry.accessKeyId,
-      SecretAccessKey: entry.secretAccessKey,
-    };
-    await new Promise<void>((resolve, reject) =>
-      io.stdout.write(`${JSON.stringify(document)}\n`, (error) => (error ? reject(error) : resolve())),
-    );
+    await writeCredentialProcess(io.stdout, entry);
   } finally {
     await store.close?.();
   }
@@ -63,4 +57,28 @@ function forAwsTools(error: unknown, profile: string): unknown {
     `cannot read the key of protected profile "${profile}": ${error.message}`,
     { hint: error.hint, cause: error },
   );
+}
+
+/** An open reader of protected keys, for the daemon's agent (src/commands/daemon-agent.ts). */
+export interface ProtectedKeyReader {
+  /** The key of `profile` in `configFile`, or null when it has no protected entry. */
+  get(profile: string, configFile: string): Promise<ProcessCredentials | null>;
+  /** Closes the keychain connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the OS keychain of `service` for reading protected keys, as `keyrot credentials` reads them: the
+ * connection stays open (and is reused) until close(). In this bundle so the daemon loads the keychain
+ * code only once it is first asked for a key.
+ */
+export async function openProtectedKeyReader(service: string): Promise<ProtectedKeyReader> {
+  const store = await openOsStore(service, { patience: { totalMs: PATIENCE_MS } });
+  const keys = new ProtectedKeys(store);
+  return {
+    get: (profile, configFile) => keys.get(profile, configFile),
+    close: async () => {
+      await store.close?.();
+    },
+  };
 }

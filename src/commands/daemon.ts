@@ -18,6 +18,7 @@ import { readPauseUntil } from '../state/pause-file.js';
 import { writeStateJson } from '../state/state-shape.js';
 import { systemClock } from '../time/clock.js';
 import type { CommandContext } from './context.js';
+import { type RunningAgent, startAgent } from './daemon-agent.js';
 import { settingsWhenValid, waitsForValidSettings } from './daemon-settings.js';
 
 /** Options of `keyrot daemon`. */
@@ -144,6 +145,7 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
     pid: process.pid,
   });
   let abandoned = false;
+  let agent: RunningAgent | undefined;
   try {
     if (input.once) {
       const results = await daemon.runPass('once');
@@ -157,6 +159,8 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
       profiles: settings.watch,
     });
     void daemon.start();
+    // Only the daemon holding the instance lock gets here (not --once, not a standby still waiting).
+    agent = await startAgent(env, logger);
     // SIGHUP (not on Windows): check now (after an outside change, or to see a fixed problem cleared at once).
     const checkNow = () => {
       logger.info(`check requested (${signals.checkNow})`);
@@ -176,6 +180,7 @@ export async function daemonCommand(input: DaemonInput, ctx: CommandContext): Pr
     signal.dispose();
     return ExitCode.ok;
   } finally {
+    await agent?.close().catch(() => undefined);
     await releaseLock().catch(() => undefined);
     await logger.close();
     // An abandoned check still has sockets and timers in flight: end the process rather than wait.

@@ -1,0 +1,17 @@
+// What `keyrot credentials` prints: the credential_process document (Version 1), written once here for
+// both ways it gets the key (the daemon's agent, or the keychain read directly).
+import type { Writable } from 'node:stream';
+
+/** A static key as credential_process hands it to the AWS tools. */
+export interface ProcessCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Writes `key` as one line of credential_process JSON (Version 1) to `stdout`; resolves once it is written. */
+export function writeCredentialProcess(stdout: Writable, key: ProcessCredentials): Promise<void> {
+  const document = { Version: 1, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey };
+  return new Promise<void>((resolve, reject) =>
+    stdout.write(`${JSON.stringify(document)}\n`, (error) => (error ? reject(error) : resolve())),
+  );
+}
