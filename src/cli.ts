@@ -6,7 +6,7 @@
 //
 // A command that must start faster than commander loads is dispatched at the end of this file, before
 // buildProgram runs, on its own import() of a small module; commander itself is loaded only after them.
-import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, writeSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -32,7 +32,7 @@ import type * as StatusFast from './commands/status-fast.js';
 import type * as StatusOnlineFast from './commands/status-online-fast.js';
 import type { TrayInput } from './commands/tray.js';
 import { keyrotPaths } from './config/paths.js';
-import { writeCredentialProcess } from './credentials/process-output.js';
+import { credentialProcessLine } from './credentials/process-output.js';
 import { FAULT_GRAMMAR_HELP } from './emulator/faults.js';
 import { ExitCode, type ExitCodeValue } from './errors/keyrot-error.js';
 import { privateDirProblem } from './fs/private-dir.js';
@@ -316,23 +316,53 @@ async function reportError(error: unknown, verbose: boolean): Promise<ExitCodeVa
   }
 }
 
-/**
- * `keyrot credentials --profile P` exactly as a credential_process line runs it, which every AWS CLI
- * call waits for: straight to the command, before the program is built. First the running daemon's
- * agent (src/agent/client.ts, inside this file: node:net and a socket round trip), else the keychain
- * read from its own small bundle (src/commands/credentials-fast.ts → dist/bundle/credentials.cjs), not
- * the one of every command. Undefined for anything else. Another command that must start this fast
- * gets a path like this one.
- */
-async function credentialsFastPath(argv: string[]): Promise<number | undefined> {
+/** The profile of `keyrot credentials --profile P` exactly as a credential_process line runs it, else undefined. */
+function credentialsProfile(argv: string[]): string | undefined {
   const [name, flag, profile, ...rest] = argv.slice(2);
-  if (name !== 'credentials' || flag !== '--profile' || !profile || rest.length > 0) return undefined;
+  return name === 'credentials' && flag === '--profile' && profile && rest.length === 0 ? profile : undefined;
+}
+
+/**
+ * `keyrot credentials --profile P` served by the running daemon's agent (src/agent/client.ts, inside
+ * this file: node:net and one socket round trip), before anything else: every AWS CLI call of a
+ * protected profile waits for it. The line goes straight to file descriptor 1: process.stdout, a
+ * stream over the AWS tool's pipe, costs more to set up than the one short write. Undefined when the
+ * agent does not serve (the keychain is then read directly, by credentialsFastPath).
+ */
+async function credentialsFromAgentPath(argv: string[]): Promise<number | undefined> {
+  const profile = credentialsProfile(argv);
+  if (!profile) return undefined;
   const agent: typeof AgentClient = await import('./agent/client.js');
   const served = await agent.credentialsFromAgent(profile, process.env);
-  if (served) {
-    await writeCredentialProcess(process.stdout, served);
-    return ExitCode.ok;
+  if (!served) return undefined;
+  const line = Buffer.from(credentialProcessLine(served));
+  let written = 0;
+  try {
+    written = writeSync(1, line);
+  } catch (error) {
+    // The reader is gone: as for any command whose reader closed stdout early, nothing to report.
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return ExitCode.ok;
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
   }
+  // What a full non-blocking stdout (EAGAIN) or a short write left: the stream waits until it is written.
+  if (written < line.length) {
+    const rest = line.subarray(written);
+    await new Promise<void>((resolve, reject) =>
+      process.stdout.write(rest, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+  return ExitCode.ok;
+}
+
+/**
+ * `keyrot credentials --profile P` when the agent did not serve it: straight to the command, before the
+ * program is built, from its own small bundle (src/commands/credentials-fast.ts →
+ * dist/bundle/credentials.cjs), not the one of every command, which reads the keychain itself.
+ * Undefined for anything else. Another command that must start this fast gets a path like this one.
+ */
+async function credentialsFastPath(argv: string[]): Promise<number | undefined> {
+  const profile = credentialsProfile(argv);
+  if (!profile) return undefined;
   const fast: typeof CredentialsFast = await import('./commands/credentials-fast.js');
   return runReported(fast, false, async () => {
     await fast.printProtectedCredentials({ profile }, { env: process.env, stdout: process.stdout });
@@ -431,6 +461,8 @@ async function runReported(
 /** The entry point: parse, run one command, exit with its code. */
 export async function main(argv: string[]): Promise<number> {
   traceMark('cli starts (the bin is loaded)');
+  const served = await credentialsFromAgentPath(argv);
+  if (served !== undefined) return served;
   // `keyrot … | head` closes stdout early: the reader is done, which is not an error worth a stack trace.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;

@@ -8,10 +8,15 @@ export interface ProcessCredentials {
   secretAccessKey: string;
 }
 
-/** Writes `key` as one line of credential_process JSON (Version 1) to `stdout`; resolves once it is written. */
-export function writeCredentialProcess(stdout: Writable, key: ProcessCredentials): Promise<void> {
+/** `key` as one line of credential_process JSON (Version 1), newline included. */
+export function credentialProcessLine(key: ProcessCredentials): string {
   const document = { Version: 1, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey };
+  return `${JSON.stringify(document)}\n`;
+}
+
+/** Writes `key` as credentialProcessLine to `stdout`; resolves once it is written. */
+export function writeCredentialProcess(stdout: Writable, key: ProcessCredentials): Promise<void> {
   return new Promise<void>((resolve, reject) =>
-    stdout.write(`${JSON.stringify(document)}\n`, (error) => (error ? reject(error) : resolve())),
+    stdout.write(credentialProcessLine(key), (error) => (error ? reject(error) : resolve())),
   );
 }

@@ -221,6 +221,22 @@ suite('the agent: keyrot credentials served by the running daemon', { concurrent
     // Dropped after the server's 5 s for a request line.
     expect(await silent).toBe('');
     expect((await credentials(w, 'p', NO_BUS)).code).toBe(0);
+    // A reader that closed its end before the key came (the key is written straight to fd 1): exit 0, quietly.
+    const closedReader = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = stopAtFileEnd(
+        spawn(process.execPath, [CLI_PATH, 'credentials', '--profile', 'p'], {
+          env: { ...w.env, ...NO_BUS },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(closedReader).toEqual({ code: 0, stderr: '' });
   });
 });
 
