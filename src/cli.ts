@@ -6,7 +6,7 @@
 //
 // A command that must start faster than commander loads is dispatched at the end of this file, before
 // buildProgram runs, on its own import() of a small module; commander itself is loaded only after them.
-import { lstatSync, mkdirSync, readFileSync, writeSync } from 'node:fs';
+import { fstatSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -36,6 +36,7 @@ import { credentialProcessLine } from './credentials/process-output.js';
 import { FAULT_GRAMMAR_HELP } from './emulator/faults.js';
 import { ExitCode, type ExitCodeValue } from './errors/keyrot-error.js';
 import { privateDirProblem } from './fs/private-dir.js';
+import { directStdout, type TextSink, writeFully } from './platform/direct-stdout.js';
 import { loadCompiledEagerly } from './platform/eager-compile.js';
 import { traceMark } from './time/trace.js';
 
@@ -116,6 +117,19 @@ async function command<K extends keyof typeof Commands.commands>(
   return load() as Promise<Awaited<ReturnType<(typeof Commands.commands)[K]>>>;
 }
 
+let helpSink: TextSink | undefined;
+/** Where commander writes help and the version: one sink on file descriptor 1, made on first use. */
+const helpOutput = (): TextSink => (helpSink ??= directStdout());
+
+/** False when stdout is surely no terminal (a pipe or a file: not a character device), cheaply. */
+function stdoutMayBeTerminal(): boolean {
+  try {
+    return fstatSync(1).isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
 /** commander, which main() loads once no fast path took the command. */
 type Commander = typeof import('commander');
 
@@ -141,7 +155,16 @@ export function buildProgram(
     .option('--verbose', 'show debug output on stderr', false)
     .exitOverride()
     .showHelpAfterError('(run `keyrot --help` for usage)')
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .configureOutput({
+      outputError: (text, write) => write(text),
+      // Help and version text straight to file descriptor 1 (src/platform/direct-stdout.ts); the stream,
+      // for its width and colours, only when that may be a terminal (node:tty's isatty loads node:net).
+      writeOut: (text) => helpOutput().write(text),
+      // 80 columns is commander's own width where stdout is no terminal.
+      getOutHelpWidth: () => (stdoutMayBeTerminal() && process.stdout.isTTY ? process.stdout.columns : 80),
+      getOutHasColors: () =>
+        stdoutMayBeTerminal() && process.stdout.isTTY === true && process.stdout.hasColors(),
+    });
 
   const action =
     <T>(load: (input: T, ctx: CommandContext) => Promise<ExitCodeValue>) =>
@@ -335,22 +358,18 @@ async function credentialsFromAgentPath(argv: string[]): Promise<number | undefi
   const agent: typeof AgentClient = await import('./agent/client.js');
   const served = await agent.credentialsFromAgent(profile, process.env);
   if (!served) return undefined;
-  const line = Buffer.from(credentialProcessLine(served));
-  let written = 0;
-  try {
-    written = writeSync(1, line);
-  } catch (error) {
-    // The reader is gone: as for any command whose reader closed stdout early, nothing to report.
-    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return ExitCode.ok;
-    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-  }
-  // What a full non-blocking stdout (EAGAIN) or a short write left: the stream waits until it is written.
-  if (written < line.length) {
-    const rest = line.subarray(written);
-    await new Promise<void>((resolve, reject) =>
-      process.stdout.write(rest, (error) => (error ? reject(error) : resolve())),
-    );
-  }
+  await writeFully(directStdout(), credentialProcessLine(served));
+  return ExitCode.ok;
+}
+
+/**
+ * `keyrot --version` (or `-V`) alone: the version from package.json, written as commander writes it,
+ * without loading commander (~5 ms on Node 24, with the child_process it requires).
+ */
+async function versionFastPath(argv: string[]): Promise<number | undefined> {
+  const args = argv.slice(2);
+  if (args.length !== 1 || (args[0] !== '--version' && args[0] !== '-V')) return undefined;
+  await writeFully(directStdout(), `${version()}\n`);
   return ExitCode.ok;
 }
 
@@ -363,6 +382,7 @@ async function credentialsFromAgentPath(argv: string[]): Promise<number | undefi
 async function credentialsFastPath(argv: string[]): Promise<number | undefined> {
   const profile = credentialsProfile(argv);
   if (!profile) return undefined;
+  exitQuietlyWhenReaderCloses();
   const fast: typeof CredentialsFast = await import('./commands/credentials-fast.js');
   return runReported(fast, false, async () => {
     await fast.printProtectedCredentials({ profile }, { env: process.env, stdout: process.stdout });
@@ -384,6 +404,7 @@ async function daemonFastPath(argv: string[]): Promise<number | undefined> {
   if (name !== 'daemon' || new Set(flags).size !== flags.length) return undefined;
   if (!flags.every((flag) => DAEMON_FAST_FLAGS.has(flag))) return undefined;
   const verbose = flags.includes('--verbose');
+  exitQuietlyWhenReaderCloses();
   const lean: typeof DaemonFast = await import('./commands/daemon-fast.js');
   const input: DaemonInput = {
     ...(flags.includes('--once') ? { once: true } : {}),
@@ -432,10 +453,12 @@ async function statusFastPath(argv: string[]): Promise<number | undefined> {
   await enableCompileCache();
   if (input.offline) {
     const lean: typeof StatusFast = await import('./commands/status-fast.js');
+    // Its lines go straight to file descriptor 1: making process.stdout costs ~3 ms (direct-stdout.ts).
     return runReported(lean, globals.verbose, () =>
-      lean.statusOfflineCommand(input, lean.processContext(globals)),
+      lean.statusOfflineCommand(input, lean.processContext(globals, directStdout())),
     );
   }
+  exitQuietlyWhenReaderCloses();
   // Compiled eagerly into the cache (src/platform/eager-compile.ts): ~4 ms of CPU less on Node 24.
   const online: typeof StatusOnlineFast = await loadCompiledEagerly(
     () => import('./commands/status-online-fast.js'),
@@ -458,26 +481,34 @@ async function runReported(
   }
 }
 
-/** The entry point: parse, run one command, exit with its code. */
-export async function main(argv: string[]): Promise<number> {
-  traceMark('cli starts (the bin is loaded)');
-  const served = await credentialsFromAgentPath(argv);
-  if (served !== undefined) return served;
-  // `keyrot … | head` closes stdout early: the reader is done, which is not an error worth a stack trace.
+/** `keyrot … | head` closes stdout early: the reader is done, which is not an error worth a stack trace. */
+function exitQuietlyWhenReaderCloses(): void {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
     process.exit(process.exitCode ?? ExitCode.ok);
   });
+}
+
+/** The entry point: parse, run one command, exit with its code. */
+export async function main(argv: string[]): Promise<number> {
+  traceMark('cli starts (the bin is loaded)');
+  // Each path that writes with process.stdout guards it first (exitQuietlyWhenReaderCloses); the agent's
+  // answer, --version, status --offline and commander's help write to file descriptor 1 directly.
+  const served = await credentialsFromAgentPath(argv);
+  if (served !== undefined) return served;
+  const versionShown = await versionFastPath(argv);
+  if (versionShown !== undefined) return versionShown;
+  const status = await statusFastPath(argv);
+  if (status !== undefined) return status;
   const fast = await credentialsFastPath(argv);
   if (fast !== undefined) return fast;
   const daemon = await daemonFastPath(argv);
   if (daemon !== undefined) return daemon;
-  const status = await statusFastPath(argv);
-  if (status !== undefined) return status;
   let exitCode: number = ExitCode.ok;
   const verbose = argv.includes('--verbose');
   const commander: Commander = await import('commander');
   const program = buildProgram(commander, async (task, name) => {
+    exitQuietlyWhenReaderCloses();
     exitCode = await (await commandsModule(name)).runCommand(task, { verbose });
   });
   try {

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Overrides } from '../config/overrides.js';
+import type { TextSink } from '../platform/direct-stdout.js';
 
 /** Options every command accepts (README.md, Commands): the file and endpoint overrides, and --verbose. */
 export interface GlobalOptions extends Overrides {
@@ -9,7 +10,8 @@ export interface GlobalOptions extends Overrides {
 
 /** The process surroundings a command runs in, injected so tests can run commands in-process. */
 export interface CommandIO {
-  stdout: Writable;
+  /** Where the command's output goes (process.stdout, or fd 1 directly on a fast path). */
+  stdout: TextSink;
   stderr: Writable;
   stdin: Readable;
   /** Whether stdin and stdout are a terminal (prompts and tables). */
@@ -23,14 +25,17 @@ export interface CommandContext {
   io: CommandIO;
 }
 
-/** The context of the running process. */
-export function processContext(globals: GlobalOptions): CommandContext {
+/**
+ * The context of the running process; `stdout` is process.stdout unless a fast path writes to file
+ * descriptor 1 directly (src/platform/direct-stdout.ts).
+ */
+export function processContext(globals: GlobalOptions, stdout?: TextSink): CommandContext {
   return {
     globals,
     // stdin and stderr are made on first use: process.stdin costs ~2 ms on Node 24, and most commands
     // never read it (nor write to stderr).
     io: {
-      stdout: process.stdout,
+      stdout: stdout ?? process.stdout,
       get stderr() {
         return process.stderr;
       },

@@ -1,12 +1,12 @@
 // `keyrot credentials --profile P`: the `credential_process` of a protected profile. Every AWS CLI call
 // and SDK client start pays for it, so it loads only the OS keychain backend: no settings, no logger,
 // no SDK, no network. It prints the key on stdout (its one job) and nothing else there.
-import type { Writable } from 'node:stream';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
 import { type ProcessCredentials, writeCredentialProcess } from '../credentials/process-output.js';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { keychainService, openOsStore } from '../keychain/os-backend.js';
 import { ProtectedKeys } from '../keychain/protected-key.js';
+import type { TextSink } from '../platform/direct-stdout.js';
 
 /** How long a keychain that does not answer is waited for: the AWS CLI waits for us without a limit. */
 const PATIENCE_MS = 10_000;
@@ -24,7 +24,7 @@ export interface CredentialsInput {
  */
 export async function printProtectedCredentials(
   input: CredentialsInput,
-  io: { env: NodeJS.ProcessEnv; stdout: Writable },
+  io: { env: NodeJS.ProcessEnv; stdout: TextSink },
 ): Promise<void> {
   const profile = input.profile;
   if (!profile) throw new KeyrotError('USAGE', 'keyrot credentials needs --profile NAME');

@@ -1,6 +1,6 @@
 // What `keyrot credentials` prints: the credential_process document (Version 1), written once here for
 // both ways it gets the key (the daemon's agent, or the keychain read directly).
-import type { Writable } from 'node:stream';
+import { type TextSink, writeFully } from '../platform/direct-stdout.js';
 
 /** A static key as credential_process hands it to the AWS tools. */
 export interface ProcessCredentials {
@@ -15,8 +15,6 @@ export function credentialProcessLine(key: ProcessCredentials): string {
 }
 
 /** Writes `key` as credentialProcessLine to `stdout`; resolves once it is written. */
-export function writeCredentialProcess(stdout: Writable, key: ProcessCredentials): Promise<void> {
-  return new Promise<void>((resolve, reject) =>
-    stdout.write(credentialProcessLine(key), (error) => (error ? reject(error) : resolve())),
-  );
+export function writeCredentialProcess(stdout: TextSink, key: ProcessCredentials): Promise<void> {
+  return writeFully(stdout, credentialProcessLine(key));
 }

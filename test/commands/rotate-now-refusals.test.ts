@@ -68,21 +68,14 @@ describe('rotate-now refusals decided by the AWS files', () => {
 
 describe('output into a closed pipe', () => {
   it('exits quietly when the reader stops early (keyrot … | head)', async () => {
-    const { spawn } = await import('node:child_process');
-    const { CLI_PATH } = await import('../support/run-cli.js');
-    const child = spawn(
-      process.execPath,
-      [CLI_PATH, 'service', 'install', '--dry-run', '--platform', 'linux'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdout.once('data', () => child.stdout.destroy());
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { runCliReaderGoneEarly } = await import('../support/run-cli.js');
+    const { code, stderr } = await runCliReaderGoneEarly([
+      'service',
+      'install',
+      '--dry-run',
+      '--platform',
+      'linux',
+    ]);
     expect(stderr).not.toContain('EPIPE');
     expect(code).toBe(0);
   });

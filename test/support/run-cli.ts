@@ -54,3 +54,23 @@ export function runCli(args: string[], options: RunOptions & { entry?: string } 
     timeoutMs: options.timeoutMs ?? 120_000,
   });
 }
+
+/**
+ * Runs the built CLI with a reader that closes stdout after its first chunk (`keyrot … | head`): the
+ * exit code and stderr, for tests that the command ends quietly.
+ */
+export function runCliReaderGoneEarly(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}

@@ -1,0 +1,63 @@
+// Output to file descriptor 1 without process.stdout. Making that stream (a net.Socket over a pipe,
+// with Node's stream modules) costs ~3 ms on Node 24, more than the rest of a fast command's work: the
+// fast paths (the agent's answer, `status --offline`, `--version`) write their few lines with
+// fs.writeSync instead. A non-blocking pipe that is full (EAGAIN) or a short write hands the rest, and
+// every later write, to process.stdout, so nothing is lost or reordered.
+import { writeSync } from 'node:fs';
+
+/** The part of a Writable the fast paths write with: text or bytes, and an optional callback. */
+export interface TextSink {
+  write(chunk: string | Uint8Array, callback?: (error?: Error | null) => void): boolean;
+}
+
+/**
+ * A sink on file descriptor 1. Once the reader has closed its end (EPIPE) the rest is dropped, as a
+ * command whose reader stopped early (`keyrot … | head`) has nobody left to tell.
+ */
+export function directStdout(): TextSink {
+  let readerGone = false;
+  let stream: NodeJS.WriteStream | undefined;
+  return {
+    write(chunk, callback) {
+      if (stream) {
+        return stream.write(chunk, (error) =>
+          callback?.(error && (error as NodeJS.ErrnoException).code === 'EPIPE' ? null : error),
+        );
+      }
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      let written = 0;
+      if (!readerGone) {
+        try {
+          while (written < bytes.length) {
+            const n = writeSync(1, bytes, written, bytes.length - written);
+            if (n === 0) break;
+            written += n;
+          }
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'EPIPE') readerGone = true;
+          else if (code !== 'EAGAIN') throw error;
+        }
+      }
+      if (readerGone || written === bytes.length) {
+        if (callback) queueMicrotask(() => callback(null));
+        return true;
+      }
+      // From here on the stream writes, in order. A reader that goes away meanwhile is no error either.
+      stream = process.stdout;
+      stream.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+      });
+      return stream.write(bytes.subarray(written), (error) =>
+        callback?.(error && (error as NodeJS.ErrnoException).code === 'EPIPE' ? null : error),
+      );
+    },
+  };
+}
+
+/** Writes `chunk` through `sink` and resolves once it is written (or dropped for a reader gone). */
+export function writeFully(sink: TextSink, chunk: string | Uint8Array): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    sink.write(chunk, (error) => (error ? reject(error) : resolve())),
+  );
+}
