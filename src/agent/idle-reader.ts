@@ -9,7 +9,9 @@ export const IDLE_CLOSE_MS = 60_000;
 
 /** An open keychain connection that reads protected keys. */
 export interface KeyReader {
+  /** The key of `profile` in `configFile`, or null when it has no protected entry. */
   get(profile: string, configFile: string): Promise<ProcessCredentials | null>;
+  /** Closes the keychain connection. */
   close(): Promise<void>;
 }
 

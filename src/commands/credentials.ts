@@ -1,8 +1,10 @@
 // `keyrot credentials --profile P`: the `credential_process` of a protected profile. Every AWS CLI call
 // and SDK client start pays for it, so it loads only the OS keychain backend: no settings, no logger,
 // no SDK, no network. It prints the key on stdout (its one job) and nothing else there.
+
+import type { KeyReader } from '../agent/idle-reader.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
-import { type ProcessCredentials, writeCredentialProcess } from '../credentials/process-output.js';
+import { writeCredentialProcess } from '../credentials/process-output.js';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { keychainService, openOsStore } from '../keychain/os-backend.js';
 import { ProtectedKeys } from '../keychain/protected-key.js';
@@ -59,20 +61,12 @@ function forAwsTools(error: unknown, profile: string): unknown {
   );
 }
 
-/** An open reader of protected keys, for the daemon's agent (src/commands/daemon-agent.ts). */
-export interface ProtectedKeyReader {
-  /** The key of `profile` in `configFile`, or null when it has no protected entry. */
-  get(profile: string, configFile: string): Promise<ProcessCredentials | null>;
-  /** Closes the keychain connection. */
-  close(): Promise<void>;
-}
-
 /**
  * Opens the OS keychain of `service` for reading protected keys, as `keyrot credentials` reads them: the
  * connection stays open (and is reused) until close(). In this bundle so the daemon loads the keychain
  * code only once it is first asked for a key.
  */
-export async function openProtectedKeyReader(service: string): Promise<ProtectedKeyReader> {
+export async function openProtectedKeyReader(service: string): Promise<KeyReader> {
   const store = await openOsStore(service, { patience: { totalMs: PATIENCE_MS } });
   const keys = new ProtectedKeys(store);
   return {
