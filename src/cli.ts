@@ -339,27 +339,31 @@ async function reportError(error: unknown, verbose: boolean): Promise<ExitCodeVa
   }
 }
 
-/** The profile of `keyrot credentials --profile P` exactly as a credential_process line runs it, else undefined. */
-function credentialsProfile(argv: string[]): string | undefined {
-  const [name, flag, profile, ...rest] = argv.slice(2);
-  return name === 'credentials' && flag === '--profile' && profile && rest.length === 0 ? profile : undefined;
-}
-
 /**
- * `keyrot credentials --profile P` served by the running daemon's agent (src/agent/client.ts, inside
- * this file: node:net and one socket round trip), before anything else: every AWS CLI call of a
- * protected profile waits for it. The line goes straight to file descriptor 1: process.stdout, a
- * stream over the AWS tool's pipe, costs more to set up than the one short write. Undefined when the
- * agent does not serve (the keychain is then read directly, by credentialsFastPath).
+ * `keyrot credentials --profile P` exactly as a credential_process line runs it, which every AWS CLI
+ * call of a protected profile waits for: straight to the command, before anything else. First the
+ * running daemon's agent (src/agent/client.ts, inside this file: node:net and one socket round trip),
+ * its line written straight to file descriptor 1 (process.stdout, a stream over the AWS tool's pipe,
+ * costs more to set up than the one short write). When the agent does not serve, the keychain is read
+ * here, from the command's own small bundle (src/commands/credentials-fast.ts →
+ * dist/bundle/credentials.cjs), not the one of every command. Undefined for anything else. Another
+ * command that must start this fast gets a path like this one.
  */
-async function credentialsFromAgentPath(argv: string[]): Promise<number | undefined> {
-  const profile = credentialsProfile(argv);
-  if (!profile) return undefined;
+async function credentialsFastPath(argv: string[]): Promise<number | undefined> {
+  const [name, flag, profile, ...rest] = argv.slice(2);
+  if (name !== 'credentials' || flag !== '--profile' || !profile || rest.length > 0) return undefined;
   const agent: typeof AgentClient = await import('./agent/client.js');
   const served = await agent.credentialsFromAgent(profile, process.env);
-  if (!served) return undefined;
-  await writeFully(directStdout(), credentialProcessLine(served));
-  return ExitCode.ok;
+  if (served) {
+    await writeFully(directStdout(), credentialProcessLine(served));
+    return ExitCode.ok;
+  }
+  exitQuietlyWhenReaderCloses();
+  const fast: typeof CredentialsFast = await import('./commands/credentials-fast.js');
+  return runReported(fast, false, async () => {
+    await fast.printProtectedCredentials({ profile }, { env: process.env, stdout: process.stdout });
+    return ExitCode.ok;
+  });
 }
 
 /**
@@ -371,23 +375,6 @@ async function versionFastPath(argv: string[]): Promise<number | undefined> {
   if (args.length !== 1 || (args[0] !== '--version' && args[0] !== '-V')) return undefined;
   await writeFully(directStdout(), `${version()}\n`);
   return ExitCode.ok;
-}
-
-/**
- * `keyrot credentials --profile P` when the agent did not serve it: straight to the command, before the
- * program is built, from its own small bundle (src/commands/credentials-fast.ts →
- * dist/bundle/credentials.cjs), not the one of every command, which reads the keychain itself.
- * Undefined for anything else. Another command that must start this fast gets a path like this one.
- */
-async function credentialsFastPath(argv: string[]): Promise<number | undefined> {
-  const profile = credentialsProfile(argv);
-  if (!profile) return undefined;
-  exitQuietlyWhenReaderCloses();
-  const fast: typeof CredentialsFast = await import('./commands/credentials-fast.js');
-  return runReported(fast, false, async () => {
-    await fast.printProtectedCredentials({ profile }, { env: process.env, stdout: process.stdout });
-    return ExitCode.ok;
-  });
 }
 
 /** The flags `keyrot daemon` takes on its fast path; anything else goes through commander. */
@@ -494,14 +481,12 @@ export async function main(argv: string[]): Promise<number> {
   traceMark('cli starts (the bin is loaded)');
   // Each path that writes with process.stdout guards it first (exitQuietlyWhenReaderCloses); the agent's
   // answer, --version, status --offline and commander's help write to file descriptor 1 directly.
-  const served = await credentialsFromAgentPath(argv);
-  if (served !== undefined) return served;
+  const credentials = await credentialsFastPath(argv);
+  if (credentials !== undefined) return credentials;
   const versionShown = await versionFastPath(argv);
   if (versionShown !== undefined) return versionShown;
   const status = await statusFastPath(argv);
   if (status !== undefined) return status;
-  const fast = await credentialsFastPath(argv);
-  if (fast !== undefined) return fast;
   const daemon = await daemonFastPath(argv);
   if (daemon !== undefined) return daemon;
   let exitCode: number = ExitCode.ok;
