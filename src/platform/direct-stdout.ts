@@ -19,40 +19,41 @@ export function directStdout(): TextSink {
   let stream: NodeJS.WriteStream | undefined;
   return {
     write(chunk, callback) {
-      if (stream) {
-        return stream.write(chunk, (error) =>
-          callback?.(error && (error as NodeJS.ErrnoException).code === 'EPIPE' ? null : error),
-        );
-      }
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      let written = 0;
-      if (!readerGone) {
-        try {
-          while (written < bytes.length) {
-            const n = writeSync(1, bytes, written, bytes.length - written);
-            if (n === 0) break;
-            written += n;
+      let rest = chunk;
+      if (!stream) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        let written = 0;
+        if (!readerGone) {
+          try {
+            while (written < bytes.length) {
+              const n = writeSync(1, bytes, written, bytes.length - written);
+              if (n === 0) break;
+              written += n;
+            }
+          } catch (error) {
+            if (isReaderGone(error)) readerGone = true;
+            else if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
           }
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code === 'EPIPE') readerGone = true;
-          else if (code !== 'EAGAIN') throw error;
         }
+        if (readerGone || written === bytes.length) {
+          if (callback) queueMicrotask(() => callback(null));
+          return true;
+        }
+        // From here on the stream writes, in order. A reader that goes away meanwhile is no error either.
+        stream = process.stdout;
+        stream.on('error', (error) => {
+          if (!isReaderGone(error)) throw error;
+        });
+        rest = bytes.subarray(written);
       }
-      if (readerGone || written === bytes.length) {
-        if (callback) queueMicrotask(() => callback(null));
-        return true;
-      }
-      // From here on the stream writes, in order. A reader that goes away meanwhile is no error either.
-      stream = process.stdout;
-      stream.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EPIPE') throw error;
-      });
-      return stream.write(bytes.subarray(written), (error) =>
-        callback?.(error && (error as NodeJS.ErrnoException).code === 'EPIPE' ? null : error),
-      );
+      return stream.write(rest, (error) => callback?.(isReaderGone(error) ? null : error));
     },
   };
+}
+
+/** Whether `error` says the reader closed its end of stdout (EPIPE). */
+function isReaderGone(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null | undefined)?.code === 'EPIPE';
 }
 
 /** Writes `chunk` through `sink` and resolves once it is written (or dropped for a reader gone). */
