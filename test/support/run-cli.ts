@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './cleanup.js';
 
 /** Path of the built CLI as installed: the package's `bin`, dist/cli.cjs (npm test builds it first). */
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli.cjs', import.meta.url));
@@ -53,6 +57,37 @@ export function runCli(args: string[], options: RunOptions & { entry?: string } 
     // Generous: only a hung run reaches it, and a loaded CI machine is slow.
     timeoutMs: options.timeoutMs ?? 120_000,
   });
+}
+
+/** A CLI run and the CommonJS files it loaded (the bin, the bundles), from require's cache at its exit. */
+export interface ProbedRun extends CliResult {
+  loaded: string[];
+}
+
+let probe: Promise<string> | undefined;
+/** A preload, written once per test file, that writes require's cache to KEYROT_TEST_PROBE_OUT at exit. */
+function probeFile(): Promise<string> {
+  probe ??= tempDir('cli-probe').then(async (dir) => {
+    const file = path.join(dir, 'probe.cjs');
+    await writeFile(
+      file,
+      `process.on('exit', () => require('node:fs').writeFileSync(process.env.KEYROT_TEST_PROBE_OUT,
+  JSON.stringify(Object.keys(require.cache))));\n`,
+    );
+    return file;
+  });
+  return probe;
+}
+
+/** Runs the built CLI as runCli does (in `env`), and tells which of its files it loaded. */
+export async function runCliProbed(args: string[], env: NodeJS.ProcessEnv): Promise<ProbedRun> {
+  const file = await probeFile();
+  const out = path.join(path.dirname(file), `loaded-${randomBytes(6).toString('hex')}.json`);
+  const result = await runCli(args, {
+    env: { ...env, NODE_OPTIONS: `--require ${file}`, KEYROT_TEST_PROBE_OUT: out },
+  });
+  const loaded = JSON.parse(await readFile(out, 'utf8').catch(() => '[]')) as string[];
+  return { ...result, loaded };
 }
 
 /**
