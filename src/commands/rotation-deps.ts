@@ -1,35 +1,24 @@
 // Wires the rotation's ports to the real modules: the AWS SDK (lazily), the credentials engine, the
 // keychain journal and backups, the lock, the logger. Used by `rotate-now`, `status`, `demo` and the daemon.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { IamApi, preloadAwsSdk, StsApi } from '../aws/clients.js';
-import { resolveEndpoint, resolveRegion } from '../aws/endpoint.js';
-import type { AwsClientOptions } from '../aws/types.js';
+import { preloadAwsSdk } from '../aws/clients.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
-import { keyrotProcessProfile } from '../credentials/credential-process.js';
-import { filesHoldingKey, mergedProfileValues, readSharedFiles, replaceKeyId } from '../credentials/index.js';
-import { resolveAwsFilePaths } from '../credentials/paths.js';
-import { checkReplaceable } from '../fs/replaceable.js';
 import { BackupStore } from '../keychain/backups.js';
 import { RotationJournal } from '../keychain/journal.js';
 import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
-import { type ProtectedKey, ProtectedKeys } from '../keychain/protected-key.js';
+import { ProtectedKeys } from '../keychain/protected-key.js';
 import { acquireLock, namedLockPath } from '../lock/index.js';
 import { createLogger, type Logger, nullLogger } from '../log/index.js';
 import { createNotifier, type Notifier } from '../notify/notifier.js';
 import { shellHook } from '../rotation/hook.js';
-import type {
-  CredentialFilesPort,
-  IamPort,
-  ProgressPort,
-  RotationDeps,
-  SharedProfiles,
-  StsPort,
-} from '../rotation/ports.js';
+import type { ProgressPort, RotationDeps } from '../rotation/ports.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import type { Asker } from './ask.js';
+import { awsPortsFor } from './aws-ports.js';
 import type { CommandContext } from './context.js';
+import { credentialFilesPort } from './credential-files-port.js';
 
 /** How long a rotation waits for another rotation of the same key or user before giving up (exit 4). */
 export const ROTATION_LOCK_WAIT_MS = 180_000;
@@ -55,130 +44,6 @@ export interface WiredRotationDeps extends RotationDeps {
   logger: Logger;
   /** Releases sockets and flushes the log. */
   close(): Promise<void>;
-}
-
-/**
- * The AWS shared files port over the credentials engine. With `protectedKeys` (once the keychain is
- * open), a protected profile reads as the static key its keychain entry holds, as the AWS tools get it
- * through `keyrot credentials`, and a rotation writes the new key into that entry.
- */
-export function credentialFilesPort(
-  env: NodeJS.ProcessEnv,
-  globals: CommandContext['globals'],
-  protectedKeys: () => ProtectedKeys | undefined = () => undefined,
-): CredentialFilesPort {
-  const paths = resolveAwsFilePaths(env, {
-    credentialsFile: globals.credentialsFile,
-    configFile: globals.awsConfigFile,
-  });
-  return {
-    paths,
-    async read(): Promise<SharedProfiles> {
-      const files = await readSharedFiles(paths);
-      const keys = protectedKeys();
-      if (keys) await withProtectedKeys(files, keys, paths.configFile);
-      return { credentials: files.credentials, config: files.config };
-    },
-    async readBytes(file) {
-      try {
-        return await readFile(file);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw error;
-      }
-    },
-    holding: (keyId) => filesHoldingKey(paths, keyId),
-    async checkReplaceable(files, options) {
-      for (const file of files) await checkReplaceable(file.path, options);
-    },
-    async replaceKeyId(files, oldKeyId, next, warn) {
-      const updated = await replaceKeyId(files, oldKeyId, next, { warn });
-      const keys = protectedKeys();
-      const moved = keys ? await replaceProtectedKey(keys, paths, oldKeyId, next) : [];
-      return moved.length > 0
-        ? [...updated, { file: 'the OS keychain (protected)', profiles: moved }]
-        : updated;
-    },
-  };
-}
-
-/** The protected profiles of `configFile` (credential_process runs keyrot for them), with their entries. */
-async function protectedEntries(
-  config: SharedProfiles['config'],
-  keys: ProtectedKeys,
-  configFile: string,
-): Promise<ProtectedKey[]> {
-  const entries: ProtectedKey[] = [];
-  for (const [name, values] of config) {
-    if (keyrotProcessProfile(values.credential_process) !== name) continue;
-    const entry = await keys.get(name, configFile);
-    if (entry) entries.push(entry);
-  }
-  return entries;
-}
-
-/** Puts each protected profile's key from the keychain into `files` (a key line left in a file wins, as in the AWS tools). */
-async function withProtectedKeys(
-  files: SharedProfiles,
-  keys: ProtectedKeys,
-  configFile: string,
-): Promise<void> {
-  for (const entry of await protectedEntries(files.config, keys, configFile)) {
-    if (mergedProfileValues(files, entry.profile)?.aws_access_key_id) continue;
-    files.credentials.set(entry.profile, {
-      ...files.credentials.get(entry.profile),
-      aws_access_key_id: entry.accessKeyId,
-      aws_secret_access_key: entry.secretAccessKey,
-    });
-  }
-}
-
-/** Puts `next` into every protected profile's entry that holds `oldKeyId`; returns those profiles. */
-async function replaceProtectedKey(
-  keys: ProtectedKeys,
-  paths: { credentialsFile: string; configFile: string },
-  oldKeyId: string,
-  next: { accessKeyId: string; secretAccessKey: string },
-): Promise<string[]> {
-  const { config } = await readSharedFiles(paths);
-  const moved: string[] = [];
-  for (const entry of await protectedEntries(config, keys, paths.configFile)) {
-    if (entry.accessKeyId !== oldKeyId) continue;
-    await keys.put({ ...entry, ...next, updatedAt: new Date().toISOString() });
-    moved.push(entry.profile);
-  }
-  return moved;
-}
-
-/** SDK settings from the environment; tests shorten timeouts with KEYROT_AWS_TIMEOUT_MS / KEYROT_AWS_MAX_ATTEMPTS. */
-function sdkTuning(env: NodeJS.ProcessEnv): Pick<AwsClientOptions, 'maxAttempts' | 'requestTimeoutMs'> {
-  const n = (v?: string) => (v && /^\d+$/.test(v) ? Number(v) : undefined);
-  return { maxAttempts: n(env.KEYROT_AWS_MAX_ATTEMPTS), requestTimeoutMs: n(env.KEYROT_AWS_TIMEOUT_MS) };
-}
-
-/** The IAM and STS ports for one profile: its region and endpoints (flag, env, `services` section). */
-export async function awsPortsFor(
-  ctx: CommandContext,
-  files: CredentialFilesPort,
-  profile: string,
-): Promise<{ sts: StsPort & StsApi; iam: IamPort & IamApi }> {
-  const shared = await files
-    .read()
-    .catch(() => ({ credentials: new Map(), config: new Map() }) as SharedProfiles);
-  const settings = mergedProfileValues(shared, profile);
-  const sources = {
-    flag: ctx.globals.endpointUrl,
-    env: ctx.io.env,
-    profile: settings,
-    configSections: shared.config,
-  };
-  const options: AwsClientOptions = {
-    region: resolveRegion(ctx.globals.region, ctx.io.env, settings),
-    iamEndpoint: resolveEndpoint('iam', sources),
-    stsEndpoint: resolveEndpoint('sts', sources),
-    ...sdkTuning(ctx.io.env),
-  };
-  return { sts: new StsApi(options), iam: new IamApi(options) };
 }
 
 /** Progress as indented lines on a stream. */

@@ -20,7 +20,7 @@ import { profileRefusal } from '../rotation/profile-kind.js';
 import { tildify } from '../service/manage.js';
 import { type Asker, openAsker } from './ask.js';
 import type { CommandContext } from './context.js';
-import { credentialFilesPort } from './rotation-deps.js';
+import { credentialFilesPort } from './credential-files-port.js';
 import type { ServiceCommandDeps } from './service.js';
 import { inspectOnline, maskedStatus, type StatusRow } from './status.js';
 import { keysSummary, textTable } from './text-table.js';

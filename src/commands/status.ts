@@ -18,8 +18,9 @@ import { pauseFilePath, readPauseUntil } from '../state/pause-file.js';
 import { readStateFile } from '../state/state-file.js';
 import { systemClock } from '../time/clock.js';
 import { traceMark } from '../time/trace.js';
+import { awsPortsFor } from './aws-ports.js';
 import type { CommandContext } from './context.js';
-import { awsPortsFor, credentialFilesPort } from './rotation-deps.js';
+import { credentialFilesPort } from './credential-files-port.js';
 import { statusOfflineCommand } from './status-offline.js';
 import {
   type PendingRow,

@@ -2,7 +2,7 @@
 // emulator over HTTP with the real SDK clients, the real files port over a world's AWS files
 // (test/support/world.ts), and the real journal and backups over an in-memory secret store.
 import { IamApi, StsApi } from '../../src/aws/clients.js';
-import { credentialFilesPort } from '../../src/commands/rotation-deps.js';
+import { credentialFilesPort } from '../../src/commands/credential-files-port.js';
 import { DEFAULT_PROFILE_SETTINGS, type ProfileSettings } from '../../src/config/settings.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { BackupStore } from '../../src/keychain/backups.js';
