@@ -52,6 +52,18 @@ export interface JournalSurvey {
   damaged: { oldKeyId: string }[];
 }
 
+/**
+ * A durable record outside the keychain that the journal holds no entry (src/state/journal-empty.ts), which
+ * `keyrot status` trusts to skip the keychain. Never "empty" while an entry exists: it is withdrawn before
+ * any entry is written and written only under the keychain's lock once no entry holds a value.
+ */
+export interface JournalEmptyRecord {
+  /** Removes the record, durably (no error when there is none). */
+  withdraw(): Promise<void>;
+  /** Writes the record, durably. */
+  write(): Promise<void>;
+}
+
 const PREFIX = 'journal:';
 const DAMAGED_HINT =
   "It may hold the only copy of a new key: check the user's keys in IAM before removing it.";
@@ -65,17 +77,22 @@ const DAMAGED_HINT =
  */
 export class RotationJournal {
   private readonly clock: Clock;
+  private readonly emptyRecord?: JournalEmptyRecord;
   // Entries as this journal last wrote and read back, with the keychain version seen. A rotation holds
   // the locks of its key and user, so no one else changes its entry meanwhile: `recordNewKey` right after
   // `begin` needs no read, and each write replaces the version seen without reading it again.
   private readonly known = new Map<string, { entry: JournalEntry | null; version: ValueVersion }>();
 
-  /** @param values the opened keychain's value store. */
+  /**
+   * @param values the opened keychain's value store.
+   * @param options.emptyRecord the record kept of an empty journal, when this keychain has one.
+   */
   constructor(
     private readonly values: ChunkedValueStore,
-    options: { clock?: Clock } = {},
+    options: { clock?: Clock; emptyRecord?: JournalEmptyRecord } = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.emptyRecord = options.emptyRecord;
   }
 
   /** Records the intent to replace `oldKeyId` of `userArn`; refuses if its entry already holds a new key. */
@@ -156,6 +173,27 @@ export class RotationJournal {
       );
     }
     this.known.set(name, { entry: null, version: back.version });
+    // The last rotation to finish records the empty journal; failing that, the record stays absent
+    // ("unknown": status reads the keychain), which costs time, never correctness.
+    await this.recordIfEmpty(name).catch(() => false);
+  }
+
+  /**
+   * Writes the empty record when no entry holds a value, and says whether it did. Under the keychain's
+   * lock, which every first write of an entry holds while it withdraws the record: no entry can begin
+   * between the look and the write. `gone`: a name the caller has just seen deleted and that nobody else
+   * writes (its rotation's locks are held), not read again.
+   */
+  async recordIfEmpty(gone?: string): Promise<boolean> {
+    const record = this.emptyRecord;
+    if (!record) return false;
+    return this.values.locked(async (values) => {
+      for (const name of await values.list(PREFIX)) {
+        if (name !== gone && (await values.get(name)) !== null) return false;
+      }
+      await record.write();
+      return true;
+    });
   }
 
   /** The entry of `key`, or null; KEYCHAIN_CORRUPT when it cannot be read whole. */
@@ -252,9 +290,16 @@ export class RotationJournal {
         await values.list(PREFIX);
         const existing = await values.get(name);
         check(existing === null ? null : parsed(name, existing));
+        // Under the lock recordIfEmpty holds to look and write: the record is gone before the entry exists.
+        await this.emptyRecord?.withdraw();
         await values.put(name, text, { unlistIfAbsent });
       });
-    } else await this.values.put(name, text, { replaces, unlistIfAbsent });
+    } else {
+      // The entry exists already (its rotation's locks keep it so), so no record can have been written
+      // since; withdrawn again all the same, in case a keyrot that keeps no record began this entry.
+      await this.emptyRecord?.withdraw();
+      await this.values.put(name, text, { replaces, unlistIfAbsent });
+    }
     const back = await this.values.getVersioned(name);
     if (back.value !== text) {
       throw new KeyrotError(

@@ -10,6 +10,9 @@ import {
   type SeedUserInput,
   startEmulator,
 } from '../../src/emulator/index.js';
+import { RotationJournal } from '../../src/keychain/journal.js';
+import { openKeychain } from '../../src/keychain/open-keychain.js';
+import { journalKeychainId, journalKnownEmpty } from '../../src/state/journal-empty.js';
 import { stopAtFileEnd } from '../support/cleanup.js';
 import { createWorld, profileBlock, type World } from '../support/world.js';
 
@@ -127,10 +130,30 @@ export async function checkInvariants(
     const held = k.accessKeyId === key.accessKeyId || k.accessKeyId === old.accessKeyId;
     if (!held && !options.allowUnheld) throw new Error(`orphan key ${k.accessKeyId}`);
   }
+  await expectEmptyRecordTruthful(world);
   if (options.finished) {
     if (key.accessKeyId === old.accessKeyId) throw new Error('the file still holds the old key');
     const oldNow = keys.find((k) => k.accessKeyId === old.accessKeyId);
     if (oldNow?.status === 'Active') throw new Error('the old key is still active');
+  }
+}
+
+/**
+ * The record of an empty journal (src/state/journal-empty.ts) never says "empty" while the world's
+ * journal holds an entry: `keyrot status` would then not list that rotation.
+ */
+export async function expectEmptyRecordTruthful(world: World): Promise<void> {
+  if (!(await journalKnownEmpty(world.stateDir, journalKeychainId('os', world.keychainService)))) return;
+  const keychain = await openKeychain({ env: world.env, stateDir: world.stateDir });
+  try {
+    const { entries, damaged } = await new RotationJournal(keychain.values).survey();
+    if (entries.length + damaged.length > 0) {
+      throw new Error(
+        `the record says the journal is empty, but it holds ${entries.length + damaged.length} entries`,
+      );
+    }
+  } finally {
+    await keychain.close?.();
   }
 }
 
