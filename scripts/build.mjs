@@ -126,6 +126,17 @@ const bundleOptions = {
       },
     },
     {
+      // `keyrot status` opens the keychain only when it must (src/commands/status.ts): its reads there
+      // are a bundle of their own, so the usual run neither loads nor compiles the keychain's code.
+      name: 'the-status-keychain-reads-are-their-own-bundle',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/status-keychain\.js$/ }, () => ({
+          path: './status-keychain.cjs',
+          external: true,
+        }));
+      },
+    },
+    {
       // The daemon's agent loads the keychain read on its first request from the credentials command's
       // bundle (src/commands/daemon-agent.ts): the daemon parent's bundle holds none of it.
       name: 'the-keychain-read-is-the-credentials-bundle',
@@ -192,6 +203,8 @@ const commandBundles = [
   ['status-fast.ts', 'status.cjs', false],
   // `keyrot status` online: its own modules only, no commander.
   ['status-online-fast.ts', 'status-online.cjs', true],
+  // What `keyrot status` reads from the keychain, when it opens it.
+  ['status-keychain.ts', 'status-keychain.cjs', false],
 ];
 await Promise.all(
   commandBundles.map(([entry, out, eager]) =>

@@ -1,19 +1,21 @@
 // `keyrot status`: asks IAM about each profile with its own key, and reads the unfinished rotations from
-// the keychain; `--offline` is src/commands/status-offline.ts.
+// the keychain unless the record of an empty journal (src/state/journal-empty.ts) says there are none;
+// `--offline` is src/commands/status-offline.ts.
 import { preloadAwsSdk } from '../aws/clients.js';
 import { loadSettings } from '../config/load-settings.js';
 import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import { isProtectedProfile } from '../credentials/credential-process.js';
 import { shownProfileKind } from '../credentials/profile-kind.js';
-import { describeError } from '../errors/describe-error.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
-import { RotationJournal } from '../keychain/journal.js';
-import { type Keychain, type KeychainBackend, openKeychain } from '../keychain/open-keychain.js';
-import { ProtectedKeys } from '../keychain/protected-key.js';
+import type { JournalEmptyRecord } from '../keychain/journal.js';
+import type { Keychain } from '../keychain/open-keychain.js';
+import { keychainService } from '../keychain/os-backend.js';
+import type { ProtectedKeys } from '../keychain/protected-key.js';
 import { inspectProfile, type ProfileStatus } from '../rotation/inspect-profile.js';
 import type { CredentialFilesPort } from '../rotation/ports.js';
+import { JournalEmptyFile, journalKeychainId, journalKnownEmpty } from '../state/journal-empty.js';
 import { pauseFilePath, readPauseUntil } from '../state/pause-file.js';
 import { readStateFile } from '../state/state-file.js';
 import { systemClock } from '../time/clock.js';
@@ -33,6 +35,10 @@ import {
 
 export type { StatusInput, StatusRow } from './status-report.js';
 
+// The keychain's code (the D-Bus client, the value store, the journal) is initialised only when status
+// opens the keychain: not when the record of an empty journal says there is nothing to read there.
+const keychainReads = () => import('./status-keychain.js');
+
 /** `keyrot status`: kind, masked key, age, due date, the user's keys and the last result of each profile. */
 export async function statusCommand(input: StatusInput, ctx: CommandContext): Promise<ExitCodeValue> {
   if (input.offline) return statusOfflineCommand(input, ctx);
@@ -41,16 +47,39 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
   const settings = await loadSettings({ path: ctx.globals.config, env });
   const stateDir = keyrotPaths(env).stateDir;
   const warnings: Warnings = { open: [], journal: [] };
-  // The keychain holds the unfinished rotations and the protected profiles' keys. Its connection is
-  // under way while the SDK loads (one synchronous stretch, started once the connect is issued), and
-  // the journal is read while IAM answers.
-  const opening = openForStatus(env, settings.keychain, stateDir, warnings.open);
+  const emptyRecord = new JournalEmptyFile(
+    stateDir,
+    journalKeychainId(settings.keychain, keychainService(env)),
+  );
+  // The keychain holds the unfinished rotations and the protected profiles' keys. Unless the record of
+  // an empty journal says there are no rotations (then it is opened only for a protected profile), its
+  // connection is under way while the SDK loads (one synchronous stretch, started once the connect is
+  // issued), and the journal is read while IAM answers.
+  let opening: Promise<Keychain | undefined> | undefined;
+  const journal: JournalAccess = {
+    knownEmpty: await journalKnownEmpty(stateDir, emptyRecord.keychainId),
+    record: emptyRecord,
+    open: () =>
+      (opening ??= keychainReads().then((k) =>
+        k.openForStatus(env, settings.keychain, stateDir, warnings.open),
+      )),
+  };
+  if (!journal.knownEmpty) journal.open();
   setImmediate(() => void preloadAwsSdk().catch(() => undefined));
   try {
-    return await statusWith(input, ctx, settings, stateDir, opening, warnings);
+    return await statusWith(input, ctx, settings, stateDir, journal, warnings);
   } finally {
     await (await opening)?.close?.().catch(() => undefined);
   }
+}
+
+/** How status reaches the journal: the record of an empty one, and the keychain, opened once on first use. */
+interface JournalAccess {
+  /** The record says the journal holds no entry: no need to read it. */
+  knownEmpty: boolean;
+  /** The record, written when status finds the journal empty and it was not there. */
+  record: JournalEmptyRecord;
+  open(): Promise<Keychain | undefined>;
 }
 
 /** Status's warnings by where they come from, printed in this order with the env key's between. */
@@ -64,26 +93,32 @@ async function statusWith(
   ctx: CommandContext,
   settings: Settings,
   stateDir: string,
-  opening: Promise<Keychain | undefined>,
+  journal: JournalAccess,
   warnings: Warnings,
 ): Promise<ExitCodeValue> {
   const env = ctx.io.env;
   let protectedKeys: ProtectedKeys | undefined;
-  const opened = opening.then((keychain) => {
-    if (keychain?.backend === 'os') protectedKeys = new ProtectedKeys(keychain.values.store);
-    return keychain;
-  });
-  // Unfinished rotations live in the keychain.
-  const pendingRead = opened.then((keychain) =>
-    keychain ? pendingRotations(keychain, warnings.journal) : null,
-  );
+  let opened: Promise<Keychain | undefined> | undefined;
+  const open = () =>
+    (opened ??= journal.open().then(async (keychain) => {
+      if (keychain?.backend === 'os') protectedKeys = (await keychainReads()).protectedKeysOf(keychain);
+      return keychain;
+    }));
+  // Unfinished rotations live in the keychain; none when the record of an empty journal says so.
+  const pendingRead: Promise<PendingRow[] | null> = journal.knownEmpty
+    ? Promise.resolve([])
+    : open().then(async (keychain) =>
+        keychain
+          ? (await keychainReads()).pendingRotations(keychain, journal.record, warnings.journal)
+          : null,
+      );
   const files = credentialFilesPort(env, ctx.globals, () => protectedKeys);
   const plain = await credentialFilesPort(env, ctx.globals).read();
   const isProtected = (profile: string) => isProtectedProfile(plain, profile);
   const protectedNames = [...plain.config.keys()].filter(isProtected);
   // Protected profiles' keys are in the keychain: the files are read with them once it is open.
   // Without any, IAM is asked at once.
-  if (protectedNames.length > 0) await opened;
+  if (protectedNames.length > 0) await open();
   const shared = protectedNames.length > 0 ? await files.read() : plain;
   const profiles = profilesShown(input, shared.credentials, protectedNames);
   const [state, pausedUntil, statuses] = await Promise.all([
@@ -128,55 +163,6 @@ async function statusWith(
     ctx.io,
   );
   return ExitCode.ok;
-}
-
-/** The journal's unfinished rotations (damaged entries too); a warning instead when the keychain cannot be read. */
-async function pendingRotations(keychain: Keychain, warnings: string[]): Promise<PendingRow[] | null> {
-  try {
-    const { entries, damaged } = await new RotationJournal(keychain.values).survey();
-    return [
-      ...entries.map((e) => ({
-        oldKeyId: maskKeyId(e.oldKeyId),
-        newKeyId: e.newKeyId ? maskKeyId(e.newKeyId) : null,
-        userArn: e.userArn,
-        profile: e.profile,
-        phase: e.phase,
-        startedAt: e.startedAt,
-        files: e.files.map((f) => f.path),
-        retireAt: e.retireAt ?? null,
-        useSeenAt: e.useSeenAt ?? null,
-      })),
-      ...damaged.map((d) => ({
-        oldKeyId: maskKeyId(d.oldKeyId),
-        newKeyId: null,
-        userArn: null,
-        profile: null,
-        phase: 'damaged',
-        startedAt: null,
-        files: [],
-        retireAt: null,
-        useSeenAt: null,
-      })),
-    ];
-  } catch (error) {
-    warnings.push(`could not read the rotation journal: ${describeError(error).message}`);
-    return null;
-  }
-}
-
-/** The keychain for status; a warning instead when it cannot be opened. */
-async function openForStatus(
-  env: NodeJS.ProcessEnv,
-  backend: KeychainBackend,
-  stateDir: string,
-  warnings: string[],
-): Promise<Keychain | undefined> {
-  try {
-    return await openKeychain({ env, backend, stateDir });
-  } catch (error) {
-    warnings.push(`could not read the rotation journal: ${describeError(error).message}`);
-    return undefined;
-  }
 }
 
 /**
