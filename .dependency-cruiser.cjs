@@ -1,5 +1,5 @@
 // The layer map of docs/architecture.md, checked by `npm run check:layers` (part of `npm test`).
-// cli → commands → {tray, daemon, service} → rotation →
+// bin → cli → commands → {tray, daemon, service} → rotation →
 // {agent, credentials, keychain, aws, config, state, log, notify, lock} → {fs, time, errors, platform}.
 // emulator stands apart: it imports only fs, time and errors, and only commands imports it.
 // Type-only imports count: a type from a layer above is a dependency on it all the same.
@@ -27,7 +27,8 @@ module.exports = {
       from: { path: '^src/' },
       to: { circular: true },
     },
-    onlyFrom('cli-is-the-top', 'Nothing imports the entry point.', 'cli\\.ts$', 'cli\\.ts$'),
+    onlyFrom('bin-is-the-top', 'Nothing imports the entry point.', 'bin\\.ts$', 'bin\\.ts$'),
+    onlyFrom('cli-only-from-bin', 'Only the bin imports the CLI.', 'cli\\.ts$', '(bin|cli)\\.ts$'),
     onlyFrom('commands-only-from-cli', 'Only cli imports commands.', 'commands/', '(cli\\.ts$|commands/)'),
     onlyFrom(
       'tray-only-from-above',

@@ -1,8 +1,10 @@
 // Builds what the package runs, from src/ with esbuild, after tsc has compiled src/ into dist/ modules
 // (what the tests' child processes import; the package does not ship them, see "files"):
 //
-// - dist/cli.cjs, the package's `bin`: src/cli.ts, one small CommonJS file, and dist/bundle/commander.cjs,
-//   which it loads once no fast path took the command. `--help` and `--version` need nothing else.
+// - dist/cli.cjs, the package's `bin`: src/bin.ts, one tiny CommonJS file that answers
+//   `keyrot credentials --profile P` from the daemon's agent and loads the rest of the CLI for anything
+//   else: dist/bundle/cli-main.cjs (src/cli.ts, small), and dist/bundle/commander.cjs, which that loads
+//   once no fast path took the command. `--help` and `--version` need nothing else.
 // - dist/bundle/keyrot.cjs: every command (src/commands/index.ts) and what it uses, the AWS SDK included,
 //   in one CommonJS file: Node starts one CommonJS file far sooner than the hundreds of modules it replaces
 //   (ES modules with code splitting measured ~40 ms slower for a rotation). Each command's modules are
@@ -10,8 +12,9 @@
 // - dist/bundle/rotate-now.cjs: `keyrot rotate-now`, which src/cli.ts loads in place of the bundle above:
 //   the rotation's modules only (src/commands/rotate-now-fast.ts).
 // - dist/bundle/aws-sdk.cjs: the parts of the AWS SDK keyrot calls, which the bundles load on first use.
-// - dist/bundle/credentials.cjs: `keyrot credentials --profile P` (credential_process), which src/cli.ts
-//   runs before commander parses anything: the keychain read alone (src/commands/credentials-fast.ts).
+// - dist/bundle/credentials.cjs: `keyrot credentials --profile P` (credential_process) when the agent
+//   does not serve, which src/cli.ts runs before commander parses anything: the keychain read alone
+//   (src/commands/credentials-fast.ts).
 // - dist/bundle/daemon.cjs: `keyrot daemon`'s parent process, which src/cli.ts also runs before commander:
 //   its own wiring only (src/commands/daemon-fast.ts), since it idles for hours and forks every check;
 //   its agent loads credentials.cjs on its first request.
@@ -247,43 +250,46 @@ await writeFile(
   "// The daemon's check worker process (written by scripts/build.mjs).\nrequire('./keyrot.cjs').startCheckWorker();\n",
 );
 
+// The rest of the CLI (src/cli.ts), which the bin loads for every command but the one it answers. It
+// sits in dist/bundle, a level below its source's place: import.meta.url is the bin's URL, beside it.
+const bundleOf = (file) => () => ({ path: `./${file}`, external: true });
 await build({
   ...common,
   entryPoints: [path.join(src, 'cli.ts')],
-  outfile: bin,
-  // The commands are the bundle above, loaded with require() once a command is to run.
+  outfile: path.join(dist, 'bundle', 'cli-main.cjs'),
+  // The commands are the bundles beside it, loaded with require() once a command is to run.
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__keyrotBinUrl' },
-  banner: { js: "const __keyrotBinUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: {
+    js: "const __keyrotBinUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', 'cli.cjs')).href;",
+  },
   plugins: [
     {
-      name: 'commands-are-the-bundle',
+      name: 'commands-are-the-bundles',
       setup(b) {
-        b.onResolve({ filter: /^\.\/commands\/index\.js$/ }, () => ({
-          path: './bundle/keyrot.cjs',
-          external: true,
-        }));
-        b.onResolve({ filter: /^\.\/commands\/rotate-now-fast\.js$/ }, () => ({
-          path: './bundle/rotate-now.cjs',
-          external: true,
-        }));
-        b.onResolve({ filter: /^\.\/commands\/credentials-fast\.js$/ }, () => ({
-          path: './bundle/credentials.cjs',
-          external: true,
-        }));
-        b.onResolve({ filter: /^\.\/commands\/daemon-fast\.js$/ }, () => ({
-          path: './bundle/daemon.cjs',
-          external: true,
-        }));
-        b.onResolve({ filter: /^\.\/commands\/status-fast\.js$/ }, () => ({
-          path: './bundle/status.cjs',
-          external: true,
-        }));
-        b.onResolve({ filter: /^\.\/commands\/status-online-fast\.js$/ }, () => ({
-          path: './bundle/status-online.cjs',
-          external: true,
-        }));
-        b.onResolve({ filter: /^commander$/ }, () => ({ path: './bundle/commander.cjs', external: true }));
+        b.onResolve({ filter: /^\.\/commands\/index\.js$/ }, bundleOf('keyrot.cjs'));
+        b.onResolve({ filter: /^\.\/commands\/rotate-now-fast\.js$/ }, bundleOf('rotate-now.cjs'));
+        b.onResolve({ filter: /^\.\/commands\/credentials-fast\.js$/ }, bundleOf('credentials.cjs'));
+        b.onResolve({ filter: /^\.\/commands\/daemon-fast\.js$/ }, bundleOf('daemon.cjs'));
+        b.onResolve({ filter: /^\.\/commands\/status-fast\.js$/ }, bundleOf('status.cjs'));
+        b.onResolve({ filter: /^\.\/commands\/status-online-fast\.js$/ }, bundleOf('status-online.cjs'));
+        b.onResolve({ filter: /^commander$/ }, bundleOf('commander.cjs'));
+      },
+    },
+  ],
+});
+// The bin, built last (--if-stale compares its time with the inputs'): src/bin.ts alone, with the rest
+// of the CLI above loaded by require() only when it is needed.
+await build({
+  ...common,
+  entryPoints: [path.join(src, 'bin.ts')],
+  outfile: bin,
+  supported: { 'dynamic-import': false },
+  plugins: [
+    {
+      name: 'the-cli-is-its-bundle',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/cli\.js$/ }, () => ({ path: './bundle/cli-main.cjs', external: true }));
       },
     },
   ],

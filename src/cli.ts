@@ -1,16 +1,13 @@
-#!/usr/bin/env node
-// The bin: argument parsing only. scripts/build.mjs builds this file with commander into dist/cli.cjs, and
-// every command into one bundle (src/commands/index.ts → dist/bundle/keyrot.cjs) that is loaded only once
-// the command to run is known: `--help` and `--version` load nothing else. Node 22.8+ keeps the compiled
-// code of that bundle between runs (its compile cache); Node 20 has none and compiles it each time.
+// The CLI: argument parsing only, run by the bin (src/bin.ts) for every command but the one it answers
+// itself. scripts/build.mjs builds this file into dist/bundle/cli-main.cjs, commander into a file of its
+// own, and every command into one bundle (src/commands/index.ts → dist/bundle/keyrot.cjs) that is loaded
+// only once the command to run is known: `--help` and `--version` load nothing else. Node 22.8+ keeps the
+// compiled code of these bundles between runs (its compile cache); Node 20 has none and compiles them.
 //
 // A command that must start faster than commander loads is dispatched at the end of this file, before
 // buildProgram runs, on its own import() of a small module; commander itself is loaded only after them.
-import { fstatSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
-import module from 'node:module';
-import path from 'node:path';
+import { fstatSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type * as AgentClient from './agent/client.js';
 import type { BackupInput } from './commands/backup.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import type { CredentialsInput } from './commands/credentials.js';
@@ -32,44 +29,25 @@ import type * as StatusFast from './commands/status-fast.js';
 import type * as StatusOnlineFast from './commands/status-online-fast.js';
 import type { TrayInput } from './commands/tray.js';
 import { keyrotPaths } from './config/paths.js';
-import { credentialProcessLine } from './credentials/process-output.js';
 import { FAULT_GRAMMAR_HELP } from './emulator/faults.js';
 import { ExitCode, type ExitCodeValue } from './errors/keyrot-error.js';
-import { privateDirProblem } from './fs/private-dir.js';
+import { enableCompileCache as enableCompileCacheIn } from './platform/compile-cache.js';
 import { directStdout, type TextSink, writeFully } from './platform/direct-stdout.js';
 import { loadCompiledEagerly } from './platform/eager-compile.js';
 import { traceMark } from './time/trace.js';
 
-/** keyrot's version, from its package.json (read only when commander runs: the fast paths need none). */
+/**
+ * keyrot's version, from its package.json (read only when commander runs: the fast paths need none).
+ * import.meta.url is the bin's URL in the build (scripts/build.mjs), beside this source's place.
+ */
 const version = () =>
   (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
     .version;
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/**
- * Turns on Node's compile cache (Node 22.8+) in keyrot's own cache directory, before the commands'
- * bundle is loaded: a later run then skips compiling it. Only when that directory is private
- * (src/fs/private-dir.ts), because what is cached there runs. Node 20 has no compile cache: nothing
- * happens. Node never throws here: a directory it cannot use leaves the cache off. True when it is on.
- */
-async function enableCompileCache(): Promise<boolean> {
-  const { enableCompileCache: enable, constants } = module as {
-    enableCompileCache?: (dir: string) => { status: number };
-    constants?: { compileCacheStatus?: Record<string, number> };
-  };
-  if (typeof enable !== 'function') return false;
-  const dir = path.join(keyrotPaths(process.env).cacheDir, 'node-compile-cache');
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (await privateDirProblem(dir, { fs: { lstat: async (file) => lstatSync(file) } })) return false;
-  } catch {
-    return false;
-  }
-  const { status } = enable(dir);
-  const on = constants?.compileCacheStatus;
-  return status === on?.ENABLED || status === on?.ALREADY_ENABLED;
-}
+/** Node's compile cache in keyrot's cache directory (src/platform/compile-cache.ts). True when it is on. */
+const enableCompileCache = (): Promise<boolean> => enableCompileCacheIn(keyrotPaths(process.env).cacheDir);
 
 /**
  * Commands that run for hours, where memory counts and start-up does not: they load the bundle without
@@ -329,7 +307,7 @@ function pickGlobals(all: GlobalOptions): GlobalOptions {
 }
 
 /** Prints an error that happened outside any command and returns its exit code. */
-async function reportError(error: unknown, verbose: boolean): Promise<ExitCodeValue> {
+export async function reportError(error: unknown, verbose: boolean): Promise<ExitCodeValue> {
   try {
     return (await commandsModule()).reportError(error, process.stderr, verbose);
   } catch {
@@ -340,24 +318,11 @@ async function reportError(error: unknown, verbose: boolean): Promise<ExitCodeVa
 }
 
 /**
- * `keyrot credentials --profile P` exactly as a credential_process line runs it, which every AWS CLI
- * call of a protected profile waits for: straight to the command, before anything else. First the
- * running daemon's agent (src/agent/client.ts, inside this file: node:net and one socket round trip),
- * its line written straight to file descriptor 1 (process.stdout, a stream over the AWS tool's pipe,
- * costs more to set up than the one short write). When the agent does not serve, the keychain is read
- * here, from the command's own small bundle (src/commands/credentials-fast.ts →
- * dist/bundle/credentials.cjs), not the one of every command. Undefined for anything else. Another
- * command that must start this fast gets a path like this one.
+ * `keyrot credentials --profile P` when the daemon's agent did not serve it (the bin asked it first,
+ * src/bin.ts): the keychain read here, from the command's own small bundle
+ * (src/commands/credentials-fast.ts → dist/bundle/credentials.cjs), not the one of every command.
  */
-async function credentialsFastPath(argv: string[]): Promise<number | undefined> {
-  const [name, flag, profile, ...rest] = argv.slice(2);
-  if (name !== 'credentials' || flag !== '--profile' || !profile || rest.length > 0) return undefined;
-  const agent: typeof AgentClient = await import('./agent/client.js');
-  const served = await agent.credentialsFromAgent(profile, process.env);
-  if (served) {
-    await writeFully(directStdout(), credentialProcessLine(served));
-    return ExitCode.ok;
-  }
+export async function credentialsFromKeychain(profile: string): Promise<number> {
   exitQuietlyWhenReaderCloses();
   const fast: typeof CredentialsFast = await import('./commands/credentials-fast.js');
   return runReported(fast, false, async () => {
@@ -518,11 +483,9 @@ function exitQuietlyWhenReaderCloses(): void {
 
 /** The entry point: parse, run one command, exit with its code. */
 export async function main(argv: string[]): Promise<number> {
-  traceMark('cli starts (the bin is loaded)');
-  // Each path that writes with process.stdout guards it first (exitQuietlyWhenReaderCloses); the agent's
-  // answer, --version, status --offline and commander's help write to file descriptor 1 directly.
-  const credentials = await credentialsFastPath(argv);
-  if (credentials !== undefined) return credentials;
+  traceMark('the rest of the CLI is loaded');
+  // Each path that writes with process.stdout guards it first (exitQuietlyWhenReaderCloses);
+  // --version, status --offline and commander's help write to file descriptor 1 directly.
   const versionShown = await versionFastPath(argv);
   if (versionShown !== undefined) return versionShown;
   const status = await statusFastPath(argv);
@@ -548,12 +511,3 @@ export async function main(argv: string[]): Promise<number> {
   }
   return exitCode;
 }
-
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  async (error: unknown) => {
-    process.exitCode = await reportError(error, false);
-  },
-);

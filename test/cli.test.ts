@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listenAgent } from '../src/agent/server.js';
 import { CLI_PATH, runCli, runCommand } from './support/run-cli.js';
 
 const ROOT_DIR = fileURLToPath(new URL('../', import.meta.url));
@@ -52,7 +53,7 @@ describe('keyrot command line', () => {
     expect((await runCli(['status', '--no-such-option'])).code).toBe(2);
   });
 
-  it('runs the package bin (dist/cli.cjs, built from src/cli.ts)', () => {
+  it('runs the package bin (dist/cli.cjs, built from src/bin.ts)', () => {
     expect(CLI_PATH).toBe(fileURLToPath(new URL(`../${pkg.bin.keyrot}`, import.meta.url)));
   });
 
@@ -103,7 +104,7 @@ const homeEnv = () => ({
  * The files the CLI process loaded for `args`: ES modules as a resolve hook saw them, CommonJS files from
  * require's cache at exit.
  */
-async function loadedFiles(args: string[]): Promise<string[]> {
+async function loadedFiles(args: string[], env: NodeJS.ProcessEnv = homeEnv()): Promise<string[]> {
   const log = join(home, 'loaded.log');
   const hooks = join(home, 'hooks.mjs');
   writeFileSync(
@@ -128,7 +129,7 @@ export async function resolve(specifier, context, next) {
   );
   writeFileSync(log, '');
   await runCommand(process.execPath, ['--require', preload, '--import', register, CLI_PATH, ...args], {
-    env: homeEnv(),
+    env,
     timeoutMs: 60_000,
   });
   const files = readFileSync(log, 'utf8')
@@ -139,7 +140,9 @@ export async function resolve(specifier, context, next) {
 }
 
 const BUNDLE = fileURLToPath(new URL('../dist/bundle/keyrot.cjs', import.meta.url));
+const CLI_MAIN_BUNDLE = fileURLToPath(new URL('../dist/bundle/cli-main.cjs', import.meta.url));
 const STATUS_BUNDLE = fileURLToPath(new URL('../dist/bundle/status.cjs', import.meta.url));
+const CREDENTIALS_BUNDLE = fileURLToPath(new URL('../dist/bundle/credentials.cjs', import.meta.url));
 const COMMANDER_BUNDLE = fileURLToPath(new URL('../dist/bundle/commander.cjs', import.meta.url));
 const STATUS_ONLINE_BUNDLE = fileURLToPath(new URL('../dist/bundle/status-online.cjs', import.meta.url));
 const ROTATE_NOW_BUNDLE = fileURLToPath(new URL('../dist/bundle/rotate-now.cjs', import.meta.url));
@@ -148,16 +151,53 @@ const ROTATE_NOW_BUNDLE = fileURLToPath(new URL('../dist/bundle/rotate-now.cjs',
 const packageFiles = (files: string[]) => files.filter((file) => file.includes('/node_modules/'));
 
 describe('what the CLI loads', () => {
-  it('loads only the bin and commander for --help, and only the bin for --version', async () => {
-    expect(await loadedFiles(['--help'])).toEqual([CLI_PATH, COMMANDER_BUNDLE]);
+  it('loads only the bin, the CLI and commander for --help, and no commander for --version', async () => {
+    expect(await loadedFiles(['--help'])).toEqual([CLI_PATH, CLI_MAIN_BUNDLE, COMMANDER_BUNDLE]);
     for (const args of [['--version'], ['-V']]) {
-      expect(await loadedFiles(args), args.join(' ')).toEqual([CLI_PATH]);
+      expect(await loadedFiles(args), args.join(' ')).toEqual([CLI_PATH, CLI_MAIN_BUNDLE]);
+    }
+  });
+
+  it('loads only the bin for keyrot credentials that the agent serves, and prints its key', async () => {
+    // The agent's server (src/agent/server.ts) on the socket the bin asks, serving a key of the test's.
+    const stateDir = join(home, 'state');
+    mkdirSync(stateDir, { mode: 0o700 });
+    const key = {
+      accessKeyId: 'AKIABINBINBINBINBIN1',
+      secretAccessKey: 'bin-secret/0123456789abcdefghijklmn',
+    };
+    const asked: string[] = [];
+    const quiet = () => undefined;
+    const agent = await listenAgent({
+      socketPath: join(stateDir, 'agent.sock'),
+      service: 'keyrot-bin-test',
+      lookup: async (profile) => {
+        asked.push(profile);
+        return profile === 'p' ? key : null;
+      },
+      logger: { error: quiet, warn: quiet, info: quiet, debug: quiet },
+    });
+    try {
+      const env = { ...homeEnv(), KEYROT_STATE_DIR: stateDir, KEYROT_KEYCHAIN_SERVICE: 'keyrot-bin-test' };
+      expect(await loadedFiles(['credentials', '--profile', 'p'], env)).toEqual([CLI_PATH]);
+      const printed = await runCli(['credentials', '--profile', 'p'], { env });
+      expect(printed.code, printed.stderr).toBe(0);
+      expect(printed.stderr).toBe('');
+      expect(printed.stdout).toBe(
+        `${JSON.stringify({ Version: 1, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey })}\n`,
+      );
+      // A profile the agent refuses: the rest of the CLI reads the keychain itself.
+      const refused = await loadedFiles(['credentials', '--profile', 'other'], env);
+      expect(refused).toEqual(expect.arrayContaining([CLI_PATH, CLI_MAIN_BUNDLE, CREDENTIALS_BUNDLE]));
+      expect(asked).toEqual(['p', 'p', 'other']);
+    } finally {
+      await agent.close();
     }
   });
 
   it('loads the bin and its own bundle for status, not every command, and no package of its own', async () => {
     const files = await loadedFiles(['status']);
-    expect(files).toEqual(expect.arrayContaining([CLI_PATH, STATUS_ONLINE_BUNDLE]));
+    expect(files).toEqual(expect.arrayContaining([CLI_PATH, CLI_MAIN_BUNDLE, STATUS_ONLINE_BUNDLE]));
     expect(files).not.toContain(BUNDLE);
     expect(files).not.toContain(COMMANDER_BUNDLE);
     expect(files.filter((file) => !file.startsWith(ROOT_DIR))).toEqual([]);
@@ -165,14 +205,14 @@ describe('what the CLI loads', () => {
     expect(packageFiles(files).filter((file) => /@aws-sdk|@smithy/.test(file))).toEqual([]);
   });
 
-  it('loads only the bin and its own small bundle for status --offline', async () => {
-    expect(await loadedFiles(['status', '--offline'])).toEqual([CLI_PATH, STATUS_BUNDLE]);
+  it('loads only the bin, the CLI and its own small bundle for status --offline', async () => {
+    expect(await loadedFiles(['status', '--offline'])).toEqual([CLI_PATH, CLI_MAIN_BUNDLE, STATUS_BUNDLE]);
   });
 
   it('loads the bin and the rotation bundle for rotate-now, not every command', async () => {
     // The profile does not exist: the command stops early, once its bundle is loaded.
     const files = await loadedFiles(['rotate-now', '--profile', 'nosuch']);
-    expect(files).toEqual(expect.arrayContaining([CLI_PATH, ROTATE_NOW_BUNDLE]));
+    expect(files).toEqual(expect.arrayContaining([CLI_PATH, CLI_MAIN_BUNDLE, ROTATE_NOW_BUNDLE]));
     expect(files).not.toContain(BUNDLE);
     expect(files.filter((file) => !file.startsWith(ROOT_DIR))).toEqual([]);
     expect(packageFiles(files).filter((file) => /@aws-sdk|@smithy/.test(file))).toEqual([]);

@@ -1,15 +1,15 @@
 // The agent's client, which `keyrot credentials --profile P` asks first (docs/agent.md): the running
 // daemon already holds an open keychain, so asking it over its socket is much faster than starting a
-// D-Bus session here. Small on purpose (src/cli.ts loads it on its fastest path): node:net and a few
-// pure helpers. Any doubt or failure answers undefined, and the caller reads the keychain itself.
-import { lstatSync } from 'node:fs';
-import { createConnection } from 'node:net';
-import path from 'node:path';
+// D-Bus session here. Small on purpose (it is part of the bin, src/bin.ts): a few pure helpers, and
+// node:net (~2.5 ms on Node 24) loaded only once there is a socket to connect to. Any doubt or failure
+// answers undefined, and the caller reads the keychain itself.
+import { existsSync, lstatSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { keyrotPaths } from '../config/paths.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
 import type { ProcessCredentials } from '../credentials/process-output.js';
-import { privateDirProblem } from '../fs/private-dir.js';
-import { keychainService } from '../keychain/os-backend.js';
+import { privateDirProblemSync } from '../fs/private-dir.js';
+import { keychainService } from '../keychain/service-name.js';
 import { agentLine, keyInAgentReply, MAX_LINE_BYTES, socketPathFits } from './protocol.js';
 
 /**
@@ -35,13 +35,16 @@ export async function credentialsFromAgent(
 ): Promise<ProcessCredentials | undefined> {
   const platform = options.platform ?? process.platform;
   const socketPath = keyrotPaths(env, platform).agentSocket;
-  if (!socketPath || !socketPathFits(socketPath, platform) || !(await isOwnSocket(socketPath))) {
-    return undefined;
-  }
+  // No socket there (no daemon runs): node:net is not even loaded.
+  if (!socketPath || !socketPathFits(socketPath, platform) || !existsSync(socketPath)) return undefined;
   // Absolute here: the daemon runs in another directory than this process.
-  const configFile = path.resolve(resolveAwsFilePaths(env).configFile);
+  const configFile = resolve(resolveAwsFilePaths(env).configFile);
   const request = agentLine({ v: 1, profile, configFile, service: keychainService(env) });
-  const reply = await exchange(socketPath, request, options.timeoutMs ?? AGENT_REPLY_TIMEOUT_MS);
+  const { createConnection } = await import('node:net');
+  const timeoutMs = options.timeoutMs ?? AGENT_REPLY_TIMEOUT_MS;
+  const reply = await exchange(createConnection, socketPath, request, timeoutMs, () =>
+    isOwnSocket(socketPath),
+  );
   return reply === undefined ? undefined : keyInAgentReply(reply);
 }
 
@@ -49,10 +52,9 @@ export async function credentialsFromAgent(
  * Whether `socketPath` is a socket of this user in a directory only this user can write: else another
  * user could stand in for the daemon and hand the AWS tools a key of theirs.
  */
-async function isOwnSocket(socketPath: string): Promise<boolean> {
+function isOwnSocket(socketPath: string): boolean {
   try {
-    const fs = { lstat: async (file: string) => lstatSync(file) };
-    if (await privateDirProblem(path.dirname(socketPath), { fs })) return false;
+    if (privateDirProblemSync(dirname(socketPath), lstatSync)) return false;
     const socket = lstatSync(socketPath);
     return socket.isSocket() && socket.uid === process.getuid?.();
   } catch {
@@ -60,16 +62,33 @@ async function isOwnSocket(socketPath: string): Promise<boolean> {
   }
 }
 
-/** Sends `request` and resolves with the first line of the answer (without its newline), or undefined. */
-function exchange(socketPath: string, request: string, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
+/**
+ * Sends `request` and resolves with the first line of the answer (without its newline), or undefined.
+ * `trusted` is asked once the request is on its way, while the daemon reads the keychain (the request
+ * holds no secret): an answer counts only when it says yes, and a no closes the connection at once.
+ * Once the line is in, the connection is closed on the next turn of the event loop: a caller that
+ * exits first (the bin, once it has written the key) does not wait for that.
+ */
+function exchange(
+  createConnection: typeof import('node:net').createConnection,
+  socketPath: string,
+  request: string,
+  timeoutMs: number,
+  trusted: () => boolean,
+): Promise<string | undefined> {
+  return new Promise((resolveReply) => {
     const socket = createConnection(socketPath);
     const chunks: Buffer[] = [];
     let size = 0;
+    let trust = false;
+    let settled = false;
     const done = (line?: string) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      socket.destroy();
-      resolve(line);
+      if (line === undefined) socket.destroy();
+      else setImmediate(() => socket.destroy());
+      resolveReply(line);
     };
     const timer = setTimeout(() => done(), timeoutMs);
     socket.on('error', () => done());
@@ -78,9 +97,14 @@ function exchange(socketPath: string, request: string, timeoutMs: number): Promi
       const newline = chunk.indexOf(0x0a);
       chunks.push(newline === -1 ? chunk : chunk.subarray(0, newline));
       size += chunk.length;
-      if (newline !== -1) done(Buffer.concat(chunks).toString('utf8'));
+      if (newline !== -1) done(trust ? Buffer.concat(chunks).toString('utf8') : undefined);
       else if (size >= MAX_LINE_BYTES) done();
     });
     socket.write(request);
+    // Node writes the request from its own 'connect' listener, added by write() above: this one runs after.
+    socket.once('connect', () => {
+      trust = trusted();
+      if (!trust) done();
+    });
   });
 }

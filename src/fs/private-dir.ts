@@ -9,6 +9,12 @@ export interface PrivateDirOptions {
   uid?: number;
 }
 
+/** The fields of a directory's lstat the check reads. */
+type DirInfo = Pick<Awaited<ReturnType<FsPort['lstat']>>, 'isDirectory' | 'uid' | 'mode'>;
+
+/** What is wrong with `dir`, and the fix. */
+export type PrivateDirProblem = { reason: string; fix: string };
+
 /**
  * Why `dir` is not private to this user, with the fix, or undefined when it is: it must be a directory
  * (not a symlink), owned by this user, and not writable by its group or others.
@@ -16,9 +22,24 @@ export interface PrivateDirOptions {
 export async function privateDirProblem(
   dir: string,
   options: PrivateDirOptions,
-): Promise<{ reason: string; fix: string } | undefined> {
+): Promise<PrivateDirProblem | undefined> {
   const uid = 'uid' in options ? options.uid : process.getuid?.();
-  const info = await options.fs.lstat(dir);
+  return problemOf(dir, await options.fs.lstat(dir), uid);
+}
+
+/**
+ * privateDirProblem with a synchronous lstat, for the bin's agent client (src/agent/client.ts), which
+ * checks the socket's directory while the daemon answers.
+ */
+export function privateDirProblemSync(
+  dir: string,
+  lstat: (file: string) => DirInfo,
+  uid: number | undefined = process.getuid?.(),
+): PrivateDirProblem | undefined {
+  return problemOf(dir, lstat(dir), uid);
+}
+
+function problemOf(dir: string, info: DirInfo, uid: number | undefined): PrivateDirProblem | undefined {
   if (!info.isDirectory()) {
     return { reason: `${dir} is not a directory`, fix: `remove ${dir}; keyrot creates it again` };
   }

@@ -4,13 +4,7 @@
 import type { OsStorePatience } from './secret-service/store.js';
 import type { SecretStore } from './secret-store.js';
 
-/** The keychain service name when KEYROT_KEYCHAIN_SERVICE is not set. */
-export const DEFAULT_SERVICE = 'keyrot';
-
-/** The keychain service name: KEYROT_KEYCHAIN_SERVICE, else `keyrot`. */
-export function keychainService(env: NodeJS.ProcessEnv): string {
-  return env.KEYROT_KEYCHAIN_SERVICE?.trim() || DEFAULT_SERVICE;
-}
+export { DEFAULT_SERVICE, keychainService } from './service-name.js';
 
 /**
  * The OS keychain backend of this platform. Linux talks to the Secret Service itself over one D-Bus
