@@ -7,14 +7,14 @@ import { keyrotPaths } from '../config/paths.js';
 import type { Settings } from '../config/settings.js';
 import { BackupStore } from '../keychain/backups.js';
 import { RotationJournal } from '../keychain/journal.js';
-import { type Keychain, keychainService, openKeychain } from '../keychain/open-keychain.js';
+import { type Keychain, openKeychain } from '../keychain/open-keychain.js';
 import { ProtectedKeys } from '../keychain/protected-key.js';
 import { acquireLock, namedLockPath } from '../lock/index.js';
 import { createLogger, type Logger, nullLogger } from '../log/index.js';
 import { createNotifier, type Notifier } from '../notify/notifier.js';
 import { shellHook } from '../rotation/hook.js';
 import type { ProgressPort, RotationDeps } from '../rotation/ports.js';
-import { JournalEmptyFile, journalKeychainId } from '../state/journal-empty.js';
+import { JournalEmptyFile } from '../state/journal-empty.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import type { Asker } from './ask.js';
 import { awsPortsFor } from './aws-ports.js';
@@ -125,11 +125,10 @@ export async function createRotationDeps(
       return ports;
     },
     files,
-    // The record of an empty journal lets `status` skip the keychain; only for the keychain opened here.
+    // The record of an empty journal lets `status` skip the keychain: kept for every real keychain
+    // (one handed in for the demo, in memory, has no identity and no record).
     journal: new RotationJournal(keychain.values, {
-      emptyRecord: wiring.keychain
-        ? undefined
-        : new JournalEmptyFile(paths.stateDir, journalKeychainId(keychain.backend, keychainService(env))),
+      emptyRecord: keychain.identity ? new JournalEmptyFile(paths.stateDir, keychain.identity) : null,
     }),
     backups: new BackupStore(keychain.values, { keep: settings.backupsKeep }),
     clock: wiring.clock ?? systemClock,

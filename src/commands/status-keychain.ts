@@ -2,9 +2,10 @@
 // profiles' keys. Loaded by src/commands/status.ts only when it opens the keychain.
 import { describeError } from '../errors/describe-error.js';
 import { maskKeyId } from '../errors/redact.js';
-import { type JournalEmptyRecord, RotationJournal } from '../keychain/journal.js';
+import { RotationJournal } from '../keychain/journal.js';
 import { type Keychain, type KeychainBackend, openKeychain } from '../keychain/open-keychain.js';
 import { ProtectedKeys } from '../keychain/protected-key.js';
+import { JournalEmptyFile } from '../state/journal-empty.js';
 import type { PendingRow } from './status-report.js';
 
 /** The protected profiles' keys of an opened OS keychain. */
@@ -14,14 +15,16 @@ export function protectedKeysOf(keychain: Keychain): ProtectedKeys {
 
 /**
  * The journal's unfinished rotations (damaged entries too); a warning instead when the keychain cannot be
- * read. An empty journal is recorded (`emptyRecord`), so the next status need not read it.
+ * read. An empty journal is recorded in `stateDir` (src/state/journal-empty.ts), so the next status need
+ * not read it.
  */
 export async function pendingRotations(
   keychain: Keychain,
-  emptyRecord: JournalEmptyRecord,
+  stateDir: string,
   warnings: string[],
 ): Promise<PendingRow[] | null> {
   try {
+    const emptyRecord = keychain.identity ? new JournalEmptyFile(stateDir, keychain.identity) : null;
     const journal = new RotationJournal(keychain.values, { emptyRecord });
     const { entries, damaged } = await journal.survey();
     if (entries.length === 0 && damaged.length === 0) await journal.recordIfEmpty().catch(() => false);

@@ -9,13 +9,12 @@ import { isProtectedProfile } from '../credentials/credential-process.js';
 import { shownProfileKind } from '../credentials/profile-kind.js';
 import { ExitCode, type ExitCodeValue } from '../errors/keyrot-error.js';
 import { maskKeyId, redactText } from '../errors/redact.js';
-import type { JournalEmptyRecord } from '../keychain/journal.js';
 import type { Keychain } from '../keychain/open-keychain.js';
-import { keychainService } from '../keychain/os-backend.js';
 import type { ProtectedKeys } from '../keychain/protected-key.js';
+import { keychainIdentity } from '../keychain/service-name.js';
 import { inspectProfile, type ProfileStatus } from '../rotation/inspect-profile.js';
 import type { CredentialFilesPort } from '../rotation/ports.js';
-import { JournalEmptyFile, journalKeychainId, journalKnownEmpty } from '../state/journal-empty.js';
+import { journalKnownEmpty } from '../state/journal-empty.js';
 import { pauseFilePath, readPauseUntil } from '../state/pause-file.js';
 import { readStateFile } from '../state/state-file.js';
 import { systemClock } from '../time/clock.js';
@@ -47,18 +46,13 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
   const settings = await loadSettings({ path: ctx.globals.config, env });
   const stateDir = keyrotPaths(env).stateDir;
   const warnings: Warnings = { open: [], journal: [] };
-  const emptyRecord = new JournalEmptyFile(
-    stateDir,
-    journalKeychainId(settings.keychain, keychainService(env)),
-  );
   // The keychain holds the unfinished rotations and the protected profiles' keys. Unless the record of
   // an empty journal says there are no rotations (then it is opened only for a protected profile), its
   // connection is under way while the SDK loads (one synchronous stretch, started once the connect is
   // issued), and the journal is read while IAM answers.
   let opening: Promise<Keychain | undefined> | undefined;
   const journal: JournalAccess = {
-    knownEmpty: await journalKnownEmpty(stateDir, emptyRecord.keychainId),
-    record: emptyRecord,
+    knownEmpty: await journalKnownEmpty(stateDir, keychainIdentity(settings.keychain, env)),
     open: () =>
       (opening ??= keychainReads().then((k) =>
         k.openForStatus(env, settings.keychain, stateDir, warnings.open),
@@ -77,8 +71,6 @@ export async function statusCommand(input: StatusInput, ctx: CommandContext): Pr
 interface JournalAccess {
   /** The record says the journal holds no entry: no need to read it. */
   knownEmpty: boolean;
-  /** The record, written when status finds the journal empty and it was not there. */
-  record: JournalEmptyRecord;
   open(): Promise<Keychain | undefined>;
 }
 
@@ -108,9 +100,7 @@ async function statusWith(
   const pendingRead: Promise<PendingRow[] | null> = journal.knownEmpty
     ? Promise.resolve([])
     : open().then(async (keychain) =>
-        keychain
-          ? (await keychainReads()).pendingRotations(keychain, journal.record, warnings.journal)
-          : null,
+        keychain ? (await keychainReads()).pendingRotations(keychain, stateDir, warnings.journal) : null,
       );
   const files = credentialFilesPort(env, ctx.globals, () => protectedKeys);
   const plain = await credentialFilesPort(env, ctx.globals).read();

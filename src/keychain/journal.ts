@@ -85,14 +85,15 @@ export class RotationJournal {
 
   /**
    * @param values the opened keychain's value store.
-   * @param options.emptyRecord the record kept of an empty journal, when this keychain has one.
+   * @param options.emptyRecord the record kept of this keychain's empty journal; null only for a keychain
+   *   no record speaks for (one in memory). Required, so that no writer of the journal can forget it.
    */
   constructor(
     private readonly values: ChunkedValueStore,
-    options: { clock?: Clock; emptyRecord?: JournalEmptyRecord } = {},
+    options: { clock?: Clock; emptyRecord: JournalEmptyRecord | null },
   ) {
     this.clock = options.clock ?? systemClock;
-    this.emptyRecord = options.emptyRecord;
+    this.emptyRecord = options.emptyRecord ?? undefined;
   }
 
   /** Records the intent to replace `oldKeyId` of `userArn`; refuses if its entry already holds a new key. */

@@ -5,10 +5,10 @@ import { KeyrotError } from '../errors/keyrot-error.js';
 import { acquireLock } from '../lock/index.js';
 import { ChunkedValueStore, type LockProvider } from './chunked-values.js';
 import { FileSecretStore } from './file-store.js';
-import { keychainService, openOsStore } from './os-backend.js';
+import { keychainIdentity, keychainService, openOsStore } from './os-backend.js';
 import type { SecretStore } from './secret-store.js';
 
-export { DEFAULT_SERVICE, keychainService } from './os-backend.js';
+export { DEFAULT_SERVICE, keychainIdentity, keychainService } from './os-backend.js';
 
 /** Which backend holds keyrot's secrets: the OS keychain, or the opt-in plain-file store. */
 export type KeychainBackend = 'os' | 'file';
@@ -21,6 +21,11 @@ export interface Keychain {
   backend: KeychainBackend;
   /** Where the secrets are, in words (for doctor and messages). */
   location: string;
+  /**
+   * Which keychain this is (keychainIdentity), for records kept outside it such as the record of an empty
+   * journal; absent for a store handed in (options.store: tests, the demo's in-memory keychain).
+   */
+  identity?: string;
   /** Releases the backend's connection (the values stay usable: a later call opens it again). */
   close?(): Promise<void>;
 }
@@ -77,6 +82,7 @@ export async function openKeychain(options: OpenKeychainOptions): Promise<Keycha
     values,
     backend,
     location: backend === 'file' ? `plain files in ${dir}` : `the OS keychain, service "${service}"`,
+    ...(options.store ? {} : { identity: keychainIdentity(backend, options.env) }),
     close: async () => {
       // Work still queued (a pruned backup's content being deleted) finishes on this connection first.
       await values.idle();

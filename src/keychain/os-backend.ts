@@ -4,7 +4,7 @@
 import type { OsStorePatience } from './secret-service/store.js';
 import type { SecretStore } from './secret-store.js';
 
-export { DEFAULT_SERVICE, keychainService } from './service-name.js';
+export { DEFAULT_SERVICE, keychainIdentity, keychainService } from './service-name.js';
 
 /**
  * The OS keychain backend of this platform. Linux talks to the Secret Service itself over one D-Bus

@@ -19,14 +19,6 @@ export function journalEmptyPath(stateDir: string): string {
   return path.join(stateDir, JOURNAL_EMPTY_FILE_NAME);
 }
 
-/**
- * Which keychain a record speaks for: `file` (the file backend, under the state directory) or
- * `os:<service>` (the OS keychain's service name, KEYROT_KEYCHAIN_SERVICE).
- */
-export function journalKeychainId(backend: 'os' | 'file', service: string): string {
-  return backend === 'file' ? 'file' : `os:${service}`;
-}
-
 /** True only when the record exists, is whole, and speaks for `keychainId`; false means "read the journal". */
 export async function journalKnownEmpty(
   stateDir: string,
@@ -48,7 +40,7 @@ export class JournalEmptyFile {
 
   constructor(
     private readonly stateDir: string,
-    /** The keychain whose journal it speaks for (journalKeychainId). */
+    /** The keychain whose journal it speaks for (src/keychain/os-backend.ts keychainIdentity). */
     readonly keychainId: string,
     deps: { fs?: FsPort } = {},
   ) {

@@ -12,7 +12,8 @@ import {
 } from '../../src/emulator/index.js';
 import { RotationJournal } from '../../src/keychain/journal.js';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
-import { journalKeychainId, journalKnownEmpty } from '../../src/state/journal-empty.js';
+import { keychainIdentity } from '../../src/keychain/os-backend.js';
+import { journalKnownEmpty } from '../../src/state/journal-empty.js';
 import { stopAtFileEnd } from '../support/cleanup.js';
 import { createWorld, profileBlock, type World } from '../support/world.js';
 
@@ -143,10 +144,16 @@ export async function checkInvariants(
  * journal holds an entry: `keyrot status` would then not list that rotation.
  */
 export async function expectEmptyRecordTruthful(world: World): Promise<void> {
-  if (!(await journalKnownEmpty(world.stateDir, journalKeychainId('os', world.keychainService)))) return;
+  if (
+    !(await journalKnownEmpty(
+      world.stateDir,
+      keychainIdentity('os', { KEYROT_KEYCHAIN_SERVICE: world.keychainService }),
+    ))
+  )
+    return;
   const keychain = await openKeychain({ env: world.env, stateDir: world.stateDir });
   try {
-    const { entries, damaged } = await new RotationJournal(keychain.values).survey();
+    const { entries, damaged } = await new RotationJournal(keychain.values, { emptyRecord: null }).survey();
     if (entries.length + damaged.length > 0) {
       throw new Error(
         `the record says the journal is empty, but it holds ${entries.length + damaged.length} entries`,

@@ -7,7 +7,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { RotationJournal } from '../../src/keychain/journal.js';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
-import { journalEmptyPath, journalKeychainId } from '../../src/state/journal-empty.js';
+import { keychainIdentity } from '../../src/keychain/os-backend.js';
+import { journalEmptyPath } from '../../src/state/journal-empty.js';
 import { describeWith } from '../support/real-part.js';
 import { createWorld, profileBlock, type World } from '../support/world.js';
 
@@ -30,7 +31,7 @@ async function status(w: World, env: NodeJS.ProcessEnv = {}): Promise<StatusDoc>
 async function withJournal(w: World, work: (journal: RotationJournal) => Promise<void>): Promise<void> {
   const keychain = await openKeychain({ env: w.env, stateDir: w.stateDir });
   try {
-    await work(new RotationJournal(keychain.values));
+    await work(new RotationJournal(keychain.values, { emptyRecord: null }));
   } finally {
     await keychain.close?.();
   }
@@ -52,7 +53,7 @@ describeWith('secretService', 'builtCli')('status and the record of an empty jou
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(JSON.parse(await readFile(journalEmptyPath(w.stateDir), 'utf8'))).toEqual({
       version: 1,
-      keychain: journalKeychainId('os', w.keychainService),
+      keychain: keychainIdentity('os', { KEYROT_KEYCHAIN_SERVICE: w.keychainService }),
     });
     // No bus: the keychain cannot be reached, and status needs it not.
     const skipped = await status(w, NO_BUS);
@@ -88,7 +89,10 @@ describeWith('secretService', 'builtCli')('status and the record of an empty jou
     // A record of another keychain says nothing about this one.
     await writeFile(
       journalEmptyPath(w.stateDir),
-      JSON.stringify({ version: 1, keychain: journalKeychainId('os', `${w.keychainService}-other`) }),
+      JSON.stringify({
+        version: 1,
+        keychain: keychainIdentity('os', { KEYROT_KEYCHAIN_SERVICE: `${w.keychainService}-other` }),
+      }),
     );
     expect((await status(w)).pendingRotations).toHaveLength(1);
     await withJournal(w, (journal) => journal.finish(entryKey));

@@ -285,7 +285,7 @@ async function dueAndStillUsed(
 async function moveDeadline(w: DaemonWorld, newKeyId: string): Promise<void> {
   const keychain = await openKeychain({ env: w.env, stateDir: w.stateDir });
   try {
-    const journal = new RotationJournal(keychain.values);
+    const journal = new RotationJournal(keychain.values, { emptyRecord: null });
     const entry = await journal.find(newKeyId);
     expect(entry?.phase).toBe('retiring');
     const now = Date.now();
@@ -302,7 +302,7 @@ async function moveDeadline(w: DaemonWorld, newKeyId: string): Promise<void> {
 async function finishWindow(w: DaemonWorld, newKeyId: string): Promise<void> {
   const keychain = await openKeychain({ env: w.env, stateDir: w.stateDir });
   try {
-    const journal = new RotationJournal(keychain.values);
+    const journal = new RotationJournal(keychain.values, { emptyRecord: null });
     await journal.finish((await journal.find(newKeyId))!);
   } finally {
     await keychain.close?.();

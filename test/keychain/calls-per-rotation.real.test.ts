@@ -8,10 +8,11 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js
 import { BackupStore } from '../../src/keychain/backups.js';
 import { ChunkedValueStore } from '../../src/keychain/chunked-values.js';
 import { RotationJournal } from '../../src/keychain/journal.js';
+import { keychainIdentity } from '../../src/keychain/os-backend.js';
 import { SecretServiceStore } from '../../src/keychain/secret-service/store.js';
 import type { SecretStore } from '../../src/keychain/secret-store.js';
 import { rotateProfile } from '../../src/rotation/rotate-profile.js';
-import { JournalEmptyFile, journalKeychainId, journalKnownEmpty } from '../../src/state/journal-empty.js';
+import { JournalEmptyFile, journalKnownEmpty } from '../../src/state/journal-empty.js';
 import { engineDeps, worldFiles } from '../rotation/engine-deps.js';
 import { describeWith } from '../support/real-part.js';
 import { createWorld, profileBlock } from '../support/world.js';
@@ -68,7 +69,10 @@ describeReal('keychain calls per rotation (real Secret Service)', () => {
     const values = new ChunkedValueStore(store);
     const request = { profile: 'p', force: true, deleteOther: true, dryRun: false };
     const perRotation: string[][] = [];
-    const emptyRecord = new JournalEmptyFile(world.stateDir, journalKeychainId('os', service));
+    const emptyRecord = new JournalEmptyFile(
+      world.stateDir,
+      keychainIdentity('os', { KEYROT_KEYCHAIN_SERVICE: service }),
+    );
     // Three rotations: from the third on, each finds the previous one's finished journal name and
     // pruned backup name listed, and prunes a backup of its own (keep = 1), as every run does once
     // `backups_keep` is reached.
@@ -95,8 +99,10 @@ describeReal('keychain calls per rotation (real Secret Service)', () => {
     // The guarantees the calls are for: the journal read back after each write, gone at the end, and
     // the backups capped (one kept, its content readable).
     expect(steady.filter((call) => /^set h\/journal:/.test(call))).toHaveLength(2);
-    expect(await new RotationJournal(values).pending()).toEqual([]);
-    expect(await journalKnownEmpty(world.stateDir, journalKeychainId('os', service))).toBe(true);
+    expect(await new RotationJournal(values, { emptyRecord: null }).pending()).toEqual([]);
+    expect(
+      await journalKnownEmpty(world.stateDir, keychainIdentity('os', { KEYROT_KEYCHAIN_SERVICE: service })),
+    ).toBe(true);
     const kept = await new BackupStore(values).list();
     expect(kept).toHaveLength(1);
     expect((await new BackupStore(values).read(kept[0]!.id)).content.toString()).toContain('[p]');

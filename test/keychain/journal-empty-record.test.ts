@@ -8,12 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { ChunkedValueStore } from '../../src/keychain/chunked-values.js';
 import { type JournalEmptyRecord, type JournalKey, RotationJournal } from '../../src/keychain/journal.js';
 import { MemorySecretStore } from '../../src/keychain/memory-store.js';
+import { keychainIdentity } from '../../src/keychain/os-backend.js';
 import type { SecretStore } from '../../src/keychain/secret-store.js';
 import { acquireLock } from '../../src/lock/index.js';
-import { JournalEmptyFile, journalKeychainId, journalKnownEmpty } from '../../src/state/journal-empty.js';
+import { JournalEmptyFile, journalKnownEmpty } from '../../src/state/journal-empty.js';
 import { tempDir } from '../support/cleanup.js';
 
-const ID = journalKeychainId('os', 'keyrot-test');
+const ID = keychainIdentity('os', { KEYROT_KEYCHAIN_SERVICE: 'keyrot-test' });
 const FILES = [{ path: '/home/a/.aws/credentials', kind: 'credentials' as const }];
 const ALICE: JournalKey = {
   userArn: 'arn:aws:iam::123456789012:user/alice',
@@ -70,11 +71,12 @@ async function world() {
   const journal = (options: { record?: JournalEmptyRecord | null } = {}) =>
     new RotationJournal(
       new ChunkedValueStore(checked, { lock: () => acquireLock(lockFile, { wait: true }) }),
-      options.record === null ? {} : { emptyRecord: options.record ?? record },
+      { emptyRecord: options.record === null ? null : (options.record ?? record) },
     );
   return {
     stateDir,
     raw,
+    record,
     journal,
     knownEmpty: () => journalKnownEmpty(stateDir, ID),
     violations,
@@ -162,6 +164,42 @@ describe('the record of an empty journal, kept by the journal', () => {
       expect(w.violations, `crash at write ${skip}`).toEqual([]);
     }
     expect(crashes).toBeGreaterThan(5);
+  });
+
+  it('stays truthful when killed right after a withdrawal or right before a write of the record, and the re-run records it', async () => {
+    class Killed extends Error {}
+    let kills = 0;
+    for (let at = 0; ; at++) {
+      const w = await world();
+      await w.journal().recordIfEmpty();
+      let ops = 0;
+      // The kill points around the record: after each withdrawal (before the entry is written) and before
+      // each write (after the last entry's removal). Nothing of this run happens after the kill.
+      const killing: JournalEmptyRecord = {
+        withdraw: async () => {
+          await w.record.withdraw();
+          if (ops++ === at) throw new Killed();
+        },
+        write: async () => {
+          if (ops++ === at) throw new Killed();
+          await w.record.write();
+        },
+      };
+      await rotation(w.journal({ record: killing }), ALICE).catch((error: unknown) => {
+        if (!(error instanceof Killed)) throw error;
+      });
+      if (ops <= at) break;
+      kills += 1;
+      expect(w.violations, `killed at record operation ${at}`).toEqual([]);
+      const rerun = w.journal();
+      const { entries } = await rerun.survey();
+      for (const entry of entries) await rerun.finish(entry);
+      if (entries.length === 0) await rerun.recordIfEmpty();
+      expect(await w.knownEmpty(), `killed at record operation ${at}`).toBe(true);
+      expect(w.violations, `killed at record operation ${at}`).toEqual([]);
+    }
+    // Four withdrawals (one per journal write) and the write at the finish.
+    expect(kills).toBe(5);
   });
 
   it('leaves no entry when the withdrawal fails, and a record it could not write means only "unknown"', async () => {

@@ -23,11 +23,15 @@ function fakeClock(start = Date.UTC(2026, 10, 25, 12)): Clock {
 
 function setup() {
   const store = new MemorySecretStore();
-  const journal = new RotationJournal(new ChunkedValueStore(store), { clock: fakeClock() });
+  const journal = new RotationJournal(new ChunkedValueStore(store), {
+    clock: fakeClock(),
+    emptyRecord: null,
+  });
   return {
     store,
     journal,
-    reopen: () => new RotationJournal(new ChunkedValueStore(store), { clock: fakeClock() }),
+    reopen: () =>
+      new RotationJournal(new ChunkedValueStore(store), { clock: fakeClock(), emptyRecord: null }),
   };
 }
 
@@ -110,7 +114,7 @@ describe('RotationJournal', () => {
     expect(finished).toContain(OLD);
     expect(await journal.find(OLD)).toBeNull();
     // Another process's rotation of another user is under way: its entry must stay listed.
-    await new RotationJournal(values).begin(intent(BOB, bob.oldKeyId));
+    await new RotationJournal(values, { emptyRecord: null }).begin(intent(BOB, bob.oldKeyId));
     await journal.begin(intent(ALICE, NEW));
     const names = await values.list('journal:');
     expect(names).toHaveLength(2);
@@ -279,14 +283,16 @@ describe('RotationJournal', () => {
     };
     const misfiled = new ChunkedValueStore(new MemorySecretStore());
     await misfiled.put(`journal:${OLD}:0000000000000000`, JSON.stringify(good));
-    expect(await codeOf(new RotationJournal(misfiled).find(OLD))).toBe('KEYCHAIN_CORRUPT');
+    expect(await codeOf(new RotationJournal(misfiled, { emptyRecord: null }).find(OLD))).toBe(
+      'KEYCHAIN_CORRUPT',
+    );
     // A "created" entry without its new key is no entry keyrot wrote.
     const { journal, store } = setup();
     await journal.begin(intent());
     const name = [...store.entries.keys()].find((k) => k.startsWith('h/journal:'))!.slice(2);
     await new ChunkedValueStore(store).put(name, JSON.stringify({ ...good, phase: 'created' }));
-    expect(await codeOf(new RotationJournal(new ChunkedValueStore(store)).pending())).toBe(
-      'KEYCHAIN_CORRUPT',
-    );
+    expect(
+      await codeOf(new RotationJournal(new ChunkedValueStore(store), { emptyRecord: null }).pending()),
+    ).toBe('KEYCHAIN_CORRUPT');
   });
 });

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { KeyrotError } from '../../src/errors/keyrot-error.js';
 import { MemorySecretStore } from '../../src/keychain/memory-store.js';
-import { keychainService, openKeychain } from '../../src/keychain/open-keychain.js';
+import { keychainIdentity, keychainService, openKeychain } from '../../src/keychain/open-keychain.js';
 import { keychainFailure, secretServiceUnavailable } from '../../src/keychain/unavailable.js';
 import { tempDir } from '../support/cleanup.js';
 
@@ -56,6 +56,20 @@ describe('openKeychain', () => {
       code: 'KEYCHAIN_UNAVAILABLE',
       message: 'the keychain did not return what keyrot just stored in it',
     });
+  });
+
+  it('names the keychain it opened for records kept outside it: the backend and service, none for a store handed in', async () => {
+    const file = await openKeychain({
+      env: { KEYROT_KEYCHAIN_SERVICE: 'a' },
+      stateDir,
+      backend: 'file',
+      warn: () => undefined,
+    });
+    expect(file.identity).toBe('file');
+    expect(keychainIdentity('os', { KEYROT_KEYCHAIN_SERVICE: 'keyrot-test-1' })).toBe('os:keyrot-test-1');
+    expect(keychainIdentity('os', {})).toBe('os:keyrot');
+    const handedIn = await openKeychain({ env: {}, stateDir, store: new MemorySecretStore() });
+    expect(handedIn.identity).toBeUndefined();
   });
 
   it('takes the service name from KEYROT_KEYCHAIN_SERVICE', () => {

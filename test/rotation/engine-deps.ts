@@ -38,7 +38,7 @@ export function engineDeps(
     sts: new StsApi(options),
     iam: new IamApi(options),
     files,
-    journal: new RotationJournal(values),
+    journal: new RotationJournal(values, { emptyRecord: null }),
     backups: new BackupStore(values),
     clock: systemClock,
     logger: { debug() {}, info() {}, warn() {}, error() {} },

@@ -5,15 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
 import { realFs } from '../../src/fs/fs-port.js';
-import {
-  JournalEmptyFile,
-  journalEmptyPath,
-  journalKeychainId,
-  journalKnownEmpty,
-} from '../../src/state/journal-empty.js';
+import { keychainIdentity } from '../../src/keychain/os-backend.js';
+import { JournalEmptyFile, journalEmptyPath, journalKnownEmpty } from '../../src/state/journal-empty.js';
 import { tempDir } from '../support/cleanup.js';
 
-const ID = journalKeychainId('os', 'keyrot');
+const ID = keychainIdentity('os', { KEYROT_KEYCHAIN_SERVICE: 'keyrot' });
 
 describe('the record of an empty journal', () => {
   it('is known empty only once written, for the keychain it names, and not after its withdrawal', async () => {
@@ -23,8 +19,12 @@ describe('the record of an empty journal', () => {
     await record.write();
     expect(await journalKnownEmpty(stateDir, ID)).toBe(true);
     // Another service's keychain, or the file backend, is not spoken for.
-    expect(await journalKnownEmpty(stateDir, journalKeychainId('os', 'other'))).toBe(false);
-    expect(await journalKnownEmpty(stateDir, journalKeychainId('file', 'keyrot'))).toBe(false);
+    expect(
+      await journalKnownEmpty(stateDir, keychainIdentity('os', { KEYROT_KEYCHAIN_SERVICE: 'other' })),
+    ).toBe(false);
+    expect(
+      await journalKnownEmpty(stateDir, keychainIdentity('file', { KEYROT_KEYCHAIN_SERVICE: 'keyrot' })),
+    ).toBe(false);
     expect((await stat(journalEmptyPath(stateDir))).mode & 0o777).toBe(0o600);
     expect((await stat(stateDir)).mode & 0o777).toBe(0o700);
     await record.withdraw();
