@@ -37,17 +37,28 @@ export async function rotateProfile(request: RotationRequest, wired: RotationDep
     state.oldKeyId = request.startKeyId;
     return alreadyRotated(state, deps, startKeyId);
   }
-  // The entry's old key names the lock, so runs that start from its old key and from its new key (in
-  // profiles already rewritten) exclude each other.
-  const found = await deps.journal.find(startKeyId);
-  const releaseKey = await takeLock(deps, 'key', found?.oldKeyId ?? startKeyId);
+  // The key lock is that of the key the profile holds, or, when the profile holds the new key of a
+  // rotation under way, that rotation's old key: runs that start from either key exclude each other.
+  // The journal is read once the profile's own key lock is held, so the usual run (no rotation under
+  // way, or one replacing this key) reads it once; a profile on an entry's new key moves to that
+  // entry's lock and reads it again there.
+  let releaseKey = await takeLock(deps, 'key', startKeyId);
   try {
     const replaced = await replacedMeanwhile(state, deps, startKeyId);
     if (replaced) return alreadyRotated(state, deps, replaced);
-    // No rotation of this key was under way (the usual case): STS is asked whose key it is while the
-    // journal is read again, so the two round trips overlap.
-    if (!found) identifyAhead(state, deps);
-    const entry = await deps.journal.find(startKeyId);
+    // STS is asked whose key it is while the journal is read, so the two round trips overlap; its
+    // answer is taken by identify, if the run needs it.
+    identifyAhead(state, deps);
+    let entry = await deps.journal.find(startKeyId);
+    if (entry && entry.oldKeyId !== startKeyId) {
+      const release = releaseKey;
+      releaseKey = async () => {};
+      await release();
+      releaseKey = await takeLock(deps, 'key', entry.oldKeyId);
+      const replacedThen = await replacedMeanwhile(state, deps, startKeyId);
+      if (replacedThen) return alreadyRotated(state, deps, replacedThen);
+      entry = await deps.journal.find(startKeyId);
+    }
     if (!entry) await identify(state, deps);
     const releaseUser = await takeLock(deps, 'user', entry?.userArn ?? state.userArn);
     try {

@@ -80,7 +80,7 @@ describe('rotation engine', () => {
     ).toBe('Inactive');
   });
 
-  it("asks STS whose key it is while the journal is read again under the key's lock, and only once", async () => {
+  it("reads the journal once, under the key's lock, while STS is asked whose key it is, and only once", async () => {
     const { user, files, store } = await setup();
     const deps = engineDeps(emulator, store, files);
     const oldKeyId = user.keys[0]!.accessKeyId;
@@ -103,16 +103,52 @@ describe('rotation engine', () => {
       return lock(...args);
     };
     expect((await rotateProfile(request, deps)).outcome).toBe('rotated');
-    expect(events.slice(0, 7)).toEqual([
-      'find starts',
-      'find ends',
-      'lock key',
-      'sts old key',
-      'find starts',
-      'find ends',
-      'lock user',
-    ]);
+    expect(events.slice(0, 5)).toEqual(['lock key', 'sts old key', 'find starts', 'find ends', 'lock user']);
     expect(events.filter((event) => event === 'sts old key')).toHaveLength(1);
+    expect(events.filter((event) => event === 'find starts')).toHaveLength(1);
+  });
+
+  it("takes an unfinished rotation's lock (its old key's) when the profile holds its new key, and reads the journal there", async () => {
+    const { user, files, store } = await setup();
+    const oldKeyId = user.keys[0]!.accessKeyId;
+    // A rotation that dies right after rewriting the file: the profile holds the new key, the journal
+    // the entry of the old one.
+    const crashing = engineDeps(emulator, store, {
+      ...files,
+      async replaceKeyId(...args) {
+        await files.replaceKeyId(...args);
+        throw new Error('simulated crash after the rewrite');
+      },
+    });
+    await expect(rotateProfile(request, crashing)).rejects.toThrow('simulated crash');
+    const newKeyId = (await files.read()).credentials.get('p')!.aws_access_key_id!;
+    expect(newKeyId).not.toBe(oldKeyId);
+
+    const deps = engineDeps(emulator, store, files);
+    const events: string[] = [];
+    const find = deps.journal.find.bind(deps.journal);
+    deps.journal.find = async (keyId) => {
+      events.push(`find ${keyId}`);
+      return find(keyId);
+    };
+    deps.lock = async (kind, name) => {
+      events.push(`lock ${kind} ${name}`);
+      return async () => {
+        events.push(`release ${kind} ${name}`);
+      };
+    };
+    const result = await rotateProfile(request, deps);
+    expect(result).toMatchObject({ outcome: 'rotated', resumed: true, newKeyId: expect.any(String) });
+    expect(events.slice(0, 5)).toEqual([
+      `lock key ${newKeyId}`,
+      `find ${newKeyId}`,
+      `release key ${newKeyId}`,
+      `lock key ${oldKeyId}`,
+      `find ${newKeyId}`,
+    ]);
+    expect(events[5]).toMatch(/^lock user arn:/);
+    expect(events.filter((event) => event.startsWith('lock key'))).toHaveLength(2);
+    expect(events.at(-1)).toBe(`release key ${oldKeyId}`);
   });
 
   it('deletes the old key instead when old_key = delete, and runs after_rotate with the key in its env only', async () => {
