@@ -4,8 +4,8 @@ import wire, { type WireMessage } from '@homebridge/dbus-native/lib/message.js';
 import { traceSpan } from '../../time/trace.js';
 import type { BusSocket } from './bus-address.js';
 import { DbusErrorReply, DbusNoReply, DbusUnreachable } from './dbus-errors.js';
+import { marshalCall } from './marshal.js';
 
-const METHOD_CALL = 1;
 const METHOD_RETURN = 2;
 const ERROR = 3;
 
@@ -114,7 +114,7 @@ export class BusConnection {
     const serial = this.serial++;
     let bytes: Buffer;
     try {
-      bytes = wire.marshall({ ...message, type: METHOD_CALL, serial });
+      bytes = marshalCall({ ...message, serial });
     } catch {
       // The library's own message would quote the arguments, which may hold a secret.
       return Promise.reject(

@@ -29,3 +29,13 @@ declare module '@homebridge/dbus-native/lib/message.js' {
   };
   export default message;
 }
+
+declare module '@homebridge/dbus-native/lib/signature.js' {
+  /** One complete type of a signature: its type code and, for containers, its element or field types. */
+  export interface SignatureNode {
+    type: string;
+    child: SignatureNode[];
+  }
+  /** The complete types of a D-Bus signature; throws on a malformed one. */
+  export default function parseSignature(signature: string): SignatureNode[];
+}
