@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import type { SecretStore } from './secret-store.js';
-import { type Codec, type PackedValue, packValue, sha256Hex, unpackValue } from './value-codec.js';
+import {
+  type Codec,
+  compressedValue,
+  type PackedValue,
+  rawValue,
+  sha256Hex,
+  unpackValue,
+} from './value-codec.js';
 
 /**
  * Largest stored string per entry that fits every platform. Windows Credential Manager caps a
@@ -101,8 +108,9 @@ interface Seen {
 }
 
 /**
- * Named string values on top of a SecretStore: compressed, split into entries that fit every
- * platform, checksummed (SHA-256, checked on every read), and listed through an index entry.
+ * Named string values on top of a SecretStore: kept in their head entry as they are when they fit,
+ * else compressed and split into entries that fit every platform; checksummed (SHA-256, checked on
+ * every read) and listed through an index entry.
  *
  * A write puts its chunks under a new generation and only then flips the head entry to it, so a crash
  * at any point leaves either the old value or the new one readable — never a mix. Chunks a crash left
@@ -271,14 +279,6 @@ export class ChunkedValueStore {
     seen: Seen,
     unlistIfAbsent?: (name: string) => boolean,
   ): Promise<void> {
-    const packed = packValue(value);
-    const base64 = packed.payload.toString('base64');
-    const base64PerChunk = (this.chunkBytes / 3) * 4;
-    const chunks: string[] = [];
-    for (let at = 0; at < base64.length || chunks.length === 0; at += base64PerChunk) {
-      const body = base64.slice(at, at + base64PerChunk);
-      chunks.push(sha256Hex(body).slice(0, CHUNK_CHECK_CHARS) + body);
-    }
     const before = await this.readHeadForWrite(name, seen);
     // A head with a value means the name is listed already: the index is left alone.
     const list = indexed && !before?.cur;
@@ -286,24 +286,41 @@ export class ChunkedValueStore {
       ...(before?.junk ?? []),
       ...(before?.cur && before.cur.n > 0 ? [chunkSet(before.cur)] : []),
     ];
-    const inline: CurrentValue = {
-      gen: 'inline',
-      n: 0,
-      z: packed.codec,
-      size: packed.size,
-      sha256: packed.sha256,
-      d: base64,
-    };
     // Small values (nearly all: journal entries, catalogs, credentials files) live in the head entry
     // itself, so one entry write is both the data and the commit point: far fewer keychain round trips.
     // The reserve keeps room for the one junk record a later, chunked write adds beside an inline value.
-    if (JSON.stringify({ v: 1, cur: inline, junk: previous }).length <= this.maxEntryChars - INLINE_RESERVE) {
+    const inlineHead = (packed: PackedValue): Head | null => {
+      if ((packed.payload.length * 4) / 3 > this.maxEntryChars) return null;
+      const cur: CurrentValue = {
+        gen: 'inline',
+        n: 0,
+        z: packed.codec,
+        size: packed.size,
+        sha256: packed.sha256,
+        d: packed.payload.toString('base64'),
+      };
+      const head: Head = { v: 1, cur, junk: previous };
+      return JSON.stringify(head).length <= this.maxEntryChars - INLINE_RESERVE ? head : null;
+    };
+    // A value that fits as it is is stored as it is: compressing it would save no entry write.
+    const raw = rawValue(value);
+    let inline = inlineHead(raw);
+    const packed = inline ? raw : compressedValue(raw);
+    inline ??= inlineHead(packed);
+    if (inline) {
       if (list) await this.addToIndex(name, seen, unlistIfAbsent);
-      await this.writeHead(name, { v: 1, cur: inline, junk: previous }, seen);
-      if (previous.length > 0) await this.dropJunk(name, { v: 1, cur: inline, junk: previous }, seen);
+      await this.writeHead(name, inline, seen);
+      if (previous.length > 0) await this.dropJunk(name, inline, seen);
       return;
     }
 
+    const base64 = packed.payload.toString('base64');
+    const base64PerChunk = (this.chunkBytes / 3) * 4;
+    const chunks: string[] = [];
+    for (let at = 0; at < base64.length || chunks.length === 0; at += base64PerChunk) {
+      const body = base64.slice(at, at + base64PerChunk);
+      chunks.push(sha256Hex(body).slice(0, CHUNK_CHECK_CHARS) + body);
+    }
     const gen = randomBytes(4).toString('hex');
     const next: CurrentValue = {
       gen,

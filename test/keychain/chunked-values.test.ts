@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { brotliCompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
 import { ChunkedValueStore, MAX_ENTRY_CHARS } from '../../src/keychain/chunked-values.js';
@@ -53,6 +54,29 @@ describe('ChunkedValueStore', () => {
     expect(await values.get('text')).toBe(value);
     const stored = [...store.entries.values()].reduce((sum, e) => sum + e.length, 0);
     expect(stored).toBeLessThan(value.length / 10);
+  });
+
+  it('stores a value that fits in its head entry as it is, and reads one an earlier keyrot compressed', async () => {
+    const store = new MemorySecretStore();
+    const values = new ChunkedValueStore(store);
+    const small = 'aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n'.repeat(10);
+    await values.put('small', small);
+    const head = JSON.parse(store.entries.get('h/small')!) as { cur: { z: string; n: number; d: string } };
+    expect(head.cur).toMatchObject({ z: 'raw', n: 0 });
+    expect(Buffer.from(head.cur.d, 'base64').toString('utf8')).toBe(small);
+    expect(await values.get('small')).toBe(small);
+    // The layout keyrot wrote before: the same value brotli-compressed in the head entry.
+    const compressed = brotliCompressSync(Buffer.from(small));
+    expect(compressed.length).toBeLessThan(small.length);
+    const sha256 = createHash('sha256').update(small).digest('hex');
+    store.entries.set(
+      'h/old',
+      JSON.stringify({
+        v: 1,
+        cur: { gen: 'inline', n: 0, z: 'br', size: small.length, sha256, d: compressed.toString('base64') },
+      }),
+    );
+    expect(await new ChunkedValueStore(store).get('old')).toBe(small);
   });
 
   it('returns null for a missing value and lists names through the index', async () => {
