@@ -37,7 +37,7 @@ const ALIGN_8 = new Set(['x', 't', 'd', '(', '{']);
 
 /** A buffer that grows as values are appended, each at its D-Bus alignment. */
 class WireWriter {
-  private buffer = Buffer.alloc(512);
+  private buffer = Buffer.allocUnsafe(1024);
   length = 0;
 
   /** The bytes written. */
@@ -78,7 +78,7 @@ class WireWriter {
 
   private room(n: number): void {
     if (this.length + n <= this.buffer.length) return;
-    const bigger = Buffer.alloc(Math.max(this.buffer.length * 2, this.length + n));
+    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + n));
     this.buffer.copy(bigger, 0, 0, this.length);
     this.buffer = bigger;
   }
@@ -91,28 +91,51 @@ export function marshalCall(call: OutgoingCall): Buffer {
   const bodyLengthAt = out.length;
   out.uint32(0);
   out.uint32(call.serial);
-  const fields: [number, [string, unknown]][] = [];
+  // The header fields, a(yv): each a struct of its code and a variant of its value.
+  const fieldsLengthAt = out.length;
+  out.uint32(0);
+  out.align(8);
+  const fieldsStart = out.length;
   for (const [code, type, key] of FIELDS) {
     const value = call[key];
-    if (value) fields.push([code, [type, value]]);
+    if (!value) continue;
+    out.align(8);
+    out.byte(code);
+    writeValue(out, SIGNATURE, type);
+    writeValue(out, type === 'g' ? SIGNATURE : STRING, value);
   }
-  writeValue(out, parseOne('a(yv)'), fields);
+  out.patchUint32(fieldsLengthAt, out.length - fieldsStart);
   out.align(8);
   const bodyStart = out.length;
   if (call.signature && call.body) {
-    const types = parseSignature(call.signature);
+    const types = parsed(call.signature);
     if (types.length !== call.body.length) throw new Error('the body does not match its signature');
     types.forEach((type, i) => {
       writeValue(out, type, call.body![i]);
     });
   }
   out.patchUint32(bodyLengthAt, out.length - bodyStart);
-  return Buffer.from(out.bytes());
+  return out.bytes();
+}
+
+const SIGNATURE: SignatureNode = { type: 'g', child: [] };
+// An object path is written as a string is.
+const STRING: SignatureNode = { type: 's', child: [] };
+
+// The few signatures keyrot sends, each parsed once.
+const signatures = new Map<string, SignatureNode[]>();
+function parsed(signature: string): SignatureNode[] {
+  let types = signatures.get(signature);
+  if (!types) {
+    types = parseSignature(signature);
+    signatures.set(signature, types);
+  }
+  return types;
 }
 
 /** The one complete type `signature` holds. */
 function parseOne(signature: string): SignatureNode {
-  const types = parseSignature(signature);
+  const types = parsed(signature);
   if (types.length !== 1) throw new Error(`"${signature}" is not one complete type`);
   return types[0]!;
 }
@@ -140,7 +163,7 @@ function writeValue(out: WireWriter, type: SignatureNode, value: unknown): void 
     case 'g': {
       const signature = text(value);
       if (signature.length > 0xff) throw new Error('signature too long');
-      parseSignature(signature);
+      parsed(signature);
       out.byte(signature.length);
       out.raw(Buffer.from(signature, 'ascii'));
       out.byte(0);
