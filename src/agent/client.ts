@@ -1,11 +1,11 @@
 // The agent's client, which `keyrot credentials --profile P` asks first (docs/agent.md): the running
 // daemon already holds an open keychain, so asking it over its socket is much faster than starting a
 // D-Bus session here. Small on purpose (it is part of the bin, src/bin.ts): a few pure helpers, and
-// node:net (~2.5 ms on Node 24) loaded only once there is a socket to connect to. Any doubt or failure
+// node:net (~1.7 ms on Node 24) loaded only once there is a socket to connect to. Any doubt or failure
 // answers undefined, and the caller reads the keychain itself.
 import { existsSync, lstatSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { keyrotPaths } from '../config/paths.js';
+import { agentSocketPath } from '../config/paths.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
 import type { ProcessCredentials } from '../credentials/process-output.js';
 import { privateDirProblemSync } from '../fs/private-dir.js';
@@ -34,7 +34,7 @@ export async function credentialsFromAgent(
   options: AgentClientOptions = {},
 ): Promise<ProcessCredentials | undefined> {
   const platform = options.platform ?? process.platform;
-  const socketPath = keyrotPaths(env, platform).agentSocket;
+  const socketPath = agentSocketPath(env, platform);
   // No socket there (no daemon runs): node:net is not even loaded.
   if (!socketPath || !socketPathFits(socketPath, platform) || !existsSync(socketPath)) return undefined;
   // Absolute here: the daemon runs in another directory than this process.

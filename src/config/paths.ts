@@ -1,7 +1,7 @@
 // Where keyrot keeps its own files (README.md, Settings). Pure: every input comes from `env`,
 // and Windows paths are built with path.win32 so they render correctly on any OS.
 import { homedir } from 'node:os';
-import path from 'node:path';
+import { posix, win32 } from 'node:path';
 
 /** keyrot's own files: its settings, its state directory (lock, state file) and its log directory. */
 export interface KeyrotPaths {
@@ -36,7 +36,7 @@ export function keyrotPaths(
   env: NodeJS.ProcessEnv,
   platform: NodeJS.Platform = process.platform,
 ): KeyrotPaths {
-  const p = platform === 'win32' ? path.win32 : path.posix;
+  const p = platform === 'win32' ? win32 : posix;
   const home = homeDir(env);
   let configDir: string;
   let stateDir: string;
@@ -67,13 +67,25 @@ export function keyrotPaths(
   const configFile = env.KEYROT_CONFIG ? p.resolve(env.KEYROT_CONFIG) : p.join(configDir, 'config.ini');
   // The cache stays where it is under KEYROT_STATE_DIR: it holds nothing but compiled code.
   const paths: KeyrotPaths = { configFile, stateDir, logDir, cacheDir };
-  if (platform === 'win32') return paths;
+  const agentSocket = agentSocketPath(env, platform, () => stateDir);
+  if (agentSocket) paths.agentSocket = agentSocket;
+  return paths;
+}
+
+/**
+ * keyrotPaths(env, platform).agentSocket, computing the state directory only when the socket is there
+ * (`stateDir`): the bin asks for it on every `keyrot credentials` and needs no other path.
+ */
+export function agentSocketPath(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+  stateDir: () => string = () => keyrotPaths(env, platform).stateDir,
+): string | undefined {
+  if (platform === 'win32') return undefined;
   // Linux: the session's runtime dir (a tmpfs of this user's, emptied at logout), unless the state is
   // moved (KEYROT_STATE_DIR: a test or a second install has its own socket beside its own lock).
   const runtime = platform === 'linux' && !env.KEYROT_STATE_DIR ? env.XDG_RUNTIME_DIR : undefined;
-  const runtimeDir = runtime && p.isAbsolute(runtime) ? runtime : undefined;
-  paths.agentSocket = runtimeDir
-    ? p.join(runtimeDir, 'keyrot', 'agent.sock')
-    : p.join(stateDir, 'agent.sock');
-  return paths;
+  return runtime && posix.isAbsolute(runtime)
+    ? posix.join(runtime, 'keyrot', 'agent.sock')
+    : posix.join(stateDir(), 'agent.sock');
 }

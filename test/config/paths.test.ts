@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyrotPaths } from '../../src/config/paths.js';
+import { agentSocketPath, keyrotPaths } from '../../src/config/paths.js';
 
 describe('keyrotPaths', () => {
   it('follows XDG on Linux, with logs in the state directory', () => {
@@ -48,6 +48,25 @@ describe('keyrotPaths', () => {
         .agentSocket,
     ).toBe('/tmp/s/agent.sock');
     expect(keyrotPaths({ USERPROFILE: 'C:\\Users\\ann' }, 'win32').agentSocket).toBeUndefined();
+  });
+
+  it("gives the bin the agent's socket alone, the same path as keyrotPaths", () => {
+    const cases: [NodeJS.ProcessEnv, NodeJS.Platform][] = [
+      [{ HOME: '/h', XDG_RUNTIME_DIR: '/run/user/1000/' }, 'linux'],
+      [{ HOME: '/h', XDG_RUNTIME_DIR: 'run' }, 'linux'],
+      [{ HOME: '/h', XDG_STATE_HOME: '/x/s' }, 'linux'],
+      [{ HOME: '/h', XDG_RUNTIME_DIR: '/run/user/1000', KEYROT_STATE_DIR: 'rel/s' }, 'linux'],
+      [{ HOME: '/Users/ann', XDG_RUNTIME_DIR: '/run/x' }, 'darwin'],
+      [{ USERPROFILE: 'C:\\Users\\ann' }, 'win32'],
+    ];
+    for (const [env, platform] of cases) {
+      expect(agentSocketPath(env, platform), JSON.stringify(env)).toBe(
+        keyrotPaths(env, platform).agentSocket,
+      );
+    }
+    expect(agentSocketPath({ HOME: '/h', XDG_RUNTIME_DIR: '/run/user/1000/' }, 'linux')).toBe(
+      '/run/user/1000/keyrot/agent.sock',
+    );
   });
 
   it('keeps settings in %APPDATA% (roaming) and state, locks, logs and caches in %LOCALAPPDATA% on Windows, whatever OS renders it', () => {
