@@ -4,23 +4,16 @@
 // so this file answers that first, with as little as it takes: the running daemon's agent
 // (src/agent/client.ts) asked over its socket, its answer written straight to file descriptor 1.
 // Everything else, the keychain read when the agent does not serve included, is the rest of the CLI
-// (src/cli.ts → dist/bundle/cli-main.cjs), loaded only then, through Node's compile cache where there
-// is one. Node compiles this file on every run (only code that already runs can turn that cache on):
-// keep it small.
+// (src/cli.ts → dist/bundle/cli-main.cjs), loaded only then; it turns Node's compile cache on for the
+// bundles it loads, as it decides per command. Node compiles this file on every run (only code that
+// already runs can turn that cache on): keep it small. Loading the rest of the CLI through the cache
+// from here measured no faster on Node 24 (it caches little more than the file's top level).
 import { credentialsFromAgent } from './agent/client.js';
 import type * as Cli from './cli.js';
-import { keyrotPaths } from './config/paths.js';
 import { credentialProcessLine } from './credentials/process-output.js';
 import { ExitCode } from './errors/keyrot-error.js';
-import { enableCompileCache } from './platform/compile-cache.js';
 import { directStdout, writeFully } from './platform/direct-stdout.js';
 import { traceMark } from './time/trace.js';
-
-/**
- * Commands that run for hours, where memory counts and start-up does not (src/cli.ts loads their bundle
- * without the compile cache): with one of these words anywhere in the arguments the cache stays off.
- */
-const LONG_RUNNING = ['daemon', 'tray'];
 
 /** The profile of `keyrot credentials --profile P` exactly as a credential_process line runs it. */
 function credentialsProfile(argv: string[]): string | undefined {
@@ -29,14 +22,9 @@ function credentialsProfile(argv: string[]): string | undefined {
 }
 
 let cli: Promise<typeof Cli> | undefined;
-/** The rest of the CLI, loaded once; through the compile cache unless the command runs for hours. */
-function loadCli(argv: string[]): Promise<typeof Cli> {
-  cli ??= (async () => {
-    if (!argv.some((arg) => LONG_RUNNING.includes(arg))) {
-      await enableCompileCache(keyrotPaths(process.env).cacheDir);
-    }
-    return import('./cli.js');
-  })();
+/** The rest of the CLI, loaded once. */
+function loadCli(): Promise<typeof Cli> {
+  cli ??= import('./cli.js');
   return cli;
 }
 
@@ -44,9 +32,9 @@ function loadCli(argv: string[]): Promise<typeof Cli> {
 async function run(argv: string[]): Promise<number> {
   traceMark('cli starts (the bin is loaded)');
   const profile = credentialsProfile(argv);
-  if (profile === undefined) return (await loadCli(argv)).main(argv);
+  if (profile === undefined) return (await loadCli()).main(argv);
   const served = await credentialsFromAgent(profile, process.env);
-  if (!served) return (await loadCli(argv)).credentialsFromKeychain(profile);
+  if (!served) return (await loadCli()).credentialsFromKeychain(profile);
   await writeFully(directStdout(), credentialProcessLine(served));
   // Written: exit now, without closing the agent's connection first (~0.5 ms nobody waits for).
   process.exit(ExitCode.ok);
@@ -55,7 +43,7 @@ async function run(argv: string[]): Promise<number> {
 /** Prints an error no command caught, as the CLI prints errors, and returns its exit code. */
 async function reportError(error: unknown): Promise<number> {
   try {
-    return await (await loadCli(process.argv)).reportError(error, false);
+    return await (await loadCli()).reportError(error, false);
   } catch {
     // The rest of the CLI cannot be loaded (a broken install): say so as plainly as possible.
     process.stderr.write(`keyrot: ${error instanceof Error ? error.message : String(error)}\n`);
