@@ -111,12 +111,14 @@ async function statusWith(
   if (protectedNames.length > 0) await open();
   const shared = protectedNames.length > 0 ? await files.read() : plain;
   const profiles = profilesShown(input, shared.credentials, protectedNames);
+  // The files as just read serve every profile's region, endpoints and key: one read of them per run.
+  const seen: CredentialFilesPort = { ...files, read: async () => shared };
   const [state, pausedUntil, statuses] = await Promise.all([
     readStateFile(stateDir).catch(() => null),
     // The marker itself, not the state file: the daemon records a pause only at its next tick.
     readPauseUntil(stateDir, systemClock.now()),
     // Every profile at once: each mostly waits for IAM.
-    Promise.all(profiles.map((profile) => inspectOnline(ctx, files, settings, profile, false))),
+    Promise.all(profiles.map((profile) => inspectOnline(ctx, seen, settings, profile, false))),
   ]);
   const userKeys = new Set<string>();
   const rows = statuses.map((status): StatusRow => {
