@@ -20,7 +20,9 @@ subscribe('keyrot:trace', ({ name, start, end }) => {
       ? 'keychain'
       : name.startsWith('load ')
         ? 'load'
-        : 'mark';
+        : name.startsWith('agent ')
+          ? 'agent'
+          : 'mark';
   span(kind, name, start, end);
 });
 

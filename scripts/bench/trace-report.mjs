@@ -79,7 +79,9 @@ export function breakdown({ run, trace }, command) {
   const of = (...ks) => trace.events.filter((e) => ks.includes(e.kind));
   // D-Bus round trips outside any keychain call (connect, Hello, OpenSession): pending I/O too.
   const dbusOutside = covered(of('keychain', 'dbus')) - totals.keychain;
-  const waiting = covered(of(...kinds, 'dbus'));
+  // `keyrot credentials` waiting for the daemon's agent (src/agent/client.ts): pending I/O too.
+  const agent = of('agent');
+  const waiting = covered(of(...kinds, 'dbus', 'agent'));
   // Bundles loaded after the command started (the AWS SDK's): JS too, but loading, not the command's
   // work; only the part while nothing was pending counts in JS alone (the rest overlapped I/O).
   const loads = of('load');
@@ -92,6 +94,7 @@ export function breakdown({ run, trace }, command) {
     `  totals from the command's start to exit (${(trace.exit - from).toFixed(0)} ms): keychain ${totals.keychain.toFixed(0)} ms ` +
       `(${count('keychain')} calls, ${count('dbus')} D-Bus round trips; D-Bus outside the calls ${dbusOutside.toFixed(0)} ms), ` +
       `HTTP ${totals.http.toFixed(0)} ms (${count('http')} requests), fsync ${totals.fsync.toFixed(0)} ms (${count('fsync')}); ` +
+      (agent.length ? `the daemon's agent ${covered(agent).toFixed(0)} ms; ` : '') +
       `JS alone (none of those pending) ${(trace.exit - from - waiting).toFixed(0)} ms${loading}`,
   );
   return lines;

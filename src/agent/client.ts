@@ -10,6 +10,7 @@ import { resolveAwsFilePaths } from '../credentials/paths.js';
 import type { ProcessCredentials } from '../credentials/process-output.js';
 import { privateDirProblemSync } from '../fs/private-dir.js';
 import { keychainService } from '../keychain/service-name.js';
+import { traceSpan } from '../time/trace.js';
 import { agentLine, keyInAgentReply, MAX_LINE_BYTES, socketPathFits } from './protocol.js';
 
 /**
@@ -42,8 +43,8 @@ export async function credentialsFromAgent(
   const request = agentLine({ v: 1, profile, configFile, service: keychainService(env) });
   const { createConnection } = await import('node:net');
   const timeoutMs = options.timeoutMs ?? AGENT_REPLY_TIMEOUT_MS;
-  const reply = await exchange(createConnection, socketPath, request, timeoutMs, () =>
-    isOwnSocket(socketPath),
+  const reply = await traceSpan('agent exchange (connect, request, the daemon reads, reply)', () =>
+    exchange(createConnection, socketPath, request, timeoutMs, () => isOwnSocket(socketPath)),
   );
   return reply === undefined ? undefined : keyInAgentReply(reply);
 }
