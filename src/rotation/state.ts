@@ -26,6 +26,8 @@ export interface RotationState {
   oldCredentials?: AwsCredentials;
   /** GetCallerIdentity of a key, asked while the keychain is read; identify takes it for that key. */
   identityAhead?: { credentials: AwsCredentials; identity: Promise<CallerIdentity> };
+  /** GetCallerIdentity of the new key, asked while it is journaled; proveKey's first try takes it. */
+  proofAhead?: { keyId: string; identity: Promise<CallerIdentity> };
   userArn: string;
   userName: string;
   /** An MFA session (from GetSessionToken) used for IAM calls when the user's policy requires MFA. */

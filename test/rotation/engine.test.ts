@@ -80,14 +80,14 @@ describe('rotation engine', () => {
     ).toBe('Inactive');
   });
 
-  it("reads the journal once, under the key's lock, while STS is asked whose key it is, and only once", async () => {
+  it("overlaps each STS question with the keychain: whose key, while the journal is read once under the key's lock; the new key's proof, while it is journaled", async () => {
     const { user, files, store } = await setup();
     const deps = engineDeps(emulator, store, files);
     const oldKeyId = user.keys[0]!.accessKeyId;
     const events: string[] = [];
     const getCallerIdentity = deps.sts.getCallerIdentity.bind(deps.sts);
     deps.sts.getCallerIdentity = async (credentials) => {
-      if (credentials.accessKeyId === oldKeyId) events.push('sts old key');
+      events.push(credentials.accessKeyId === oldKeyId ? 'sts old key' : 'sts new key');
       return getCallerIdentity(credentials);
     };
     const find = deps.journal.find.bind(deps.journal);
@@ -97,15 +97,33 @@ describe('rotation engine', () => {
       events.push('find ends');
       return entry;
     };
+    const recordNewKey = deps.journal.recordNewKey.bind(deps.journal);
+    deps.journal.recordNewKey = async (...args) => {
+      events.push('journal new key starts');
+      const entry = await recordNewKey(...args);
+      events.push('journal new key ends');
+      return entry;
+    };
     const lock = deps.lock;
     deps.lock = async (...args) => {
       events.push(`lock ${args[0]}`);
       return lock(...args);
     };
     expect((await rotateProfile(request, deps)).outcome).toBe('rotated');
-    expect(events.slice(0, 5)).toEqual(['lock key', 'sts old key', 'find starts', 'find ends', 'lock user']);
-    expect(events.filter((event) => event === 'sts old key')).toHaveLength(1);
-    expect(events.filter((event) => event === 'find starts')).toHaveLength(1);
+    expect(events).toEqual([
+      'lock key',
+      'sts old key',
+      'find starts',
+      'find ends',
+      'lock user',
+      'sts new key',
+      'journal new key starts',
+      'journal new key ends',
+    ]);
+    // The proof's answer counts once the key is journaled: its progress line follows the creation's.
+    expect(deps.steps.findIndex((s) => s.startsWith('create:'))).toBeLessThan(
+      deps.steps.findIndex((s) => s.startsWith('prove:')),
+    );
   });
 
   it("takes an unfinished rotation's lock (its old key's) when the profile holds its new key, and reads the journal there", async () => {

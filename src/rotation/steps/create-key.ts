@@ -5,6 +5,7 @@ import { journalHeldKeys } from '../journal-held.js';
 import { withMfa } from '../mfa.js';
 import type { RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
+import { proveAhead } from './prove-key.js';
 
 const ATTEMPTS = 3;
 
@@ -41,6 +42,8 @@ export async function createKey(state: RotationState, deps: RotationDeps): Promi
       deps.progress.step('create', `CreateAccessKey did not answer; retrying (${attempt}/${ATTEMPTS - 1})`);
       continue;
     }
+    // Step 7's first STS question goes out while the key is journaled (it reads, and counts only after).
+    proveAhead(state, deps, created);
     try {
       await deps.journal.recordNewKey(state, created.accessKeyId, created.secretAccessKey);
     } catch (error) {
