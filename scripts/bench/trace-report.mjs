@@ -55,8 +55,16 @@ export function breakdown({ run, trace }, command) {
   );
   const parsed = Object.entries(marks).find(([name]) => name.startsWith('the command is parsed'))?.[1];
   if (cliStart !== undefined) lines.push(`  ${ms(cliStart - trace.preloaded)}  module load: the bin`);
+  const restLoaded = Object.entries(marks).find(([name]) =>
+    name.startsWith('the rest of the CLI is loaded'),
+  )?.[1];
   if (parsed !== undefined && cliStart !== undefined && commandStart !== undefined) {
-    lines.push(`  ${ms(parsed - cliStart)}  commander loaded, the command line parsed`);
+    // The bin loads the rest of the CLI (src/cli.ts), which parses the command line: on a fast path with
+    // its own few lines, else with commander.
+    if (restLoaded !== undefined) {
+      lines.push(`  ${ms(restLoaded - cliStart)}  module load: the rest of the CLI`);
+      lines.push(`  ${ms(parsed - restLoaded)}  the command line parsed (commander only off the fast paths)`);
+    } else lines.push(`  ${ms(parsed - cliStart)}  the command line parsed`);
     lines.push(`  ${ms(commandStart - parsed)}  module load: the ${command} command's bundle`);
   } else if (commandStart !== undefined && cliStart !== undefined)
     lines.push(`  ${ms(commandStart - cliStart)}  module load: the ${command} command's modules`);
