@@ -24,10 +24,8 @@ export interface RotationState {
   files: RotationFile[];
   /** The old key's pair, when the file still holds it. */
   oldCredentials?: AwsCredentials;
-  /** GetCallerIdentity of a key, asked while the keychain is read; identify takes it for that key. */
-  identityAhead?: { credentials: AwsCredentials; identity: Promise<CallerIdentity> };
-  /** GetCallerIdentity of the new key, asked while it is journaled; proveKey's first try takes it. */
-  proofAhead?: { keyId: string; identity: Promise<CallerIdentity> };
+  /** GetCallerIdentity of a key, asked ahead of the step that takes it (src/rotation/sts-ahead.ts). */
+  stsAhead?: { credentials: AwsCredentials; identity: Promise<CallerIdentity> };
   userArn: string;
   userName: string;
   /** An MFA session (from GetSessionToken) used for IAM calls when the user's policy requires MFA. */

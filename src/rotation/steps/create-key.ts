@@ -5,7 +5,7 @@ import { journalHeldKeys } from '../journal-held.js';
 import { withMfa } from '../mfa.js';
 import type { RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
-import { proveAhead } from './prove-key.js';
+import { askStsAhead } from '../sts-ahead.js';
 
 const ATTEMPTS = 3;
 
@@ -43,7 +43,7 @@ export async function createKey(state: RotationState, deps: RotationDeps): Promi
       continue;
     }
     // Step 7's first STS question goes out while the key is journaled (it reads, and counts only after).
-    proveAhead(state, deps, created);
+    askStsAhead(state, deps, created);
     try {
       await deps.journal.recordNewKey(state, created.accessKeyId, created.secretAccessKey);
     } catch (error) {

@@ -3,6 +3,7 @@ import { maskKeyId } from '../../errors/redact.js';
 import type { RotationDeps } from '../ports.js';
 import { profileRefusal } from '../profile-kind.js';
 import { type RotationState, userNameFromArn } from '../state.js';
+import { askStsAhead, takeStsAhead } from '../sts-ahead.js';
 
 /**
  * Reads the profile's static key from the files (no AWS call); refuses profiles keyrot does not rotate
@@ -24,11 +25,7 @@ export async function readProfileKey(state: RotationState, deps: RotationDeps): 
  * overlaps the keychain's instead of following it. Its failure is identify's, if identify takes it.
  */
 export function identifyAhead(state: RotationState, deps: RotationDeps): void {
-  const credentials = state.oldCredentials;
-  if (!credentials) return;
-  const identity = deps.sts.getCallerIdentity(credentials);
-  identity.catch(() => undefined);
-  state.identityAhead = { credentials, identity };
+  if (state.oldCredentials) askStsAhead(state, deps, state.oldCredentials);
 }
 
 /** Step 2: reads the profile's static key again and, through STS, finds the IAM user it belongs to. */
@@ -36,12 +33,7 @@ export async function identify(state: RotationState, deps: RotationDeps): Promis
   const name = state.request.profile;
   await readProfileKey(state, deps);
   const credentials = state.oldCredentials!;
-  const ahead = state.identityAhead;
-  state.identityAhead = undefined;
-  const same =
-    ahead?.credentials.accessKeyId === credentials.accessKeyId &&
-    ahead.credentials.secretAccessKey === credentials.secretAccessKey;
-  const identity = await (same ? ahead.identity : deps.sts.getCallerIdentity(credentials));
+  const identity = await (takeStsAhead(state, credentials) ?? deps.sts.getCallerIdentity(credentials));
   state.userArn = identity.arn;
   if (/:root$/.test(identity.arn) && !deps.allowRoot) {
     throw new KeyrotError('ROOT_USER', `profile "${name}" holds an access key of the account's root user`, {

@@ -1,29 +1,18 @@
 import { isRejectedKey, isTransient } from '../../aws/errors.js';
-import type { AwsCredentials } from '../../aws/types.js';
 import { mergedProfileValues } from '../../credentials/read.js';
 import { KeyrotError } from '../../errors/keyrot-error.js';
 import { maskKeyId } from '../../errors/redact.js';
 import { withRetry } from '../../time/retry.js';
 import type { RotationDeps } from '../ports.js';
 import type { RotationState } from '../state.js';
-
-/**
- * Asks STS now whom the new key belongs to, for proveKey's first try to take: the round trip overlaps
- * the journal's write of that key (step 6) instead of following it. It only reads; its answer, or its
- * failure, counts only once proveKey runs, after the key is journaled.
- */
-export function proveAhead(state: RotationState, deps: RotationDeps, key: AwsCredentials): void {
-  const identity = deps.sts.getCallerIdentity(key);
-  identity.catch(() => undefined);
-  state.proofAhead = { keyId: key.accessKeyId, identity };
-}
+import { takeStsAhead } from '../sts-ahead.js';
 
 /** Step 7: polls STS with the new key until it answers with the same user (IAM is eventually consistent). */
 export async function proveKey(state: RotationState, deps: RotationDeps): Promise<void> {
   const key = state.newKey!;
   const totalMs = deps.propagationTimeoutMs ?? 60_000;
-  let ahead = state.proofAhead?.keyId === key.accessKeyId ? state.proofAhead.identity : undefined;
-  state.proofAhead = undefined;
+  // Its first try takes the question createKey asked while the key was journaled.
+  let ahead = takeStsAhead(state, key);
   let identity: { arn: string };
   try {
     identity = await withRetry(
