@@ -14,7 +14,7 @@ import { createLogger, type Logger, nullLogger } from '../log/index.js';
 import { createNotifier, type Notifier } from '../notify/notifier.js';
 import { shellHook } from '../rotation/hook.js';
 import type { ProgressPort, RotationDeps } from '../rotation/ports.js';
-import { JournalEmptyFile } from '../state/journal-empty.js';
+import { journalEmptyRecordFor } from '../state/journal-empty.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import type { Asker } from './ask.js';
 import { awsPortsFor } from './aws-ports.js';
@@ -128,7 +128,7 @@ export async function createRotationDeps(
     // The record of an empty journal lets `status` skip the keychain: kept for every real keychain
     // (one handed in for the demo, in memory, has no identity and no record).
     journal: new RotationJournal(keychain.values, {
-      emptyRecord: keychain.identity ? new JournalEmptyFile(paths.stateDir, keychain.identity) : null,
+      emptyRecord: journalEmptyRecordFor(paths.stateDir, keychain.identity),
     }),
     backups: new BackupStore(keychain.values, { keep: settings.backupsKeep }),
     clock: wiring.clock ?? systemClock,

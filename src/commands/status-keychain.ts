@@ -5,7 +5,7 @@ import { maskKeyId } from '../errors/redact.js';
 import { RotationJournal } from '../keychain/journal.js';
 import { type Keychain, type KeychainBackend, openKeychain } from '../keychain/open-keychain.js';
 import { ProtectedKeys } from '../keychain/protected-key.js';
-import { JournalEmptyFile } from '../state/journal-empty.js';
+import { journalEmptyRecordFor } from '../state/journal-empty.js';
 import type { PendingRow } from './status-report.js';
 
 /** The protected profiles' keys of an opened OS keychain. */
@@ -24,8 +24,9 @@ export async function pendingRotations(
   warnings: string[],
 ): Promise<PendingRow[] | null> {
   try {
-    const emptyRecord = keychain.identity ? new JournalEmptyFile(stateDir, keychain.identity) : null;
-    const journal = new RotationJournal(keychain.values, { emptyRecord });
+    const journal = new RotationJournal(keychain.values, {
+      emptyRecord: journalEmptyRecordFor(stateDir, keychain.identity),
+    });
     const { entries, damaged } = await journal.survey();
     if (entries.length === 0 && damaged.length === 0) await journal.recordIfEmpty().catch(() => false);
     return [

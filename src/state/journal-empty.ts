@@ -40,7 +40,7 @@ export class JournalEmptyFile {
 
   constructor(
     private readonly stateDir: string,
-    /** The keychain whose journal it speaks for (src/keychain/os-backend.ts keychainIdentity). */
+    /** The keychain whose journal it speaks for (src/keychain/service-name.ts keychainIdentity). */
     readonly keychainId: string,
     deps: { fs?: FsPort } = {},
   ) {
@@ -76,4 +76,16 @@ export class JournalEmptyFile {
       { mode: 0o600 },
     );
   }
+}
+
+/**
+ * The record kept in `stateDir` for the keychain `identity` names (src/keychain/open-keychain.ts
+ * Keychain.identity); null for a keychain without one (handed in, such as the demo's in-memory one),
+ * which keeps no record.
+ */
+export function journalEmptyRecordFor(
+  stateDir: string,
+  identity: string | undefined,
+): JournalEmptyFile | null {
+  return identity ? new JournalEmptyFile(stateDir, identity) : null;
 }
