@@ -47,7 +47,7 @@ const version = () =>
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** Node's compile cache in keyrot's cache directory (src/platform/compile-cache.ts). True when it is on. */
-const enableCompileCache = (): Promise<boolean> => enableCompileCacheIn(keyrotPaths(process.env).cacheDir);
+const enableCompileCache = (): boolean => enableCompileCacheIn(keyrotPaths(process.env).cacheDir);
 
 /**
  * Commands that run for hours, where memory counts and start-up does not: they load the bundle without
@@ -79,10 +79,11 @@ function commandsModule(command?: string): Promise<CommandsBundle> {
   // must get the bundle whose KeyrotError class the command threw.
   const load: () => Promise<CommandsBundle> =
     (command !== undefined && OWN_BUNDLE[command]) || (() => import('./commands/index.js'));
-  if (!loaded) traceMark('the command is parsed (its bundle loads next)');
-  loaded ??= (
-    command !== undefined && LONG_RUNNING.has(command) ? Promise.resolve(false) : enableCompileCache()
-  ).then(() => loadCompiledEagerly(load));
+  if (!loaded) {
+    traceMark('the command is parsed (its bundle loads next)');
+    if (command === undefined || !LONG_RUNNING.has(command)) enableCompileCache();
+    loaded = loadCompiledEagerly(load);
+  }
   return loaded;
 }
 
@@ -419,7 +420,7 @@ async function statusFastPath(argv: string[]): Promise<number | undefined> {
   if (!parsed) return undefined;
   const { input, globals } = parsed;
   // Either bundle from Node's compile cache (--offline: ~0.7 ms of CPU less on Node 24).
-  await enableCompileCache();
+  enableCompileCache();
   if (input.offline) {
     const lean: typeof StatusFast = await import('./commands/status-fast.js');
     // Its lines go straight to file descriptor 1: making process.stdout costs ~3 ms (direct-stdout.ts).

@@ -1,6 +1,7 @@
 // Node's compile cache (Node 22.8+) in keyrot's own cache directory: a later run loads a bundle's
 // compiled code instead of compiling it again. Node 20 has none.
 import { lstatSync, mkdirSync } from 'node:fs';
+import module from 'node:module';
 import { join } from 'node:path';
 import { privateDirProblemSync } from '../fs/private-dir.js';
 
@@ -9,9 +10,8 @@ import { privateDirProblemSync } from '../fs/private-dir.js';
  * that directory is private (src/fs/private-dir.ts), because what is cached there runs. Node never
  * throws here: a directory it cannot use leaves the cache off. True when it is on.
  */
-export async function enableCompileCache(cacheDir: string): Promise<boolean> {
-  // Loaded here, not with the bin: `keyrot credentials` served by the agent needs none of it.
-  const { enableCompileCache: enable, constants } = (await import('node:module')) as {
+export function enableCompileCache(cacheDir: string): boolean {
+  const { enableCompileCache: enable, constants } = module as {
     enableCompileCache?: (dir: string) => { status: number };
     constants?: { compileCacheStatus?: Record<string, number> };
   };
