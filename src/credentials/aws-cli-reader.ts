@@ -173,23 +173,18 @@ export function readAsAwsCli(input: Uint8Array | string): AwsCliReading {
     pending.option.value = nested;
     return pending.option;
   };
-  const inherited = new Map<string, AwsCliOption>();
-  // [DEFAULT]'s values are only parsed as part of a section that inherits them.
-  for (const [name, pending] of sections.size > 0 ? defaults : []) {
-    const done = finish(pending);
-    if (done === null)
-      return { ok: false, failure: 'sub-section-line-without-equals', line: pending.option.line };
-    inherited.set(name, done);
-  }
   const result: AwsCliSection[] = [];
+  // Each section's values in configparser's order, its own then the [DEFAULT] ones it has none of: a
+  // [DEFAULT] value is parsed only as part of a section that inherits it, so one every section overrides
+  // (or any with no section at all) is never parsed.
   for (const { section, pending } of sections.values()) {
-    for (const [name, one] of pending) {
+    const inheritedOnly = [...defaults].filter(([name]) => !pending.has(name));
+    for (const [name, one] of [...pending, ...inheritedOnly]) {
       const done = finish(one);
       if (done === null)
         return { ok: false, failure: 'sub-section-line-without-equals', line: one.option.line };
       section.options.set(name, done);
     }
-    for (const [name, done] of inherited) if (!section.options.has(name)) section.options.set(name, done);
     result.push(section);
   }
   return defaultLine === undefined

@@ -110,6 +110,31 @@ describeWith('awsCli')('the AWS CLI reader model answers as /usr/bin/aws configu
     await expectAwsCliAnswersAsModelled(questions);
   }, 600_000);
 
+  // Found by the generated pairs below: configparser parses a [DEFAULT] value only as part of a section
+  // that inherits it, so a nested value the AWS CLI cannot parse fails the file only where it is inherited.
+  it('parses a [DEFAULT] value only where a section inherits it', async () => {
+    // An indented line under an empty value makes it a nested value, which fails without `=`.
+    const nestedDefault = '[DEFAULT]\nregion =\n  us-east-1\n';
+    const questions = [
+      `${nestedDefault}[profile a]\nregion = x\n`,
+      `${nestedDefault}[profile a]\noutput = json\n`,
+    ].map((config) => ({
+      credentials: Buffer.from(''),
+      config: Buffer.from(config),
+      profile: 'a',
+      key: 'region',
+    }));
+    expect(
+      questions.map((q) =>
+        awsCliConfigureGet(readAsAwsCli(q.config), readAsAwsCli(q.credentials), q.profile, q.key),
+      ),
+    ).toEqual([
+      { kind: 'value', value: 'x' },
+      { kind: 'unreadable', file: 'config' },
+    ]);
+    await expectAwsCliAnswersAsModelled(questions);
+  }, 600_000);
+
   it('on 40 generated file pairs (5 runs of 8), one question each', async () => {
     await fc.assert(
       fc.asyncProperty(
