@@ -4,6 +4,7 @@
 import { loadCompiledEagerly } from '../platform/eager-compile.js';
 import { traceSpan } from '../time/trace.js';
 import { mapAwsError } from './errors.js';
+import { sdkSettings } from './sdk-settings.js';
 import type {
   AccessKeyInfo,
   AccessKeyLastUsed,
@@ -39,7 +40,10 @@ async function collectBody(body: unknown): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-/** Common client settings: region, explicit endpoint, SDK retries, socket timeout. */
+/**
+ * Common client settings: region, explicit endpoint, SDK retries, socket timeout, and the SDK's own
+ * settings, so that the client reads no config file (sdk-settings.ts).
+ */
 function clientConfig(
   options: AwsClientOptions,
   credentials: AwsCredentials,
@@ -47,6 +51,7 @@ function clientConfig(
   attempts?: number,
 ) {
   return {
+    ...(options.sdk ?? sdkSettings(process.env)),
     region: options.region,
     credentials: { ...credentials },
     ...(endpoint ? { endpoint } : {}),

@@ -1,4 +1,5 @@
 // Plain data exchanged with IAM and STS; no SDK types leak past src/aws/.
+import type { SdkSettings } from './sdk-settings.js';
 
 /** A key pair (and, for MFA sessions, a session token) to sign one request with. */
 export interface AwsCredentials {
@@ -44,4 +45,6 @@ export interface AwsClientOptions {
   maxAttempts?: number;
   /** Per-request socket timeout; 0 means none. */
   requestTimeoutMs?: number;
+  /** The SDK's own settings (sdk-settings.ts); without them, those of the environment alone. */
+  sdk?: SdkSettings;
 }

@@ -2,6 +2,7 @@
 // (src/aws/clients.ts, which load the SDK on first use) with the profile's region and endpoints.
 import { IamApi, StsApi } from '../aws/clients.js';
 import { resolveEndpoint, resolveRegion } from '../aws/endpoint.js';
+import { sdkSettings } from '../aws/sdk-settings.js';
 import type { AwsClientOptions } from '../aws/types.js';
 import { mergedProfileValues } from '../credentials/index.js';
 import type { CredentialFilesPort, IamPort, SharedProfiles, StsPort } from '../rotation/ports.js';
@@ -13,7 +14,10 @@ function sdkTuning(env: NodeJS.ProcessEnv): Pick<AwsClientOptions, 'maxAttempts'
   return { maxAttempts: n(env.KEYROT_AWS_MAX_ATTEMPTS), requestTimeoutMs: n(env.KEYROT_AWS_TIMEOUT_MS) };
 }
 
-/** The IAM and STS ports for one profile: its region and endpoints (flag, env, `services` section). */
+/**
+ * The IAM and STS ports for one profile: its region and endpoints (flag, env, `services` section), and
+ * the SDK's settings from the environment and that profile.
+ */
 export async function awsPortsFor(
   ctx: CommandContext,
   files: CredentialFilesPort,
@@ -34,6 +38,7 @@ export async function awsPortsFor(
     iamEndpoint: resolveEndpoint('iam', sources),
     stsEndpoint: resolveEndpoint('sts', sources),
     ...sdkTuning(ctx.io.env),
+    sdk: sdkSettings(ctx.io.env, settings),
   };
   return { sts: new StsApi(options), iam: new IamApi(options) };
 }
