@@ -218,6 +218,33 @@ describe('BusConnection', () => {
     expect(failure.message).toMatch(/no D-Bus session bus/);
   });
 
+  it('a bus that sends bytes that are not a D-Bus message: calls fail with DbusUnreachable, the store with KEYCHAIN_UNAVAILABLE', async () => {
+    const secret = 'not-a-real-secret-value';
+    // A reply whose array claims more bytes than its message holds, the secret's bytes inside it.
+    const hostile = (seen: Seen) => {
+      const bytes = reply(seen.calls[1] ?? seen.calls[0]!, 2, 'ay', [Buffer.from(secret)]);
+      bytes.writeUInt32LE(1_000, bytes.length - secret.length - 4);
+      return bytes;
+    };
+    const bus = await scriptedBus({
+      ready: (seen) => seen.calls.length === 2,
+      reply: (seen) => accepted(seen, hostile(seen)),
+    });
+    const connection = await open(bus.path);
+    const error = await connection.call({ ...CALL, body: ['x'] }, 2_000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DbusUnreachable);
+    expect((error as Error).message).toBe('the bus sent bytes that are not a D-Bus message');
+    expect(connection.open).toBe(false);
+
+    const store = new SecretServiceStore('keyrot-test', {
+      env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${bus.path}` },
+    });
+    const failure = await keyrotFailure(store.get('a'));
+    expect(failure.code).toBe('KEYCHAIN_UNAVAILABLE');
+    expect(JSON.stringify(failure, Object.getOwnPropertyNames(failure))).not.toContain(secret);
+    await store.close();
+  });
+
   it('a bus whose Hello fails takes every call on the connection down with it', async () => {
     const bus = await scriptedBus({
       ready: (seen) => seen.calls.length === 2,

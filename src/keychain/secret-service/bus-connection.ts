@@ -1,10 +1,9 @@
 import { createConnection, type Socket } from 'node:net';
-import { PassThrough } from 'node:stream';
-import wire, { type WireMessage } from '@homebridge/dbus-native/lib/message.js';
 import { traceSpan } from '../../time/trace.js';
 import type { BusSocket } from './bus-address.js';
 import { DbusErrorReply, DbusNoReply, DbusUnreachable } from './dbus-errors.js';
 import { marshalCall } from './marshal.js';
+import { type IncomingMessage, MessageStream } from './unmarshal.js';
 
 const METHOD_RETURN = 2;
 const ERROR = 3;
@@ -12,7 +11,7 @@ const ERROR = 3;
 /** The longest line a server may send during authentication (the OK line is ~40 bytes). */
 const MAX_AUTH_LINE = 1024;
 
-/** One method call: where it goes and its arguments in @homebridge/dbus-native's notation. */
+/** One method call: where it goes and its arguments in @homebridge/dbus-native's notation (marshal.ts). */
 export interface MethodCall {
   destination: string;
   path: string;
@@ -47,8 +46,8 @@ export class BusConnection {
   private serial = 1;
   private readonly pending = new Map<number, Pending>();
   private lost: Error | null = null;
-  /** The unmarshaller's input once the server accepted us; until then the bytes of its auth reply. */
-  private messages: PassThrough | null = null;
+  /** The reader of the bus's messages once the server accepted us; until then the bytes of its auth reply. */
+  private messages: MessageStream | null = null;
   private authReply = Buffer.alloc(0);
   /** Fails open() while the socket is not connected yet. */
   private connecting: ((error: Error) => void) | null = null;
@@ -142,7 +141,7 @@ export class BusConnection {
   /** Bytes from the bus: the server's auth reply line first, then messages. */
   private read(chunk: Buffer): void {
     if (this.messages) {
-      this.messages.write(chunk);
+      this.take(chunk);
       return;
     }
     this.authReply = Buffer.concat([this.authReply, chunk]);
@@ -159,10 +158,19 @@ export class BusConnection {
     }
     const rest = this.authReply.subarray(end + 2);
     this.authReply = Buffer.alloc(0);
-    this.messages = new PassThrough();
-    wire.unmarshalMessages(this.messages, (message) => this.receive(message), {});
-    if (rest.length > 0) this.messages.write(rest);
+    this.messages = new MessageStream((message) => this.receive(message));
     clearTimeout(this.authTimer);
+    if (rest.length > 0) this.take(rest);
+  }
+
+  /** Messages from the bus; bytes that are not one end the connection (nothing on it can be trusted then). */
+  private take(chunk: Buffer): void {
+    try {
+      this.messages!.push(chunk);
+    } catch (error) {
+      this.fail(new DbusUnreachable('the bus sent bytes that are not a D-Bus message', { cause: error }));
+      this.socket.destroy();
+    }
   }
 
   private refused(answer: string): void {
@@ -177,7 +185,7 @@ export class BusConnection {
       : new DbusUnreachable(`cannot connect to the D-Bus session bus: ${why}`, cause ? { cause } : undefined);
   }
 
-  private receive(message: WireMessage): void {
+  private receive(message: IncomingMessage): void {
     if (message.type !== METHOD_RETURN && message.type !== ERROR) return;
     const call = message.replySerial === undefined ? undefined : this.settle(message.replySerial);
     if (!call) return;

@@ -1,9 +1,9 @@
-// The bytes of a D-Bus method call (little-endian), written straight into one buffer. Replies are read
-// by @homebridge/dbus-native (bus-connection.ts); its marshaller writes a byte array (`ay`) one byte at
-// a time through several calls and objects per byte, and every keychain write carries its value as one:
-// on Node 24, ~11 ms for a 3 KB value in a fresh process, ~1.4 ms once warm. This writes the same bytes
+// The bytes of a D-Bus method call (little-endian), written straight into one buffer (replies are read
+// by unmarshal.ts). @homebridge/dbus-native's marshaller writes a byte array (`ay`) one byte at a time
+// through several calls and objects per byte, and every keychain write carries its value as one: on
+// Node 24, ~11 ms for a 3 KB value in a fresh process, ~1.4 ms once warm. This writes the same bytes
 // for the types keyrot sends (test/keychain/marshal.test.ts checks it against that library).
-import parseSignature, { type SignatureNode } from '@homebridge/dbus-native/lib/signature.js';
+import { parseSignature, parseSingleType, type SignatureNode } from './signature.js';
 
 /** A method call as bus-connection.ts sends it: header fields, and the body in dbus-native's notation. */
 export interface OutgoingCall {
@@ -108,7 +108,7 @@ export function marshalCall(call: OutgoingCall): Buffer {
   out.align(8);
   const bodyStart = out.length;
   if (call.signature && call.body) {
-    const types = parsed(call.signature);
+    const types = parseSignature(call.signature);
     if (types.length !== call.body.length) throw new Error('the body does not match its signature');
     types.forEach((type, i) => {
       writeValue(out, type, call.body![i]);
@@ -121,24 +121,6 @@ export function marshalCall(call: OutgoingCall): Buffer {
 const SIGNATURE: SignatureNode = { type: 'g', child: [] };
 // An object path is written as a string is.
 const STRING: SignatureNode = { type: 's', child: [] };
-
-// The few signatures keyrot sends, each parsed once.
-const signatures = new Map<string, SignatureNode[]>();
-function parsed(signature: string): SignatureNode[] {
-  let types = signatures.get(signature);
-  if (!types) {
-    types = parseSignature(signature);
-    signatures.set(signature, types);
-  }
-  return types;
-}
-
-/** The one complete type `signature` holds. */
-function parseOne(signature: string): SignatureNode {
-  const types = parsed(signature);
-  if (types.length !== 1) throw new Error(`"${signature}" is not one complete type`);
-  return types[0]!;
-}
 
 function writeValue(out: WireWriter, type: SignatureNode, value: unknown): void {
   switch (type.type) {
@@ -163,7 +145,7 @@ function writeValue(out: WireWriter, type: SignatureNode, value: unknown): void 
     case 'g': {
       const signature = text(value);
       if (signature.length > 0xff) throw new Error('signature too long');
-      parsed(signature);
+      parseSignature(signature);
       out.byte(signature.length);
       out.raw(Buffer.from(signature, 'ascii'));
       out.byte(0);
@@ -194,7 +176,7 @@ function writeValue(out: WireWriter, type: SignatureNode, value: unknown): void 
     case 'v': {
       if (!Array.isArray(value) || value.length !== 2) throw new Error('not a variant');
       writeValue(out, { type: 'g', child: [] }, value[0]);
-      writeValue(out, parseOne(text(value[0])), value[1]);
+      writeValue(out, parseSingleType(text(value[0])), value[1]);
       return;
     }
     default:

@@ -8,7 +8,7 @@ export const DH_ALGORITHM = 'dh-ietf1024-sha256-aes128-cbc-pkcs7';
 /** What keyrot's values are: UTF-8 text (libsecret's own content type for text). */
 export const CONTENT_TYPE = 'text/plain; charset=utf8';
 
-/** A Secret struct `(oayays)` in @homebridge/dbus-native's notation: session, parameters, value, content type. */
+/** A Secret struct `(oayays)` as marshal.ts writes and unmarshal.ts reads it: session, parameters, value, content type. */
 export type SecretStruct = [string, Buffer, Buffer, string];
 
 /** Calls a method of the Secret Service object (org.freedesktop.Secret.Service) and returns the reply body. */
@@ -87,7 +87,7 @@ function secretParts(secret: unknown): [Buffer, Buffer] {
   return [parameters, value];
 }
 
-/** The value inside a variant as @homebridge/dbus-native unmarshals it: `[signature tree, [value]]`. */
+/** The value inside a variant as unmarshal.ts reads it: `[signature tree, [value]]`. */
 export function variantValue(variant: unknown): unknown {
   return Array.isArray(variant) && Array.isArray(variant[1]) ? variant[1][0] : undefined;
 }

@@ -1,5 +1,5 @@
-// Types of the wire-protocol module of @homebridge/dbus-native that keyrot uses (the package ships
-// types only for its high-level API, whose introspection pulls in an XML parser keyrot does not need).
+// Types of the wire-protocol module of @homebridge/dbus-native, which the tests check keyrot's own D-Bus
+// reader and writer against (the package ships types only for its high-level API).
 
 declare module '@homebridge/dbus-native/lib/message.js' {
   /** A D-Bus message as the library marshals and unmarshals it (header fields by name, body by signature). */
@@ -28,14 +28,4 @@ declare module '@homebridge/dbus-native/lib/message.js' {
     ): void;
   };
   export default message;
-}
-
-declare module '@homebridge/dbus-native/lib/signature.js' {
-  /** One complete type of a signature: its type code and, for containers, its element or field types. */
-  export interface SignatureNode {
-    type: string;
-    child: SignatureNode[];
-  }
-  /** The complete types of a D-Bus signature; throws on a malformed one. */
-  export default function parseSignature(signature: string): SignatureNode[];
 }
