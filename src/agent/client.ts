@@ -1,8 +1,8 @@
 // The agent's client, which `keyrot credentials --profile P` asks first (docs/agent.md): the running
 // daemon already holds an open keychain, so asking it over its socket is much faster than starting a
-// D-Bus session here. Small on purpose (it is part of the bin, src/bin.ts): a few pure helpers, and
-// node:net (~1.7 ms on Node 24) loaded only once there is a socket to connect to. Any doubt or failure
-// answers undefined, and the caller reads the keychain itself.
+// D-Bus session here. Small on purpose (it is part of the bin, src/bin.ts): a few pure helpers, and a
+// connection made only once there is a socket to connect to (pipe-handle.ts, else node:net). Any doubt
+// or failure answers undefined, and the caller reads the keychain itself.
 import { existsSync, lstatSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { agentSocketPath } from '../config/paths.js';
@@ -11,6 +11,8 @@ import type { ProcessCredentials } from '../credentials/process-output.js';
 import { privateDirProblemSync } from '../fs/private-dir.js';
 import { keychainService } from '../keychain/service-name.js';
 import { traceSpan } from '../time/trace.js';
+import { type AgentConnection, type ConnectAgent, netConnector } from './connection.js';
+import { pipeHandleConnector } from './pipe-handle.js';
 import { agentLine, keyInAgentReply, MAX_LINE_BYTES, socketPathFits } from './protocol.js';
 
 /**
@@ -23,6 +25,8 @@ export const AGENT_REPLY_TIMEOUT_MS = 3_000;
 export interface AgentClientOptions {
   timeoutMs?: number;
   platform?: NodeJS.Platform;
+  /** How to connect (default: libuv's pipe handle where Node offers it, else node:net). */
+  connect?: ConnectAgent;
 }
 
 /**
@@ -36,15 +40,15 @@ export async function credentialsFromAgent(
 ): Promise<ProcessCredentials | undefined> {
   const platform = options.platform ?? process.platform;
   const socketPath = agentSocketPath(env, platform);
-  // No socket there (no daemon runs): node:net is not even loaded.
+  // No socket there (no daemon runs): nothing to connect with is even loaded.
   if (!socketPath || !socketPathFits(socketPath, platform) || !existsSync(socketPath)) return undefined;
   // Absolute here: the daemon runs in another directory than this process.
   const configFile = resolve(resolveAwsFilePaths(env).configFile);
   const request = agentLine({ v: 1, profile, configFile, service: keychainService(env) });
-  const { createConnection } = await import('node:net');
+  const connect = options.connect ?? pipeHandleConnector() ?? (await netConnector());
   const timeoutMs = options.timeoutMs ?? AGENT_REPLY_TIMEOUT_MS;
   const reply = await traceSpan('agent exchange (connect, request, the daemon reads, reply)', () =>
-    exchange(createConnection, socketPath, request, timeoutMs, () => isOwnSocket(socketPath)),
+    exchange(connect, socketPath, request, timeoutMs, () => isOwnSocket(socketPath)),
   );
   return reply === undefined ? undefined : keyInAgentReply(reply);
 }
@@ -71,41 +75,40 @@ function isOwnSocket(socketPath: string): boolean {
  * exits first (the bin, once it has written the key) does not wait for that.
  */
 function exchange(
-  createConnection: typeof import('node:net').createConnection,
+  connect: ConnectAgent,
   socketPath: string,
   request: string,
   timeoutMs: number,
   trusted: () => boolean,
 ): Promise<string | undefined> {
   return new Promise((resolveReply) => {
-    const socket = createConnection(socketPath);
     const chunks: Buffer[] = [];
     let size = 0;
     let trust = false;
     let settled = false;
+    let connection: AgentConnection | undefined;
     const done = (line?: string) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (line === undefined) socket.destroy();
-      else setImmediate(() => socket.destroy());
+      if (line === undefined) connection?.destroy();
+      else setImmediate(() => connection?.destroy());
       resolveReply(line);
     };
     const timer = setTimeout(() => done(), timeoutMs);
-    socket.on('error', () => done());
-    socket.on('end', () => done());
-    socket.on('data', (chunk: Buffer) => {
-      const newline = chunk.indexOf(0x0a);
-      chunks.push(newline === -1 ? chunk : chunk.subarray(0, newline));
-      size += chunk.length;
-      if (newline !== -1) done(trust ? Buffer.concat(chunks).toString('utf8') : undefined);
-      else if (size >= MAX_LINE_BYTES) done();
-    });
-    socket.write(request);
-    // Node writes the request from its own 'connect' listener, added by write() above: this one runs after.
-    socket.once('connect', () => {
-      trust = trusted();
-      if (!trust) done();
+    connection = connect(socketPath, request, {
+      connected() {
+        trust = trusted();
+        if (!trust) done();
+      },
+      data(chunk) {
+        const newline = chunk.indexOf(0x0a);
+        chunks.push(newline === -1 ? chunk : chunk.subarray(0, newline));
+        size += chunk.length;
+        if (newline !== -1) done(trust ? Buffer.concat(chunks).toString('utf8') : undefined);
+        else if (size >= MAX_LINE_BYTES) done();
+      },
+      closed: () => done(),
     });
   });
 }
