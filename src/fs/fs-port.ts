@@ -1,4 +1,25 @@
-import * as syncFs from 'node:fs';
+// Named imports: a namespace import of node:fs costs each bundle that holds this file a copy of its
+// ~100 names at load (~0.4 ms on Node 24).
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 
 /** The parts of a file's status keyrot looks at. */
 export interface StatsPort {
@@ -68,16 +89,16 @@ export interface FsPort {
 // A handle over a file descriptor whose calls run synchronously (see realFs).
 function syncHandle(fd: number): FileHandlePort {
   return {
-    readFile: async () => syncFs.readFileSync(fd),
+    readFile: async () => readFileSync(fd),
     read: async (buffer, offset, length, position) => ({
-      bytesRead: syncFs.readSync(fd, buffer, offset, length, position),
+      bytesRead: readSync(fd, buffer, offset, length, position),
     }),
     write: async (buffer, offset, length, position) => ({
-      bytesWritten: syncFs.writeSync(fd, buffer, offset, length, position),
+      bytesWritten: writeSync(fd, buffer, offset, length, position),
     }),
-    sync: async () => syncFs.fsyncSync(fd),
-    stat: async () => syncFs.fstatSync(fd),
-    close: async () => syncFs.closeSync(fd),
+    sync: async () => fsyncSync(fd),
+    stat: async () => fstatSync(fd),
+    close: async () => closeSync(fd),
   };
 }
 
@@ -93,20 +114,20 @@ export const realFs: FsPort = {
     // Synchronous calls never leave the microtask queue: yield to the event loop once per file opened, so a
     // caller looping over edits still lets timers, child-process exits and I/O callbacks run.
     await new Promise((resolve) => setImmediate(resolve));
-    return syncHandle(syncFs.openSync(path, flags, mode));
+    return syncHandle(openSync(path, flags, mode));
   },
-  readFile: async (path) => syncFs.readFileSync(path),
-  writeFile: async (path, data, options) => syncFs.writeFileSync(path, data, options),
-  rename: async (from, to) => syncFs.renameSync(from, to),
-  unlink: async (path) => syncFs.unlinkSync(path),
-  link: async (existing, created) => syncFs.linkSync(existing, created),
-  stat: async (path) => syncFs.statSync(path),
-  lstat: async (path) => syncFs.lstatSync(path),
-  realpath: async (path) => syncFs.realpathSync(path),
-  readlink: async (path) => syncFs.readlinkSync(path),
-  mkdir: async (path, options) => syncFs.mkdirSync(path, options),
-  chmod: async (path, mode) => syncFs.chmodSync(path, mode),
-  chown: async (path, uid, gid) => syncFs.chownSync(path, uid, gid),
+  readFile: async (path) => readFileSync(path),
+  writeFile: async (path, data, options) => writeFileSync(path, data, options),
+  rename: async (from, to) => renameSync(from, to),
+  unlink: async (path) => unlinkSync(path),
+  link: async (existing, created) => linkSync(existing, created),
+  stat: async (path) => statSync(path),
+  lstat: async (path) => lstatSync(path),
+  realpath: async (path) => realpathSync(path),
+  readlink: async (path) => readlinkSync(path),
+  mkdir: async (path, options) => mkdirSync(path, options),
+  chmod: async (path, mode) => chmodSync(path, mode),
+  chown: async (path, uid, gid) => chownSync(path, uid, gid),
 };
 
 /** The file rules of an operating system. */
