@@ -1,13 +1,16 @@
 // The AWS SDK's own settings, resolved by keyrot from the environment and the profile being rotated
-// (src/aws/sdk-settings.ts): their order, and that the real SDK's clients follow them over HTTP to the
-// emulator without reading a config file of their own.
-import { writeFile } from 'node:fs/promises';
+// (src/aws/sdk-settings.ts): their order, that the real SDK's clients follow them over HTTP to the
+// emulator, and that the SDK then reads no shared config or credentials file of its own.
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IamApi } from '../../src/aws/clients.js';
 import { type SdkSettings, sdkSettings } from '../../src/aws/sdk-settings.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { tempDir } from '../support/cleanup.js';
+import { describeWith } from '../support/real-part.js';
+import { createWorld, profileBlock } from '../support/world.js';
 
 describe('sdkSettings', () => {
   it("takes each setting from the environment, then the profile, else the SDK's default", async () => {
@@ -75,18 +78,47 @@ describe('the SDK clients with those settings (real SDK, emulator)', () => {
     await expect(listWith(sdkSettings({}, { use_fips_endpoint: 'true' }))).rejects.toThrow(/FIPS/);
     await expect(listWith(sdkSettings({}, {}))).resolves.toHaveLength(1);
   });
+});
 
-  it("reads no config file of its own (the default profile's setting there is not the rotated profile's)", async () => {
-    const dir = await tempDir('sdk-settings');
-    const config = path.join(dir, 'config');
-    await writeFile(config, '[default]\nuse_fips_endpoint = true\n', { mode: 0o600 });
-    const saved = process.env.AWS_CONFIG_FILE;
-    process.env.AWS_CONFIG_FILE = config;
-    try {
-      await expect(listWith(sdkSettings({}, {}))).resolves.toHaveLength(1);
-    } finally {
-      if (saved === undefined) delete process.env.AWS_CONFIG_FILE;
-      else process.env.AWS_CONFIG_FILE = saved;
-    }
-  });
+// In a process of its own, as the SDK resolves some settings once per process: `keyrot status`, whose
+// own reads of the AWS files the flags point at the world's files, while the SDK's (AWS_CONFIG_FILE,
+// AWS_SHARED_CREDENTIALS_FILE) lead to FIFOs nobody writes, where a read would block the request.
+describeWith('builtCli')('the SDK in a keyrot run', () => {
+  it.skipIf(process.platform === 'win32')(
+    'reads no shared config or credentials file of its own',
+    async () => {
+      const w = await createWorld({ label: 'sdk-no-read' });
+      const user = await w.seed('sdk-no-read', { keyAgeDays: 10 });
+      await w.writeCredentials(profileBlock('p', user.keys[0]!));
+      await w.writeConfig('[profile p]\nregion = us-east-1\n');
+      const dir = await tempDir('sdk-no-read-fifos');
+      const fifos = {
+        AWS_CONFIG_FILE: path.join(dir, 'config'),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'),
+      };
+      for (const fifo of Object.values(fifos)) execFileSync('mkfifo', ['-m', '600', fifo]);
+      try {
+        const args = [
+          'status',
+          '--json',
+          '--aws-config-file',
+          w.configFile,
+          '--credentials-file',
+          w.credentialsFile,
+        ];
+        const run = await w.run(args, { env: fifos, timeoutMs: 15_000 });
+        expect(run.code, run.stderr).toBe(0);
+        expect(JSON.parse(run.stdout).profiles).toMatchObject([{ profile: 'p', note: null }]);
+      } finally {
+        // A read that did start waits for a writer: one that opens and closes the FIFO ends it.
+        for (const fifo of Object.values(fifos)) {
+          try {
+            closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+          } catch {
+            // ENXIO: nobody is reading it.
+          }
+        }
+      }
+    },
+  );
 });
