@@ -41,6 +41,7 @@ interface Bindings {
   offset: number;
 }
 
+/** The bindings once looked up: null where Node does not offer them as expected. */
 let bindings: Bindings | null | undefined;
 
 /** The bindings, or null where Node does not offer them as this file expects. */
@@ -81,7 +82,7 @@ function loadBindings(): Bindings | null {
 
 /** A ConnectAgent on libuv's pipe handle, or undefined where Node does not offer it (see above). */
 export function pipeHandleConnector(): ConnectAgent | undefined {
-  bindings ??= loadBindings();
+  if (bindings === undefined) bindings = loadBindings();
   const b = bindings;
   return b ? (socketPath, request, events) => connect(b, socketPath, request, events) : undefined;
 }
