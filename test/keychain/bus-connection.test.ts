@@ -9,6 +9,7 @@ import wire, { type WireMessage } from '@homebridge/dbus-native/lib/message.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BusConnection } from '../../src/keychain/secret-service/bus-connection.js';
 import { DbusErrorReply, DbusUnreachable } from '../../src/keychain/secret-service/dbus-errors.js';
+import { generateDhKeyPair } from '../../src/keychain/secret-service/dh-key.js';
 import { SecretServiceStore } from '../../src/keychain/secret-service/store.js';
 import { tempDir } from '../support/cleanup.js';
 import { keyrotFailure } from './fault-helpers.js';
@@ -48,6 +49,8 @@ async function scriptedBus(options: {
   ready: (seen: Seen) => boolean;
   reply: (seen: Seen) => Buffer;
   split?: (bytes: Buffer) => Buffer[];
+  /** The answer to each call that comes after that reply. */
+  later?: (call: WireMessage) => Buffer;
 }): Promise<{ path: string; seen: Seen[] }> {
   const all: Seen[] = [];
   const server = createServer((socket: Socket) => {
@@ -84,6 +87,7 @@ async function scriptedBus(options: {
             messages,
             (message) => {
               seen.calls.push(message);
+              if (answered && options.later) socket.write(options.later(message));
               answerWhenReady();
             },
             {},
@@ -243,6 +247,35 @@ describe('BusConnection', () => {
     expect(failure.code).toBe('KEYCHAIN_UNAVAILABLE');
     expect(JSON.stringify(failure, Object.getOwnPropertyNames(failure))).not.toContain(secret);
     await store.close();
+  });
+
+  it("asks at the path ReadAlias names whether the default keyring is locked, when the service has no object at the alias's path", async () => {
+    const service = generateDhKeyPair();
+    const login = '/org/freedesktop/secrets/collection/login';
+    const bus = await scriptedBus({
+      // Everything checkWritable needs comes in the first write: Hello, OpenSession, ReadAlias, Get.
+      ready: (seen) => seen.calls.length === 4,
+      reply: (seen) =>
+        accepted(
+          seen,
+          reply(seen.calls[1]!, 2, 'vo', [['ay', service.publicKey], '/org/freedesktop/secrets/session/1']),
+          reply(seen.calls[2]!, 3, 'o', [login]),
+          errorReply(seen.calls[3]!, 4, 'org.freedesktop.DBus.Error.UnknownMethod', 'Object does not exist'),
+        ),
+      later: (call) => reply(call, 5, 'v', [['b', false]]),
+    });
+    const store = new SecretServiceStore('keyrot-test', {
+      env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${bus.path}` },
+    });
+    await store.checkWritable();
+    await store.close();
+    expect(bus.seen[0]!.calls.map((c) => `${c.member} ${c.path}`)).toEqual([
+      'Hello /org/freedesktop/DBus',
+      'OpenSession /org/freedesktop/secrets',
+      'ReadAlias /org/freedesktop/secrets',
+      'Get /org/freedesktop/secrets/aliases/default',
+      `Get ${login}`,
+    ]);
   });
 
   it('a bus whose Hello fails takes every call on the connection down with it', async () => {

@@ -222,6 +222,30 @@ describeReal('Secret Service backend on the real gnome-keyring', () => {
     expect(await store.delete('entry')).toBe(true);
   });
 
+  it('checks that the default keyring is unlocked in one round trip: Locked asked at its alias path beside ReadAlias', async () => {
+    const store = freshStore();
+    const spans: { name: string; start: number; end: number }[] = [];
+    const listen = (span: unknown) => spans.push(span as (typeof spans)[number]);
+    channel(TRACE_CHANNEL).subscribe(listen);
+    try {
+      await store.checkWritable();
+    } finally {
+      channel(TRACE_CHANNEL).unsubscribe(listen);
+    }
+    const calls = spans
+      .filter((span) => span.name.startsWith('D-Bus ') && span.name !== 'D-Bus connect')
+      .sort((a, b) => a.start - b.start);
+    expect(calls.map((span) => span.name)).toEqual([
+      'D-Bus Hello',
+      'D-Bus OpenSession',
+      'D-Bus ReadAlias',
+      'D-Bus Get',
+    ]);
+    // Every call was made before the first answer came.
+    const firstAnswer = Math.min(...calls.map((span) => span.end));
+    for (const span of calls) expect(span.start).toBeLessThan(firstAnswer);
+  });
+
   it('reads an item it wrote or found with its secret asked right behind the search, not after it', async () => {
     const store = freshStore();
     await store.set('index', 'one');

@@ -19,6 +19,8 @@ const ITEM = 'org.freedesktop.Secret.Item';
 const PROPERTIES = 'org.freedesktop.DBus.Properties';
 // An object path of `/` means "none": no prompt needed, no such alias.
 const NONE = '/';
+/** Where the Secret Service specification puts the default collection under its alias. */
+const DEFAULT_ALIAS = '/org/freedesktop/secrets/aliases/default';
 
 /**
  * How long one D-Bus call may wait for its reply before it counts as timed out (and is retried within
@@ -125,15 +127,20 @@ export class SecretServiceStore implements SecretStore {
 
   /**
    * Connects, opens the session and checks that the default collection exists and is unlocked: what a
-   * write needs, proven in three round trips without touching the keyring (every write makes
-   * gnome-keyring rewrite its whole file).
+   * write needs, proven without touching the keyring (every write makes gnome-keyring rewrite its whole
+   * file). All in the first write on the connection: the collection is asked whether it is locked at
+   * its alias path, beside ReadAlias; a service with no object there is asked at the path ReadAlias names.
    */
   async checkWritable(): Promise<void> {
     await this.run(async (c) => {
+      const lockedAt = (path: string) => this.call(c, path, PROPERTIES, 'Get', 'ss', [COLLECTION, 'Locked']);
+      const collection = this.collectionOf(c);
       const [[isLocked]] = await Promise.all([
-        this.collectionOf(c).then((collection) =>
-          this.call(c, collection, PROPERTIES, 'Get', 'ss', [COLLECTION, 'Locked']),
-        ),
+        lockedAt(DEFAULT_ALIAS).catch((error: unknown) => {
+          if (!(error instanceof DbusErrorReply)) throw error;
+          return collection.then(lockedAt);
+        }),
+        collection,
         c.session,
       ]);
       if (variantValue(isLocked) !== false) throw locked('the default keyring is locked');
