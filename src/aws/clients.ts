@@ -51,7 +51,7 @@ function clientConfig(
   attempts?: number,
 ) {
   return {
-    ...(options.sdk ?? sdkSettings(process.env)),
+    ...(options.sdk ? options.sdk() : sdkSettings(process.env)),
     region: options.region,
     credentials: { ...credentials },
     ...(endpoint ? { endpoint } : {}),

@@ -4,6 +4,7 @@
 // the environment, then the profile being rotated, and hands them to every client. The clients then
 // read no file and follow the same profile as the rest of keyrot (`--aws-config-file` included).
 // Names and values as the SDK reads them; a setting not given takes the SDK's default.
+import { KeyrotError } from '../errors/keyrot-error.js';
 
 /** The SDK client settings keyrot resolves itself (the names of the SDK's client configuration). */
 export interface SdkSettings {
@@ -20,8 +21,9 @@ export interface SdkSettings {
 }
 
 /**
- * A boolean setting as the SDK reads it: the variable `envName`, else the profile's `key`; "true" or
- * "false" (the SDK refuses anything else, which keyrot reads as false), else false.
+ * A boolean setting as the SDK reads it: the variable `envName` (when not empty), else the profile's
+ * `key`; else false. Like the SDK, only "true" and "false" are values: anything else is refused, since
+ * reading `use_fips_endpoint = True` as false would send the key to an endpoint the person ruled out.
  */
 function flag(
   env: NodeJS.ProcessEnv,
@@ -29,7 +31,17 @@ function flag(
   profile: Record<string, string>,
   key: string,
 ): boolean {
-  return (env[envName] ?? profile[key]) === 'true';
+  const fromEnv = env[envName] ? env[envName] : undefined;
+  const value = fromEnv ?? profile[key];
+  if (value === undefined || value === 'true' || value === 'false') return value === 'true';
+  const where = fromEnv === undefined ? `${key} in the profile's settings` : `the variable ${envName}`;
+  throw new KeyrotError(
+    'CONFIG_INVALID',
+    `${where} is ${JSON.stringify(value)}, which is neither true nor false`,
+    {
+      hint: `Set it to true or false (lower case): the AWS SDK accepts nothing else.`,
+    },
+  );
 }
 
 /** The SDK's settings from `env`, then the profile's merged settings (config file, then credentials file). */

@@ -45,6 +45,9 @@ export interface AwsClientOptions {
   maxAttempts?: number;
   /** Per-request socket timeout; 0 means none. */
   requestTimeoutMs?: number;
-  /** The SDK's own settings (sdk-settings.ts); without them, those of the environment alone. */
-  sdk?: SdkSettings;
+  /**
+   * The SDK's own settings (sdk-settings.ts), resolved when a client is first made, so that a bad value
+   * fails that profile's first request rather than the wiring; without them, the environment's alone.
+   */
+  sdk?: () => SdkSettings;
 }

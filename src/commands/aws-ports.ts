@@ -38,7 +38,7 @@ export async function awsPortsFor(
     iamEndpoint: resolveEndpoint('iam', sources),
     stsEndpoint: resolveEndpoint('sts', sources),
     ...sdkTuning(ctx.io.env),
-    sdk: sdkSettings(ctx.io.env, settings),
+    sdk: () => sdkSettings(ctx.io.env, settings),
   };
   return { sts: new StsApi(options), iam: new IamApi(options) };
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IamApi } from '../../src/aws/clients.js';
 import { type SdkSettings, sdkSettings } from '../../src/aws/sdk-settings.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import type { KeyrotError } from '../../src/errors/keyrot-error.js';
 import { tempDir } from '../support/cleanup.js';
 import { describeWith } from '../support/real-part.js';
 import { createWorld, profileBlock } from '../support/world.js';
@@ -57,6 +58,31 @@ describe('sdkSettings', () => {
   });
 });
 
+describe('a boolean setting that is neither true nor false', () => {
+  it('is refused with CONFIG_INVALID naming where it came from, as the SDK refuses it', () => {
+    const refusal = (env: NodeJS.ProcessEnv, profile: Record<string, string>) => {
+      try {
+        sdkSettings(env, profile);
+      } catch (error) {
+        return error as KeyrotError;
+      }
+      throw new Error('not refused');
+    };
+    const fromProfile = refusal({}, { use_fips_endpoint: 'True' });
+    expect(fromProfile.code).toBe('CONFIG_INVALID');
+    expect(fromProfile.message).toMatch(/use_fips_endpoint in the profile's settings is "True"/);
+    const fromEnv = refusal({ AWS_USE_DUALSTACK_ENDPOINT: 'yes' }, {});
+    expect(fromEnv.code).toBe('CONFIG_INVALID');
+    expect(fromEnv.message).toMatch(/the variable AWS_USE_DUALSTACK_ENDPOINT is "yes"/);
+  });
+
+  it('an empty variable counts as not set: the profile decides', () => {
+    expect(sdkSettings({ AWS_USE_FIPS_ENDPOINT: '' }, { use_fips_endpoint: 'true' }).useFipsEndpoint).toBe(
+      true,
+    );
+  });
+});
+
 describe('the SDK clients with those settings (real SDK, emulator)', () => {
   let emulator: RunningEmulator;
   beforeAll(async () => {
@@ -66,7 +92,12 @@ describe('the SDK clients with those settings (real SDK, emulator)', () => {
 
   async function listWith(sdk: SdkSettings) {
     const { keys } = await emulator.admin.seedUser({ user: `sdk-${Math.random().toString(36).slice(2, 8)}` });
-    const iam = new IamApi({ region: 'us-east-1', iamEndpoint: emulator.url, maxAttempts: 1, sdk });
+    const iam = new IamApi({
+      region: 'us-east-1',
+      iamEndpoint: emulator.url,
+      maxAttempts: 1,
+      sdk: () => sdk,
+    });
     try {
       return await iam.listAccessKeys(keys[0]!, '');
     } finally {
@@ -84,6 +115,24 @@ describe('the SDK clients with those settings (real SDK, emulator)', () => {
 // own reads of the AWS files the flags point at the world's files, while the SDK's (AWS_CONFIG_FILE,
 // AWS_SHARED_CREDENTIALS_FILE) lead to FIFOs nobody writes, where a read would block the request.
 describeWith('builtCli')('the SDK in a keyrot run', () => {
+  it('refuses to rotate a profile whose own setting is bad, and rotates another although the default profile has one', async () => {
+    const w = await createWorld({ label: 'sdk-bad-flag' });
+    const bad = await w.seed('sdk-bad-flag', { keyAgeDays: 100 });
+    const good = await w.seed('sdk-good-flag', { keyAgeDays: 100 });
+    await w.writeCredentials(
+      `${profileBlock('default', bad.keys[0]!)}\n${profileBlock('good', good.keys[0]!)}`,
+    );
+    await w.writeConfig('[default]\nuse_fips_endpoint = True\n\n[profile good]\nregion = us-east-1\n');
+
+    const refused = await w.run(['rotate-now', '--profile', 'default', '--force']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/use_fips_endpoint in the profile's settings is "True"/);
+    expect((await w.currentKey('default')).accessKeyId).toBe(bad.keys[0]!.accessKeyId);
+
+    const rotated = await w.run(['rotate-now', '--profile', 'good', '--force']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect((await w.currentKey('good')).accessKeyId).not.toBe(good.keys[0]!.accessKeyId);
+  });
   it.skipIf(process.platform === 'win32')(
     'reads no shared config or credentials file of its own',
     async () => {
