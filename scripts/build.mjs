@@ -4,7 +4,9 @@
 // - dist/cli.cjs, the package's `bin`: src/bin.ts, one tiny CommonJS file that answers
 //   `keyrot credentials --profile P` from the daemon's agent and loads the rest of the CLI for anything
 //   else: dist/bundle/cli-main.cjs (src/cli.ts, small), and dist/bundle/commander.cjs, which that loads
-//   once no fast path took the command. `--help` and `--version` need nothing else.
+//   once no fast path took the command. `--version` needs nothing else; `--help` and the other requests
+//   for help, where stdout is no terminal, only dist/bundle/help.json, the help commander printed for
+//   them at build time (src/recorded-help.ts).
 // - dist/bundle/keyrot.cjs: every command (src/commands/index.ts) and what it uses, the AWS SDK included,
 //   in one CommonJS file: Node starts one CommonJS file far sooner than the hundreds of modules it replaces
 //   (ES modules with code splitting measured ~40 ms slower for a rotation). Each command's modules are
@@ -29,10 +31,12 @@
 //
 // `node scripts/build.mjs --if-stale` (npm run demo) builds only when dist/ is missing or older than one
 // of its inputs, so the demo right after `npm ci` (whose `prepare` built dist/) starts at once.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chmod, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -301,6 +305,42 @@ await build({
     },
   ],
 });
+// The help commander prints for `keyrot --help` and the other requests for help (src/recorded-help.ts),
+// where stdout is no terminal, recorded as the built CLI prints it: each run in a process of its own
+// (commander keeps state between parses) with stdout a pipe. The bin serves them without commander.
+const { helpKey, helpRequests } = await import(pathToFileURL(path.join(dist, 'recorded-help.js')).href);
+const cliMain = path.join(dist, 'bundle', 'cli-main.cjs');
+const commandPaths = (command, parent = []) =>
+  command.commands.flatMap((sub) => {
+    const own = [...parent, sub.name()];
+    return [own, ...commandPaths(sub, own)];
+  });
+const program = createRequire(import.meta.url)(cliMain).buildProgram(
+  createRequire(import.meta.url)(path.join(dist, 'bundle', 'commander.cjs')),
+  async () => undefined,
+);
+const execFileAsync = promisify(execFile);
+const recorded = [];
+const requests = helpRequests(commandPaths(program));
+const recordHelp = async (args) => {
+  const run = `require(${JSON.stringify(cliMain)}).main(['node', 'keyrot', ...${JSON.stringify(args)}]).then((code) => { process.exitCode = code; })`;
+  // Words commander answers otherwise (a usage error: exit code 2, on stderr) are not recorded.
+  const printed = await execFileAsync(process.execPath, ['-e', run]).catch(() => undefined);
+  if (printed?.stderr === '' && printed.stdout.startsWith('Usage: keyrot'))
+    recorded.push([helpKey(args), printed.stdout]);
+};
+for (let next = 0; next < requests.length; next += 4)
+  await Promise.all(requests.slice(next, next + 4).map(recordHelp));
+// Each text once (the same help answers `status --help`, `status -h` and `help status`), in the order asked.
+const order = new Map(requests.map((args, i) => [helpKey(args), i]));
+recorded.sort(([a], [b]) => order.get(a) - order.get(b));
+const texts = [...new Set(recorded.map(([, text]) => text))];
+const help = {
+  requests: Object.fromEntries(recorded.map(([key, text]) => [key, texts.indexOf(text)])),
+  texts,
+};
+await writeFile(path.join(dist, 'bundle', 'help.json'), `${JSON.stringify(help)}\n`);
+
 // The bin, built last (--if-stale compares its time with the inputs'): src/bin.ts alone, with the rest
 // of the CLI above loaded by require() only when it is needed.
 await build({
@@ -308,6 +348,8 @@ await build({
   entryPoints: [path.join(src, 'bin.ts')],
   outfile: bin,
   supported: { 'dynamic-import': false },
+  // Where it looks for the recorded help (src/bin.ts).
+  define: { 'import.meta.dirname': '__dirname' },
   plugins: [
     {
       name: 'the-cli-is-its-bundle',

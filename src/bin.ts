@@ -3,6 +3,8 @@
 // run. Every AWS CLI call of a protected profile runs `keyrot credentials --profile P` and waits for it,
 // so this file answers that first, with as little as it takes: the running daemon's agent
 // (src/agent/client.ts) asked over its socket, its answer written straight to file descriptor 1.
+// `keyrot --help` and the like, where stdout is no terminal, get the help commander printed for them at
+// build time (src/recorded-help.ts), which spares loading the rest of the CLI and commander.
 // Everything else, the keychain read when the agent does not serve included, is the rest of the CLI
 // (src/cli.ts → dist/bundle/cli-main.cjs), loaded only then; it turns Node's compile cache on for the
 // bundles it loads, as it decides per command. Node compiles this file on every run (only code that
@@ -13,6 +15,7 @@ import type * as Cli from './cli.js';
 import { credentialProcessLine } from './credentials/process-output.js';
 import { ExitCode } from './errors/keyrot-error.js';
 import { directStdout, writeFully } from './platform/direct-stdout.js';
+import { recordedHelp } from './recorded-help.js';
 import { traceMark } from './time/trace.js';
 
 /** The profile of `keyrot credentials --profile P` exactly as a credential_process line runs it. */
@@ -32,7 +35,14 @@ function loadCli(): Promise<typeof Cli> {
 async function run(argv: string[]): Promise<number> {
   traceMark('cli starts (the bin is loaded)');
   const profile = credentialsProfile(argv);
-  if (profile === undefined) return (await loadCli()).main(argv);
+  if (profile === undefined) {
+    // `keyrot --help` and the like: the text commander printed at build time (src/recorded-help.ts).
+    // import.meta.dirname is the bin's directory in the build (scripts/build.mjs).
+    const help = recordedHelp(argv.slice(2), `${import.meta.dirname}/bundle/help.json`);
+    if (help === undefined) return (await loadCli()).main(argv);
+    await writeFully(directStdout(), help);
+    return ExitCode.ok;
+  }
   const served = await credentialsFromAgent(profile, process.env);
   if (!served) return (await loadCli()).credentialsFromKeychain(profile);
   await writeFully(directStdout(), credentialProcessLine(served));

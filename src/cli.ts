@@ -1,12 +1,13 @@
 // The CLI: argument parsing only, run by the bin (src/bin.ts) for every command but the one it answers
 // itself. scripts/build.mjs builds this file into dist/bundle/cli-main.cjs, commander into a file of its
 // own, and every command into one bundle (src/commands/index.ts → dist/bundle/keyrot.cjs) that is loaded
-// only once the command to run is known: `--help` and `--version` load nothing else. Node 22.8+ keeps the
-// compiled code of these bundles between runs (its compile cache); Node 20 has none and compiles them.
+// only once the command to run is known: `--help` and `--version` load nothing else (the bin serves most
+// help without this file: src/recorded-help.ts). Node 22.8+ keeps the compiled code of these bundles
+// between runs (its compile cache); Node 20 has none and compiles them.
 //
 // A command that must start faster than commander loads is dispatched at the end of this file, before
 // buildProgram runs, on its own import() of a small module; commander itself is loaded only after them.
-import { fstatSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { BackupInput } from './commands/backup.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
@@ -32,7 +33,7 @@ import { keyrotPaths } from './config/paths.js';
 import { FAULT_GRAMMAR_HELP } from './emulator/faults.js';
 import { ExitCode, type ExitCodeValue } from './errors/keyrot-error.js';
 import { enableCompileCache as enableCompileCacheIn } from './platform/compile-cache.js';
-import { directStdout, type TextSink, writeFully } from './platform/direct-stdout.js';
+import { directStdout, stdoutMayBeTerminal, type TextSink, writeFully } from './platform/direct-stdout.js';
 import { loadCompiledEagerly } from './platform/eager-compile.js';
 import { traceMark } from './time/trace.js';
 
@@ -99,15 +100,6 @@ async function command<K extends keyof typeof Commands.commands>(
 let helpSink: TextSink | undefined;
 /** Where commander writes help and the version: one sink on file descriptor 1, made on first use. */
 const helpOutput = (): TextSink => (helpSink ??= directStdout());
-
-/** False when stdout is surely no terminal (a pipe or a file: not a character device), cheaply. */
-function stdoutMayBeTerminal(): boolean {
-  try {
-    return fstatSync(1).isCharacterDevice();
-  } catch {
-    return false;
-  }
-}
 
 /** commander, which main() loads once no fast path took the command. */
 type Commander = typeof import('commander');

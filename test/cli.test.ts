@@ -151,8 +151,15 @@ const ROTATE_NOW_BUNDLE = fileURLToPath(new URL('../dist/bundle/rotate-now.cjs',
 const packageFiles = (files: string[]) => files.filter((file) => file.includes('/node_modules/'));
 
 describe('what the CLI loads', () => {
-  it('loads only the bin, the CLI and commander for --help, and no commander for --version', async () => {
-    expect(await loadedFiles(['--help'])).toEqual([CLI_PATH, CLI_MAIN_BUNDLE, COMMANDER_BUNDLE]);
+  it('loads only the bin for recorded help (commander for other words), and no commander for --version', async () => {
+    for (const args of [['--help'], ['-h'], ['help'], ['status', '--help'], ['emulator', 'seed', '-h']]) {
+      expect(await loadedFiles(args), args.join(' ')).toEqual([CLI_PATH]);
+    }
+    expect(await loadedFiles(['help', 'no-such-command'])).toEqual([
+      CLI_PATH,
+      CLI_MAIN_BUNDLE,
+      COMMANDER_BUNDLE,
+    ]);
     for (const args of [['--version'], ['-V']]) {
       expect(await loadedFiles(args), args.join(' ')).toEqual([CLI_PATH, CLI_MAIN_BUNDLE]);
     }

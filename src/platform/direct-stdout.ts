@@ -3,7 +3,7 @@
 // fast paths (the agent's answer, `status --offline`, `--version`) write their few lines with
 // fs.writeSync instead. A non-blocking pipe that is full (EAGAIN) or a short write hands the rest, and
 // every later write, to process.stdout, so nothing is lost or reordered.
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 
 /** The part of a Writable the fast paths write with: text or bytes, and an optional callback. */
 export interface TextSink {
@@ -61,4 +61,13 @@ export function writeFully(sink: TextSink, chunk: string | Uint8Array): Promise<
   return new Promise<void>((resolve, reject) =>
     sink.write(chunk, (error) => (error ? reject(error) : resolve())),
   );
+}
+
+/** False when stdout is surely no terminal (a pipe or a file: not a character device), cheaply. */
+export function stdoutMayBeTerminal(): boolean {
+  try {
+    return fstatSync(1).isCharacterDevice();
+  } catch {
+    return false;
+  }
 }
