@@ -310,18 +310,13 @@ await build({
 // (commander keeps state between parses) with stdout a pipe. The bin serves them without commander.
 const { helpKey, helpRequests } = await import(pathToFileURL(path.join(dist, 'recorded-help.js')).href);
 const cliMain = path.join(dist, 'bundle', 'cli-main.cjs');
-const commandPaths = (command, parent = []) =>
-  command.commands.flatMap((sub) => {
-    const own = [...parent, sub.name()];
-    return [own, ...commandPaths(sub, own)];
-  });
 const program = createRequire(import.meta.url)(cliMain).buildProgram(
   createRequire(import.meta.url)(path.join(dist, 'bundle', 'commander.cjs')),
   async () => undefined,
 );
 const execFileAsync = promisify(execFile);
 const recorded = [];
-const requests = helpRequests(commandPaths(program));
+const requests = helpRequests(program);
 const recordHelp = async (args) => {
   const run = `require(${JSON.stringify(cliMain)}).main(['node', 'keyrot', ...${JSON.stringify(args)}]).then((code) => { process.exitCode = code; })`;
   // Words commander answers otherwise (a usage error: exit code 2, on stderr) are not recorded.

@@ -18,14 +18,28 @@ export interface RecordedHelp {
 /** The key of `args` (the words after `keyrot`) in the recorded texts. */
 export const helpKey = (args: readonly string[]): string => JSON.stringify(args);
 
+/** The part of a commander command whose names commandPaths reads. */
+export interface CommandTree {
+  name(): string;
+  readonly commands: readonly CommandTree[];
+}
+
+/** The words of every command below `command`, e.g. [['status'], …, ['emulator'], ['emulator', 'seed']]. */
+export function commandPaths(command: CommandTree, parent: readonly string[] = []): string[][] {
+  return command.commands.flatMap((sub) => {
+    const own = [...parent, sub.name()];
+    return [own, ...commandPaths(sub, own)];
+  });
+}
+
 /**
- * The words whose help the build records, for the program and each command (`paths`, e.g.
- * [['status'], ['emulator', 'seed']]): `--help`, `-h`, and the help command of its parent.
+ * The words whose help the build asks commander for, for the program and each of its commands:
+ * `--help`, `-h`, and the help command before the command's name (`keyrot help status`). The build
+ * records those commander answers with help (it refuses `keyrot emulator help seed`, for one).
  */
-export function helpRequests(paths: readonly (readonly string[])[]): string[][] {
+export function helpRequests(program: CommandTree): string[][] {
   const requests: string[][] = [['--help'], ['-h'], ['help']];
-  for (const path of paths) {
-    // A subcommand's help command is its parent's (`keyrot emulator help seed`).
+  for (const path of commandPaths(program)) {
     const helpCommand = [...path.slice(0, -1), 'help', ...path.slice(-1)];
     requests.push([...path, '--help'], [...path, '-h'], helpCommand);
   }

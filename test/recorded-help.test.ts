@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import * as commander from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli.js';
-import { helpKey, type RecordedHelp } from '../src/recorded-help.js';
+import { commandPaths, helpKey, type RecordedHelp } from '../src/recorded-help.js';
 import { tempDirSync } from './support/cleanup.js';
 import { runOnPty } from './support/pty.js';
 import { describeWith } from './support/real-part.js';
@@ -29,14 +29,6 @@ function binWithoutRecordedHelp(): string {
   for (const file of ['cli.cjs', 'bundle/cli-main.cjs', 'bundle/commander.cjs'])
     copyFileSync(join(DIST, file), join(root, 'dist', file));
   return join(root, 'dist', 'cli.cjs');
-}
-
-/** The words of every command's path, e.g. ['emulator', 'seed']. */
-function commandPaths(command: commander.Command, parent: string[] = []): string[][] {
-  return command.commands.flatMap((sub) => {
-    const own = [...parent, sub.name()];
-    return [own, ...commandPaths(sub, own)];
-  });
 }
 
 describe('recorded help', () => {
