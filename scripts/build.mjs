@@ -5,7 +5,7 @@
 //   `keyrot credentials --profile P` from the daemon's agent and loads the rest of the CLI for anything
 //   else: dist/bundle/cli-main.cjs (src/cli.ts, small), and dist/bundle/commander.cjs, which that loads
 //   once no fast path took the command. `--version` needs nothing else; `--help` and the other requests
-//   for help, where stdout is no terminal, only dist/bundle/help.json, the help commander printed for
+//   for help only dist/bundle/help.json, the help commander printed for
 //   them at build time (src/recorded-help.ts).
 // - dist/bundle/keyrot.cjs: every command (src/commands/index.ts) and what it uses, the AWS SDK included,
 //   in one CommonJS file: Node starts one CommonJS file far sooner than the hundreds of modules it replaces

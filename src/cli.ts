@@ -131,8 +131,9 @@ export function buildProgram(
       // Help and version text straight to file descriptor 1 (src/platform/direct-stdout.ts); the stream,
       // for its width and colours, only when that may be a terminal (node:tty's isatty loads node:net).
       writeOut: (text) => helpOutput().write(text),
-      // 80 columns is commander's own width where stdout is no terminal.
-      getOutHelpWidth: () => (stdoutMayBeTerminal() && process.stdout.isTTY ? process.stdout.columns : 80),
+      // Help is 80 columns wide everywhere (commander's width for a pipe), a terminal's too: so the bin
+      // can serve the text recorded at build time to a person at a terminal (src/recorded-help.ts).
+      getOutHelpWidth: () => 80,
       getOutHasColors: () =>
         stdoutMayBeTerminal() && process.stdout.isTTY === true && process.stdout.hasColors(),
     });

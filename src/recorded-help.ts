@@ -1,10 +1,9 @@
 // `keyrot --help` and the other requests for help, answered by the bin (src/bin.ts) without loading the
 // rest of the CLI and commander (~6 ms of CPU on Node 24): with the text commander itself printed for the
-// same words when the package was built (scripts/build.mjs → dist/bundle/help.json), with stdout no
-// terminal. On a terminal commander wraps help to its width, so there, and for any words not recorded,
-// the CLI runs as always. test/recorded-help.test.ts holds the texts to commander's own.
+// same words when the package was built (scripts/build.mjs → dist/bundle/help.json). Help is 80 columns
+// wide on a terminal too (src/cli.ts), so the text is the same wherever stdout goes; for any words not
+// recorded the CLI runs as always. test/recorded-help.test.ts holds the texts to commander's own.
 import { readFileSync } from 'node:fs';
-import { stdoutMayBeTerminal } from './platform/direct-stdout.js';
 
 /** Words that ask commander for help; only words with one of them are looked up. */
 const HELP_WORDS = new Set(['--help', '-h', 'help']);
@@ -48,10 +47,10 @@ export function helpRequests(program: CommandTree): string[][] {
 
 /**
  * The help commander printed for `args` at build time, read from `file` (the recorded texts): undefined
- * when no word asks for help, when stdout may be a terminal, or when `args` or the file is not there.
+ * when no word asks for help, or when `args` or the file is not there.
  */
 export function recordedHelp(args: readonly string[], file: string): string | undefined {
-  if (!args.some((arg) => HELP_WORDS.has(arg)) || stdoutMayBeTerminal()) return undefined;
+  if (!args.some((arg) => HELP_WORDS.has(arg))) return undefined;
   let help: RecordedHelp;
   try {
     help = JSON.parse(readFileSync(file, 'utf8')) as RecordedHelp;
