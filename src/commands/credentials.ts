@@ -6,8 +6,9 @@ import type { KeyReader } from '../agent/idle-reader.js';
 import { resolveAwsFilePaths } from '../credentials/paths.js';
 import { writeCredentialProcess } from '../credentials/process-output.js';
 import { KeyrotError } from '../errors/keyrot-error.js';
-import { keychainService, openOsStore } from '../keychain/os-backend.js';
+import { openOsStore } from '../keychain/os-backend.js';
 import { ProtectedKeys } from '../keychain/protected-key.js';
+import { keychainService } from '../keychain/service-name.js';
 import type { TextSink } from '../platform/direct-stdout.js';
 
 /** How long a keychain that does not answer is waited for: the AWS CLI waits for us without a limit. */

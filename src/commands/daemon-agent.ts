@@ -6,7 +6,7 @@ import { socketPathFits } from '../agent/protocol.js';
 import { listenAgent } from '../agent/server.js';
 import { ownSocketFile, prepareSocketPath, removeSocketFile } from '../agent/socket-file.js';
 import { keyrotPaths } from '../config/paths.js';
-import { keychainService } from '../keychain/os-backend.js';
+import { keychainService } from '../keychain/service-name.js';
 import type { Logger } from '../log/logger.js';
 
 /** A serving agent. */

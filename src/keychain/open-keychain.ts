@@ -5,10 +5,9 @@ import { KeyrotError } from '../errors/keyrot-error.js';
 import { acquireLock } from '../lock/index.js';
 import { ChunkedValueStore, type LockProvider } from './chunked-values.js';
 import { FileSecretStore } from './file-store.js';
-import { keychainIdentity, keychainService, openOsStore } from './os-backend.js';
+import { openOsStore } from './os-backend.js';
 import type { SecretStore } from './secret-store.js';
-
-export { DEFAULT_SERVICE, keychainIdentity, keychainService } from './os-backend.js';
+import { keychainIdentity, keychainService } from './service-name.js';
 
 /** Which backend holds keyrot's secrets: the OS keychain, or the opt-in plain-file store. */
 export type KeychainBackend = 'os' | 'file';

@@ -1,10 +1,7 @@
-// The OS keychain backend of this platform and keyrot's service name in it, without the rest of the
-// keychain (codec, index, lock): `keyrot credentials` needs only this.
-
+// The OS keychain backend of this platform, without the rest of the keychain (codec, index, lock):
+// `keyrot credentials` needs only this and keyrot's service name in it (service-name.ts).
 import type { OsStorePatience } from './secret-service/store.js';
 import type { SecretStore } from './secret-store.js';
-
-export { DEFAULT_SERVICE, keychainIdentity, keychainService } from './service-name.js';
 
 /**
  * The OS keychain backend of this platform. Linux talks to the Secret Service itself over one D-Bus

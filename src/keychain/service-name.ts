@@ -1,8 +1,8 @@
-// keyrot's service name in the OS keychain, and which keychain a backend opens, on their own: the bin (src/bin.ts, through the agent's
-// client) needs it without the keychain's code.
+// keyrot's service name in the OS keychain, and which keychain a backend opens, on their own: the bin
+// (src/bin.ts, through the agent's client) needs them without the keychain's code.
 
 /** The keychain service name when KEYROT_KEYCHAIN_SERVICE is not set. */
-export const DEFAULT_SERVICE = 'keyrot';
+const DEFAULT_SERVICE = 'keyrot';
 
 /** The keychain service name: KEYROT_KEYCHAIN_SERVICE, else `keyrot`. */
 export function keychainService(env: NodeJS.ProcessEnv): string {

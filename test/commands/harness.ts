@@ -12,7 +12,7 @@ import {
 } from '../../src/emulator/index.js';
 import { RotationJournal } from '../../src/keychain/journal.js';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
-import { keychainIdentity } from '../../src/keychain/os-backend.js';
+import { keychainIdentity } from '../../src/keychain/service-name.js';
 import { journalKnownEmpty } from '../../src/state/journal-empty.js';
 import { stopAtFileEnd } from '../support/cleanup.js';
 import { createWorld, profileBlock, type World } from '../support/world.js';

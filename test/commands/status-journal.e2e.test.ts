@@ -7,7 +7,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import { RotationJournal } from '../../src/keychain/journal.js';
 import { openKeychain } from '../../src/keychain/open-keychain.js';
-import { keychainIdentity } from '../../src/keychain/os-backend.js';
+import { keychainIdentity } from '../../src/keychain/service-name.js';
 import { journalEmptyPath } from '../../src/state/journal-empty.js';
 import { describeWith } from '../support/real-part.js';
 import { createWorld, profileBlock, type World } from '../support/world.js';

@@ -8,9 +8,9 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js
 import { BackupStore } from '../../src/keychain/backups.js';
 import { ChunkedValueStore } from '../../src/keychain/chunked-values.js';
 import { RotationJournal } from '../../src/keychain/journal.js';
-import { keychainIdentity } from '../../src/keychain/os-backend.js';
 import { SecretServiceStore } from '../../src/keychain/secret-service/store.js';
 import type { SecretStore } from '../../src/keychain/secret-store.js';
+import { keychainIdentity } from '../../src/keychain/service-name.js';
 import { rotateProfile } from '../../src/rotation/rotate-profile.js';
 import { JournalEmptyFile, journalKnownEmpty } from '../../src/state/journal-empty.js';
 import { engineDeps, worldFiles } from '../rotation/engine-deps.js';

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { KeyrotError } from '../../src/errors/keyrot-error.js';
 import { MemorySecretStore } from '../../src/keychain/memory-store.js';
-import { keychainIdentity, keychainService, openKeychain } from '../../src/keychain/open-keychain.js';
+import { openKeychain } from '../../src/keychain/open-keychain.js';
+import { keychainIdentity, keychainService } from '../../src/keychain/service-name.js';
 import { keychainFailure, secretServiceUnavailable } from '../../src/keychain/unavailable.js';
 import { tempDir } from '../support/cleanup.js';
 

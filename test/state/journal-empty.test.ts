@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isKeyrotError } from '../../src/errors/keyrot-error.js';
 import { realFs } from '../../src/fs/fs-port.js';
-import { keychainIdentity } from '../../src/keychain/os-backend.js';
+import { keychainIdentity } from '../../src/keychain/service-name.js';
 import { JournalEmptyFile, journalEmptyPath, journalKnownEmpty } from '../../src/state/journal-empty.js';
 import { tempDir } from '../support/cleanup.js';
 
