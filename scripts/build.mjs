@@ -5,8 +5,8 @@
 //   `keyrot credentials --profile P` from the daemon's agent and loads the rest of the CLI for anything
 //   else: dist/bundle/cli-main.cjs (src/cli.ts, small), and dist/bundle/commander.cjs, which that loads
 //   once no fast path took the command. `--version` needs nothing else; `--help` and the other requests
-//   for help only dist/bundle/help.json, the help commander printed for
-//   them at build time (src/recorded-help.ts).
+//   for help only dist/bundle/help.json, the help commander printed for them at build time
+//   (src/recorded-help.ts).
 // - dist/bundle/keyrot.cjs: every command (src/commands/index.ts) and what it uses, the AWS SDK included,
 //   in one CommonJS file: Node starts one CommonJS file far sooner than the hundreds of modules it replaces
 //   (ES modules with code splitting measured ~40 ms slower for a rotation). Each command's modules are
@@ -306,8 +306,8 @@ await build({
   ],
 });
 // The help commander prints for `keyrot --help` and the other requests for help (src/recorded-help.ts),
-// where stdout is no terminal, recorded as the built CLI prints it: each run in a process of its own
-// (commander keeps state between parses) with stdout a pipe. The bin serves them without commander.
+// recorded as the built CLI prints it: each run in a process of its own (commander keeps state between
+// parses). Help is 80 columns wide wherever it goes (src/cli.ts). The bin serves them without commander.
 const { helpKey, helpRequests } = await import(pathToFileURL(path.join(dist, 'recorded-help.js')).href);
 const cliMain = path.join(dist, 'bundle', 'cli-main.cjs');
 const program = createRequire(import.meta.url)(cliMain).buildProgram(

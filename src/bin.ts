@@ -3,7 +3,8 @@
 // run. Every AWS CLI call of a protected profile runs `keyrot credentials --profile P` and waits for it,
 // so this file answers that first, with as little as it takes: the running daemon's agent
 // (src/agent/client.ts) asked over its socket, its answer written straight to file descriptor 1.
-// `keyrot --help` and the like get the help commander printed for them at build time (src/recorded-help.ts), which spares loading the rest of the CLI and commander.
+// `keyrot --help` and the like get the help commander printed for them at build time
+// (src/recorded-help.ts), which spares loading the rest of the CLI and commander.
 // Everything else, the keychain read when the agent does not serve included, is the rest of the CLI
 // (src/cli.ts → dist/bundle/cli-main.cjs), loaded only then; it turns Node's compile cache on for the
 // bundles it loads, as it decides per command. Node compiles this file on every run (only code that

@@ -129,7 +129,7 @@ export function buildProgram(
     .configureOutput({
       outputError: (text, write) => write(text),
       // Help and version text straight to file descriptor 1 (src/platform/direct-stdout.ts); the stream,
-      // for its width and colours, only when that may be a terminal (node:tty's isatty loads node:net).
+      // for its colours, only when that may be a terminal (node:tty's isatty loads node:net).
       writeOut: (text) => helpOutput().write(text),
       // Help is 80 columns wide everywhere (commander's width for a pipe), a terminal's too: so the bin
       // can serve the text recorded at build time to a person at a terminal (src/recorded-help.ts).

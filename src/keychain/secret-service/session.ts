@@ -8,7 +8,10 @@ export const DH_ALGORITHM = 'dh-ietf1024-sha256-aes128-cbc-pkcs7';
 /** What keyrot's values are: UTF-8 text (libsecret's own content type for text). */
 export const CONTENT_TYPE = 'text/plain; charset=utf8';
 
-/** A Secret struct `(oayays)` as marshal.ts writes and unmarshal.ts reads it: session, parameters, value, content type. */
+/**
+ * A Secret struct `(oayays)` as marshal.ts writes and unmarshal.ts reads it: session, parameters, value,
+ * content type.
+ */
 export type SecretStruct = [string, Buffer, Buffer, string];
 
 /** Calls a method of the Secret Service object (org.freedesktop.Secret.Service) and returns the reply body. */
