@@ -20,7 +20,7 @@ import {
   timed,
   verdict,
 } from './cli-runs.mjs';
-import { breakdown, traceRun } from './trace-report.mjs';
+import { breakdown, floorLines, traceRun } from './trace-report.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const CLASSIC_RUNS = Number(process.env.BENCH_CLASSIC_RUNS ?? 3);
@@ -86,6 +86,7 @@ try {
   console.log(`  whole-process time: ${Math.max(keyrotMs, first) < 600 ? 'ok' : 'OVER'} the 600 ms target`);
   if (maxRequests > 8) failed = true;
   console.log(breakdown(traced, 'rotate-now').join('\n'));
+  console.log(floorLines(traced, 'rotate-now', median(bare.map((r) => r.ms))).join('\n'));
 
   if (!existsSync(AWS)) {
     console.log('classic script: skipped (/usr/bin/aws is not installed)');

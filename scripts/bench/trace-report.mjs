@@ -107,3 +107,29 @@ export function breakdown({ run, trace }, command) {
   );
   return lines;
 }
+
+/**
+ * What one traced run cannot go below whatever keyrot's JavaScript did: a bare node start, the durable
+ * keychain writes (each CreateItem or Delete makes gnome-keyring rewrite its keyring file, and the
+ * rotation protocol orders them), the HTTP requests and the fsyncs, end to end with no overlap, then the
+ * same with the loading of the code that runs (the bin, the CLI, the command's bundle, the AWS SDK).
+ */
+export function floorLines({ trace }, command, bareMs) {
+  const sum = (events) => events.reduce((total, e) => total + (e.end - e.start), 0);
+  const writes = trace.events.filter((e) => e.name === 'D-Bus CreateItem' || e.name === 'D-Bus Delete');
+  const http = trace.events.filter((e) => e.kind === 'http');
+  const fsyncs = trace.events.filter((e) => e.kind === 'fsync');
+  const commandStart = trace.events.find((e) => e.kind === 'mark' && e.name.startsWith(`${command} starts`));
+  const loads = trace.events.filter((e) => e.kind === 'load');
+  const io = sum(writes) + sum(http) + sum(fsyncs);
+  const loading = (commandStart ? commandStart.start - trace.preloaded : 0) + sum(loads);
+  const ratio = (ms) => `${(ms / bareMs).toFixed(2)}x`;
+  const floor = bareMs + io;
+  return [
+    `floor of this run's I/O end to end (the protocol orders all but one request after a write): node -e 0 ${bareMs.toFixed(0)} ms + ${writes.length} durable keychain writes ` +
+      `${sum(writes).toFixed(0)} ms + ${http.length} HTTP requests ${sum(http).toFixed(0)} ms + ${fsyncs.length} fsyncs ` +
+      `${sum(fsyncs).toFixed(1)} ms = ${floor.toFixed(0)} ms = ${ratio(floor)} node -e 0`,
+    `  with loading the code that runs (${loading.toFixed(0)} ms: bin, CLI, command bundle, AWS SDK): ` +
+      `${(floor + loading).toFixed(0)} ms = ${ratio(floor + loading)}`,
+  ];
+}
