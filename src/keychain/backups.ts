@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import type { ChunkedValueStore, LockedValues } from './chunked-values.js';
+import type { ChunkedValueStore, IndexChanges, LockedValues } from './chunked-values.js';
 import { sha256Hex } from './value-codec.js';
 
 /** How many backups of each file are kept when config.ini does not say (`backups_keep`). */
@@ -29,6 +29,14 @@ export interface BackupInfo {
 export interface BackupResult extends BackupInfo {
   /** True when no new backup was stored because the file's newest backup already holds these bytes. */
   reused: boolean;
+}
+
+/** Backups chosen ahead of BackupStore.backup (see BackupStore.reserve). */
+export interface BackupReservation {
+  /** The id each file's next backup takes, by path. */
+  readonly ids: ReadonlyMap<string, string>;
+  /** For an index update made before the backups: their names listed, pruned contents' names taken out. */
+  readonly changes: IndexChanges;
 }
 
 /** Options of BackupStore. */
@@ -60,17 +68,54 @@ export class BackupStore {
   }
 
   /**
+   * Chooses ahead the backups `backup` will store of these files (those whose newest backup holds other
+   * bytes), so that an index update made anyway before them (a rotation's journal intent) lists their
+   * names, with `changes`: each backup given the reservation then writes its content under its reserved
+   * name with no index write of its own. The same update takes out the names of pruned contents (not in
+   * the catalog read here, and without a value under the lock), which a backup's own update took out.
+   */
+  async reserve(files: { file: string; content: Buffer }[]): Promise<BackupReservation> {
+    const now = this.clock.now();
+    const text = await this.values.get(CATALOG);
+    const catalog = parseCatalog(text);
+    const taken = new Set(catalog.map((entry) => entry.id));
+    const ids = new Map<string, string>();
+    for (const { file, content } of files) {
+      const newest = catalog.findLast((entry) => entry.file === file);
+      if (ids.has(file) || newest?.sha256 === sha256Hex(content)) continue;
+      let id = newId(now);
+      while (taken.has(id)) id = newId(now);
+      taken.add(id);
+      ids.set(file, id);
+    }
+    const catalogued = new Set(catalog.map((entry) => CONTENT_PREFIX + entry.id));
+    // The first backup of a keychain writes the catalog's name too: listed ahead as well.
+    const catalogToo = text === null && ids.size > 0 ? [CATALOG] : [];
+    return {
+      ids,
+      changes: {
+        alsoList: [...catalogToo, ...[...ids.values()].map((id) => CONTENT_PREFIX + id)],
+        unlistIfAbsent: (name) => name.startsWith(CONTENT_PREFIX) && !catalogued.has(name),
+      },
+    };
+  }
+
+  /**
    * Stores `content` (bytes; a string is stored as its UTF-8 bytes) as the newest backup of `meta.file`
    * and prunes that file's generations beyond `keep` distinct contents. When the file's newest backup
    * already holds these bytes (a retry after a failed rotation), nothing is stored: that backup is
-   * returned with `reused`, and the catalog records when it was reused.
+   * returned with `reused`, and the catalog records when it was reused. `reserved`: the backups chosen
+   * ahead by `reserve`, whose name this one takes if it has one.
    */
-  async backup(content: Buffer | string, meta: { file: string; reason: string }): Promise<BackupResult> {
+  async backup(
+    content: Buffer | string,
+    meta: { file: string; reason: string; reserved?: BackupReservation },
+  ): Promise<BackupResult> {
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const now = this.clock.now();
     const sha256 = sha256Hex(bytes);
-    // One hold of the keychain lock: the catalog and the index are each read once, and the content, the
-    // catalog and the index are written once each.
+    // One hold of the keychain lock: the catalog and the index are each read once, and the content and
+    // the catalog written once each, the index at most once (not at all for a reserved name still listed).
     const { result, gone } = await this.values.locked(async (values) => {
       // The index is read beside the catalog: the new content's name, which it does not list, then
       // needs no read of its own.
@@ -82,8 +127,11 @@ export class BackupStore {
         await values.put(CATALOG, JSON.stringify(catalog));
         return { result: { ...newest, reused: true }, gone: [] };
       }
+      // A reserved id is fresh (listed ahead, never written) unless a backup already took it.
+      const reserved = meta.reserved?.ids.get(meta.file);
+      const fresh = reserved !== undefined && !catalog.some((entry) => entry.id === reserved);
       const info: BackupInfo = {
-        id: `${now.toISOString().replace(/[-:]|\.\d+/g, '')}-${randomBytes(2).toString('hex')}`,
+        id: fresh ? reserved : newId(now),
         createdAt: now.toISOString(),
         file: meta.file,
         sha256,
@@ -94,6 +142,7 @@ export class BackupStore {
       // Content first, catalog second: a listed backup always has its content. The index update that
       // lists the content also unlists the contents earlier backups pruned (deleted, left listed).
       await values.put(CONTENT_PREFIX + info.id, bytes, {
+        fresh,
         unlistIfAbsent: (name) => name.startsWith(CONTENT_PREFIX) && !listed.has(name),
       });
       const next = [...catalog, info];
@@ -223,6 +272,11 @@ function isBackupInfo(value: unknown): value is BackupInfo {
     typeof v.size === 'number' &&
     typeof v.reason === 'string'
   );
+}
+
+// Sortable by time, unique: the second it was taken and 16 random bits.
+function newId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]|\.\d+/g, '')}-${randomBytes(2).toString('hex')}`;
 }
 
 function idTime(id: string): number | null {

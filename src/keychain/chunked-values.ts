@@ -63,7 +63,21 @@ export interface WriteOptions {
    * reads as null, so leaving it until then is harmless).
    */
   unlistIfAbsent?: (name: string) => boolean;
+  /**
+   * Names this caller writes next, listed by this write's index update if it makes one, so that their
+   * first writes make none (a listed name without a value reads as null: listing it early is harmless).
+   */
+  alsoList?: readonly string[];
+  /**
+   * The name is fresh: chosen at random by this caller and never written, so nobody else writes it and it
+   * has no head entry, which is not read. If the index does not list it (not listed ahead with alsoList,
+   * or taken out meanwhile as a name without a head), this write lists it.
+   */
+  fresh?: boolean;
 }
+
+/** What a write's index update, if it makes one, does besides listing its name (see WriteOptions). */
+export type IndexChanges = Pick<WriteOptions, 'alsoList' | 'unlistIfAbsent'>;
 
 /** The values as one holder of the store's lock sees them: see ChunkedValueStore.locked. */
 export interface LockedValues {
@@ -116,7 +130,8 @@ interface Seen {
  * at any point leaves either the old value or the new one readable — never a mix. Chunks a crash left
  * behind are recorded in the head as junk and deleted by the next write or delete of that name.
  *
- * A name is listed before its head entry is first written and unlisted only once its head entry is gone,
+ * A name is listed before its head entry is first written (perhaps ahead, by the index update of another
+ * write: WriteOptions.alsoList) and unlisted only once its head entry is gone,
  * so a head with a value means a listed name (a write over it leaves the index alone), under the lock a
  * listed name without a head entry is no write in progress (it may be unlisted), and a name the index
  * read under the lock does not list has no head entry (it is not read).
@@ -158,10 +173,10 @@ export class ChunkedValueStore {
    * Returns the version written.
    */
   async put(name: string, value: string | Buffer, options: WriteOptions = {}): Promise<ValueVersion> {
-    checkName(name);
+    checkWrite(name, options);
     return this.exclusive(async (seen) => {
-      this.trust(seen, options.replaces, name);
-      await this.write(name, value, true, seen, options.unlistIfAbsent);
+      this.trust(seen, options, name);
+      await this.write(name, value, true, seen, options);
       return { name, head: seen.heads.get(name) ?? null };
     });
   }
@@ -188,7 +203,7 @@ export class ChunkedValueStore {
   ): Promise<boolean> {
     checkName(name);
     return this.exclusive((seen) => {
-      this.trust(seen, options.replaces, name);
+      this.trust(seen, options, name);
       return this.remove(name, !options.keepListed, seen);
     });
   }
@@ -217,8 +232,9 @@ export class ChunkedValueStore {
           return this.readText(name, seen);
         },
         put: async (name, value, options = {}) => {
-          checkName(name);
-          await this.write(name, value, true, seen, options.unlistIfAbsent);
+          checkWrite(name, options);
+          this.trust(seen, options, name);
+          await this.write(name, value, true, seen, options);
         },
         delete: async (name, options = {}) => {
           checkName(name);
@@ -241,9 +257,12 @@ export class ChunkedValueStore {
     return (await this.decode(name, await this.readHead(name, seen)))?.toString('utf8') ?? null;
   }
 
-  // A caller's version of `name` is as good as a read under this lock: it holds a lock on the name.
-  private trust(seen: Seen, version: ValueVersion | undefined, name: string): void {
-    if (version && version.name === name) seen.heads.set(name, version.head as Head | null);
+  // A caller's version of `name` is as good as a read under this lock: it holds a lock on the name. A
+  // fresh name has no head: only its caller writes it, and it has not yet.
+  private trust(seen: Seen, options: Pick<WriteOptions, 'replaces' | 'fresh'>, name: string): void {
+    const version = options.replaces;
+    if (options.fresh) seen.heads.set(name, null);
+    else if (version && version.name === name) seen.heads.set(name, version.head as Head | null);
   }
 
   private async decode(name: string, head: Head | null): Promise<Buffer | null> {
@@ -271,13 +290,13 @@ export class ChunkedValueStore {
     return value;
   }
 
-  // `unlistIfAbsent`: see WriteOptions.
+  // `changes`: see WriteOptions.
   private async write(
     name: string,
     value: string | Buffer,
     indexed: boolean,
     seen: Seen,
-    unlistIfAbsent?: (name: string) => boolean,
+    changes: IndexChanges = {},
   ): Promise<void> {
     const before = await this.readHeadForWrite(name, seen);
     // A head with a value means the name is listed already: the index is left alone.
@@ -308,7 +327,7 @@ export class ChunkedValueStore {
     const packed = inline ? raw : compressedValue(raw);
     inline ??= inlineHead(packed);
     if (inline) {
-      if (list) await this.addToIndex(name, seen, unlistIfAbsent);
+      if (list) await this.addToIndex(name, seen, changes);
       await this.writeHead(name, inline, seen);
       if (previous.length > 0) await this.dropJunk(name, inline, seen);
       return;
@@ -332,7 +351,7 @@ export class ChunkedValueStore {
 
     // 1. List the name before its head is written, so a listing never misses a live value and an
     // unlisted name has no head entry at all.
-    if (list) await this.addToIndex(name, seen, unlistIfAbsent);
+    if (list) await this.addToIndex(name, seen, changes);
     await this.dropJunk(name, before, seen);
     // 2. Record the new generation as junk-to-be, so a crash while writing its chunks leaks nothing.
     await this.writeHead(name, { v: 1, cur: before?.cur, junk: [{ gen, n: chunks.length }] }, seen);
@@ -422,23 +441,21 @@ export class ChunkedValueStore {
     return seen.index;
   }
 
-  private async addToIndex(
-    name: string,
-    seen: Seen,
-    unlistIfAbsent?: (name: string) => boolean,
-  ): Promise<void> {
+  private async addToIndex(name: string, seen: Seen, changes: IndexChanges): Promise<void> {
     const { names } = await this.readIndex(seen);
     if (names.includes(name)) return;
+    const also = changes.alsoList ?? [];
     const kept: string[] = [];
     for (const other of names) {
       // Under the lock a listed name without a head entry is no write in progress: it may go.
       const gone =
-        unlistIfAbsent?.(other) &&
+        !also.includes(other) &&
+        changes.unlistIfAbsent?.(other) &&
         (await this.readHeadForWrite(other, seen)) === null &&
         seen.heads.get(other) === null;
       if (!gone) kept.push(other);
     }
-    await this.writeIndex([...kept, name].sort(), seen);
+    await this.writeIndex([...new Set([...kept, name, ...also])].sort(), seen);
   }
 
   private async removeFromIndex(name: string, seen: Seen): Promise<void> {
@@ -494,6 +511,11 @@ function headAccount(name: string): string {
 
 function chunkAccount(name: string, gen: string, index: number): string {
   return `c/${name}/${gen}/${index}`;
+}
+
+function checkWrite(name: string, options: WriteOptions): void {
+  checkName(name);
+  for (const also of options.alsoList ?? []) checkName(also);
 }
 
 function checkName(name: string): void {

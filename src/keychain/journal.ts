@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { KeyrotError } from '../errors/keyrot-error.js';
 import { maskKeyId } from '../errors/redact.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import type { ChunkedValueStore, ValueVersion } from './chunked-values.js';
+import type { ChunkedValueStore, IndexChanges, ValueVersion } from './chunked-values.js';
 
 /**
  * How far a rotation got: `intent` before CreateAccessKey, `created` once the new key and secret are kept,
@@ -96,8 +96,15 @@ export class RotationJournal {
     this.emptyRecord = options.emptyRecord ?? undefined;
   }
 
-  /** Records the intent to replace `oldKeyId` of `userArn`; refuses if its entry already holds a new key. */
-  async begin(intent: Omit<JournalEntry, 'phase' | 'startedAt' | 'updatedAt' | 'newKeyId' | 'newSecret'>) {
+  /**
+   * Records the intent to replace `oldKeyId` of `userArn`; refuses if its entry already holds a new key.
+   * `changes`: what the index update that lists a new entry also does (names the rotation writes next,
+   * such as its backups, listed at no index write of their own; leftovers taken out).
+   */
+  async begin(
+    intent: Omit<JournalEntry, 'phase' | 'startedAt' | 'updatedAt' | 'newKeyId' | 'newSecret'>,
+    changes: IndexChanges = {},
+  ) {
     const now = this.clock.now().toISOString();
     const entry: JournalEntry = {
       ...intent,
@@ -106,7 +113,7 @@ export class RotationJournal {
       startedAt: now,
       updatedAt: now,
     };
-    return this.save(entry, (existing) => {
+    const refuseNewKey = (existing: JournalEntry | null) => {
       if (existing?.newKeyId) {
         throw new KeyrotError(
           'ROTATION_FAILED',
@@ -114,7 +121,8 @@ export class RotationJournal {
           { hint: `Run \`keyrot rotate-now --profile ${existing.profile}\` to finish it.` },
         );
       }
-    });
+    };
+    return this.save(entry, refuseNewKey, changes);
   }
 
   /** Records the key CreateAccessKey just returned (phase `created`); never replaces a different new key. */
@@ -273,11 +281,13 @@ export class RotationJournal {
   /**
    * Durable before return: written through the commit-point protocol, then read back and compared. With
    * `check`, the entry there now is read and checked under the keychain's lock, in the hold that writes:
-   * after the index, so an entry the index does not list (a new rotation's) costs no read.
+   * after the index, so an entry the index does not list (a new rotation's) costs no read; `changes`
+   * then go with the index update that lists it, if it makes one.
    */
   private async save(
     entry: JournalEntry,
     check?: (existing: JournalEntry | null) => void,
+    changes: IndexChanges = {},
   ): Promise<JournalEntry> {
     const name = nameOf(entry);
     const next = { ...entry, updatedAt: this.clock.now().toISOString() };
@@ -285,7 +295,8 @@ export class RotationJournal {
     const replaces = this.known.get(name)?.version;
     this.known.delete(name);
     // Leftover names of finished entries go with the index update that listing this one makes anyway.
-    const unlistIfAbsent = (other: string) => other.startsWith(PREFIX) && other !== name;
+    const unlistIfAbsent = (other: string) =>
+      (other.startsWith(PREFIX) && other !== name) || Boolean(changes.unlistIfAbsent?.(other));
     if (check) {
       await this.values.locked(async (values) => {
         await values.list(PREFIX);
@@ -293,7 +304,7 @@ export class RotationJournal {
         check(existing === null ? null : parsed(name, existing));
         // Under the lock recordIfEmpty holds to look and write: the record is gone before the entry exists.
         await this.emptyRecord?.withdraw();
-        await values.put(name, text, { unlistIfAbsent });
+        await values.put(name, text, { unlistIfAbsent, alsoList: changes.alsoList });
       });
     } else {
       // The entry exists already (its rotation's locks keep it so), so no record can have been written

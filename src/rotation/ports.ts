@@ -8,6 +8,8 @@ import type {
   CreatedAccessKey,
 } from '../aws/types.js';
 import type { ProfileSettings } from '../config/settings.js';
+import type { BackupReservation } from '../keychain/backups.js';
+import type { IndexChanges } from '../keychain/chunked-values.js';
 import type { JournalEntry, JournalFile, JournalKey, JournalSurvey } from '../keychain/journal.js';
 import type { Logger } from '../log/logger.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -97,9 +99,13 @@ export type JournalEntryLike = JournalEntry;
 export interface JournalPort {
   /** The unfinished rotation that created `keyId` or is replacing it, if any. */
   find(keyId: string): Promise<JournalEntryLike | null>;
-  /** Records the intent to create a key (before CreateAccessKey). */
+  /**
+   * Records the intent to create a key (before CreateAccessKey); `changes` go with the keychain index
+   * update that lists a new entry (the backups reserved for step 8).
+   */
   begin(
     intent: Omit<JournalEntryLike, 'phase' | 'startedAt' | 'updatedAt' | 'newKeyId' | 'newSecret'>,
+    changes?: IndexChanges,
   ): Promise<unknown>;
   /** Records the new key and its secret (right after CreateAccessKey). */
   recordNewKey(key: JournalKey, keyId: string, secret: string): Promise<unknown>;
@@ -117,8 +123,16 @@ export interface JournalPort {
 
 /** Backups of the credentials/config files in the keychain. */
 export interface BackupPort {
-  /** Stores the file's bytes and returns the backup id; `reused` when its newest backup held them already. */
-  backup(content: Buffer, meta: { file: string; reason: string }): Promise<{ id: string; reused: boolean }>;
+  /** Chooses ahead the backups `backup` will store of these files' bytes, for the intent to list. */
+  reserve(files: { file: string; content: Buffer }[]): Promise<BackupReservation>;
+  /**
+   * Stores the file's bytes (under its reserved name, if `reserved` has one) and returns the backup id;
+   * `reused` when its newest backup held them already.
+   */
+  backup(
+    content: Buffer,
+    meta: { file: string; reason: string; reserved?: BackupReservation },
+  ): Promise<{ id: string; reused: boolean }>;
 }
 
 /** Progress for the person watching (stderr); never a secret. */

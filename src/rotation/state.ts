@@ -1,5 +1,6 @@
 import type { AccessKeyInfo, AwsCredentials, CallerIdentity } from '../aws/types.js';
 import type { ProfileSettings } from '../config/settings.js';
+import type { BackupReservation } from '../keychain/backups.js';
 import type {
   JournalEntryLike,
   OldKeyWindow,
@@ -35,6 +36,8 @@ export interface RotationState {
   dueAt: string;
   due: boolean;
   newKey?: { accessKeyId: string; secretAccessKey: string };
+  /** The backups step 8 stores, chosen at step 4 so that the intent's index write lists them. */
+  backupsAhead?: BackupReservation;
   backupId?: string;
   updated?: { file: string; profiles: string[] }[];
   oldKeyAction: RotationResult['oldKeyAction'];

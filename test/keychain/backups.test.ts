@@ -219,4 +219,102 @@ describe('BackupStore', () => {
     expect(await values.list('backup:')).toHaveLength(1);
     expect((await backups.list()).map((b) => b.size)).toEqual([4]);
   });
+
+  it("reserves ahead the backups of files whose newest backup holds other bytes, and their names go with the intent's index write", async () => {
+    const { backups, clock, store, values } = setup(1);
+    const old = await backups.backup('credentials 0\n', { file: '/f/credentials', reason: 'manual' });
+    await backups.backup('config 0\n', { file: '/f/config', reason: 'manual' });
+    clock.advance(60_000);
+    await backups.backup('credentials 1\n', { file: '/f/credentials', reason: 'manual' });
+    await values.idle();
+    // The first credentials backup was pruned: deleted, its name left listed.
+    expect(await values.list('backup:')).toContain(`backup:${old.id}`);
+    clock.advance(60 * 60 * 1000);
+    const files = [
+      { file: '/f/credentials', content: Buffer.from('credentials 2\n') },
+      { file: '/f/config', content: Buffer.from('config 0\n') },
+    ];
+    const reserved = await backups.reserve(files);
+    // The config file is unchanged since its newest backup: it is reused, so nothing is reserved for it.
+    expect([...reserved.ids.keys()]).toEqual(['/f/credentials']);
+    const id = reserved.ids.get('/f/credentials')!;
+    expect(id).toMatch(/^20261125T130100Z-[0-9a-f]{4}$/);
+    // The intent: its index update lists the reserved name and takes out the pruned one.
+    await values.put('journal:k', 'intent', reserved.changes);
+    expect(await values.list('backup:')).not.toContain(`backup:${old.id}`);
+    expect(await values.list('backup:')).toContain(`backup:${id}`);
+    store.calls.length = 0;
+    const taken = [];
+    for (const { file, content } of files)
+      taken.push(await backups.backup(content, { file, reason: 'rotation', reserved }));
+    expect(taken.map((info) => [info.id, info.reused])).toEqual([
+      [id, false],
+      [expect.any(String), true],
+    ]);
+    await values.idle();
+    expect(store.calls.filter((call) => !call.startsWith('get '))).toEqual([
+      // The credentials backup: no index write, no read of its reserved name.
+      `set h/backup:${id}`,
+      'set h/backups',
+      // Its pruned predecessor's content, deleted after; the config backup, reused: the catalog says when.
+      expect.stringMatching(/^delete h\/backup:/),
+      'set h/backups',
+    ]);
+    expect(store.calls).not.toContain(`get h/backup:${id}`);
+    expect(store.calls).not.toContain('set h/~index');
+    expect((await backups.read(id)).content.toString()).toBe('credentials 2\n');
+    expect((await backups.list()).map((b) => b.id)).toContain(id);
+  });
+
+  it('a reserved name another process took out before the backup is listed again by the backup', async () => {
+    const { backups, clock, values } = setup();
+    const reserved = await backups.reserve([{ file: '/f', content: Buffer.from('mine\n') }]);
+    await values.put('journal:k', 'intent', reserved.changes);
+    const id = reserved.ids.get('/f')!;
+    // Another process's backup: its index update takes out listed backup names without a value.
+    const theirs = new BackupStore(new ChunkedValueStore(values.store), { clock });
+    await theirs.backup('theirs\n', { file: '/g', reason: 'manual' });
+    expect(await values.list('backup:')).not.toContain(`backup:${id}`);
+    const mine = await backups.backup('mine\n', { file: '/f', reason: 'rotation', reserved });
+    expect(mine.id).toBe(id);
+    expect(await values.list('backup:')).toContain(`backup:${id}`);
+    expect((await backups.read(id)).content.toString()).toBe('mine\n');
+  });
+
+  it('a reserved name left without a backup (reused after all) reads as nothing, is not listed as a backup, and goes later', async () => {
+    const { backups, clock, values } = setup();
+    const first = await backups.backup('same\n', { file: '/f', reason: 'manual' });
+    // Reserved for other bytes, then the file holds its old bytes again at the backup: reused.
+    const reserved = await backups.reserve([{ file: '/f', content: Buffer.from('changed\n') }]);
+    const id = reserved.ids.get('/f')!;
+    await values.put('journal:k', 'intent', reserved.changes);
+    const again = await backups.backup('same\n', { file: '/f', reason: 'rotation', reserved });
+    expect(again).toMatchObject({ id: first.id, reused: true });
+    expect(await values.get(`backup:${id}`)).toBeNull();
+    expect((await backups.list()).map((b) => b.id)).toEqual([first.id]);
+    const missing = await backups.read(id).catch((e: unknown) => e);
+    expect(isKeyrotError(missing, 'BACKUP_NOT_FOUND')).toBe(true);
+    // The next backup's index update takes it out.
+    clock.advance(60_000);
+    await backups.backup('next\n', { file: '/f', reason: 'manual' });
+    expect(await values.list('backup:')).not.toContain(`backup:${id}`);
+    // So does the next intent's (a reservation's changes).
+    const leftover = (await backups.reserve([{ file: '/f', content: Buffer.from('x\n') }])).ids.get('/f')!;
+    await values.put('journal:l', 'intent', { alsoList: [`backup:${leftover}`] });
+    await values.put('journal:m', 'intent', (await backups.reserve([])).changes);
+    expect(await values.list('backup:')).not.toContain(`backup:${leftover}`);
+  });
+
+  it('takes a new id when the reserved one is in the catalog already (a second backup with one reservation)', async () => {
+    const { backups, clock, values } = setup();
+    const reserved = await backups.reserve([{ file: '/f', content: Buffer.from('one\n') }]);
+    await values.put('journal:k', 'intent', reserved.changes);
+    const one = await backups.backup('one\n', { file: '/f', reason: 'rotation', reserved });
+    clock.advance(60_000);
+    const two = await backups.backup('two\n', { file: '/f', reason: 'rotation', reserved });
+    expect(one.id).toBe(reserved.ids.get('/f'));
+    expect(two.id).not.toBe(one.id);
+    expect((await backups.read(one.id)).content.toString()).toBe('one\n');
+    expect((await backups.read(two.id)).content.toString()).toBe('two\n');
+  });
 });

@@ -1,8 +1,12 @@
 // The protocol over the real emulator and SDK, with crashes injected at every port call: after any
 // crash, a re-run completes and the invariants of docs/rotation-protocol.md hold.
+import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { isKeyrotError, type KeyrotError } from '../../src/errors/keyrot-error.js';
+import { BackupStore } from '../../src/keychain/backups.js';
+import { ChunkedValueStore } from '../../src/keychain/chunked-values.js';
+import { RotationJournal } from '../../src/keychain/journal.js';
 import { MemorySecretStore } from '../../src/keychain/memory-store.js';
 import type { CredentialFilesPort } from '../../src/rotation/ports.js';
 import { rotateProfile } from '../../src/rotation/rotate-profile.js';
@@ -238,6 +242,7 @@ describe('rotation engine', () => {
     const backups = deps.backups;
     // Someone restores another file while the rotation backs up (after the new key exists).
     deps.backups = {
+      reserve: (files) => backups.reserve(files),
       backup: async (content, meta) => {
         const info = await backups.backup(content, meta);
         await world.writeCredentials(stranger);
@@ -360,5 +365,107 @@ describe('rotation engine', () => {
         expect(old?.status ?? 'gone').not.toBe('Active');
       }
     }
+  });
+
+  describe('the keychain index, written once per rotation', () => {
+    const forced = { ...request, force: true };
+
+    /** A world whose key is in both files: the rotation backs up the credentials and the config file. */
+    async function twoFiles() {
+      const world = await setup();
+      const key = world.user.keys[0]!;
+      await world.world.writeConfig(
+        `[profile q]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`,
+      );
+      return world;
+    }
+
+    /** Backup names the index lists without a value, and catalogued backups whose content is not whole. */
+    async function backupLeftovers(store: MemorySecretStore) {
+      const values = new ChunkedValueStore(store);
+      const empty: string[] = [];
+      for (const name of await values.list('backup:'))
+        if ((await values.get(name)) === null) empty.push(name);
+      const unreadable: string[] = [];
+      const backups = new BackupStore(values);
+      for (const info of await backups.list())
+        await backups.read(info.id).catch(() => unreadable.push(info.id));
+      return { empty, unreadable };
+    }
+
+    it('lists both backups of a two-file rotation with the intent: one index write per rotation', async () => {
+      const { files, store } = await twoFiles();
+      for (let i = 0; i < 2; i++) {
+        store.calls.length = 0;
+        const result = await rotateProfile(forced, engineDeps(emulator, store, files));
+        expect(result.outcome).toBe('rotated');
+        expect(store.calls.filter((call) => call === 'set h/~index')).toHaveLength(1);
+        // Two backups, each written once, its name not read first.
+        const contents = store.calls.filter((call) => call.startsWith('set h/backup:'));
+        expect(contents).toHaveLength(2);
+        for (const call of contents) expect(store.calls).not.toContain(call.replace('set', 'get'));
+      }
+      const listed = await new BackupStore(new ChunkedValueStore(store)).list();
+      expect(listed.map((info) => basename(info.file)).sort()).toEqual([
+        'config',
+        'config',
+        'credentials',
+        'credentials',
+      ]);
+      expect(await backupLeftovers(store)).toEqual({ empty: [], unreadable: [] });
+    });
+
+    it('a dry run neither writes the keychain nor reserves a backup', async () => {
+      const { files, store } = await twoFiles();
+      const result = await rotateProfile({ ...forced, dryRun: true }, engineDeps(emulator, store, files));
+      expect(result.outcome).toBe('dry-run');
+      expect(store.calls.filter((call) => !call.startsWith('get '))).toEqual([]);
+      expect(store.calls).not.toContain('get h/backups');
+    });
+
+    /** Engine deps keeping one backup per file, so that every rotation after the first prunes two. */
+    function keepingOne(store: MemorySecretStore, files: CredentialFilesPort) {
+      const deps = engineDeps(emulator, store, files);
+      const values = new ChunkedValueStore(store);
+      deps.journal = new RotationJournal(values, { emptyRecord: null });
+      deps.backups = new BackupStore(values, { keep: 1 });
+      return deps;
+    }
+
+    // A crash at each keychain write of a rotation (of both files, pruning the backups of an earlier one),
+    // then a re-run, then one more rotation: what was listed without a value before it (names listed
+    // ahead and never written, pruned backups) is gone after it.
+    it('survives a crash at every keychain write, and leaves no backup name listed without a value for long', async () => {
+      let crashes = 0;
+      for (let skip = 0; ; skip++) {
+        const { user, world, files, store } = await twoFiles();
+        label = `(crash at keychain write ${skip})`;
+        await rotateProfile(forced, keepingOne(store, files));
+        store.calls.length = 0;
+        store.injectError({ op: 'write', skip });
+        // A failed deletion of a pruned content does not fail the rotation: the loop ends once no write failed.
+        await rotateProfile(forced, keepingOne(store, files)).catch(() => undefined);
+        const failed = store.calls.filter((call) => !call.startsWith('get ')).length > skip;
+        store.clearInjectedErrors();
+        const rerun = await rotateProfile(forced, keepingOne(store, files));
+        expect(rerun.outcome, label).toBe('rotated');
+        await checkInvariants(user.user, world, files, store, rerun.oldKeyId);
+        const before = await backupLeftovers(store);
+        const next = await rotateProfile(forced, keepingOne(store, files));
+        expect(next.outcome, label).toBe('rotated');
+        const after = await backupLeftovers(store);
+        expect(before.empty.length, label).toBeGreaterThan(0);
+        expect(
+          after.empty.filter((name) => before.empty.includes(name)),
+          label,
+        ).toEqual([]);
+        // Only the two backups this rotation pruned: deleted, their names go with the next index update.
+        expect(after.empty.length, label).toBeLessThanOrEqual(2);
+        expect(after.unreadable, label).toEqual([]);
+        if (!failed) break;
+        crashes += 1;
+      }
+      expect(crashes).toBeGreaterThan(8);
+    });
   });
 });

@@ -3,21 +3,46 @@ import type { RotationState } from '../state.js';
 
 /** Step 8: copies each file of the rotation that still holds the old key id into a keychain backup. */
 export async function backupFiles(state: RotationState, deps: RotationDeps): Promise<void> {
-  for (const { path } of state.files) {
-    // Bytes, not text: a restore must give back the file exactly (a BOM, CRLF, a Latin-1 comment).
-    const bytes = await deps.files.readBytes(path);
-    if (bytes === null || !bytes.includes(state.oldKeyId)) continue;
-    const info = await deps.backups.backup(bytes, {
-      file: path,
+  for (const { file, content } of await filesToBackUp(state, deps)) {
+    const info = await deps.backups.backup(content, {
+      file,
       reason: `before rotating profile ${state.request.profile}`,
+      reserved: state.backupsAhead,
     });
     // The first file's backup (the credentials file, where the profile usually is) is the one reported.
     state.backupId ??= info.id;
     deps.progress.step(
       'backup',
       info.reused
-        ? `${path} is unchanged since backup ${info.id} in the keychain; reused it`
-        : `${path} saved in the keychain as backup ${info.id}`,
+        ? `${file} is unchanged since backup ${info.id} in the keychain; reused it`
+        : `${file} saved in the keychain as backup ${info.id}`,
     );
   }
+}
+
+/**
+ * Step 4's share of step 8: chooses the backups step 8 will store (of the files as they are now), so that
+ * the journal's intent lists their names in the index write it makes anyway and step 8 makes none. Never
+ * rejects: this only saves a write, so after a failure step 8 lists its backups itself, as it would.
+ */
+export async function reserveBackups(state: RotationState, deps: RotationDeps): Promise<void> {
+  try {
+    state.backupsAhead = await deps.backups.reserve(await filesToBackUp(state, deps));
+  } catch {
+    state.backupsAhead = undefined;
+  }
+}
+
+// Each file of the rotation that still holds the old key id, as bytes, not text: a restore must give
+// back the file exactly (a BOM, CRLF, a Latin-1 comment).
+async function filesToBackUp(
+  state: RotationState,
+  deps: RotationDeps,
+): Promise<{ file: string; content: Buffer }[]> {
+  const found: { file: string; content: Buffer }[] = [];
+  for (const { path } of state.files) {
+    const content = await deps.files.readBytes(path);
+    if (content?.includes(state.oldKeyId)) found.push({ file: path, content });
+  }
+  return found;
 }
