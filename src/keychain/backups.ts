@@ -31,6 +31,12 @@ export interface BackupResult extends BackupInfo {
   reused: boolean;
 }
 
+/** A file to back up and its bytes. */
+export interface FileBytes {
+  file: string;
+  content: Buffer;
+}
+
 /** Backups chosen ahead of BackupStore.backup (see BackupStore.reserve). */
 export interface BackupReservation {
   /** The id each file's next backup takes, by path. */
@@ -73,14 +79,15 @@ export class BackupStore {
    * names, with `changes`: each backup given the reservation then writes its content under its reserved
    * name with no index write of its own. The same update takes out the names of pruned contents (not in
    * the catalog read here, and without a value under the lock), which a backup's own update took out.
+   * `files` may still be being read: the catalog is read meanwhile.
    */
-  async reserve(files: { file: string; content: Buffer }[]): Promise<BackupReservation> {
+  async reserve(files: FileBytes[] | Promise<FileBytes[]>): Promise<BackupReservation> {
     const now = this.clock.now();
-    const text = await this.values.get(CATALOG);
+    const [text, contents] = await Promise.all([this.values.get(CATALOG), files]);
     const catalog = parseCatalog(text);
     const taken = new Set(catalog.map((entry) => entry.id));
     const ids = new Map<string, string>();
-    for (const { file, content } of files) {
+    for (const { file, content } of contents) {
       const newest = catalog.findLast((entry) => entry.file === file);
       if (ids.has(file) || newest?.sha256 === sha256Hex(content)) continue;
       let id = newId(now);

@@ -445,16 +445,12 @@ export class ChunkedValueStore {
     const { names } = await this.readIndex(seen);
     if (names.includes(name)) return;
     const also = changes.alsoList ?? [];
-    const kept: string[] = [];
-    for (const other of names) {
-      // Under the lock a listed name without a head entry is no write in progress: it may go.
-      const gone =
-        !also.includes(other) &&
-        changes.unlistIfAbsent?.(other) &&
-        (await this.readHeadForWrite(other, seen)) === null &&
-        seen.heads.get(other) === null;
-      if (!gone) kept.push(other);
-    }
+    // Under the lock a listed name without a head entry is no write in progress: it may go. The heads
+    // of the names that may go are read together (their round trips overlap).
+    const candidates = names.filter((other) => !also.includes(other) && changes.unlistIfAbsent?.(other));
+    await Promise.all(candidates.map((other) => this.readHeadForWrite(other, seen)));
+    const gone = new Set(candidates.filter((other) => seen.heads.get(other) === null));
+    const kept = names.filter((other) => !gone.has(other));
     await this.writeIndex([...new Set([...kept, name, ...also])].sort(), seen);
   }
 

@@ -8,7 +8,7 @@ import type {
   CreatedAccessKey,
 } from '../aws/types.js';
 import type { ProfileSettings } from '../config/settings.js';
-import type { BackupReservation } from '../keychain/backups.js';
+import type { BackupReservation, FileBytes } from '../keychain/backups.js';
 import type { IndexChanges } from '../keychain/chunked-values.js';
 import type { JournalEntry, JournalFile, JournalKey, JournalSurvey } from '../keychain/journal.js';
 import type { Logger } from '../log/logger.js';
@@ -123,8 +123,8 @@ export interface JournalPort {
 
 /** Backups of the credentials/config files in the keychain. */
 export interface BackupPort {
-  /** Chooses ahead the backups `backup` will store of these files' bytes, for the intent to list. */
-  reserve(files: { file: string; content: Buffer }[]): Promise<BackupReservation>;
+  /** Chooses ahead the backups `backup` will store of these files' bytes (perhaps still being read). */
+  reserve(files: Promise<FileBytes[]>): Promise<BackupReservation>;
   /**
    * Stores the file's bytes (under its reserved name, if `reserved` has one) and returns the backup id;
    * `reused` when its newest backup held them already.

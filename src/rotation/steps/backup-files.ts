@@ -1,9 +1,10 @@
-import type { RotationDeps } from '../ports.js';
+import type { FileBytes } from '../../keychain/backups.js';
+import type { RotationDeps, RotationFile } from '../ports.js';
 import type { RotationState } from '../state.js';
 
 /** Step 8: copies each file of the rotation that still holds the old key id into a keychain backup. */
 export async function backupFiles(state: RotationState, deps: RotationDeps): Promise<void> {
-  for (const { file, content } of await filesToBackUp(state, deps)) {
+  for (const { file, content } of await filesToBackUp(state.files, state.oldKeyId, deps)) {
     const info = await deps.backups.backup(content, {
       file,
       reason: `before rotating profile ${state.request.profile}`,
@@ -21,28 +22,35 @@ export async function backupFiles(state: RotationState, deps: RotationDeps): Pro
 }
 
 /**
- * Step 4's share of step 8: chooses the backups step 8 will store (of the files as they are now), so that
- * the journal's intent lists their names in the index write it makes anyway and step 8 makes none. Never
- * rejects: this only saves a write, so after a failure step 8 lists its backups itself, as it would.
+ * Step 4's share of step 8: chooses the backups step 8 will store (of `files` as they are now, while
+ * they are still being found), so that the journal's intent lists their names in the index write it
+ * makes anyway and step 8 makes none. Never rejects: this only saves a write, so after a failure step 8
+ * lists its backups itself, as it would.
  */
-export async function reserveBackups(state: RotationState, deps: RotationDeps): Promise<void> {
+export async function reserveBackups(
+  state: RotationState,
+  deps: RotationDeps,
+  files: Promise<RotationFile[]>,
+): Promise<void> {
   try {
-    state.backupsAhead = await deps.backups.reserve(await filesToBackUp(state, deps));
+    const contents = files.then((found) => filesToBackUp(found, state.oldKeyId, deps));
+    state.backupsAhead = await deps.backups.reserve(contents);
   } catch {
     state.backupsAhead = undefined;
   }
 }
 
-// Each file of the rotation that still holds the old key id, as bytes, not text: a restore must give
-// back the file exactly (a BOM, CRLF, a Latin-1 comment).
+// Each of `files` that still holds the old key id, as bytes, not text: a restore must give back the
+// file exactly (a BOM, CRLF, a Latin-1 comment).
 async function filesToBackUp(
-  state: RotationState,
+  files: RotationFile[],
+  oldKeyId: string,
   deps: RotationDeps,
-): Promise<{ file: string; content: Buffer }[]> {
-  const found: { file: string; content: Buffer }[] = [];
-  for (const { path } of state.files) {
+): Promise<FileBytes[]> {
+  const found: FileBytes[] = [];
+  for (const { path } of files) {
     const content = await deps.files.readBytes(path);
-    if (content?.includes(state.oldKeyId)) found.push({ file: path, content });
+    if (content?.includes(oldKeyId)) found.push({ file: path, content });
   }
   return found;
 }

@@ -9,10 +9,11 @@ import { reserveBackups } from './backup-files.js';
  * too. A dry run checks the files without writing anything.
  */
 export async function preflight(state: RotationState, deps: RotationDeps): Promise<void> {
-  state.files = await deps.files.holding(state.oldKeyId);
+  const holding = deps.files.holding(state.oldKeyId);
   const dryRun = state.request.dryRun;
-  // Only reads (the files, the backup catalog): under way while the files are checked.
-  const reserving = dryRun ? undefined : reserveBackups(state, deps);
+  // Only reads (the files, the backup catalog): under way while the files are found and checked.
+  const reserving = dryRun ? undefined : reserveBackups(state, deps, holding);
+  state.files = await holding;
   await deps.files.checkReplaceable(state.files, {
     allowHardlink: Boolean(state.request.allowHardlink),
     probe: !dryRun,
