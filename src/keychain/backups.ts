@@ -168,7 +168,8 @@ export class BackupStore {
    * Deletes the contents of pruned backups in a hold of the lock of their own, queued at once on the
    * value store (its later calls wait for it; ChunkedValueStore.idle and Keychain.close too) but not
    * awaited: the backup is complete once its catalog is written, so the caller's next step (a rotation's
-   * rewrite of the file) goes on meanwhile. The names stay listed until the next backup's index update.
+   * rewrite of the file) goes on meanwhile. The names stay listed until a later index update takes them
+   * out (a backup's own, or the one a rotation's intent makes with BackupStore.reserve's changes).
    * A deletion that fails leaves a content no catalog entry names: swept as an orphan by a later backup.
    * Why at once: in a rotation, steps 9 and 10 (files, IAM) are the only stretch after the catalog write
    * in which the keychain is idle, and the deletion (~6 ms on gnome-keyring) mostly fits in it; started
@@ -220,8 +221,8 @@ export class BackupStore {
 /**
  * Deletes content a crash left without a catalog entry, once it is an hour old (a writer of an older
  * keyrot, which wrote content and catalog under two holds of the lock, may be between the two). The
- * pruned contents in `skip` are deleted next (BackupStore.deleteContents) and stay listed until the next
- * backup's index update.
+ * pruned contents in `skip` are deleted next (BackupStore.deleteContents) and stay listed until a later
+ * index update takes them out.
  */
 async function sweepOrphans(
   values: LockedValues,
