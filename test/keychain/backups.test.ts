@@ -19,9 +19,16 @@ function fakeClock(start = Date.UTC(2026, 10, 25, 12)): Clock & { advance(ms: nu
 
 function setup(keep?: number) {
   const store = new MemorySecretStore();
-  const values = new ChunkedValueStore(store);
+  // Counts the holds of the keychain lock (the real one is a lock file: test/lock).
+  const holds = { taken: 0 };
+  const values = new ChunkedValueStore(store, {
+    lock: async () => {
+      holds.taken += 1;
+      return async () => undefined;
+    },
+  });
   const clock = fakeClock();
-  return { store, values, clock, backups: new BackupStore(values, { keep, clock }) };
+  return { store, values, clock, holds, backups: new BackupStore(values, { keep, clock }) };
 }
 
 describe('BackupStore', () => {
@@ -78,15 +85,17 @@ describe('BackupStore', () => {
     expect(await values.list('backup:')).toHaveLength(11);
   });
 
-  it('takes a backup that prunes another in one hold of the lock: 8 keychain calls, 4 of them writes', async () => {
-    const { backups, clock, store, values } = setup(1);
+  it('takes a backup that prunes another, the pruned content deleted too, in one hold of the lock: 8 keychain calls, 4 of them writes', async () => {
+    const { backups, clock, store, values, holds } = setup(1);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       clock.advance(60 * 60 * 1000);
       store.calls.length = 0;
+      holds.taken = 0;
       ids.push((await backups.backup(`generation ${i}\n`, { file: '/f', reason: 'manual' })).id);
       await values.idle();
     }
+    expect(holds.taken).toBe(1);
     const name = (call: string) =>
       call.replace(ids[0]!, 'FIRST').replace(ids[1]!, 'SECOND').replace(ids[2]!, 'THIRD');
     expect(store.calls.map(name)).toEqual([
@@ -99,8 +108,8 @@ describe('BackupStore', () => {
       'set h/~index',
       'set h/backup:THIRD',
       'set h/backups',
-      // The second backup is pruned: its content goes next (in a hold of its own that the backup does not
-      // wait for), its name with the next backup's index write.
+      // The second backup is pruned: its content goes next, in the same hold after the backup has
+      // answered; its name with the next backup's index write.
       'get h/backup:SECOND',
       'delete h/backup:SECOND',
     ]);
