@@ -5,11 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { StsApi } from '../../src/aws/clients.js';
-import { createRotationDeps } from '../../src/commands/rotation-deps.js';
-import { loadSettings } from '../../src/config/load-settings.js';
 import { keyrotPaths } from '../../src/config/paths.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { rotationChecker } from '../../src/daemon/rotation-checker.js';
 import { parseSchedule } from '../../src/daemon/schedule.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { maskKeyId } from '../../src/errors/redact.js';
@@ -17,6 +14,7 @@ import { createLogger } from '../../src/log/index.js';
 import type { Notification } from '../../src/notify/notifier.js';
 import { readStateFile, writeStateFile } from '../../src/state/state-file.js';
 import { systemClock } from '../../src/time/clock.js';
+import { worldRotationChecker } from '../support/daemon-world.js';
 import { monitorNotifications } from '../support/notify-monitor.js';
 import { describeWith } from '../support/real-part.js';
 import { createWorld, profileBlock } from '../support/world.js';
@@ -93,7 +91,6 @@ describeWith(
 
     // The daemon's pass at the deadline, with the real wiring: keychain, files, SDK, state file, log.
     const clock = { now: () => new Date(Date.now() + 2 * HOUR_MS + 60_000), sleep: systemClock.sleep };
-    const settings = await loadSettings({ env: w.env });
     const paths = keyrotPaths(w.env);
     const logger = createLogger({ logDir: paths.logDir, level: 'info', verbose: false });
     // The daemon's own notifications (rotated, due soon…) are recorded; the rotation's warning goes
@@ -101,19 +98,7 @@ describeWith(
     const shown: Notification[] = [];
     const notifier = { notify: async (n: Notification) => void shown.push(n) };
     const monitor = await monitorNotifications();
-    const io = {
-      stdout: process.stdout,
-      stderr: process.stderr,
-      stdin: process.stdin,
-      isTTY: false,
-      env: w.env,
-    };
-    const ctx = { globals: { verbose: false }, io };
-    const checker = rotationChecker(
-      (wiring) => createRotationDeps(ctx, settings, { ...wiring, clock }),
-      settings,
-      logger,
-    );
+    const checker = await worldRotationChecker(w, { logger, clock });
     const daemon = new Daemon({
       profiles: ['p'],
       schedule: parseSchedule('17 * * * *'),

@@ -4,11 +4,8 @@
 // rotation wiring, its keychain open for the whole pass) deletes it without waiting for the pass's end.
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createRotationDeps } from '../../src/commands/rotation-deps.js';
-import { loadSettings } from '../../src/config/load-settings.js';
-import { rotationChecker } from '../../src/daemon/rotation-checker.js';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { nullLogger } from '../../src/log/logger.js';
+import { worldRotationChecker } from '../support/daemon-world.js';
 import { describeWith } from '../support/real-part.js';
 import { createWorld, profileBlock, type World } from '../support/world.js';
 
@@ -65,19 +62,7 @@ suite('pruning a backup once backups_keep is reached', () => {
     ];
     await w.writeCredentials(profileBlock('p', p.keys[0]!) + profileBlock('q', q.keys[0]!));
     await w.writeKeyrotConfig('backups_keep = 1\nnotify = false\n');
-    const settings = await loadSettings({ env: w.env });
-    const io = {
-      stdout: process.stdout,
-      stderr: process.stderr,
-      stdin: process.stdin,
-      isTTY: false,
-      env: w.env,
-    };
-    const checker = rotationChecker(
-      (wiring) => createRotationDeps({ globals: { verbose: false }, io }, settings, wiring),
-      settings,
-      nullLogger,
-    );
+    const checker = await worldRotationChecker(w);
     try {
       // Both profiles are in the credentials file: q's rotation backs it up again and prunes p's backup.
       expect((await checker.check('p')).kind).toBe('rotated');
