@@ -3,7 +3,7 @@
 // through several calls and objects per byte, and every keychain write carries its value as one: on
 // Node 24, ~11 ms for a 3 KB value in a fresh process, ~1.4 ms once warm. This writes the same bytes
 // for the types keyrot sends (test/keychain/marshal.test.ts checks it against that library).
-import { parseSignature, parseSingleType, type SignatureNode } from './signature.js';
+import { ALIGNED_TO_8, parseSignature, parseSingleType, type SignatureNode } from './signature.js';
 
 /** A method call as bus-connection.ts sends it: header fields, and the body in dbus-native's notation. */
 export interface OutgoingCall {
@@ -32,8 +32,6 @@ const FIELDS: [
   [6, 's', 'destination'],
   [8, 'g', 'signature'],
 ];
-/** Types whose values start on an 8-byte boundary. */
-const ALIGN_8 = new Set(['x', 't', 'd', '(', '{']);
 
 /** A buffer that grows as values are appended, each at its D-Bus alignment. */
 class WireWriter {
@@ -157,7 +155,7 @@ function writeValue(out: WireWriter, type: SignatureNode, value: unknown): void 
       out.align(4);
       const lengthAt = out.length;
       out.uint32(0);
-      if (ALIGN_8.has(element.type)) out.align(8);
+      if (ALIGNED_TO_8.has(element.type)) out.align(8);
       const start = out.length;
       if (element.type === 'y' && Buffer.isBuffer(value)) out.raw(value);
       else for (const item of value) writeValue(out, element, item);

@@ -8,6 +8,9 @@ export interface SignatureNode {
   child: SignatureNode[];
 }
 
+/** Type codes whose values start on an 8-byte boundary (the writer and the reader align to it). */
+export const ALIGNED_TO_8: ReadonlySet<string> = new Set(['x', 't', 'd', '(', '{']);
+
 /** Type codes of the basic types (the only ones a dict entry's key may have). */
 const BASIC = new Set(['y', 'b', 'n', 'q', 'i', 'u', 'x', 't', 'd', 'h', 's', 'o', 'g']);
 /** The specification's limits: a signature's length, and nested arrays and structs (32 each). */

@@ -3,7 +3,7 @@
 // reads what that library reads), which pulls node:assert and a WebAssembly 64-bit integer library into
 // every process that opens the keychain (~4 ms on Node 24) and reads each reply through a stream. Unlike
 // that reader it checks every length against the message: bytes that do not make a D-Bus message throw.
-import { parseSignature, parseSingleType, type SignatureNode } from './signature.js';
+import { ALIGNED_TO_8, parseSignature, parseSingleType, type SignatureNode } from './signature.js';
 
 /** A message as read from the bus: its header fields by name, its body by its signature. */
 export interface IncomingMessage {
@@ -35,8 +35,6 @@ const MAX_ARRAY = 2 ** 26;
 const MAX_VARIANT_DEPTH = 64;
 const LITTLE_ENDIAN = 0x6c;
 const BIG_ENDIAN = 0x42;
-/** Element types that start on an 8-byte boundary. */
-const ALIGN_8 = new Set(['x', 't', 'd', '(', '{']);
 
 /** A fixed-size type: its size (and alignment), and how it is read in each byte order. */
 type Fixed = [
@@ -202,7 +200,7 @@ class WireReader {
   private array(element: SignatureNode, variantDepth: number): unknown {
     const length = this.uint32();
     if (length > MAX_ARRAY) throw new Error('a D-Bus array over the size limit');
-    if (ALIGN_8.has(element.type)) this.align(8);
+    if (ALIGNED_TO_8.has(element.type)) this.align(8);
     this.need(length);
     const end = this.at + length;
     if (element.type === 'y') {
