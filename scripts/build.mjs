@@ -310,8 +310,9 @@ await build({
 // parses). Help is 80 columns wide wherever it goes (src/cli.ts). The bin serves them without commander.
 const { helpKey, helpRequests } = await import(pathToFileURL(path.join(dist, 'recorded-help.js')).href);
 const cliMain = path.join(dist, 'bundle', 'cli-main.cjs');
-const program = createRequire(import.meta.url)(cliMain).buildProgram(
-  createRequire(import.meta.url)(path.join(dist, 'bundle', 'commander.cjs')),
+const requireBuilt = createRequire(import.meta.url);
+const program = requireBuilt(cliMain).buildProgram(
+  requireBuilt(path.join(dist, 'bundle', 'commander.cjs')),
   async () => undefined,
 );
 const execFileAsync = promisify(execFile);
